@@ -1,0 +1,51 @@
+"""Command line: ``python -m opslib COMMAND ...``.
+
+Commands:
+  validate DIR       check a shop folder against the data contract; exit 1 when anything is wrong
+  sample ...         generate the sample shop (same as ``python -m opslib.sample``)
+  report ...         run notebooks as reports into reports/
+  contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _contract(argv: list[str]) -> int:
+    from opslib.contract import contract_markdown
+
+    out = Path(argv[0]) if argv else Path("docs/data_contract.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(contract_markdown() + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "validate":
+        from opslib.data import validate_main
+
+        return validate_main(rest)
+    if cmd == "sample":
+        from opslib.sample import main as sample_main
+
+        return sample_main(rest)
+    if cmd == "report":
+        from opslib.reports import main as report_main
+
+        return report_main(rest)
+    if cmd == "contract":
+        return _contract(rest)
+    print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
