@@ -5,14 +5,14 @@ pandera schemas from these specs, the sample generator (``opslib.sample``) write
 columns, and ``docs/data_contract.md`` is generated from them (``python -m opslib contract``), so the
 three never drift.
 
-Kinds of column (``ColumnSpec.kind``) and the pandas dtype a loaded frame carries:
+Kinds of column (``ColumnSpec.kind``) and the dtype a loaded frame carries (``opslib.data``):
 
 ========== ===================== ==========================================
 kind       pandas dtype          accepted in files
 ========== ===================== ==========================================
-str        ``string``            any text; surrounding spaces are stripped
-int        ``Int64``             whole numbers (``3``, ``3.0``)
-float      ``Float64``           numbers; ``1,234.5`` is not accepted
+str        ``str`` (NaN = empty) any text; surrounding spaces are stripped
+int        ``int64``             whole numbers (``3``, ``3.0``); never empty
+float      ``float64``           numbers (NaN = empty); ``1,234.5`` is not accepted
 datetime   ``datetime64[ns]``    ISO-8601 ``2024-06-18 10:31:00`` or ``2024/06/18 10:31``
 date       ``datetime64[ns]``    ``2024-06-18`` (time part must be midnight)
 ========== ===================== ==========================================
