@@ -1,0 +1,54 @@
+# opsplaybook tasks. The two set-up commands are `make reports` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SEED   ?= 7
+SCALE  ?= 1
+DATA   ?= data/sample
+
+.PHONY: help venv sample reports test lint lab bench clean-reports strip contract
+
+help:
+	@echo "make reports   create .venv if missing, build the sample shop, run every notebook into reports/"
+	@echo "make test      run the full test suite (what CI runs)"
+	@echo "make lab       open JupyterLab on notebooks/ with the project's kernel"
+	@echo "make bench     run the benchmarks in benchmarks/"
+	@echo "make lint      ruff"
+
+# The environment: a plain venv with pip, so a machine with only Python 3.11+ and PyPI is enough.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "opsplaybook needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# The embedded sample shop: deterministic, so it is built, not committed.
+$(DATA)/truth.json: $(STAMP) opslib/sample.py
+	$(BIN)/python -m opslib.sample --seed $(SEED) --scale $(SCALE) --out $(DATA)
+
+sample: $(DATA)/truth.json
+
+reports: $(DATA)/truth.json
+	$(BIN)/python -m opslib report run --all -p data_dir $(abspath $(DATA))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check opslib tests benchmarks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+strip: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+contract: $(STAMP)
+	$(BIN)/python -m opslib contract docs/data_contract.md
