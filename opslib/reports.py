@@ -1,52 +1,72 @@
-"""Run notebooks as parameterised reports: executed notebook + readable HTML in ``reports/``.
+"""Run notebooks as parameterised reports: executed notebook + readable HTML under ``reports/``.
 
-``python -m opslib report run --all -p data_dir data/sample`` executes every notebook in
-``notebooks/`` through papermill and writes, per notebook ``NAME``:
+::
 
-* ``reports/NAME.ipynb`` (executed, with outputs) and ``reports/NAME.html`` (code hidden);
-* on failure ``reports/NAME.failed.ipynb`` / ``.html`` with papermill's error cell on top, while an
-  earlier good ``NAME.ipynb``/``NAME.html`` is left untouched (results are written aside, then moved);
-* a line in ``reports/runs.json`` (status, parameters, seconds, data fingerprint, opslib version) and
-  a refreshed ``reports/index.html``.
+    python -m opslib report run NAME ... | --all  [-p KEY VALUE ...] [--period LABEL] [--workers N]
+    python -m opslib report run --config reports.yml [--schedule NAME ...] [--dry-run]
+    python -m opslib report list
 
-Parameters are checked against the notebook's ``parameters`` cell before any kernel starts: an
-unknown name or a value of the wrong type is a clear message and exit status 2. One failing
-notebook does not stop the others; the exit status is 1 when any failed.
+Each run writes ``reports/<period>/<name>.ipynb`` (executed, with outputs) and ``<name>.html`` (code
+hidden). The period label is ``--period``, or the schedule's ``period: week|month|day`` applied to the
+``period_end`` parameter (else today), or ``period_end`` / today's date (see
+:func:`opslib.report_plan.period_label`).
+
+Trust at 6 a.m. with nobody watching:
+
+* parameters are checked before any kernel starts (unknown name, wrong type, bad date, unknown
+  category or campaign): a clear message and exit status 2;
+* one failing notebook does not stop the others; it is kept as ``<name>.failed.ipynb`` / ``.html`` with
+  papermill's error cell on top, and the exit status is 1;
+* results are written aside (``reports/.tmp``) then moved, so a failed or interrupted run never
+  replaces the last good report of the same name;
+* ``reports/runs.json`` and ``reports/index.html`` record every run: status, parameters, duration,
+  the data's fingerprint and the opslib version, so a number can be traced to its inputs.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import hashlib
 import html
 import json
 import os
 import sys
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import opslib
+from opslib.report_plan import (
+    ReportError,
+    Run,
+    absolute_data_dir,
+    check_run,
+    declared_parameters,
+    discover,
+    find_notebook,
+    load_config,
+    parse_value,
+    period_label,
+    plan_schedules,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
-
-
-class ReportError(Exception):
-    """A user mistake in a report request (unknown notebook, bad parameter): printed, exit 2."""
+_LOCK = threading.Lock()
 
 
 @dataclass
 class RunResult:
-    """What one report run produced."""
+    """What one report run produced; paths are relative to the reports folder."""
 
     name: str
+    notebook: str
+    period: str
     status: str  # "ok" or "failed"
     seconds: float
     parameters: dict[str, Any]
@@ -56,89 +76,15 @@ class RunResult:
     error: str = ""
     data_fingerprint: str = ""
     opslib_version: str = opslib.__version__
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def discover(notebook_dir: Path = NOTEBOOKS) -> dict[str, Path]:
-    """Notebooks by name (file stem), sorted: ``{'00_shop_at_a_glance': Path(...), ...}``."""
-    return {p.stem: p for p in sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))}
-
-
-def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters cell of ``notebook`` as ``{name: {'default': str, 'type': str}}`` (papermill's inspection)."""
-    import papermill
-
-    params = papermill.inspect_notebook(str(notebook))
-    return {n: {"default": p["default"], "type": _infer_type(p)} for n, p in params.items()}
-
-
-def _infer_type(param: dict[str, Any]) -> str:
-    """The parameter's type: its annotation if it has one, else the type of its literal default."""
-    annotated = str(param.get("inferred_type_name") or "None")
-    if annotated != "None":
-        return annotated
-    try:
-        default = ast.literal_eval(param["default"])
-    except (ValueError, SyntaxError):
-        return "None"
-    return "None" if default is None else type(default).__name__
-
-
-_TYPE_CHECKS: dict[str, tuple[type, ...]] = {
-    "int": (int,),
-    "float": (int, float),
-    "str": (str,),
-    "bool": (bool,),
-    "list": (list, tuple),
-    "tuple": (list, tuple),
-    "dict": (dict,),
-}
-
-
-def parse_value(text: str) -> Any:
-    """Turn a command-line value into a Python value the YAML way: ``8`` -> 8, ``0.95`` -> 0.95, ``null`` -> None."""
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    if isinstance(value, dt.date):  # keep dates as ISO text: notebooks parse them with opslib.calendar
-        return text
-    return value
-
-
-def check_parameters(name: str, notebook: Path, params: dict[str, Any]) -> None:
-    """Raise ReportError when ``params`` names a parameter the notebook lacks or has a value of the wrong type.
-
-    A declared default of ``None`` accepts anything; an ``int`` default accepts ints only, a ``float``
-    default ints or floats, a ``str`` default text or None.
-    """
-    declared = declared_parameters(notebook)
-    problems = []
-    for key, value in params.items():
-        if key not in declared:
-            problems.append(f"unknown parameter {key!r}; {name} takes: {', '.join(declared) or 'none'}")
-            continue
-        kind = declared[key]["type"]
-        if value is None or kind not in _TYPE_CHECKS:
-            continue
-        ok = isinstance(value, _TYPE_CHECKS[kind]) and not (kind in {"int", "float"} and isinstance(value, bool))
-        if not ok:
-            problems.append(
-                f"parameter {key!r} of {name} expects {kind} (default {declared[key]['default']}), got {value!r}"
-            )
-    if problems:
-        raise ReportError("\n".join(problems))
+    schedule: str = ""
 
 
 def data_fingerprint(data_dir: str | Path | None) -> str:
-    """SHA-256 (first 16 hex digits) over the names and bytes of the files in ``data_dir``; '' when absent."""
-    if not data_dir:
-        return ""
-    path = Path(data_dir)
-    if not path.is_dir():
+    """First 16 hex digits of SHA-256 over the names and bytes of the files in ``data_dir`` ('' if none)."""
+    if not data_dir or not Path(data_dir).is_dir():
         return ""
     h = hashlib.sha256()
-    for f in sorted(p for p in path.iterdir() if p.is_file()):
+    for f in sorted(p for p in Path(data_dir).iterdir() if p.is_file()):
         h.update(f.name.encode())
         with f.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -157,164 +103,238 @@ def to_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def run_one(
-    name: str,
-    notebook: Path,
-    params: dict[str, Any],
-    out_dir: Path = REPORTS,
-    kernel: str = "python3",
-    progress: bool = True,
-) -> RunResult:
-    """Execute one notebook into ``out_dir``; never overwrites a good report with a failed one."""
+def _stamp(nb_path: Path, run: Run, fingerprint: str) -> None:
+    """Record provenance in the executed notebook's metadata (``metadata.opsplaybook``)."""
+    import nbformat
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    nb.metadata["opsplaybook"] = {
+        "report": run.name, "parameters": run.parameters, "data_fingerprint": fingerprint,
+        "opslib_version": opslib.__version__, "period": run.period, "schedule": run.schedule,
+    }
+    nbformat.write(nb, str(nb_path))
+
+
+def _error_on_top(nb_path: Path, error: str) -> None:
+    """Put the error and the source of the failing cell in a markdown cell at the top of the notebook."""
+    import nbformat
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    failing = next((c for c in nb.cells if c.cell_type == "code"
+                    and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    text = [f"## ❌ This report failed\n\n`{html.escape(error)}`"]
+    if failing is not None:
+        text.append(f"Failing cell (In [{failing.get('execution_count')}]):\n\n```python\n{failing.source}\n```")
+    text.append("The last good report of the same name, if any, was kept. Fix the cause and run the report again.")
+    cell = nbformat.v4.new_markdown_cell("\n\n".join(text))
+    cell.metadata["tags"] = ["opsplaybook-error"]
+    nb.cells.insert(0, cell)
+    nbformat.write(nb, str(nb_path))
+
+
+def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress: bool = True) -> RunResult:
+    """Execute one run into ``out_dir/<period>/``; never overwrites a good report with a failed one."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    target_dir = out_dir / run.period
     tmp_dir = out_dir / ".tmp"
-    tmp_dir.mkdir(exist_ok=True)
-    tmp_nb = tmp_dir / f"{name}.{os.getpid()}.ipynb"
-    tmp_html = tmp_nb.with_suffix(".html")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    token = f"{run.name}.{os.getpid()}.{threading.get_ident()}"
+    tmp_nb, tmp_html = tmp_dir / f"{token}.ipynb", tmp_dir / f"{token}.html"
     started = dt.datetime.now().isoformat(timespec="seconds")
+    fingerprint = data_fingerprint(run.parameters.get("data_dir"))
     t0 = time.perf_counter()
     error = ""
     try:
         papermill.execute_notebook(
-            str(notebook),
-            str(tmp_nb),
-            parameters=params,
-            cwd=str(notebook.parent),
-            kernel_name=kernel,
-            progress_bar=progress,
-            report_mode=False,
+            str(run.notebook), str(tmp_nb), parameters=run.parameters, cwd=str(run.notebook.parent),
+            kernel_name=kernel, progress_bar=progress,
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, notebook unreadable ...: still a failed report, not a crash
+    except Exception as exc:  # kernel died, notebook unreadable ...: a failed report, not a crash
         error = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - t0
-    stem = name if not error else f"{name}.failed"
-    final_nb, final_html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
     if tmp_nb.exists():
         try:
+            if error:
+                _error_on_top(tmp_nb, error)
+            _stamp(tmp_nb, run, fingerprint)
             to_html(tmp_nb, tmp_html)
-            os.replace(tmp_html, final_html)
-        except Exception as exc:  # HTML export failing must not lose the executed notebook
-            error = error or f"HTML export failed: {exc}"
-            stem = f"{name}.failed"
-            final_nb, final_html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
+        except Exception as exc:  # a broken export must not lose the executed notebook
+            error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
+    stem = run.name if not error else f"{run.name}.failed"
+    final_nb, final_html = target_dir / f"{stem}.ipynb", target_dir / f"{stem}.html"
+    if tmp_nb.exists():
         os.replace(tmp_nb, final_nb)
-    if not error:  # a good run supersedes an older failure
-        for stale in (out_dir / f"{name}.failed.ipynb", out_dir / f"{name}.failed.html"):
+    if tmp_html.exists():
+        os.replace(tmp_html, final_html)
+    if not error:  # a good run supersedes an older failure of the same name
+        for stale in (target_dir / f"{run.name}.failed.ipynb", target_dir / f"{run.name}.failed.html"):
             stale.unlink(missing_ok=True)
+    rel = lambda p: str(p.relative_to(out_dir)) if p.exists() else ""  # noqa: E731
     return RunResult(
-        name=name,
-        status="failed" if error else "ok",
-        seconds=round(seconds, 2),
-        parameters=params,
-        started=started,
-        ipynb=final_nb.name if final_nb.exists() else "",
-        html=final_html.name if final_html.exists() else "",
-        error=error,
-        data_fingerprint=data_fingerprint(params.get("data_dir")),
+        name=run.name, notebook=run.notebook.stem, period=run.period, status="failed" if error else "ok",
+        seconds=round(seconds, 2), parameters=run.parameters, started=started, ipynb=rel(final_nb),
+        html=rel(final_html), error=error, data_fingerprint=fingerprint, schedule=run.schedule,
     )
 
 
 def record(results: list[RunResult], out_dir: Path = REPORTS) -> None:
-    """Append ``results`` to ``out_dir/runs.json`` and rewrite ``out_dir/index.html``."""
+    """Append ``results`` to ``out_dir/runs.json`` and rewrite ``out_dir/index.html`` (both atomically)."""
     log = out_dir / "runs.json"
-    runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
+    try:
+        runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
+    except json.JSONDecodeError:
+        runs = []
     runs.extend(asdict(r) for r in results)
-    tmp = log.with_suffix(".json.tmp")
+    tmp = out_dir / ".runs.json.tmp"
     tmp.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, log)
-    write_index(runs, out_dir)
+    tmp_index = out_dir / ".index.html.tmp"
+    tmp_index.write_text(index_html(runs), encoding="utf-8")
+    os.replace(tmp_index, out_dir / "index.html")
 
 
-def write_index(runs: list[dict[str, Any]], out_dir: Path = REPORTS) -> None:
-    """``index.html``: the newest run of every report first, then the full history."""
+def index_html(runs: list[dict[str, Any]]) -> str:
+    """The index page: newest run first, with status, parameters, duration, fingerprint and version."""
     rows = []
     for r in reversed(runs):
-        link = f'<a href="{html.escape(r["html"])}">{html.escape(r["name"])}</a>' if r["html"] else html.escape(r["name"])
-        params = html.escape(json.dumps(r["parameters"], ensure_ascii=False))
+        name = html.escape(r["name"])
+        link = f'<a href="{html.escape(r["html"])}">{name}</a>' if r.get("html") else name
         colour = "#1a7f37" if r["status"] == "ok" else "#cf222e"
+        params = html.escape(json.dumps(r["parameters"], ensure_ascii=False))
         rows.append(
-            f"<tr><td>{html.escape(r['started'])}</td><td>{link}</td>"
-            f"<td style='color:{colour}'>{r['status']}</td><td>{r['seconds']:.1f}s</td>"
-            f"<td><code>{params}</code></td><td>{html.escape(r.get('data_fingerprint', ''))}</td>"
+            f"<tr><td>{html.escape(r['started'])}</td><td>{html.escape(r.get('period', ''))}</td><td>{link}</td>"
+            f"<td style='color:{colour};font-weight:bold'>{r['status']}</td><td>{r['seconds']:.1f} s</td>"
+            f"<td><code>{params}</code></td><td><code>{html.escape(r.get('data_fingerprint', ''))}</code></td>"
             f"<td>{html.escape(r.get('opslib_version', ''))}</td><td>{html.escape(r.get('error', ''))}</td></tr>"
         )
-    page = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>opsplaybook reports</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}}</style>
-</head><body><h1>opsplaybook reports 运营报告</h1>
-<table><tr><th>started</th><th>report</th><th>status</th><th>duration</th><th>parameters</th>
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>opsplaybook 运营报告</title>
+<style>body{{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em}}
+td,th{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}code{{font-size:85%}}</style>
+</head><body><h1>运营报告 opsplaybook reports</h1><p>{len(runs)} runs, newest first.</p>
+<table><tr><th>started</th><th>period</th><th>report</th><th>status</th><th>duration</th><th>parameters</th>
 <th>data fingerprint</th><th>opslib</th><th>error</th></tr>
-{''.join(rows)}</table></body></html>"""
-    (out_dir / "index.html").write_text(page, encoding="utf-8")
+{''.join(rows)}</table></body></html>
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m opslib report", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m opslib report", description="Run notebooks as reports.")
     sub = p.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="execute notebooks as reports")
-    run.add_argument("names", nargs="*", help="notebook names (file stems or their NN prefix)")
-    run.add_argument("--all", action="store_true", help="run every notebook in notebooks/")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"))
+    run.add_argument("names", nargs="*", help="notebook names (file stems or their number, e.g. 01)")
+    run.add_argument("--all", action="store_true", help="run every notebook in the notebook folder")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
+                     help="a notebook parameter; repeat for more")
+    run.add_argument("--config", type=Path, help="reports.yml with named schedules")
+    run.add_argument("--schedule", action="append", default=[], help="with --config: only this schedule (repeatable)")
+    run.add_argument("--period", help="folder label under the output folder (default: from period_end or today)")
+    run.add_argument("--workers", type=int, default=1, help="notebooks run at the same time (default 1)")
+    run.add_argument("--dry-run", action="store_true", help="list the runs and check them; execute nothing")
     run.add_argument("--out", type=Path, default=REPORTS, help="output folder (default reports/)")
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="notebook folder (default notebooks/)")
     run.add_argument("--kernel", default="python3")
-    sub.add_parser("list", help="list notebooks and their parameters")
+    lst = sub.add_parser("list", help="list notebooks and their parameters")
+    lst.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
     return p
 
 
-def _select(names: list[str], run_all: bool, available: dict[str, Path]) -> dict[str, Path]:
-    if run_all:
-        return available
-    if not names:
-        raise ReportError("name a notebook or use --all; available: " + ", ".join(available))
-    chosen = {}
-    for n in names:
-        matches = [k for k in available if k == n or k.split("_", 1)[0] == n]
-        if not matches:
-            raise ReportError(f"no notebook named {n!r}; available: {', '.join(available)}")
-        chosen[matches[0]] = available[matches[0]]
-    return chosen
+def plan(args: argparse.Namespace, available: dict[str, Path]) -> tuple[list[Run], list[str]]:
+    """Turn the command line into concrete runs (ReportError on a bad request)."""
+    overrides = {k: parse_value(v) for k, v in args.parameter}
+    base = Path.cwd()
+    if args.config:
+        cfg = load_config(args.config)
+        runs, notes = plan_schedules(cfg, available, args.schedule, overrides, base=base)
+    else:
+        if args.schedule:
+            raise ReportError("--schedule needs --config")
+        if not args.all and not args.names:
+            raise ReportError("name a notebook, use --all, or give --config; available: " + ", ".join(available))
+        stems = list(available) if args.all else [find_notebook(n, available) for n in args.names]
+        runs, notes = [], []
+        known: set[str] = set()
+        for stem in dict.fromkeys(stems):
+            declared = declared_parameters(available[stem])
+            known |= set(declared)
+            # With --all, a parameter only some notebooks declare goes to those notebooks.
+            params = {k: v for k, v in overrides.items() if k in declared or not args.all}
+            params = absolute_data_dir(params, base)
+            runs.append(Run(name=stem, notebook=available[stem], parameters=params,
+                            period=period_label(None, params)))
+        unknown = sorted(set(overrides) - known) if args.all else []
+        if unknown:
+            raise ReportError(f"unknown parameter(s) {', '.join(unknown)}: no notebook declares them")
+    if args.period:
+        for r in runs:
+            r.period = args.period
+    names = [f"{r.period}/{r.name}" for r in runs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ReportError(f"two runs would write the same report: {', '.join(dupes)}")
+    return runs, notes
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m opslib report run|list``: see the module docstring. Exit 0 ok, 1 a report failed, 2 bad request."""
+    """``python -m opslib report ...``. Exit 0 all ok, 1 a report failed, 2 a bad request."""
     args = _parser().parse_args(argv)
-    available = discover(getattr(args, "notebooks", NOTEBOOKS))
+    available = discover(args.notebooks)
     if args.action == "list":
         for name, path in available.items():
             params = declared_parameters(path)
-            print(name + ": " + ", ".join(f"{k}={v['default']}" for k, v in params.items()))
+            print(f"{name}: " + ", ".join(f"{k}={v['default']}" for k, v in params.items()))
         return 0
     try:
-        chosen = _select(args.names, args.all, available)
-        params = {k: parse_value(v) for k, v in args.parameter}
-        per_notebook = {}
-        if args.all:
-            known = set().union(*(declared_parameters(p) for p in chosen.values())) if chosen else set()
-            unknown = sorted(set(params) - known)
-            if unknown:
-                raise ReportError(f"unknown parameter(s) {', '.join(unknown)}: no notebook declares them")
-        for name, path in chosen.items():
-            declared = declared_parameters(path)
-            own = {k: v for k, v in params.items() if k in declared or not args.all}
-            check_parameters(name, path, own)
-            per_notebook[name] = own
+        if args.workers < 1:
+            raise ReportError("--workers must be at least 1")
+        runs, notes = plan(args, available)
+        problems = [m for r in runs for m in check_run(r, declared_parameters(r.notebook))]
+        if problems:
+            raise ReportError("\n".join(problems))
     except ReportError as exc:
         print(f"opslib report: {exc}", file=sys.stderr)
         return 2
-    results = []
-    for i, (name, path) in enumerate(chosen.items(), 1):
-        print(f"[{i}/{len(chosen)}] {name} ...", file=sys.stderr, flush=True)
-        res = run_one(name, path, per_notebook[name], out_dir=args.out, kernel=args.kernel)
-        results.append(res)
-        mark = "ok" if res.status == "ok" else f"FAILED ({res.error})"
-        print(f"[{i}/{len(chosen)}] {name}: {mark} in {res.seconds:.1f}s -> {args.out / (res.html or res.ipynb)}",
-              file=sys.stderr, flush=True)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if args.dry_run:
+        for r in runs:
+            params = json.dumps(r.parameters, ensure_ascii=False)
+            print(f"{r.period}/{r.name}  ({r.notebook.stem})  {params}")
+        print(f"{len(runs)} run(s) planned, parameters checked; nothing executed (--dry-run)", file=sys.stderr)
+        return 0
+    if not runs:
+        print("nothing to run", file=sys.stderr)
+        return 0
+    return _execute(runs, args)
+
+
+def _execute(runs: list[Run], args: argparse.Namespace) -> int:
+    results: list[RunResult] = []
+    total = len(runs)
+    progress = args.workers == 1  # per-cell bars only when they cannot interleave
+    print(f"running {total} report(s) with {args.workers} worker(s) into {args.out}", file=sys.stderr, flush=True)
+
+    def one(run: Run) -> RunResult:
+        with _LOCK:
+            print(f"  start {run.period}/{run.name}", file=sys.stderr, flush=True)
+        return run_one(run, out_dir=args.out, kernel=args.kernel, progress=progress)
+
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(one, r) for r in runs]
+        for fut in as_completed(futures):
+            res = fut.result()
+            results.append(res)
+            mark = "ok" if res.status == "ok" else f"FAILED: {res.error}"
+            with _LOCK:
+                print(f"[{len(results)}/{total}] {res.period}/{res.name} {mark} ({res.seconds:.1f} s) -> "
+                      f"{args.out / (res.html or res.ipynb)}", file=sys.stderr, flush=True)
+    order = {r.name + r.period: i for i, r in enumerate(runs)}
+    results.sort(key=lambda r: order[r.name + r.period])
     record(results, args.out)
-    failed = [r.name for r in results if r.status != "ok"]
-    print(f"{len(results) - len(failed)} ok, {len(failed)} failed; index: {args.out / 'index.html'}", file=sys.stderr)
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{total - len(failed)} ok, {len(failed)} failed; index: {args.out / 'index.html'}", file=sys.stderr)
     return 1 if failed else 0
