@@ -1,0 +1,334 @@
+"""Deterministic sample shop: a believable Chinese multi-category online shop with planted effects.
+
+``generate(out, seed, scale)`` writes the seven contract tables (``opslib.contract``) as Parquet plus
+``truth.json`` (what was planted: trends, elasticities, campaign uplifts, stock-outs, delivery
+effects ...), so analyses and models can be checked against the truth. ``docs/sample_shop.md``
+describes the world and every truth key. Same seed and scale give byte-identical files.
+
+Command line::
+
+    python -m opslib.sample --seed 7 --scale 1.0 --out data/sample
+
+Demand model (see ``opslib._sample_demand``): expected ordered units of SKU s on day d::
+
+    lam[d, s] = K * base_s * exp(trend_c * d / 365.25) * weekly[wd] * yearly_c(doy) * cny(d)
+                * ramp_s(d) / A_c(d) * (price[d, s] / list_s) ** elasticity_c * M_campaign[d, s]
+
+realised demand D ~ Poisson(lam), sales = min(D, stock) from a daily (s, Q) inventory process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from opslib import _sample_demand as sd
+from opslib import _sample_orders as so
+from opslib import _sample_world as sw
+from opslib.contract import ORDER_STATUSES, TABLES
+
+GENERATOR_VERSION = "1.0.0"
+_PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
+
+
+class _Clock:
+    """Step timer printing ``[sample] step ... 1.2s`` lines to stderr when enabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.t0, self.t = enabled, time.perf_counter(), time.perf_counter()
+
+    def step(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.enabled:
+            print(f"[sample] {name:<28} {now - self.t:6.1f}s", file=sys.stderr, flush=True)
+        self.t = now
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+# ----------------------------------------------------------------------------- arrow helpers
+
+
+def _vocab(values: list[str] | np.ndarray, idx: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    """Plain string array ``values[idx]`` (null where ``mask``), built in Arrow."""
+    return pa.array(list(values), pa.string()).take(pa.array(np.asarray(idx, dtype=np.int64), mask=mask))
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """``prefix + zero-padded number`` strings, e.g. O000000123."""
+    s = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(pa.scalar(prefix), s, "")
+
+
+def _ts(ns: np.ndarray) -> pa.Array:
+    """timestamp[ns] array from int64 nanoseconds; negative values are empty."""
+    ns = np.asarray(ns, dtype=np.int64)
+    return pa.array(ns, type=pa.timestamp("ns"), mask=ns < 0)
+
+
+def _write(out: Path, name: str, cols: dict[str, pa.Array]) -> int:
+    """Write ``cols`` in contract order as ``out/name.parquet``; return the row count."""
+    names = TABLES[name].column_names
+    assert list(cols) == names, (name, list(cols))
+    table = pa.table([cols[c] for c in names], names=names)
+    pq.write_table(table, out / f"{name}.parquet", **_PARQUET_OPTS)
+    return table.num_rows
+
+
+# ----------------------------------------------------------------------------- pipeline
+
+
+def _iso(start: pd.Timestamp, day: int) -> str:
+    return (start + pd.Timedelta(days=int(day))).strftime("%Y-%m-%d")
+
+
+def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2023-01-01", days: int = 1096,
+             progress: bool = False) -> dict:
+    """Generate the sample shop into ``out`` and return the truth dict (also written to truth.json).
+
+    ``scale`` multiplies demand (and so lines, orders and customers); the assortment stays ~2,000 SKUs.
+    Scale 1.0 gives about 1,000,000 order lines over ``days`` days from ``start``.
+    """
+    if scale <= 0 or days < 60:
+        raise ValueError("scale must be > 0 and days >= 60")
+    clock = _Clock(progress)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    t0 = pd.Timestamp(start)
+    start_ns, end_ns = int(t0.value), int(t0.value) + days * so.DAY_NS
+
+    prod = sw.make_products(rng, days)
+    weekday, doy, cny, cny_recs = sw.calendar_factors(t0, days)
+    yearly = sw.yearly_profile(doy)
+    camps = sw.plan_campaigns(rng, prod, t0, days, cny_recs)
+    clock.step("products, calendar, plan")
+    dem = sd.build_demand(rng, prod, camps, scale, weekday, yearly, cny)
+    clock.step("expected demand")
+    lo = np.array([c.lead[0] for c in sw.CATEGORIES])[prod.cat]
+    hi = np.array([c.lead[1] for c in sw.CATEGORIES])[prod.cat]
+    lead = rng.integers(lo, hi + 1)
+    delays = sd.plan_delays(rng, prod, lead, days)
+    stock = sd.simulate_stock(rng, prod, dem, lead, delays)
+    clock.step("inventory process")
+
+    lines = so.make_lines(rng, stock.sales)
+    n_orders = len(lines.order_day)
+    ts = so.order_times(rng, lines.order_day, start_ns)
+    onum = np.empty(n_orders, dtype=np.int64)
+    onum[np.lexsort((rng.random(n_orders), ts))] = np.arange(n_orders)
+    peak_day = np.zeros(days, dtype=bool)
+    for c in camps:
+        peak_day[c.start:c.end + 1] = True
+    cust, _ = so.assign_customers(rng, lines.order_day, peak_day, days)
+    channel = so._pick(rng, so.CHANNEL_P, n_orders)
+    line_cat = prod.cat[lines.sku]
+    status, cancelled = so.line_status(rng, lines.line_order, line_cat, n_orders)
+    clock.step("lines, orders, customers")
+
+    # re-index orders chronologically, and customers by first order
+    inv = np.empty(n_orders, dtype=np.int64)
+    inv[onum] = np.arange(n_orders)  # inv[number] = internal order index
+    cust_n = cust[inv]
+    known = cust_n >= 0
+    _, first_pos = np.unique(cust_n[known], return_index=True)
+    uniq = cust_n[known][np.sort(first_pos)]
+    cmap = np.full(int(cust.max()) + 2, -1, dtype=np.int64)
+    cmap[uniq] = np.arange(len(uniq))
+    cust_num = np.where(known, cmap[np.maximum(cust_n, 0)], -1)  # by order number
+    n_cust = len(uniq)
+    region_of_cust = so._pick(rng, so.REGION_P, n_cust)
+    region = np.where(known, region_of_cust[np.maximum(cust_num, 0)], so._pick(rng, so.REGION_P, n_orders))
+    order_ts = ts[inv]
+    order_day_n = lines.order_day[inv]
+    chan_n = channel[inv]
+    canc_n = cancelled[inv]
+
+    lo_num = onum[lines.line_order]
+    lord = np.lexsort((lines.sku, lo_num))
+    l_num, l_sku, l_qty, l_day = lo_num[lord], lines.sku[lord], lines.qty[lord], lines.day[lord]
+    l_status = status[lord]
+    l_price = dem.camp_price[l_day, l_sku]
+    l_camp = dem.camp_of[l_day, l_sku].astype(np.int64)
+
+    n_lines = _write(out, "orders", {
+        "order_id": _ids("O", l_num + 1, 9),
+        "order_ts": _ts(order_ts[l_num]),
+        "customer_id": _nullable_ids("C", cust_num[l_num] + 1, 8, cust_num[l_num] < 0),
+        "sku": _vocab(prod.sku, l_sku),
+        "quantity": pa.array(l_qty, pa.int64()),
+        "unit_price": pa.array(l_price, pa.float64()),
+        "list_price": pa.array(prod.list_price[l_sku], pa.float64()),
+        "channel": _vocab(so.CHANNELS, chan_n[l_num]),
+        "region": _vocab(so.REGIONS, region[l_num]),
+        "status": _vocab(ORDER_STATUSES, l_status),
+        "campaign_id": _vocab([c.campaign_id for c in camps] or [""], np.maximum(l_camp, 0), l_camp < 0),
+    })
+    clock.step("write orders")
+
+    _write_products(out, prod, t0)
+    _write_campaigns(out, camps, t0, prod, dem)
+    inv_rows = _write_inventory(out, prod, stock, dem.on_sale, t0)
+    clock.step("write products/campaigns/inv")
+
+    keep = ~canc_n
+    f = so.make_fulfilment(rng, np.flatnonzero(keep), order_ts[keep], region[keep], peak_day[order_day_n[keep]], end_ns)
+    _write(out, "fulfilment", {
+        "order_id": _ids("O", f.order + 1, 9), "paid_ts": _ts(f.paid), "shipped_ts": _ts(f.shipped),
+        "delivered_ts": _ts(f.delivered), "promised_ts": _ts(f.promised),
+        "warehouse": _vocab(so.WAREHOUSES, f.warehouse), "carrier": _vocab(so.CARRIERS, f.carrier)})
+    rev = so.make_reviews(rng, f, end_ns)
+    rord = np.argsort(rev["order"], kind="stable")
+    rev = {k: v[rord] for k, v in rev.items()}
+    n_topics = len(so.TOPICS)
+    _write(out, "reviews", {
+        "order_id": _ids("O", rev["order"] + 1, 9), "review_ts": _ts(rev["ts"]),
+        "score": pa.array(rev["score"], pa.int64()),
+        "topic": _vocab(so.TOPICS, np.minimum(rev["topic"], n_topics - 1), rev["topic"] >= n_topics)})
+    onehot = np.zeros((prod.n, len(sw.CATEGORIES)))
+    onehot[np.arange(prod.n), prod.cat] = 1.0
+    exp_units = dem.lam @ onehot
+    cat_lines = np.bincount(l_day * len(sw.CATEGORIES) + prod.cat[l_sku],
+                            minlength=days * len(sw.CATEGORIES)).reshape(days, -1)
+    tr = so.make_traffic(rng, exp_units, cat_lines)
+    dgrid = np.repeat(np.arange(days), len(sw.CATEGORIES))
+    _write(out, "traffic", {
+        "date": _ts(start_ns + dgrid * so.DAY_NS), "category": _vocab(sw.CATEGORY_NAMES, np.tile(np.arange(len(sw.CATEGORIES)), days)),
+        "visitors": pa.array(tr["visitors"].ravel()), "product_views": pa.array(tr["product_views"].ravel()),
+        "add_to_cart": pa.array(tr["add_to_cart"].ravel())})
+    clock.step("fulfilment, reviews, traffic")
+
+    ctx = {"prod": prod, "dem": dem, "stock": stock, "camps": camps, "t0": t0, "days": days, "yearly": yearly,
+           "doy": doy, "cny_recs": cny_recs, "l_qty": l_qty, "l_price": l_price, "l_status": l_status,
+           "l_camp": l_camp, "l_sku": l_sku, "l_day": l_day, "f": f, "rev": rev, "cust_num": cust_num,
+           "order_ts": order_ts, "canc_n": canc_n, "peak_day": peak_day, "order_day": order_day_n}
+    truth = _truth(ctx, seed, scale, n_lines, n_orders, n_cust, inv_rows)
+    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                                    encoding="utf-8")
+    clock.step("truth")
+    if progress:
+        print(f"[sample] done: {n_lines:,} lines, {n_orders:,} orders, {prod.n:,} SKUs, "
+              f"{truth['start']}..{truth['end']}, {clock.total:.1f}s -> {out}", file=sys.stderr)
+    return truth
+
+
+def _nullable_ids(prefix: str, numbers: np.ndarray, width: int, mask: np.ndarray) -> pa.Array:
+    """Like ``_ids`` but empty where ``mask``."""
+    arr = _ids(prefix, np.where(mask, 0, numbers), width)
+    return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), arr)
+
+
+def _write_products(out: Path, prod: sw.Products, t0: pd.Timestamp) -> None:
+    """products.parquet: launch_date = start + launch days (midnight)."""
+    launch_ns = int(t0.value) + prod.launch * so.DAY_NS
+    _write(out, "products", {
+        "sku": pa.array(list(prod.sku), pa.string()), "name": pa.array(list(prod.name), pa.string()),
+        "category": _vocab(sw.CATEGORY_NAMES, prod.cat), "subcategory": _vocab(prod.subcat_names, prod.subcat),
+        "brand": pa.array(list(prod.brand), pa.string()), "unit_cost": pa.array(prod.unit_cost, pa.float64()),
+        "launch_date": _ts(launch_ns)})
+
+
+def _write_campaigns(out: Path, camps: list[sw.Campaign], t0: pd.Timestamp, prod: sw.Products,
+                     dem: sd.Demand) -> None:
+    """campaigns.parquet; discount_depth = mean planted per-SKU depth; marketing_spend = 0.25 x expected
+    incremental GMV rounded to 1,000 (at least 10,000)."""
+    spend = []
+    for c in camps:
+        w, s = slice(c.start, c.end + 1), c.scope_skus
+        inc = (dem.lam0[w, s] * (dem.mult[w, s] - 1) * dem.camp_price[w, s]).sum()
+        spend.append(max(round(0.25 * inc / 1000) * 1000, 10_000))
+    start_ns = int(t0.value)
+    _write(out, "campaigns", {
+        "campaign_id": pa.array([c.campaign_id for c in camps], pa.string()),
+        "name": pa.array([c.name for c in camps], pa.string()),
+        "kind": pa.array([c.kind for c in camps], pa.string()),
+        "start": _ts(np.array([start_ns + c.start * so.DAY_NS for c in camps], dtype=np.int64)),
+        "end": _ts(np.array([start_ns + c.end * so.DAY_NS for c in camps], dtype=np.int64)),
+        "discount_depth": pa.array([round(float(c.sku_depth.mean()), 4) for c in camps], pa.float64()),
+        "scope_type": pa.array([c.scope_type for c in camps], pa.string()),
+        "scope": pa.array([c.scope for c in camps], pa.string()),
+        "marketing_spend": pa.array(np.array(spend, dtype=np.float64), pa.float64())})
+    for c, sp in zip(camps, spend, strict=True):
+        c.marketing_spend = float(sp)  # type: ignore[attr-defined]
+
+
+def _write_inventory(out: Path, prod: sw.Products, stock: sd.Stock, on_sale: np.ndarray, t0: pd.Timestamp) -> int:
+    """inventory.parquet: one row per (day, SKU) from launch on, sorted by date then sku."""
+    d, s = np.nonzero(on_sale)
+    return _write(out, "inventory", {
+        "date": _ts(int(t0.value) + d * so.DAY_NS), "sku": _vocab(prod.sku, s),
+        "on_hand": pa.array(stock.on_hand[d, s], pa.int64()), "inbound": pa.array(stock.inbound[d, s], pa.int64())})
+
+
+# ----------------------------------------------------------------------------- truth
+
+
+def _truth(ctx: dict, seed: int, scale: float, n_lines: int, n_orders: int, n_cust: int, inv_rows: int) -> dict:
+    """Assemble truth.json (definitions in docs/sample_shop.md)."""
+    from opslib._sample_truth import truth_sections
+
+    t0, days = ctx["t0"], ctx["days"]
+    f = ctx["f"]
+    return {
+        "seed": seed, "scale": scale, "start": _iso(t0, 0), "end": _iso(t0, days - 1),
+        "generator_version": GENERATOR_VERSION,
+        "counts": {"order_lines": n_lines, "orders": n_orders, "skus": ctx["prod"].n, "customers": n_cust,
+                   "campaigns": len(ctx["camps"]), "inventory_rows": inv_rows, "fulfilment_rows": len(f.order),
+                   "review_rows": len(ctx["rev"]["order"])},
+        **truth_sections(ctx),
+    }
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m opslib.sample [--seed N] [--scale S] [--out DIR] [--start YYYY-MM-DD] [--days N]``."""
+    p = argparse.ArgumentParser(prog="python -m opslib.sample", description="Generate the deterministic sample shop.")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--scale", type=float, default=1.0, help="demand multiplier; 1.0 ~ 1M order lines")
+    p.add_argument("--out", default="data/sample")
+    p.add_argument("--start", default="2023-01-01")
+    p.add_argument("--days", type=int, default=1096)
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0) if e.code in (0, None) else 2
+    problems = []
+    if not np.isfinite(args.scale) or args.scale <= 0:
+        problems.append(f"--scale must be a positive number, got {args.scale}")
+    if args.seed < 0:
+        problems.append(f"--seed must be >= 0, got {args.seed}")
+    if args.days < 60:
+        problems.append(f"--days must be >= 60, got {args.days}")
+    try:
+        pd.Timestamp(args.start)
+    except (ValueError, TypeError):
+        problems.append(f"--start must be a date like 2023-01-01, got {args.start!r}")
+    if problems:
+        for msg in problems:
+            print(f"error: {msg}", file=sys.stderr)
+        return 2
+    t = time.perf_counter()
+    truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True)
+    secs = time.perf_counter() - t
+    c = truth["counts"]
+    print(f"sample shop in {args.out}: {c['order_lines']:,} order lines, {c['orders']:,} orders, "
+          f"{c['skus']:,} SKUs, {truth['start']}..{truth['end']}, {secs:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
