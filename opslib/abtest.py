@@ -1,0 +1,200 @@
+"""A/B tests on conversion and average order value (AOV): plan before, read after, avoid the traps.
+
+Before the test (how many visitors do we need?):
+
+* :func:`sample_size_proportions` — visitors per arm to detect a conversion change from ``p1`` to
+  ``p2`` with a two-sided z-test. Effect size is Cohen's ``h = 2 asin(sqrt(p2)) - 2 asin(sqrt(p1))``
+  (``statsmodels.stats.proportion.proportion_effectsize``); ``n = 2 ((z_{1-a/2} + z_{power}) / h) ** 2``
+  (``statsmodels.stats.power.NormalIndPower``).
+* :func:`sample_size_means` — orders per arm to detect an AOV change ``delta`` with standard deviation
+  ``sd`` (Cohen's ``d = delta / sd``, ``statsmodels.stats.power.TTestIndPower``).
+* :func:`power_proportions` — the power a planned sample actually has.
+
+After the test (is the difference real?):
+
+* :func:`two_proportion_ztest` — conversion: pooled z-test,
+  ``z = (p_b - p_a) / sqrt(p (1 - p) (1/n_a + 1/n_b))``, ``p = (x_a + x_b) / (n_a + n_b)``; confidence
+  interval of the difference with the unpooled (Wald) standard error
+  ``sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``.
+* :func:`welch_ttest` — AOV: Welch's t-test (unequal variances),
+  ``t = (m_b - m_a) / sqrt(s_a^2/n_a + s_b^2/n_b)`` with Welch–Satterthwaite degrees of freedom.
+* :func:`adjust_pvalues` — several metrics at once: Holm (default) or Bonferroni.
+* :func:`test_warnings` — plain-language warnings for peeking, many metrics and too small samples.
+
+Example:
+    >>> r = two_proportion_ztest(100, 1000, 130, 1000)
+    >>> round(r["diff"], 3), round(r["z"], 2), r["p_value"] < 0.05
+    (0.03, 2.1, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower, TTestIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+
+#: Below this many units (visitors or orders) per arm, results are flagged as too small.
+MIN_PER_ARM = 100
+#: Below this many conversions per arm, the normal approximation of the z-test is shaky.
+MIN_EVENTS_PER_ARM = 10
+
+
+def sample_size_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> int:
+    """Visitors needed in arm A (arm B gets ``ratio`` times as many) to detect ``p1 -> p2``.
+
+    ``h = 2 asin(sqrt(p2)) - 2 asin(sqrt(p1))``; for ``ratio = 1``,
+    ``n = 2 ((z_{1-alpha/2} + z_{power}) / h) ** 2`` (each arm's transformed rate has variance 1/n), rounded up.
+    By hand for 10% -> 12%: h = 2 (0.35374 - 0.32175) = 0.06398, n = 2 (2.8016 / 0.06398) ** 2 = 3834.9.
+
+    Example:
+        >>> sample_size_proportions(0.10, 0.12)   # +2 points on a 10% conversion rate
+        3835
+    """
+    if not (0 < p1 < 1 and 0 < p2 < 1) or p1 == p2:
+        raise ValueError("p1 and p2 must be different rates strictly between 0 and 1, e.g. 0.10 and 0.12")
+    h = proportion_effectsize(p2, p1)
+    n = NormalIndPower().solve_power(effect_size=abs(h), alpha=alpha, power=power, ratio=ratio,
+                                     alternative="two-sided")
+    return int(math.ceil(n))
+
+
+def power_proportions(p1: float, p2: float, n_per_arm: int, alpha: float = 0.05) -> float:
+    """Power of a two-sided two-proportion z-test with ``n_per_arm`` visitors in each arm.
+
+    Example:
+        >>> round(power_proportions(0.10, 0.12, 3835), 2)
+        0.8
+    """
+    h = proportion_effectsize(p2, p1)
+    return float(NormalIndPower().power(effect_size=abs(h), nobs1=n_per_arm, alpha=alpha, ratio=1.0,
+                                        alternative="two-sided"))
+
+
+def sample_size_means(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Orders per arm to detect an AOV change of ``delta`` when order values have standard deviation ``sd``.
+
+    ``d = delta / sd`` (Cohen's d); solved with the t-test power (``TTestIndPower``), rounded up.
+
+    Example:
+        >>> sample_size_means(delta=5.0, sd=50.0)   # d = 0.1
+        1571
+    """
+    if sd <= 0 or delta == 0:
+        raise ValueError("sd must be positive and delta non-zero (the smallest AOV change worth detecting)")
+    n = TTestIndPower().solve_power(effect_size=abs(delta) / sd, alpha=alpha, power=power, ratio=1.0,
+                                    alternative="two-sided")
+    return int(math.ceil(n))
+
+
+def two_proportion_ztest(x_a: int, n_a: int, x_b: int, n_b: int, confidence: float = 0.95) -> dict[str, float]:
+    """Two-sided pooled z-test of conversion B versus A, with a Wald interval for ``p_b - p_a``.
+
+    Returns ``p_a``, ``p_b``, ``diff`` = p_b - p_a, ``lift`` = diff / p_a, ``z``, ``p_value``,
+    ``ci_low``, ``ci_high`` (of diff, unpooled SE), ``n_a``, ``n_b``.
+
+    Example (hand-computed): 100/1000 vs 130/1000: p = 0.115, SE_pooled = sqrt(.115*.885*.002) = 0.014267,
+    z = 0.03 / 0.014267 = 2.103 (rounded 2.10); two-sided p = 0.0355.
+        >>> r = two_proportion_ztest(100, 1000, 130, 1000)
+        >>> round(r["z"], 3), round(r["p_value"], 4)
+        (2.103, 0.0355)
+    """
+    if min(n_a, n_b) <= 0 or not (0 <= x_a <= n_a and 0 <= x_b <= n_b):
+        raise ValueError("need 0 <= conversions <= visitors and visitors > 0 in both arms")
+    p_a, p_b = x_a / n_a, x_b / n_b
+    p = (x_a + x_b) / (n_a + n_b)
+    se_pool = math.sqrt(p * (1 - p) * (1 / n_a + 1 / n_b))
+    diff = p_b - p_a
+    z = diff / se_pool if se_pool > 0 else 0.0
+    pv = 2 * stats.norm.sf(abs(z))
+    se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
+    q = stats.norm.ppf(0.5 + confidence / 2)
+    return {"p_a": p_a, "p_b": p_b, "diff": diff, "lift": diff / p_a if p_a > 0 else float("nan"), "z": z,
+            "p_value": float(pv), "ci_low": diff - q * se, "ci_high": diff + q * se, "n_a": n_a, "n_b": n_b}
+
+
+def welch_ttest(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
+                confidence: float = 0.95) -> dict[str, float]:
+    """Welch's t-test of mean(b) - mean(a) (e.g. order values in two arms) with its confidence interval.
+
+    ``se = sqrt(s_a^2/n_a + s_b^2/n_b)``, ``t = (m_b - m_a) / se``,
+    ``df = se^4 / ((s_a^2/n_a)^2/(n_a-1) + (s_b^2/n_b)^2/(n_b-1))``; interval ``diff ± t_{df} se``.
+
+    Example: a = [1, 2, 3], b = [4, 5, 6, 7]: diff = 5.5 - 2 = 3.5, se = sqrt(1/3 + 1.6667/4) = 0.866,
+    t = 4.041, df = 0.75^2 / (0.3333^2/2 + 0.4167^2/3) = 4.96.
+        >>> r = welch_ttest([1, 2, 3], [4, 5, 6, 7])
+        >>> round(r["diff"], 2), round(r["t"], 3), round(r["df"], 2)
+        (3.5, 4.041, 4.96)
+    """
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    xa, xb = xa[~np.isnan(xa)], xb[~np.isnan(xb)]
+    if len(xa) < 2 or len(xb) < 2:
+        raise ValueError("each arm needs at least 2 observations for a Welch t-test")
+    va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)
+    se = math.sqrt(va + vb)
+    diff = float(xb.mean() - xa.mean())
+    df = (va + vb) ** 2 / (va ** 2 / (len(xa) - 1) + vb ** 2 / (len(xb) - 1)) if se > 0 else float("inf")
+    t = diff / se if se > 0 else 0.0
+    pv = 2 * stats.t.sf(abs(t), df)
+    q = stats.t.ppf(0.5 + confidence / 2, df)
+    return {"mean_a": float(xa.mean()), "mean_b": float(xb.mean()), "diff": diff,
+            "lift": diff / float(xa.mean()) if xa.mean() != 0 else float("nan"), "t": t, "df": float(df),
+            "p_value": float(pv), "ci_low": diff - q * se, "ci_high": diff + q * se,
+            "n_a": int(len(xa)), "n_b": int(len(xb))}
+
+
+def adjust_pvalues(p_values: Sequence[float] | pd.Series, method: Literal["holm", "bonferroni"] = "holm",
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Correct p-values for testing several metrics at once (family-wise error rate ``alpha``).
+
+    Bonferroni: ``p_adj = min(1, m p)``. Holm: sort ascending, ``p_adj_(i) = max_{j<=i} min(1, (m - j + 1) p_(j))``.
+    Columns: ``p_value``, ``p_adjusted``, ``significant`` (``p_adjusted < alpha``); index as given.
+
+    Example: p = [0.01, 0.04, 0.03], Holm: 0.01*3 = 0.03, 0.03*2 = 0.06, max(0.06, 0.04*1) = 0.06.
+        >>> adjust_pvalues([0.01, 0.04, 0.03])["p_adjusted"].round(2).tolist()
+        [0.03, 0.06, 0.06]
+    """
+    p = pd.Series(p_values, dtype=float)
+    if method not in ("holm", "bonferroni"):
+        raise ValueError("method must be 'holm' or 'bonferroni'")
+    reject, adj, _, _ = multipletests(p.to_numpy(), alpha=alpha, method=method)
+    return pd.DataFrame({"p_value": p, "p_adjusted": adj, "significant": reject}, index=p.index)
+
+
+def test_warnings(n_a: int, n_b: int, events_a: int | None = None, events_b: int | None = None,
+                  n_metrics: int = 1, looks: int = 1, planned_n_per_arm: int | None = None) -> list[str]:
+    """Plain-language warnings about the usual A/B-test traps; an empty list means none found.
+
+    * too small: fewer than :data:`MIN_PER_ARM` units or :data:`MIN_EVENTS_PER_ARM` conversions per arm;
+    * stopped early: fewer units than the planned sample size;
+    * peeking: ``looks > 1`` interim looks at a fixed-sample test inflate false positives (with 5 looks
+      at alpha 0.05 the real false-positive rate is about 14%);
+    * many metrics: ``n_metrics > 1`` needs :func:`adjust_pvalues` (Holm/Bonferroni).
+
+    Example:
+        >>> len(test_warnings(50, 60, n_metrics=3, looks=4))
+        3
+    """
+    out = []
+    if min(n_a, n_b) < MIN_PER_ARM:
+        out.append(f"样本太小 too small: {min(n_a, n_b)} per arm (< {MIN_PER_ARM}); the test has little power and the "
+                   "normal approximation is unreliable — run longer before reading it.")
+    elif events_a is not None and events_b is not None and min(events_a, events_b) < MIN_EVENTS_PER_ARM:
+        out.append(f"转化数太少 too few conversions: {min(events_a, events_b)} in the smaller arm "
+                   f"(< {MIN_EVENTS_PER_ARM}); use an exact test or run longer.")
+    if planned_n_per_arm is not None and min(n_a, n_b) < planned_n_per_arm:
+        out.append(f"提前停止 stopped early: {min(n_a, n_b)} of the planned {planned_n_per_arm} per arm; a "
+                   "significant result now is not the tested hypothesis — finish the planned sample.")
+    if looks > 1:
+        out.append(f"偷看 peeking: the result was looked at {looks} times; each look is another chance of a false "
+                   "positive. Decide the sample size up front, or use a sequential design.")
+    if n_metrics > 1:
+        out.append(f"多指标 many metrics: {n_metrics} metrics tested; correct the p-values with "
+                   "adjust_pvalues(..., method='holm') before calling any of them significant.")
+    return out

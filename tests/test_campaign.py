@@ -1,0 +1,146 @@
+"""Campaign money, DiD, lookups and error messages against hand-computed values on tiny frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from opslib import campaign as cp
+
+
+def _campaigns() -> pd.DataFrame:
+    return pd.DataFrame({
+        "campaign_id": ["CMP_2024_618", "CMP_2024_FS1", "CMP_2024_1111"],
+        "name": ["2024 618", "2024 flash", "2024 双11"],
+        "kind": ["festival", "flash_sale", "festival"],
+        "start": pd.to_datetime(["2024-06-01", "2024-07-10", "2024-11-01"]),
+        "end": pd.to_datetime(["2024-06-18", "2024-07-12", "2024-11-11"]),
+        "discount_depth": [0.18, 0.3, 0.2], "scope_type": ["all", "sku", "all"],
+        "scope": [None, "A|B", None], "marketing_spend": [1000.0, 100.0, 0.0]})
+
+
+def test_money_by_hand():
+    # 100 units sold for 8,000 (list 10,000); without the campaign 60 units at 100 each; cost 50 per unit.
+    m = cp.campaign_money(units_obs=100, gmv_obs=8000, units_cf=60, price_base=100, unit_cost=50,
+                          marketing_spend=1000, list_value_obs=10000, discount_per_unit_base=5,
+                          pull_forward_units=10, cannibalised_units=4, sibling_margin_per_unit=30)
+    assert m["incremental_units"] == 40
+    assert m["incremental_gmv"] == 8000 - 60 * 100  # 2,000
+    assert m["incremental_margin"] == (8000 - 100 * 50) - 60 * (100 - 50)  # 0
+    assert m["discount_cost"] == (10000 - 8000) - 100 * 5  # 1,500
+    assert m["pull_forward_margin"] == 10 * 50
+    assert m["cannibalised_margin"] == 4 * 30
+    assert m["net_profit"] == 0 - 500 - 120 - 1000  # -1,620
+    assert m["roi"] == pytest.approx(-1620 / 1000)
+    assert m["incremental_roas"] == pytest.approx(2.0)
+    assert m["naive_roas"] == pytest.approx(8.0)
+
+
+def test_money_without_spend_has_no_ratio():
+    m = cp.campaign_money(units_obs=10, gmv_obs=900, units_cf=5, price_base=100, unit_cost=40)
+    assert m["incremental_margin"] == (900 - 400) - 5 * 60  # 200
+    assert np.isnan(m["roi"]) and np.isnan(m["incremental_roas"])
+
+
+def test_did_2x2_and_regression_by_hand():
+    assert cp.did_2x2(10, 18, 20, 24) == 4.0
+    # Two rows per cell; cell means T: 10 -> 18, C: 20 -> 24; residuals +-1 in every cell.
+    p = pd.DataFrame({"y": [9, 11, 17, 19, 19, 21, 23, 25], "treated": [1, 1, 1, 1, 0, 0, 0, 0],
+                      "post": [0, 0, 1, 1, 0, 0, 1, 1]})
+    r = cp.did_regression(p, confidence=0.95)
+    assert r["estimate"] == pytest.approx(4.0)
+    # Saturated 2x2 model: HC1 variance of the interaction = n/(n-k) * sum over cells of sum(e^2)/n_c^2
+    # = 8/4 * 4 * (2 / 4) = 4, so se = 2.
+    assert r["se"] == pytest.approx(2.0)
+    assert r["ci_low"] == pytest.approx(4 - 1.959964 * 2, rel=1e-5)
+    assert r["n"] == 8
+
+
+def test_get_campaign_and_latest():
+    c = _campaigns()
+    assert cp.get_campaign(c).campaign_id == "CMP_2024_1111"
+    fs = cp.get_campaign(c, "CMP_2024_FS1")
+    assert fs.scope == ("A", "B") and fs.days == 3 and fs.marketing_spend == 100
+
+
+def test_unknown_campaign_lists_close_matches():
+    with pytest.raises(cp.CampaignError) as e:
+        cp.get_campaign(_campaigns(), "CMP_2024_61")
+    msg = str(e.value)
+    assert "CMP_2024_61" in msg and "CMP_2024_618" in msg and "Did you mean" in msg
+    assert isinstance(e.value, ValueError)
+
+
+def test_scope_and_siblings():
+    prod = pd.DataFrame({"sku": ["A", "B", "C", "D"], "category": ["x", "x", "x", "y"],
+                         "subcategory": ["x1", "x1", "x1", "y1"]})
+    fs = cp.get_campaign(_campaigns(), "CMP_2024_FS1")
+    assert cp.scope_skus(fs, prod) == ["A", "B"]
+    assert cp.sibling_skus(fs, prod) == ["C"]
+    assert cp.sibling_skus(cp.get_campaign(_campaigns(), "CMP_2024_618"), prod) == []
+
+
+def test_periods_and_overlaps():
+    c = _campaigns()
+    fs = cp.get_campaign(c, "CMP_2024_FS1")
+    per = cp.campaign_periods(fs, pre_days=56, post_days=14)
+    assert per["pre"] == (pd.Timestamp("2024-05-15"), pd.Timestamp("2024-07-09"))
+    assert per["post"] == (pd.Timestamp("2024-07-13"), pd.Timestamp("2024-07-26"))
+    ov = cp.overlapping_campaigns(c, fs, 56, 14)
+    assert ov["campaign_id"].tolist() == ["CMP_2024_618"] and ov["where"].tolist() == ["pre"]
+
+
+def _toy_cube(days: int = 120, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two categories; SKU A (category x) gets +20 units a day from 2024-04-20 for 3 days."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2024-01-01", periods=days)
+    rows = []
+    for sku, cat, sub, lam in [("A", "x", "x1", 30), ("B", "x", "x1", 30), ("C", "y", "y1", 60)]:
+        u = rng.poisson(lam, days).astype(float)
+        if sku == "A":
+            u[(dates >= "2024-04-20") & (dates <= "2024-04-22")] += 20
+        rows.append(pd.DataFrame({"date": dates, "sku": sku, "category": cat, "subcategory": sub, "units": u,
+                                  "units_net": u, "orders": u, "gmv": u * 10, "list_value": u * 12, "cost": u * 6}))
+    prod = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"], "subcategory": ["x1", "x1", "y1"]})
+    return pd.concat(rows, ignore_index=True), prod
+
+
+def _toy_campaigns(**kw) -> pd.DataFrame:
+    row = {"campaign_id": "CMP_T", "name": "toy", "kind": "flash_sale", "start": pd.Timestamp("2024-04-20"),
+           "end": pd.Timestamp("2024-04-22"), "discount_depth": 0.2, "scope_type": "sku", "scope": "A",
+           "marketing_spend": 100.0}
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_evaluate_toy_campaign_finds_the_planted_60_units():
+    cube, prod = _toy_cube()
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    w = ev.effects.set_index("segment").loc["window"]
+    assert w["low"] <= 60 <= w["high"]
+    assert abs(w["effect"] - 60) < 25
+    assert ev.did is not None and ev.did["low"] <= 60 <= ev.did["high"]
+    assert ev.money["incremental_units"] == pytest.approx(w["effect"])
+    assert set(ev.side_effects["effect"]) >= {"pull_forward", "cannibalisation", "stock_up"}
+
+
+def test_too_little_pre_period_is_a_clear_error():
+    cube, prod = _toy_cube()
+    camps = _toy_campaigns(start=pd.Timestamp("2024-01-10"), end=pd.Timestamp("2024-01-12"))
+    with pytest.raises(cp.CampaignError, match="CMP_T.*at least"):
+        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
+
+
+def test_overlap_in_window_is_a_clear_error_and_pre_overlap_can_be_refused():
+    cube, prod = _toy_cube()
+    other = _toy_campaigns(campaign_id="CMP_O", start=pd.Timestamp("2024-04-25"), end=pd.Timestamp("2024-04-26"))
+    camps = pd.concat([_toy_campaigns(), other], ignore_index=True)
+    with pytest.raises(cp.CampaignError, match="CMP_T.*overlaps CMP_O"):
+        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
+    early = _toy_campaigns(campaign_id="CMP_E", start=pd.Timestamp("2024-03-20"), end=pd.Timestamp("2024-03-21"))
+    camps = pd.concat([_toy_campaigns(), early], ignore_index=True)
+    with pytest.raises(cp.CampaignError, match="CMP_E.*pre-period"):
+        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False, overlap="raise")
+    ev = cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
+    assert any("CMP_E" in n for n in ev.notes)
