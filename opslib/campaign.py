@@ -53,12 +53,13 @@ from scipy import stats
 from opslib import cube as _cube
 from opslib.causal_impact import MIN_PRE_DAYS, ImpactResult, causal_impact
 from opslib.contract import SCOPE_SEPARATOR
+from opslib.errors import UserError
 
 #: Days between a date and the same weekday last year.
 LAST_YEAR_DAYS = 364
 
 
-class CampaignError(ValueError):
+class CampaignError(UserError, ValueError):
     """A campaign cannot be evaluated as asked; the message names the campaign and what to do."""
 
 

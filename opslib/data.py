@@ -50,6 +50,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from opslib.contract import TABLES, ColumnSpec, TableSpec
+from opslib.errors import UserError
 
 __all__ = [
     "DataError",
@@ -124,7 +125,7 @@ class Problem:
         return f"{where}: {what} — expected {self.expected}"
 
 
-class DataError(Exception):
+class DataError(UserError):
     """A shop does not meet the data contract; ``problems`` lists what is wrong, str() is the report."""
 
     def __init__(self, problems: list[Problem], header: str = "The shop data has problems:") -> None:

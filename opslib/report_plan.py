@@ -35,12 +35,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from opslib.errors import UserError
+
 DATE_PARAMETERS = re.compile(r"^(period_start|period_end|start|end|as_of|.*_date)$")
 SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description"}
 PERIOD_KINDS = ("day", "week", "month")
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """A mistake in a report request (unknown notebook or parameter, bad value, bad config): exit 2."""
 
 
