@@ -200,14 +200,20 @@ def simulate_stock(rng: np.random.Generator, prod: Products, dem: Demand, lead: 
             q = np.ceil(fcast(d, np.full(n, COVER_DAYS), lead)[idx] + safety[idx]).astype(np.int64) + 1
             arrivals[d + lead[idx], idx] += q
             on_order[idx] += q
-    spells = _realised_spells(delays, demand, sales, on_hand_m)
+    spells = _realised_spells(delays, demand, sales, on_hand_m, lam)
     return Stock(demand, sales, on_hand_m, inbound, spells)
 
 
-def _realised_spells(delays: np.ndarray, demand: np.ndarray, sales: np.ndarray, on_hand: np.ndarray) -> list[dict]:
+def _realised_spells(delays: np.ndarray, demand: np.ndarray, sales: np.ndarray, on_hand: np.ndarray,
+                     lam: np.ndarray) -> list[dict]:
     """For each planted delay, the run of zero end-of-day stock from the first zero day in the block to
-    the block's last day, with lost units = sum(D - sales) over the run; delays that never empty the
-    shelf are dropped."""
+    the block's last day; delays that never empty the shelf are dropped.
+
+    ``lost_units`` = sum(D - sales) over the run, with D the realised (Poisson) demand: the first day of
+    a run is selected for a high draw (it is the day the shelf ran empty), so this exceeds the expected
+    loss. ``expected_lost_units`` = sum(lambda - sales) over the run, lambda the expected demand: what
+    an estimator built from the demand rate around the gap should recover.
+    """
     out = []
     days = on_hand.shape[0]
     for sku, a, b in delays:
@@ -217,5 +223,7 @@ def _realised_spells(delays: np.ndarray, demand: np.ndarray, sales: np.ndarray, 
             continue
         s0 = int(a + zero[0])
         lost = int((demand[s0:b + 1, sku] - sales[s0:b + 1, sku]).sum())
-        out.append({"sku_index": int(sku), "start": s0, "end": b, "lost_units": lost})
+        expected = float((lam[s0:b + 1, sku] - sales[s0:b + 1, sku]).sum())
+        out.append({"sku_index": int(sku), "start": s0, "end": b, "lost_units": lost,
+                    "expected_lost_units": round(expected, 2)})
     return out

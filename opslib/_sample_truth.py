@@ -111,11 +111,14 @@ def _stockouts(ctx: dict) -> dict:
     lost = stock.demand - stock.sales
     by_cat = np.bincount(prod.cat, weights=lost.sum(axis=0), minlength=len(sw.CATEGORIES))
     spells = [{"sku": str(prod.sku[s["sku_index"]]), "start": _iso(t0, s["start"]), "end": _iso(t0, s["end"]),
-               "lost_units": s["lost_units"]} for s in stock.spells]
+               "lost_units": s["lost_units"], "expected_lost_units": s["expected_lost_units"]}
+              for s in stock.spells]
     return {"lost_units_total": int(lost.sum()),
             "stockout_sku_days": int(((stock.on_hand == 0) & dem.on_sale).sum()),
             "lost_sku_days": int((lost > 0).sum()),
             "spells": spells,
+            "spells_lost_units": int(sum(s["lost_units"] for s in spells)),
+            "spells_expected_lost_units": round(sum(s["expected_lost_units"] for s in spells), 2),
             "lost_units_by_category": {c.name: int(by_cat[i]) for i, c in enumerate(sw.CATEGORIES)}}
 
 
