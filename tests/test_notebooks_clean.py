@@ -24,3 +24,26 @@ def test_notebook_is_clean(path: Path) -> None:
     assert first.cell_type == "code", f"{path.name}: the first cell must be the parameters code cell"
     assert "parameters" in first.metadata.get("tags", []), f"{path.name}: first cell is not tagged 'parameters'"
     assert "data_dir" in first.source, f"{path.name}: the parameters cell must set data_dir"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_parameter_is_visible_to_papermill(path: Path) -> None:
+    """papermill must parse every assignment of the parameters cell, or the runner cannot check or set it."""
+    import ast
+
+    import papermill
+
+    nb = nbformat.read(path, as_version=4)
+    assigned = {t.id for node in ast.parse(nb.cells[0].source).body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    parsed = set(papermill.inspect_notebook(str(path)))
+    assert parsed == assigned, f"{path.name}: papermill cannot parse {sorted(assigned - parsed)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_states_its_tables_and_objectives(path: Path) -> None:
+    """The template: the second cell names the tables the notebook needs and its learning objectives."""
+    nb = nbformat.read(path, as_version=4)
+    intro = "\n".join(c.source for c in nb.cells[1:4] if c.cell_type == "markdown").lower()
+    assert "table" in intro or "表" in intro, f"{path.name}: say which tables it needs"
+    assert any(w in intro for w in ("objective", "learn", "目标")), f"{path.name}: state the learning objectives"
