@@ -581,6 +581,28 @@ def buyer_mix(orders: _cube.Source, skus: list[str], window: tuple[pd.Timestamp,
 # --------------------------------------------------------------------------------- overview
 
 
+def naive_uplift(series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """What a before/after dashboard reports: window units minus the pre-period daily mean times window days.
+
+    ``series`` is ``CampaignEvaluation.impact.series`` (index: day; columns ``period`` with 'pre' for the
+    pre-period, ``masked`` for set-aside days, ``observed`` units). Formula:
+    ``naive = sum(observed[start..end]) - mean(observed[pre, not masked]) * days(start..end)``.
+    It ignores weekday mix, season, trend and what happens after the window, which is why the notebook
+    sets it beside the counterfactual.
+
+    Example:
+        >>> idx = pd.date_range("2024-06-01", periods=5)
+        >>> s = pd.DataFrame({"period": ["pre", "pre", "pre", "window", "window"],
+        ...                   "masked": [False, False, True, False, False],
+        ...                   "observed": [10.0, 20.0, 99.0, 40.0, 50.0]}, index=idx)
+        >>> naive_uplift(s, idx[3], idx[4])  # 90 - 15 * 2
+        60.0
+    """
+    pre = series[(series["period"] == "pre") & ~series["masked"].astype(bool)]["observed"].mean()
+    window = series.loc[start:end, "observed"]
+    return float(window.sum() - pre * len(window))
+
+
 def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame, products: pd.DataFrame,
                       start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
                       **kwargs) -> pd.DataFrame:

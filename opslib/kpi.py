@@ -235,6 +235,22 @@ def conversion_rate(orders: float, visitors: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------- tables
+def shop_conversion_rate(orders: pd.DataFrame, traffic: pd.DataFrame) -> float:
+    """Conversion over everything in the two tables: distinct non-cancelled orders / summed visitors.
+
+    The same definition as :func:`conversion_rate` (orders / visitors, visitors summed over days and
+    categories), for a whole shop at once, e.g. as the baseline of an A/B test's power calculation.
+
+    Example:
+        >>> lines = pd.DataFrame({"order_id": ["o1", "o1", "o2", "o3"],
+        ...                       "status": ["completed", "completed", "returned", "cancelled"]})
+        >>> shop_conversion_rate(lines, pd.DataFrame({"visitors": [50, 50]}))  # 2 orders / 100
+        0.02
+    """
+    placed = orders.loc[orders["status"] != "cancelled", "order_id"].nunique()
+    return conversion_rate(placed, float(traffic["visitors"].sum()))
+
+
 def _add_ratios(t: pd.DataFrame) -> pd.DataFrame:
     """Add the ratio KPIs to a frame of summed measures (one row per period)."""
     t = t.copy()
