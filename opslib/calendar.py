@@ -284,6 +284,16 @@ def calendar_frame(start: DateLike, end: DateLike) -> pd.DataFrame:
     s, e = _ts(start, "start"), _ts(end, "end")
     if e < s:
         raise ValueError(f"end {e.date()} is before start {s.date()}")
+    return _calendar_frame_cached(s.strftime("%Y-%m-%d"), e.strftime("%Y-%m-%d")).copy()
+
+
+@lru_cache(maxsize=128)
+def _calendar_frame_cached(start: str, end: str) -> pd.DataFrame:
+    """:func:`calendar_frame` for two ISO date strings, cached (building it takes 0.3-0.5 s).
+
+    Callers must not modify the returned frame: :func:`calendar_frame` hands out a copy.
+    """
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
     dates = pd.date_range(s, e, freq="D")
     out = pd.DataFrame({"date": dates})
     out["weekday"] = out["date"].dt.day_of_week.astype("int64")
