@@ -45,10 +45,8 @@ def _relation(con: duckdb.DuckDBPyConnection, name: str, source: Source) -> None
         con.register(name, source)
         return
     path = str(source)
-    if path.endswith(".parquet"):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet(?)", [path])
-    else:
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv_auto(?)", [path])
+    relation = con.read_parquet(path) if path.endswith(".parquet") else con.read_csv(path)
+    relation.create_view(name)
 
 
 _LINE_MEASURES = """
