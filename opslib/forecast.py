@@ -141,7 +141,8 @@ def trim_leading_zeros(y: pd.Series) -> pd.Series:
 def decompose(y: pd.Series, periods: Sequence[int] = (7, 365)) -> pd.DataFrame:
     """MSTL decomposition of a daily series: ``y = trend + sum_p seasonal_p + resid``.
 
-    Uses every period of ``periods`` with at least two full cycles in ``y`` (statsmodels ``MSTL``;
+    Uses every period of ``periods`` with more than two full cycles in ``y`` (statsmodels ``MSTL``
+    drops a period ``p`` unless ``len(y) > 2 * p``;
     ``STL`` when only one fits). Columns: ``date``, ``observed``, ``trend``, ``seasonal_<p>`` per
     period, ``resid``. Festival spikes that recur on the same dates fall partly into the yearly
     seasonal; :func:`calendar_effects` measures them explicitly.
@@ -151,7 +152,7 @@ def decompose(y: pd.Series, periods: Sequence[int] = (7, 365)) -> pd.DataFrame:
     from statsmodels.tsa.seasonal import MSTL, STL
 
     v = y.to_numpy(float)
-    use = [p for p in periods if len(v) >= 2 * p]
+    use = [p for p in periods if len(v) > 2 * p]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if not use:

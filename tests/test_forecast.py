@@ -161,3 +161,12 @@ def test_calendar_effects_recover_a_planted_uplift() -> None:
 
 def test_levels_default() -> None:
     assert LEVELS == (80, 95)
+
+
+def test_decompose_on_exactly_two_years_keeps_the_periods_mstl_can_fit() -> None:
+    """730 days: statsmodels' MSTL drops period 365 (it needs len > 2p), so decompose must too (Olist)."""
+    idx = pd.date_range("2017-01-01", periods=730, freq="D")
+    y = pd.Series(10 + np.sin(np.arange(730) * 2 * np.pi / 7), index=idx)
+    dec = F.decompose(y)
+    assert "seasonal_7" in dec.columns and "seasonal_365" not in dec.columns
+    assert np.allclose(dec["trend"] + dec["seasonal_7"] + dec["resid"], dec["observed"])
