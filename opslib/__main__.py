@@ -5,6 +5,7 @@ Commands:
   sample ...         generate the sample shop (same as ``python -m opslib.sample``)
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
+  import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         return report_main(rest)
     if cmd == "contract":
         return _contract(rest)
+    if cmd == "import":
+        from opslib.importers import main as import_main
+
+        return import_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

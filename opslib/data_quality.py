@@ -1,0 +1,183 @@
+"""Data-quality checks for a new export (``notebooks/04_data_quality.ipynb``: run it first).
+
+* ``coverage(shop)`` — rows per month per table (where the data is thin or missing);
+* ``import_log(data_dir)`` / ``dropped_summary(log)`` — what the import dropped, changed or assumed, and why;
+* ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
+* ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
+* ``notebook_readiness(shop)`` — which notebooks (00..03) the data can feed and what each would skip.
+
+Example:
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05"])})
+    >>> calendar_gaps(o)[["start", "end", "days"]].astype(str).values.tolist()
+    [['2024-01-03', '2024-01-04', '2']]
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from opslib.contract import TABLES
+from opslib.data import Shop
+from opslib.importers import LOG_NAME, ImportLog
+
+__all__ = [
+    "calendar_gaps",
+    "coverage",
+    "dropped_summary",
+    "import_log",
+    "notebook_readiness",
+    "outliers",
+    "weekday_profile",
+]
+
+# The main time column of each table (what "coverage by month" counts on).
+TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
+                               "fulfilment": "paid_ts", "reviews": "review_ts"}
+
+
+def coverage(shop: Shop) -> pd.DataFrame:
+    """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
+
+    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump.
+    """
+    parts = {}
+    for name, col in TIME_COLUMN.items():
+        df = getattr(shop, name, None)
+        if df is None or col not in df or df.empty:
+            continue
+        parts[name] = df[col].dt.to_period("M").value_counts().sort_index()
+    if not parts:
+        return pd.DataFrame()
+    out = pd.DataFrame(parts).fillna(0).astype("int64").sort_index()
+    out.index = out.index.astype(str)
+    out.index.name = "month"
+    return out
+
+
+def import_log(data_dir: str | Path) -> ImportLog | None:
+    """The ``import_log.json`` written next to the data by ``python -m opslib import``, or None."""
+    path = Path(data_dir) / LOG_NAME
+    if not path.is_file():
+        return None
+    return ImportLog.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def dropped_summary(log: ImportLog) -> pd.DataFrame:
+    """Rules that touched rows, biggest first: table, action, rule, rows, share of input, why, examples."""
+    df = log.to_frame()
+    return df[df["rows"] > 0].sort_values(["action", "rows"], ascending=[True, False]).reset_index(drop=True)
+
+
+def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit_price"), k: float = 3.0) -> pd.DataFrame:
+    """Count values beyond an IQR fence on the log scale.
+
+    Rule: with ``x = log1p(value)``, ``Q1, Q3`` its quartiles and ``IQR = Q3 - Q1``, a value is an outlier
+    when ``x > Q3 + k*IQR`` (high) or ``x < Q1 - k*IQR`` (low); ``k = 3`` flags only extreme values.
+    The log scale suits right-skewed quantities and prices. Example: quantities mostly 1-12 with one
+    line of 80,995 -> that line is a high outlier.
+
+    Returns one row per column: fence values (back on the original scale), low/high counts, share and
+    the largest values.
+    """
+    rows = []
+    for c in columns:
+        v = orders[c].dropna().astype("float64")
+        v = v[v >= 0]
+        x = np.log1p(v)
+        q1, q3 = x.quantile([0.25, 0.75])
+        iqr = q3 - q1
+        lo, hi = q1 - k * iqr, q3 + k * iqr
+        low, high = int((x < lo).sum()), int((x > hi).sum())
+        rows.append({"column": c, "median": float(v.median()), "fence_low": float(np.expm1(lo)),
+                     "fence_high": float(np.expm1(hi)), "low": low, "high": high,
+                     "share": (low + high) / len(v) if len(v) else np.nan,
+                     "largest": ", ".join(f"{z:,.4g}" for z in v.nlargest(3))})
+    return pd.DataFrame(rows)
+
+
+def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
+    """Runs of days without any order between the first and last order day (``min_days`` long or more).
+
+    Columns: start, end, days, weekdays (names of the empty days, e.g. ``Sat`` for a shop closed on
+    Saturdays). Sorted by start.
+    """
+    days = orders["order_ts"].dt.normalize()
+    if days.empty:
+        return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
+    full = pd.date_range(days.min(), days.max(), freq="D")
+    empty = ~full.isin(days.unique())
+    if not empty.any():
+        return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
+    idx = np.flatnonzero(empty)
+    run = np.cumsum(np.r_[1, np.diff(idx) > 1])
+    out = []
+    for r in np.unique(run):
+        sel = full[idx[run == r]]
+        if len(sel) >= min_days:
+            names = sorted(set(sel.strftime("%a")), key=list(pd.date_range("2024-01-01", periods=7).strftime("%a")).index)
+            out.append({"start": sel[0], "end": sel[-1], "days": len(sel), "weekdays": ", ".join(names)})
+    return pd.DataFrame(out, columns=["start", "end", "days", "weekdays"])
+
+
+def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
+    """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%)."""
+    days = orders["order_ts"].dt.normalize()
+    full = pd.Series(pd.date_range(days.min(), days.max(), freq="D"))
+    has = full.isin(days.unique())
+    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.dayofweek, "has": has})
+    out = df.groupby(["dow", "weekday"]).agg(days=("has", "size"), with_orders=("has", "sum")).reset_index()
+    out["empty_share"] = 1 - out["with_orders"] / out["days"]
+    return out.drop(columns="dow")
+
+
+# notebook -> (needed tables, [(optional table, what is skipped without it)])
+NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
+    "00_shop_at_a_glance": (("orders", "products"),
+                            [("traffic", "visitors, conversion and the GMV decomposition")]),
+    "01_category_optimisation": (("orders", "products"),
+                                 [("inventory", "inventory health, stock-outs and lost sales")]),
+    "02_campaign_evaluation": (("orders", "products", "campaigns"),
+                               [("traffic", "the shop's own conversion rate in the A/B sample size (uses 3%)")]),
+    "03_trend_forecasting": (("orders", "products"),
+                             [("inventory", "weeks of cover and the suggested order list")]),
+}
+
+
+def notebook_readiness(shop: Shop) -> pd.DataFrame:
+    """Which notebooks the shop can feed and what each would skip, from the tables it has.
+
+    Also flags thin history: fewer than 56 days of orders is too short for 00's comparisons, fewer
+    than 2 years makes ``compare="last_year"`` fall back to the previous period, and missing or
+    assumed costs make every margin figure an assumption.
+
+    >>> from opslib.data import Shop
+    >>> r = notebook_readiness(Shop(path=Path("x")))
+    >>> r["can_run"].tolist()
+    [False, False, False, False]
+    """
+    has = {n: shop.has(n) for n in TABLES}
+    span_days = 0
+    if shop.has("orders") and len(shop.orders):
+        span_days = int((shop.orders["order_ts"].max() - shop.orders["order_ts"].min()).days) + 1
+    assumed_cost = False
+    if shop.has("products"):
+        p = shop.products
+        assumed_cost = bool(p["unit_cost"].isna().any() or
+                            ("cost_source" in p and p["cost_source"].astype(str).str.startswith("assumed").any()))
+    rows = []
+    for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
+        missing = [t for t in needed if not has[t]]
+        skips = [f"no {t}: skips {what}" for t, what in optional if not has[t]]
+        if span_days and span_days < 728:
+            skips.append(f"{span_days} days of orders (< 2 years): compares with the previous period, not last year")
+        if assumed_cost and nb in ("01_category_optimisation", "02_campaign_evaluation"):
+            skips.append("costs missing or assumed (default margin): margin figures are an assumption")
+        rows.append({"notebook": nb, "can_run": not missing,
+                     "missing_tables": ", ".join(missing),
+                     "skips": "; ".join(skips) if not missing else f"cannot run without {', '.join(missing)}"})
+    return pd.DataFrame(rows)

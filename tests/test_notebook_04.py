@@ -1,0 +1,41 @@
+"""Notebook 04 (data quality) runs on the sample shop and on an imported export with its import log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "04_data_quality.ipynb"
+
+
+def _run(data_dir: Path, out: Path) -> str:
+    import papermill as pm
+
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"data_dir": str(data_dir)}, kernel_name="python3",
+                        cwd=str(NOTEBOOK.parent), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    return "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                     for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.notebook
+def test_notebook_04_on_sample(small_shop_dir: Path, tmp_path: Path) -> None:
+    text = _run(small_shop_dir, tmp_path / "04.ipynb")
+    assert "no import_log.json" in text  # the sample is generated, not imported
+    assert "runs of empty days" in text
+    assert "00_shop_at_a_glance: can run" in text
+
+
+@pytest.mark.notebook
+def test_notebook_04_on_import(tmp_path: Path) -> None:
+    from opslib.importers import main
+
+    shop = tmp_path / "taobao"
+    assert main([str(ROOT / "examples/mappings/taobao_orders.yml"), str(ROOT / "examples/taobao_export"), str(shop)]) == 0
+    text = _run(shop, tmp_path / "04.ipynb")
+    assert "input 7 rows = dropped 0 + merged 1 + order lines 6 -> adds up" in text
+    assert "duplicate_key_merged" in text
+    assert "02_campaign_evaluation: cannot run" in text
