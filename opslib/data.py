@@ -860,6 +860,38 @@ def _summary(t: _Table) -> TableSummary:
     return s
 
 
+def cost_note(products: pd.DataFrame) -> str | None:
+    """A warning for every report that shows margins, when unit costs are missing or were assumed.
+
+    Importers without real costs fill ``unit_cost`` from a default margin and say so in an extra
+    ``cost_source`` column (``"assumed 30% margin"``); other shops may leave ``unit_cost`` empty. Returns
+    None when every SKU has a cost from the source.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["a", "b", "c"], "unit_cost": [7.0, 3.5, None],
+        ...                   "cost_source": ["assumed 30% margin", "source", "missing"]})
+        >>> print(cost_note(p))
+        ⚠ Costs: 1 of 3 SKUs have costs assumed at import (assumed 30% margin); 1 of 3 have no cost and are left out of margins. Margin figures are partly an assumption, not the shop's books.
+    """
+    n = len(products)
+    missing = int(products["unit_cost"].isna().sum())
+    assumed = 0
+    labels: list[str] = []
+    if "cost_source" in products.columns:
+        src = products["cost_source"].astype("string").fillna("")
+        is_assumed = src.str.startswith("assumed")
+        assumed = int(is_assumed.sum())
+        labels = sorted(src[is_assumed].unique().tolist())
+    if not missing and not assumed:
+        return None
+    parts = []
+    if assumed:
+        parts.append(f"{assumed:,} of {n:,} SKUs have costs assumed at import ({', '.join(labels)})")
+    if missing:
+        parts.append(f"{missing:,} of {n:,} have no cost and are left out of margins")
+    return "⚠ Costs: " + "; ".join(parts) + ". Margin figures are partly an assumption, not the shop's books."
+
+
 def validate_shop(path: str | Path) -> ValidationReport:
     """Check every table of a shop against the contract. Never raises for mistakes in the data."""
     folder = Path(path)

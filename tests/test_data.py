@@ -530,3 +530,12 @@ def test_ragged_csv_line(tmp_path: Path) -> None:
 def test_empty_whole_number_is_reported_once(tmp_path: Path) -> None:
     msg = only_problem(make_shop(tmp_path, reviews=edit(REVIEWS, 2, "score", "")))
     assert msg == "reviews.csv, column score, line 2: (empty) — expected a value (this column may not be empty)"
+
+
+def test_cost_note_is_none_when_every_cost_comes_from_the_source() -> None:
+    from opslib.data import cost_note
+
+    assert cost_note(pd.DataFrame({"sku": ["a"], "unit_cost": [1.0]})) is None
+    note = cost_note(pd.DataFrame({"sku": ["a", "b"], "unit_cost": [1.0, 2.0],
+                                   "cost_source": ["assumed 30% margin", "assumed 30% margin"]}))
+    assert note is not None and "2 of 2 SKUs have costs assumed" in note

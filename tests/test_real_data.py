@@ -16,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from opslib.data import load_shop, validate_shop
+from opslib.data import cost_note, load_shop, validate_shop
 from opslib.importers import ImportResult, run_import
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,3 +163,6 @@ def test_notebook_runs_on_real_data(notebook_runs: dict, imported: dict, nb: Pat
     for table in shop.missing:
         if f'skip_message(\\"{table}\\"' in source or f"skip_message('{table}'" in source:
             assert f"no {table} table in" in text, f"{nb.name} on {name}: no skip message for the missing {table}"
+    # Assumed or missing costs are flagged in every report that shows margins.
+    if nb.name[:2] in {"01", "02"} and cost_note(shop.products):
+        assert "⚠ Costs:" in text, f"{nb.name} on {name}: assumed costs are not flagged"
