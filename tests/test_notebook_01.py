@@ -65,8 +65,10 @@ def test_notebook_01_without_inventory(small_shop_dir: Path, tmp_path: Path) -> 
     shop = tmp_path / "shop"
     shutil.copytree(small_shop_dir, shop)
     (shop / "inventory.parquet").unlink()
-    nb = _run(tmp_path / "01_no_inventory.ipynb", data_dir=str(shop), category="美妆")
+    nb = _run(tmp_path / "01_no_inventory.ipynb", data_dir=str(shop), category="美妆",
+              period_start="2025-06-01", period_end="2025-06-30")
     text = _text(nb)
+    assert "Current period 本期: 2025-06-01 .. 2025-06-30 (30 days)" in text  # explicit start and end win
     # the wording of opslib.data.Shop.skip_message, whatever it is, names the table and what is skipped
     assert "inventory" in text and "skipping inventory health, stock-outs and lost sales" in text
     assert _images(nb) == 5  # no days-of-supply histogram
