@@ -144,3 +144,131 @@ def test_overlap_in_window_is_a_clear_error_and_pre_overlap_can_be_refused():
         cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False, overlap="raise")
     ev = cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
     assert any("CMP_E" in n for n in ev.notes)
+
+
+# ------------------------------------------------------------------------------------------ ad hoc
+
+
+def _products() -> pd.DataFrame:
+    return pd.DataFrame({"sku": ["A", "B", "C", "D"], "category": ["美妆", "美妆", "服饰", "服饰"],
+                         "subcategory": ["护肤", "彩妆", "女装", "男装"]})
+
+
+def _orders() -> pd.DataFrame:
+    """Six lines around the window 2024-06-01..2024-06-02; only non-cancelled lines inside it count."""
+    return pd.DataFrame({
+        "order_ts": pd.to_datetime(["2024-05-31 23:59", "2024-06-01 00:00", "2024-06-01 12:00", "2024-06-02 23:59",
+                                    "2024-06-02 08:00", "2024-06-03 00:00"]),
+        "sku": ["A", "A", "B", "C", "A", "A"],
+        "quantity": [9, 2, 1, 4, 7, 9],
+        "unit_price": [1.0, 80.0, 30.0, 45.0, 1.0, 1.0],
+        "list_price": [100.0, 100.0, 50.0, 50.0, 100.0, 100.0],
+        "status": ["completed", "completed", "returned", "completed", "cancelled", "completed"]})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (None, ("all", None)), ("", ("all", None)), (" ALL ", ("all", None)),
+    ("category:美妆|服饰", ("category", "美妆|服饰")), ("Category： 美妆 | 护肤 |", ("category", "美妆|护肤")),
+    ("sku:A|B|A", ("sku", "A|B")),
+])
+def test_parse_scope(text, expected):
+    assert cp.parse_scope(text) == expected
+
+
+@pytest.mark.parametrize("text", ["美妆", "brand:花漾", "category:", "sku: | "])
+def test_parse_scope_rejects_unknown_forms(text):
+    with pytest.raises(cp.CampaignError, match="category:美妆"):
+        cp.parse_scope(text)
+
+
+def test_adhoc_row_is_contract_shaped():
+    from opslib.contract import CAMPAIGNS
+
+    row = cp.adhoc_campaign("2024-06-01", "2024-06-02", "category:美妆", products=_products(), orders=_orders(),
+                            marketing_spend=500)
+    assert row.columns.tolist() == CAMPAIGNS.column_names and len(row) == 1
+    r = row.iloc[0]
+    assert r["campaign_id"] == "ADHOC_2024-06-01_2024-06-02"
+    assert (r["scope_type"], r["scope"], r["kind"], r["marketing_spend"]) == ("category", "美妆", "other", 500.0)
+    assert r["start"] == pd.Timestamp("2024-06-01") and r["end"] == pd.Timestamp("2024-06-02")
+    # 美妆 = A, B. In the window, not cancelled: A 2 x 80 (list 100), B 1 x 30 (list 50; returned still counts).
+    # 1 - (160 + 30) / (200 + 50) = 1 - 190/250 = 0.24
+    assert r["discount_depth"] == pytest.approx(0.24)
+    c = cp.get_campaign(row)
+    assert c.scope == ("美妆",) and c.days == 2 and cp.scope_skus(c, _products()) == ["A", "B"]
+
+
+def test_adhoc_discount_estimates_by_hand():
+    o, p = _orders(), _products()
+    # all SKUs: A 2x80/100, B 1x30/50, C 4x45/50 -> 1 - (160 + 30 + 180) / (200 + 50 + 200) = 1 - 370/450
+    all_ = cp.adhoc_campaign("2024-06-01", "2024-06-02", orders=o, products=p)
+    assert all_.loc[0, "discount_depth"] == pytest.approx(1 - 370 / 450)
+    assert all_.loc[0, "scope_type"] == "all" and pd.isna(all_.loc[0, "scope"])
+    # sku C alone, without products: 1 - 180/200 = 0.1
+    assert cp.adhoc_campaign("2024-06-01", "2024-06-02", "sku:C", orders=o).loc[0, "discount_depth"] == pytest.approx(0.1)
+    # subcategory 护肤 = A: 1 - 160/200 = 0.2; a given depth is kept as is
+    assert cp.adhoc_campaign("2024-06-01", "2024-06-02", "category:护肤", orders=o, products=p
+                             ).loc[0, "discount_depth"] == pytest.approx(0.2)
+    assert cp.adhoc_campaign("2024-06-01", "2024-06-02", orders=o, discount_depth=0.5).loc[0, "discount_depth"] == 0.5
+    # no orders, no depth: unknown
+    assert np.isnan(cp.adhoc_campaign("2024-06-01", "2024-06-02").loc[0, "discount_depth"])
+
+
+def test_adhoc_errors_are_clear():
+    o, p = _orders(), _products()
+    with pytest.raises(cp.CampaignError, match="end 2024-06-01 is before start 2024-06-02"):
+        cp.adhoc_campaign("2024-06-02", "2024-06-01")
+    with pytest.raises(cp.CampaignError, match="start '2024-13-45' is not a date"):
+        cp.adhoc_campaign("2024-13-45", "2024-06-01")
+    with pytest.raises(cp.CampaignError, match="end 'yesterday' is not a date"):
+        cp.adhoc_campaign("2024-06-01", "yesterday")
+    with pytest.raises(cp.CampaignError, match="not understood"):
+        cp.adhoc_campaign("2024-06-01", "2024-06-02", "brand:花漾")
+    with pytest.raises(cp.CampaignError) as e:
+        cp.adhoc_campaign("2024-06-01", "2024-06-02", "category:美妆|数码", products=p)
+    assert "'数码'" in str(e.value) and "美妆 (彩妆/护肤)" in str(e.value) and "服饰 (女装/男装)" in str(e.value)
+    with pytest.raises(cp.CampaignError, match=r"SKU 'X'.*4 SKUs"):
+        cp.adhoc_campaign("2024-06-01", "2024-06-02", "sku:A|X", products=p)
+    with pytest.raises(cp.CampaignError, match="sold nothing"):
+        cp.adhoc_campaign("2024-07-01", "2024-07-02", "sku:D", products=p, orders=o)
+    with pytest.raises(cp.CampaignError, match="kind"):
+        cp.adhoc_campaign("2024-06-01", "2024-06-02", kind="618")
+    with pytest.raises(cp.CampaignError, match="0..1"):
+        cp.adhoc_campaign("2024-06-01", "2024-06-02", discount_depth=20)
+
+
+def test_with_adhoc_appends_or_stands_alone():
+    row = cp.adhoc_campaign("2024-08-01", "2024-08-03", "sku:A|B", discount_depth=0.1)
+    alone = cp.with_adhoc(None, row)
+    assert alone["campaign_id"].tolist() == ["ADHOC_2024-08-01_2024-08-03"]
+    both = cp.with_adhoc(_campaigns(), row)
+    assert len(both) == 4 and both["campaign_id"].iloc[-1] == "ADHOC_2024-08-01_2024-08-03"
+    assert cp.with_adhoc(both, row)["campaign_id"].tolist() == both["campaign_id"].tolist()  # replaced, not doubled
+    ov = cp.overlapping_campaigns(both, cp.get_campaign(both, "ADHOC_2024-08-01_2024-08-03"), 56, 14)
+    # pre-period 2024-06-06..07-31 holds 618's 14 days after (to 07-02) and the flash sale 07-10..12
+    assert ov["campaign_id"].tolist() == ["CMP_2024_618", "CMP_2024_FS1"] and set(ov["where"]) == {"pre"}
+
+
+def test_choose_campaign():
+    p = _products()
+    assert cp.choose_campaign(_campaigns(), p, "CMP_2024_FS1")[1:] == ("CMP_2024_FS1", [])
+    table, cid, msgs = cp.choose_campaign(_campaigns(), p, "CMP_2024_FS1", "2024-08-01", "2024-08-03", "sku:A")
+    assert cid == "ADHOC_2024-08-01_2024-08-03" and len(table) == 4
+    assert "start/end win over campaign_id" in msgs[0] and "CMP_2024_FS1" in msgs[0]
+    table, cid, msgs = cp.choose_campaign(None, p, None, "2024-08-01", "2024-08-03")
+    assert len(table) == 1 and cp.get_campaign(table, cid).scope_type == "all"
+    assert "no campaigns table" in msgs[-1]
+    with pytest.raises(cp.CampaignError, match="start is given but end is not"):
+        cp.choose_campaign(_campaigns(), p, None, "2024-08-01", None)
+    with pytest.raises(cp.CampaignError, match="no campaigns table"):
+        cp.choose_campaign(None, p)
+    with pytest.raises(cp.CampaignError, match="scope 'sku:A' only applies"):
+        cp.choose_campaign(_campaigns(), p, None, None, None, "sku:A")
+
+
+def test_evaluate_adhoc_window_without_campaigns_table():
+    cube, prod = _toy_cube()
+    row = cp.adhoc_campaign("2024-04-20", "2024-04-22", "sku:A", products=prod, discount_depth=0.2)
+    ev = cp.evaluate_campaign(cube, cp.with_adhoc(None, row), prod, "ADHOC_2024-04-20_2024-04-22", halo=False)
+    w = ev.effects.set_index("segment").loc["window"]
+    assert w["low"] <= 60 <= w["high"]
