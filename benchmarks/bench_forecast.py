@@ -25,7 +25,7 @@ from opslib.forecast_models import fit_forecast
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shop", required=True, help="sample shop folder (python -m opslib.sample ...)")
+    ap.add_argument("--shop", default="data/sample", help="sample shop folder (default data/sample: make sample)")
     ap.add_argument("--skus", type=int, default=40)
     ap.add_argument("--horizon", type=int, default=8)
     args = ap.parse_args()

@@ -18,7 +18,7 @@ def main() -> int:
     failed = []
     for script in scripts:
         print(f"== {script.name}", flush=True)
-        if subprocess.call([sys.executable, str(script), *sys.argv[1:]]) != 0:
+        if subprocess.call([sys.executable, str(script)], cwd=HERE.parent) != 0:
             failed.append(script.name)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)

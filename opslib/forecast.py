@@ -271,8 +271,19 @@ def _backtest_one(args: tuple) -> pd.DataFrame:
     return rolling_origin(y, model, horizon, windows, levels=levels, series_id=sid)
 
 
+#: Thread counts of the numeric libraries, pinned to 1 in worker processes (see :func:`_run`).
+_BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _run(func, tasks: list, n_jobs: int, progress: bool, desc: str) -> list:
-    """Map ``func`` over ``tasks`` in ``n_jobs`` processes (1 = in this process) with a tqdm bar."""
+    """Map ``func`` over ``tasks`` in ``n_jobs`` processes (1 = in this process) with a tqdm bar.
+
+    Workers are spawned with one BLAS thread each: with OpenBLAS's default of one thread per core,
+    two workers on two cores ran 4 threads and took 1.8x longer than one process (measured, see
+    benchmarks/README.md); pinned, they take 0.45x as long.
+    """
+    import multiprocessing
+
     from tqdm.auto import tqdm
 
     n_jobs = max(1, min(int(n_jobs or 1), os.cpu_count() or 1, len(tasks) or 1))
@@ -283,10 +294,20 @@ def _run(func, tasks: list, n_jobs: int, progress: bool, desc: str) -> list:
             out.append(func(t))
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
-            for r in ex.map(func, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
-                out.append(r)
-                bar.update()
+        saved = {k: os.environ.get(k) for k in _BLAS_THREAD_VARS}
+        os.environ.update({k: "1" for k in _BLAS_THREAD_VARS})  # read by each spawned worker at start
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
+                for r in ex.map(func, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
+                    out.append(r)
+                    bar.update()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     bar.close()
     return out
 

@@ -1,0 +1,45 @@
+"""Forecast every SKU of the sample shop, one core against all cores (``forecast_many``'s process pool).
+
+Usage: ``python benchmarks/bench_forecast_scale.py [--shop data/sample] [--model ets] [--skus N]``.
+Prints series, seconds with n_jobs=1 and n_jobs=<cores>, series per second and the speed-up ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from opslib import forecast as F
+from opslib.data import load_shop
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shop", type=Path, default=ROOT / "data" / "sample")
+    ap.add_argument("--model", default="ets", help="a model name from opslib.forecast_models.MODELS, or auto")
+    ap.add_argument("--skus", type=int, default=None, help="limit to the N best sellers (default: every SKU)")
+    args = ap.parse_args()
+    if not args.shop.is_dir():
+        raise SystemExit(f"{args.shop} is missing: run `make sample` first")
+    shop = load_shop(args.shop, tables=["orders", "products"], validate=False)
+    daily = F.daily_cube(shop.orders, shop.products)
+    wide = F.weekly_series(daily, "sku", max_skus=args.skus or 10_000)
+    cores = os.cpu_count() or 1
+    timings = {}
+    for jobs in sorted({1, cores}):
+        t0 = time.perf_counter()
+        results = F.forecast_many(wide, model=args.model, horizon=8, n_jobs=jobs, progress=True)
+        timings[jobs] = time.perf_counter() - t0
+        fell_back = sum(1 for r in results if "fell back" in (r.reason or ""))
+        print(f"n_jobs={jobs}: {len(results)} SKU series in {timings[jobs]:.1f} s "
+              f"({len(results) / timings[jobs]:.1f} series/s), {fell_back} fell back to a simpler model")
+    if len(timings) > 1:
+        print(f"speed-up with {cores} cores: {timings[1] / timings[cores]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
