@@ -7,45 +7,24 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "00_shop_at_a_glance.ipynb"
 
 
 def _run(data_dir: Path, out: Path) -> nbformat.NotebookNode:
-    import papermill as pm
-
-    pm.execute_notebook(
-        str(NOTEBOOK), str(out),
-        parameters={"data_dir": str(data_dir), "period_days": 28},
-        kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
-
-
-def _text(nb: nbformat.NotebookNode) -> str:
-    parts = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            if o.get("output_type") == "stream":
-                parts.append(o.get("text", ""))
-            elif "data" in o:
-                parts.append(o["data"].get("text/plain", ""))
-    return "\n".join(parts)
-
-
-def _images(nb: nbformat.NotebookNode) -> int:
-    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    return run_notebook(NOTEBOOK, out, data_dir=str(data_dir), period_days=28)
 
 
 @pytest.mark.notebook
 def test_notebook_00_runs(small_shop_dir: Path, tmp_path: Path) -> None:
     nb = _run(small_shop_dir, tmp_path / "00.ipynb")
-    text = _text(nb)
+    text = output_text(nb)
     assert "Current period" in text
     assert "访客数 Visitors" in text  # traffic present: decomposition table shown
     assert "skipping" not in text
-    assert _images(nb) == 4  # cards, trend, waterfall, category mix
+    assert image_count(nb) == 4  # cards, trend, waterfall, category mix
 
 
 @pytest.mark.notebook
@@ -54,7 +33,7 @@ def test_notebook_00_without_traffic(small_shop_dir: Path, tmp_path: Path) -> No
     shutil.copytree(small_shop_dir, shop)
     (shop / "traffic.parquet").unlink()
     nb = _run(shop, tmp_path / "00_no_traffic.ipynb")
-    text = _text(nb)
+    text = output_text(nb)
     assert "no traffic table in" in text
     assert "skipping the GMV decomposition" in text
-    assert _images(nb) == 3  # no waterfall
+    assert image_count(nb) == 3  # no waterfall

@@ -8,44 +8,24 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_category_optimisation.ipynb"
 
 
 def _run(out: Path, **parameters: object) -> nbformat.NotebookNode:
-    import papermill as pm
-
-    pm.execute_notebook(
-        str(NOTEBOOK), str(out), parameters={"period_days": 28, **parameters},
-        kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
-
-
-def _text(nb: nbformat.NotebookNode) -> str:
-    parts = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            if o.get("output_type") == "stream":
-                parts.append(o.get("text", ""))
-            elif "data" in o:
-                parts.append(o["data"].get("text/plain", ""))
-    return "\n".join(parts)
-
-
-def _images(nb: nbformat.NotebookNode) -> int:
-    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    return run_notebook(NOTEBOOK, out, **{"period_days": 28, **parameters})
 
 
 @pytest.mark.notebook
 def test_notebook_01_runs_and_exports(small_shop_dir: Path, tmp_path: Path) -> None:
     nb = _run(tmp_path / "01.ipynb", data_dir=str(small_shop_dir), export_dir=str(tmp_path / "export"))
-    text = _text(nb)
+    text = output_text(nb)
     assert "Current period" in text and "skipping" not in text
     assert "Stock-out spells touching the period" in text
     # Pareto, ABC-XYZ heatmap, BCG scatter, margin bars, days-of-supply histogram, launch cohorts
-    assert _images(nb) == 6
+    assert image_count(nb) == 6
     csv = sorted((tmp_path / "export").glob("category_actions_*.csv"))
     assert len(csv) == 1 and csv[0].read_bytes()[:3] == b"\xef\xbb\xbf"
     assert len(list((tmp_path / "export").glob("category_actions_*.xlsx"))) == 1
@@ -54,10 +34,10 @@ def test_notebook_01_runs_and_exports(small_shop_dir: Path, tmp_path: Path) -> N
 @pytest.mark.notebook
 def test_notebook_01_category_without_data(small_shop_dir: Path, tmp_path: Path) -> None:
     nb = _run(tmp_path / "01_none.ipynb", data_dir=str(small_shop_dir), category="不存在的品类")
-    text = _text(nb)
+    text = output_text(nb)
     assert "No sales for category '不存在的品类'" in text
     assert "skipping the rest of the notebook" in text
-    assert _images(nb) == 0
+    assert image_count(nb) == 0
 
 
 @pytest.mark.notebook
@@ -67,8 +47,8 @@ def test_notebook_01_without_inventory(small_shop_dir: Path, tmp_path: Path) -> 
     (shop / "inventory.parquet").unlink()
     nb = _run(tmp_path / "01_no_inventory.ipynb", data_dir=str(shop), category="美妆",
               period_start="2025-06-01", period_end="2025-06-30")
-    text = _text(nb)
+    text = output_text(nb)
     assert "Current period 本期: 2025-06-01 .. 2025-06-30 (30 days)" in text  # explicit start and end win
     # the wording of opslib.data.Shop.skip_message, whatever it is, names the table and what is skipped
     assert "inventory" in text and "skipping inventory health, stock-outs and lost sales" in text
-    assert _images(nb) == 5  # no days-of-supply histogram
+    assert image_count(nb) == 5  # no days-of-supply histogram

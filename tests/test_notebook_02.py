@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from notebook_helpers import output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "02_campaign_evaluation.ipynb"
@@ -13,12 +14,8 @@ pytestmark = pytest.mark.notebook
 
 
 def _run(tmp_path: Path, **params) -> str:
-    import papermill as pm
-
-    out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NB), str(out), parameters=params, kernel_name="python3", cwd=str(NB.parent),
-                        progress_bar=False)
-    return out.read_text(encoding="utf-8")
+    """What the executed notebook printed (not its source, which also holds the message texts)."""
+    return output_text(run_notebook(NB, tmp_path / "out.ipynb", **params))
 
 
 def test_committed_without_outputs_and_with_parameters_cell():
@@ -41,15 +38,6 @@ def test_unknown_campaign_shows_clear_message(small_shop_dir: Path, tmp_path: Pa
     assert "Cannot evaluate" in text and "CMP_2099_NOPE" in text and "does not exist" in text
 
 
-def _printed(text: str) -> str:
-    """What the executed notebook printed (stream outputs only, not its source)."""
-    import nbformat
-
-    nb = nbformat.reads(text, as_version=4)
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                   if o.get("output_type") == "stream")
-
-
 def _quiet_window(truth: dict, days: int = 3, post_days: int = 14) -> tuple[str, str]:
     """The first ``days``-day window after 2024-02-01 whose window and post-period touch no campaign
     (nor its 14-day aftermath), so the ad-hoc evaluation never hits an overlap."""
@@ -67,7 +55,7 @@ def _quiet_window(truth: dict, days: int = 3, post_days: int = 14) -> tuple[str,
 
 def test_adhoc_window_with_category_scope(small_shop_dir: Path, small_truth: dict, tmp_path: Path):
     start, end = _quiet_window(small_truth)
-    text = _printed(_run(tmp_path, data_dir=str(small_shop_dir), campaign_id="CMP_2024_618", start=start, end=end,
+    text = (_run(tmp_path, data_dir=str(small_shop_dir), campaign_id="CMP_2024_618", start=start, end=end,
                          scope="category:美妆"))
     cid = f"ADHOC_{start}_{end}"
     assert "Cannot evaluate" not in text
@@ -81,6 +69,6 @@ def test_adhoc_window_without_campaigns_table(small_shop_dir: Path, small_truth:
     shop = tmp_path / "shop"
     shutil.copytree(small_shop_dir, shop, ignore=shutil.ignore_patterns("campaigns.*"))
     start, end = _quiet_window(small_truth)
-    text = _printed(_run(tmp_path, data_dir=str(shop), start=start, end=end))
+    text = (_run(tmp_path, data_dir=str(shop), start=start, end=end))
     assert "Cannot evaluate" not in text and f"ADHOC_{start}_{end}" in text
     assert "no campaigns table" in text and "counterfactual estimate" in text

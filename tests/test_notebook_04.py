@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
+from notebook_helpers import output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_data_quality.ipynb"
 
 
 def _run(data_dir: Path, out: Path) -> str:
-    import papermill as pm
-
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"data_dir": str(data_dir)}, kernel_name="python3",
-                        cwd=str(NOTEBOOK.parent), progress_bar=False)
-    nb = nbformat.read(out, as_version=4)
-    return "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
-                     for c in nb.cells for o in c.get("outputs", []))
+    return output_text(run_notebook(NOTEBOOK, out, data_dir=str(data_dir)))
 
 
 @pytest.mark.notebook

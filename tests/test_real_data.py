@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from notebook_helpers import output_text
 
 from opslib.data import cost_note, load_shop, validate_shop
 from opslib.importers import ImportResult, run_import
@@ -129,11 +130,7 @@ def _run(nb: Path, data_dir: Path, out: Path) -> tuple[str, str]:
         error = ""
     except Exception as e:  # papermill raises PapermillExecutionError with the failing cell
         error = f"{type(e).__name__}: {str(e)[-1200:]}"
-    text = ""
-    if out.is_file():
-        done = nbformat.read(out, as_version=4)
-        text = "\n".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
-                         for c in done.cells for o in c.get("outputs", []))
+    text = output_text(nbformat.read(out, as_version=4)) if out.is_file() else ""
     return error, text
 
 
