@@ -284,10 +284,12 @@ def _run(func, tasks: list, n_jobs: int, progress: bool, desc: str) -> list:
     """
     import multiprocessing
 
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     n_jobs = max(1, min(int(n_jobs or 1), os.cpu_count() or 1, len(tasks) or 1))
-    bar = tqdm(total=len(tasks), desc=desc, disable=not progress)
+    # Report runs (opslib.reports) set OPSPLAYBOOK_PROGRESS=0: a bar is for a person watching, not for HTML.
+    quiet = os.environ.get("OPSPLAYBOOK_PROGRESS") == "0"
+    bar = tqdm(total=len(tasks), desc=desc, disable=not progress or quiet, mininterval=1.0)
     out = []
     if n_jobs == 1:
         for t in tasks:

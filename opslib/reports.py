@@ -313,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _execute(runs: list[Run], args: argparse.Namespace) -> int:
+    # Kernels inherit this: opslib's progress bars stay off in reports (the runner shows progress itself).
+    os.environ["OPSPLAYBOOK_PROGRESS"] = "0"
     results: list[RunResult] = []
     total = len(runs)
     progress = args.workers == 1  # per-cell bars only when they cannot interleave

@@ -28,7 +28,8 @@ def nb_dir(tmp_path: Path) -> Path:
     d = tmp_path / "notebooks"
     d.mkdir()
     params = "x = 1\nlabel = 'a'\ndata_dir = None\ncategory = None\ncampaign_id = None\nperiod_end = None\n"
-    _notebook(d / "00_good.ipynb", "print('value', x * 2, label, category)", params)
+    _notebook(d / "00_good.ipynb", "import os\nprint('value', x * 2, label, category, os.environ.get('OPSPLAYBOOK_PROGRESS'))",
+              params)
     _notebook(d / "01_bad.ipynb", "if x > 1:\n    raise ValueError('x too big')\nprint('fine')", "x = 1\n")
     return d
 
@@ -65,7 +66,7 @@ def test_good_run_writes_notebook_html_and_index(nb_dir: Path, tmp_path: Path) -
     assert _run(nb_dir, out, "--all", "--period", "P1") == 0
     assert (out / "P1" / "00_good.ipynb").exists() and (out / "P1" / "00_good.html").exists()
     page = (out / "P1" / "00_good.html").read_text(encoding="utf-8")
-    assert "value 2 a None" in page and "print(" not in page  # output shown, code hidden
+    assert "value 2 a None 0" in page and "print(" not in page  # output shown, code hidden; no progress bars
     runs = json.loads((out / "runs.json").read_text(encoding="utf-8"))
     assert [r["status"] for r in runs] == ["ok", "ok"]
     assert runs[0]["opslib_version"] and runs[0]["html"] == "P1/00_good.html"
@@ -142,7 +143,7 @@ def test_config_schedules_expand_and_dry_run(nb_dir: Path, tmp_path: Path, tiny_
         "2024-W13/00_good__数码", "2024-W13/00_good__美妆", "2024-03-30/00_good__CMP1"]
     assert not out.exists()
     assert _run(nb_dir, out, "--config", str(cfg), "--schedule", "campaign_review") == 0
-    assert "value 2 a None" in (out / "2024-03-30" / "00_good__CMP1.html").read_text(encoding="utf-8")
+    assert "value 2 a None 0" in (out / "2024-03-30" / "00_good__CMP1.html").read_text(encoding="utf-8")
 
 
 def test_bad_config_is_a_clear_message(nb_dir: Path, tmp_path: Path, capsys) -> None:
