@@ -41,8 +41,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check opslib tests benchmarks
 
+# --allow-root only when run as root (containers, CI boxes); JupyterLab refuses root otherwise.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
