@@ -514,15 +514,11 @@ def hierarchy_backtest(h: Hierarchy, model: str = "ets", horizon: int = 8, windo
     """Rolling-origin backtest of the hierarchy: for each origin, :func:`hierarchy_forecast` on the
     history before it. Long frame: ``origin``, ``node``, ``level``, ``date``, ``actual``, ``base``, methods...,
     ``scale`` (MASE denominator, seasonal lag 52 or 1)."""
-    from opslib.forecast_backtest import mase_scale
+    from opslib.forecast_backtest import mase_scale, origins
 
     data = h.all_series()
-    n = len(data)
     frames = []
-    for i in range(windows):
-        o = n - horizon - (windows - 1 - i) * horizon
-        if o < 8:
-            continue
+    for o in origins(len(data), horizon, windows, min_train=8):
         fc = hierarchy_forecast(h, model, horizon, methods, n_jobs=n_jobs, progress=progress, series=data.iloc[:o])
         test = data.iloc[o : o + horizon]
         fc["actual"] = test.to_numpy().T.ravel()

@@ -116,6 +116,21 @@ def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
     return float(np.mean((y >= _a(lo)) & (y <= _a(hi))))
 
 
+def origins(n: int, horizon: int, windows: int, step: int | None = None, min_train: int = 4) -> list[int]:
+    """Rolling-origin positions: ``o_i = n - horizon - (windows - i) * step`` for ``i = 1..windows``.
+
+    ``step`` defaults to ``horizon``; origins leaving fewer than ``min_train`` training points are
+    dropped. The model is fitted on ``y[:o]`` and scored on ``y[o:o + horizon]``.
+
+    Example:
+        >>> origins(20, 4, 3), origins(10, 4, 3)
+        ([8, 12, 16], [6])
+    """
+    step = step or horizon
+    positions = (n - horizon - (windows - 1 - i) * step for i in range(windows))
+    return [o for o in positions if o >= min_train]
+
+
 def rolling_origin(
     y: pd.Series,
     model: str,
@@ -129,9 +144,8 @@ def rolling_origin(
     """Rolling-origin backtest of one model on one series (``model='auto'``: :func:`auto_forecast` with
     ``auto_windows`` inner origins on each training window).
 
-    Origins: ``o_i = n - horizon - (windows - i) * step`` for ``i = 1..windows`` (``step`` defaults to
-    ``horizon``; origins with fewer than 4 training points are skipped). At each origin the model is
-    fitted on ``y[:o]`` and forecasts ``y[o:o+horizon]``.
+    Origins from :func:`origins` (``step`` defaults to ``horizon``; origins with fewer than 4 training
+    points are skipped). At each origin the model is fitted on ``y[:o]`` and forecasts ``y[o:o+horizon]``.
 
     Returns one row per origin and step ahead: ``series_id``, ``model`` (requested), ``used`` (model
     actually fitted, see fallbacks), ``origin`` (first forecast date), ``date``, ``h`` (1..horizon),
@@ -143,10 +157,7 @@ def rolling_origin(
     freq = _freq_code(pd.DatetimeIndex(y.index)) if n >= 2 else "W"
     m = primary_season(freq)
     frames = []
-    for i in range(windows):
-        o = n - horizon - (windows - 1 - i) * step
-        if o < 4:
-            continue
+    for o in origins(n, horizon, windows, step):
         train, test = y.iloc[:o], y.iloc[o : o + horizon]
         if model == "auto":
             r = auto_forecast(train, len(test), auto_windows, levels=levels, series_id=series_id)
