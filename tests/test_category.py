@@ -8,6 +8,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opslib import category as cat
 from opslib.cube import daily_sku
@@ -378,3 +380,34 @@ def test_planted_growing_and_declining_categories_land_in_growth_quadrants(small
             assert g.loc[name, "growth"] > 0, name
         elif spec.get("role") == "declining":
             assert g.loc[name, "growth"] < 0, name
+
+
+# ---- invariants (hypothesis) ---------------------------------------------------------------------
+
+_gmv_lists = st.lists(st.floats(min_value=0.01, max_value=1e6, allow_nan=False), min_size=1, max_size=60)
+_thresholds = st.tuples(st.floats(0.05, 1.0), st.floats(0.05, 1.0)).map(sorted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=_gmv_lists, th=_thresholds)
+def test_abc_shares_sum_to_one_and_classes_are_monotone_in_rank(values: list[float], th: list[float]) -> None:
+    frame = pd.DataFrame({"sku": [f"s{i:03d}" for i in range(len(values))], "gmv": values})
+    out = cat.abc_classify(frame, thresholds=tuple(th))
+    assert out["share"].sum() == pytest.approx(1.0)
+    assert out["cum_share"].iloc[-1] == pytest.approx(1.0)
+    order = {"A": 0, "B": 1, "C": 2}
+    classes = out.sort_values("rank")["abc"].map(order).to_numpy()
+    assert (np.diff(classes) >= 0).all(), "a lower-ranked SKU got a better class"
+    assert (out["gmv"].diff().dropna() <= 0).all()  # rank 1 is the largest
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=_gmv_lists)
+def test_pareto_curve_runs_from_origin_to_one_and_is_concave(values: list[float]) -> None:
+    frame = pd.DataFrame({"sku": [f"s{i:03d}" for i in range(len(values))], "gmv": values})
+    curve = cat.pareto_curve(frame)
+    assert curve["cum_sku_share"].iloc[0] == 0 and curve["cum_value_share"].iloc[0] == 0
+    assert curve["cum_value_share"].iloc[-1] == pytest.approx(1.0)
+    # Largest first: every SKU adds no more share than the one before it.
+    steps = np.diff(curve["cum_value_share"].to_numpy())
+    assert (np.diff(steps) <= 1e-12).all()
