@@ -121,3 +121,42 @@ def daily_totals(orders: Source, by: str | None = None, products: Source | None 
     out = con.execute(sql).df()
     out["date"] = pd.to_datetime(out["date"])
     return out
+
+
+_TRUNC = {"D": "day", "W": "week", "M": "month"}
+
+
+def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
+    """Shop totals per day (``'D'``), ISO week (``'W'``, Monday start), month (``'M'``) or overall (None).
+
+    One pass over the lines. Columns: ``date`` (first day of the bucket; NaT for ``freq=None``), the
+    :func:`daily_totals` measures with ``orders`` and ``buyers`` distinct over the whole bucket (not
+    summed over days), plus ``orders_placed`` = distinct orders over all lines and ``gmv_placed`` =
+    sum(quantity * unit_price) over all lines, cancelled included (the base of the cancellation rate).
+
+    Example:
+        >>> lines = pd.DataFrame({
+        ...     "order_id": ["o1", "o2", "o3"], "order_ts": pd.to_datetime(["2024-06-17", "2024-06-18", "2024-06-25"]),
+        ...     "customer_id": ["c1", "c1", "c2"], "sku": "a", "quantity": 1, "unit_price": [10.0, 20.0, 5.0],
+        ...     "list_price": 20.0, "channel": "app", "region": "华东",
+        ...     "status": ["completed", "cancelled", "completed"], "campaign_id": None})
+        >>> period_totals(lines, "W")[["date", "orders", "gmv", "buyers", "orders_placed", "gmv_placed"]].to_dict("records")
+        [{'date': Timestamp('2024-06-17 00:00:00'), 'orders': 1, 'gmv': 10.0, 'buyers': 1, 'orders_placed': 2, 'gmv_placed': 30.0}, {'date': Timestamp('2024-06-24 00:00:00'), 'orders': 1, 'gmv': 5.0, 'buyers': 1, 'orders_placed': 1, 'gmv_placed': 5.0}]
+    """
+    if freq is not None and freq not in _TRUNC:
+        raise ValueError(f"freq must be 'D', 'W', 'M' or None, got {freq!r}")
+    con = connect()
+    _relation(con, "o", orders)
+    key = f"date_trunc('{_TRUNC[freq]}', o.order_ts)" if freq else "CAST(NULL AS TIMESTAMP)"
+    sql = f"""
+        SELECT {key} AS date, {_LINE_MEASURES},
+            CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' THEN o.customer_id END) AS BIGINT) AS buyers,
+            CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' AND o.customer_id IS NULL
+                                     THEN o.order_id END) AS BIGINT) AS guest_orders,
+            CAST(count(DISTINCT o.order_id) AS BIGINT) AS orders_placed,
+            CAST(coalesce(sum(o.quantity * o.unit_price), 0) AS DOUBLE) AS gmv_placed
+        FROM o GROUP BY 1 ORDER BY 1
+    """
+    out = con.execute(sql).df()
+    out["date"] = pd.to_datetime(out["date"])
+    return out

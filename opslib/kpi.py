@@ -98,25 +98,6 @@ def _is_lines(data: pd.DataFrame) -> bool:
     return "order_id" in data.columns and "order_ts" in data.columns
 
 
-def bucket_totals(orders: cube.Source, bucket: pd.Series) -> pd.DataFrame:
-    """Totals of order lines per bucket, through ``opslib.cube.daily_totals``.
-
-    ``bucket`` holds one midnight timestamp per line (e.g. the week's Monday); lines with the same
-    bucket are aggregated together, so ``orders`` and ``buyers`` are distinct over the whole bucket,
-    not summed over days. Columns: ``date`` (the bucket), the cube measures (``orders``, ``units``,
-    ``units_net``, ``units_returned``, ``gmv``, ``net_sales``, ``list_value``, ``buyers``,
-    ``guest_orders``) and ``orders_placed``, ``gmv_placed`` (same, cancelled lines included).
-    """
-    lines = orders.assign(order_ts=bucket)
-    t = cube.daily_totals(lines)
-    placed = cube.daily_totals(lines.assign(status="completed"))[["date", "orders", "gmv"]]
-    placed = placed.rename(columns={"orders": "orders_placed", "gmv": "gmv_placed"})
-    out = t.merge(placed, on="date", how="outer").fillna(0)
-    for c in _INT_COLUMNS:
-        out[c] = out[c].astype("int64")
-    return out
-
-
 def totals(data: pd.DataFrame) -> pd.Series:
     """One Series of summed measures (``gmv``, ``orders``, ...) from order lines or a cube/totals frame.
 
@@ -132,8 +113,7 @@ def totals(data: pd.DataFrame) -> pd.Series:
     if _is_lines(data):
         if len(data) == 0:
             return pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")
-        day = pd.Series(pd.Timestamp("2000-01-01"), index=data.index)
-        t = bucket_totals(data, day)
+        t = cube.period_totals(data, None)
         return t.drop(columns="date").sum()
     return data[[c for c in data.columns if c in _SUM_COLUMNS or c == "visitors"]].sum()
 
@@ -208,11 +188,11 @@ def cancellation_rate(data: pd.DataFrame) -> float:
     """Cancellation rate 取消率 (by value) = cancelled value / placed value.
 
     Placed value = sum(quantity * unit_price) over all lines. Needs order lines (or a frame from
-    :func:`bucket_totals` with ``gmv_placed``). Example: placed 90, cancelled 40 -> 0.444...
+    :func:`opslib.cube.period_totals` with ``gmv_placed``). Example: placed 90, cancelled 40 -> 0.444...
     """
     t = totals(data)
     if "gmv_placed" not in t.index:
-        raise ValueError("cancellation_rate needs order lines (or bucket_totals output with gmv_placed)")
+        raise ValueError("cancellation_rate needs order lines (or cube.period_totals output with gmv_placed)")
     return _div(t["gmv_placed"] - t["gmv"], t["gmv_placed"])
 
 
@@ -330,7 +310,7 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     if len(orders) == 0:
         raise ValueError("kpi_trend needs at least one order line")
     b = bucket_start(orders["order_ts"], freq)
-    t = bucket_totals(orders, b).rename(columns={"date": "period_start"})
+    t = cube.period_totals(orders, freq).rename(columns={"date": "period_start"})
     first, last = b.min(), bucket_start(pd.Series([orders["order_ts"].max()]), freq).iloc[0]
     all_b = bucket_start(pd.Series(pd.date_range(first, last, freq="D")), freq).drop_duplicates()
     t = pd.DataFrame({"period_start": all_b.to_numpy()}).merge(t, on="period_start", how="left").fillna(0)
