@@ -10,7 +10,8 @@ instead of the Bayesian spike-and-slab one:
        gamma_t = -(gamma_{t-1} + ... + gamma_{t-6})                            (weekly seasonal)
 
    ``x_t`` are control series the campaign did not touch (other categories, last year's series),
-   standardised on the pre-period. Days of other campaigns in the pre-period are set missing
+   standardised on the pre-period; ``beta`` by maximum likelihood or (``control_coef='ratio'``)
+   fixed at the pre-period ratio ``sum(y) / sum(x)``. Days of other campaigns in the pre-period are set missing
    (the Kalman filter skips them).
 2. Forecast the campaign window with the observed controls: the counterfactual ``y_hat_t`` and its
    pointwise predictive interval (Gaussian, ``y_hat_t ± z sd_t``).
@@ -101,7 +102,7 @@ def forecast_covariance(res, h: int) -> np.ndarray:
 def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Timestamp, pre_end: pd.Timestamp,
                   post_start: pd.Timestamp, post_end: pd.Timestamp, confidence: float = 0.90,
                   mask: pd.Series | None = None, trend: bool = False, seasonal: int | None = 7,
-                  level_sd: float | None = 0.01) -> ImpactResult:
+                  level_sd: float | None = 0.01, control_coef: str = "mle") -> ImpactResult:
     """Counterfactual forecast of ``y`` over ``[post_start, post_end]`` from a model fitted on ``[pre_start, pre_end]``.
 
     ``y``: daily series indexed by date (no gaps between pre_start and post_end; fill zeros first).
@@ -110,7 +111,13 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     ``trend``: local linear trend instead of local level (extrapolates the slope: use only for long,
     clearly trending pre-periods). ``level_sd``: fix the level's random-walk standard deviation at
     ``level_sd * sd(y_pre)`` (CausalImpact's default prior scale, 0.01) so the counterfactual follows
-    the whole pre-period rather than its last noisy days; None estimates it by maximum likelihood. Raises ``ValueError`` with fewer than :data:`MIN_PRE_DAYS` usable days.
+    the whole pre-period rather than its last noisy days; None estimates it by maximum likelihood.
+    ``control_coef``: ``'mle'`` estimates the controls' coefficients by maximum likelihood; ``'ratio'``
+    fixes each at ``sum(y_pre) / sum(x_pre)`` over the usable pre-period days (all controls together),
+    so the counterfactual moves with the controls in proportion. Use it for one control series that
+    shares the outcome's shocks (the untreated SKUs of the same shop): in a quiet pre-period the
+    likelihood barely identifies the coefficient and a shop-wide dip after it (Spring Festival) would
+    be ignored. Raises ``ValueError`` with fewer than :data:`MIN_PRE_DAYS` usable days.
     """
     pre_idx = pd.date_range(pre_start, pre_end, freq="D")
     post_idx = pd.date_range(post_start, post_end, freq="D")
@@ -123,6 +130,8 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
         masked = mask.reindex(pre_idx).fillna(False).astype(bool)
         y_pre[masked] = np.nan
     n_used = int(y_pre.notna().sum())
+    if control_coef not in ("mle", "ratio"):
+        raise ValueError(f"control_coef must be 'mle' or 'ratio', not {control_coef!r}")
     if n_used < MIN_PRE_DAYS:
         raise ValueError(f"only {n_used} usable pre-period days (need {MIN_PRE_DAYS})")
     notes: list[str] = []
@@ -143,10 +152,21 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
                                  exog=exog_pre)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        fixed: dict[str, float] = {}
+        if control_coef == "ratio" and exog_pre is not None:
+            # y_hat moves with the controls in proportion: coefficient per control unit = sum(y) / sum(x)
+            # over the usable pre-period days; in standardised units that is ratio * sd(x)
+            ok = y_pre.notna().to_numpy()
+            x_sum = float(np.nansum(controls.astype(float).reindex(pre_idx)[keep].to_numpy()[ok]))
+            ratio = float(y_pre.to_numpy()[ok].sum()) / x_sum if x_sum > 0 else 0.0
+            betas = [n for n in model.param_names if n.startswith("beta.")]
+            fixed.update({b: ratio * float(sd[keep].iloc[j]) for j, b in enumerate(betas)})
+            notes.append(f"control coefficient fixed at the pre-period ratio {ratio:.4g} per control unit")
         if level_sd is not None:
-            fixed = {"sigma2.level": float((level_sd * np.nanstd(y_pre.to_numpy())) ** 2)}
+            fixed["sigma2.level"] = float((level_sd * np.nanstd(y_pre.to_numpy())) ** 2)
             if trend:
                 fixed["sigma2.trend"] = 0.0
+        if fixed:
             with model.fix_params(fixed):
                 res = model.fit(disp=False, maxiter=500)
         else:

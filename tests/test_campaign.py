@@ -125,6 +125,30 @@ def test_evaluate_toy_campaign_finds_the_planted_60_units():
     assert set(ev.side_effects["effect"]) >= {"pull_forward", "cannibalisation", "stock_up"}
 
 
+def test_shop_wide_dip_after_the_window_is_not_pull_forward():
+    # Every SKU sells 45% less in the 14 days after the window (a Spring-Festival-like slowdown) and
+    # nothing was pulled forward: the counterfactual must follow the untreated control down.
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2024-01-01", periods=130)
+    slow = np.where((dates >= "2024-04-23") & (dates <= "2024-05-06"), 0.55, 1.0)
+    rows = []
+    for sku, cat, sub, lam in [("A", "x", "x1", 30), ("B", "x", "x1", 30), ("C", "y", "y1", 60)]:
+        u = rng.poisson(lam * slow).astype(float)
+        if sku == "A":
+            u[(dates >= "2024-04-20") & (dates <= "2024-04-22")] += 20
+        rows.append(pd.DataFrame({"date": dates, "sku": sku, "category": cat, "subcategory": sub, "units": u,
+                                  "units_net": u, "orders": u, "gmv": u * 10, "list_value": u * 12, "cost": u * 6}))
+    cube = pd.concat(rows, ignore_index=True)
+    prod = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"], "subcategory": ["x1", "x1", "y1"]})
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    pf = ev.side_effects.set_index("effect").loc["pull_forward"]
+    assert pf["low"] <= 0 <= pf["high"]  # the dip (about 14 x 30 x 0.45 = 190 units) is the shop's, not the campaign's
+    assert abs(pf["units"]) < 60
+    assert any("pre-period ratio" in n for n in ev.impact.notes)
+    w = ev.effects.set_index("segment").loc["window"]
+    assert w["low"] <= 60 <= w["high"]
+
+
 def test_too_little_pre_period_is_a_clear_error():
     cube, prod = _toy_cube()
     camps = _toy_campaigns(start=pd.Timestamp("2024-01-10"), end=pd.Timestamp("2024-01-12"))
