@@ -319,6 +319,39 @@ def xyz_classify(
     return out
 
 
+def abc_summary(abc: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
+    """Per ABC class (output of :func:`abc_classify`): ``skus``, ``{value}`` (sum), ``share`` (of value)
+    and ``sku_share`` = skus / all SKUs, indexed by class.
+
+    Example:
+        >>> a = abc_classify(pd.DataFrame({"sku": list("abcd"), "gmv": [70.0, 15.0, 10.0, 5.0]}))
+        >>> abc_summary(a)[["skus", "share", "sku_share"]].to_dict("index")  # A: 70%, B: 15+10, C: 5
+        {'A': {'skus': 1, 'share': 0.7, 'sku_share': 0.25}, 'B': {'skus': 2, 'share': 0.25, 'sku_share': 0.5}, \
+'C': {'skus': 1, 'share': 0.05, 'sku_share': 0.25}}
+    """
+    out = abc.groupby("abc").agg(skus=("abc", "size"), total=(value, "sum"), share=("share", "sum"))
+    out = out.rename(columns={"total": value})
+    out["sku_share"] = out["skus"] / out["skus"].sum()
+    return out[["skus", value, "share", "sku_share"]]
+
+
+def abc_xyz_classes(abc: pd.DataFrame, xyz: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
+    """One row per SKU of ``abc`` with its ``abc``, ``value``, ``xyz`` and ``cv``.
+
+    A SKU that sold in the period but has no XYZ class (too few weeks of history for a coefficient of
+    variation) counts as ``Z``: its demand cannot be called predictable.
+
+    Example:
+        >>> a = pd.DataFrame({"sku": ["a", "b"], "abc": ["A", "B"], "gmv": [9.0, 1.0]})
+        >>> x = pd.DataFrame({"sku": ["a"], "xyz": ["X"], "cv": [0.2]})
+        >>> abc_xyz_classes(a, x)["xyz"].tolist()
+        ['X', 'Z']
+    """
+    out = abc[["sku", "abc", value]].merge(xyz[["sku", "xyz", "cv"]], on="sku", how="left")
+    out["xyz"] = out["xyz"].fillna("Z")
+    return out
+
+
 def abc_xyz_matrix(classes: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
     """The ABC x XYZ matrix: SKU counts and value shares per cell (all 9 cells, zeros included).
 
@@ -691,6 +724,33 @@ def sku_scorecard(
     if "abc" in out.columns:
         out["abc"] = out["abc"].fillna("C")
     return out
+
+
+def launch_ramp_summary(ramp: pd.DataFrame) -> pd.DataFrame:
+    """Per category, from :func:`time_to_category_median`: ``new_skus``, ``reached`` (share of new SKUs
+    that reached the category median) and ``median_weeks`` (median weeks to get there, over those
+    that did).
+
+    Example:
+        >>> r = pd.DataFrame({"sku": ["n1", "n2", "n3"], "category": "x", "reached": [True, True, False],
+        ...                   "weeks_to_median": [2.0, 6.0, float("nan")]})
+        >>> launch_ramp_summary(r).to_dict("index")
+        {'x': {'new_skus': 3, 'reached': 0.6666666666666666, 'median_weeks': 4.0}}
+    """
+    return ramp.groupby("category").agg(new_skus=("sku", "size"), reached=("reached", "mean"),
+                                        median_weeks=("weeks_to_median", "median"))
+
+
+def action_summary(actions: pd.DataFrame) -> pd.DataFrame:
+    """SKU count and GMV per recommended action of :func:`action_table`.
+
+    Example:
+        >>> a = pd.DataFrame({"sku": ["a", "b", "c"], "action": ["grow", "grow", "drop"],
+        ...                   "action_cn": ["扩", "扩", "汰"], "gmv": [10.0, 5.0, 1.0]})
+        >>> action_summary(a).reset_index()[["action", "skus", "gmv"]].to_dict("records")
+        [{'action': 'drop', 'skus': 1, 'gmv': 1.0}, {'action': 'grow', 'skus': 2, 'gmv': 15.0}]
+    """
+    return actions.groupby(["action", "action_cn"]).agg(skus=("sku", "size"), gmv=("gmv", "sum"))
 
 
 def action_table(

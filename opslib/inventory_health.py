@@ -281,3 +281,16 @@ def inventory_health(
     out["weeks_since_last_sale"] = (end - ref).dt.days / 7.0
     out["dead_stock"] = (out["on_hand"] > 0) & (out["weeks_since_last_sale"] >= dead_stock_weeks)
     return out.rename_axis("sku").reset_index()[cols]
+
+
+def stock_counts(health: pd.DataFrame) -> dict[str, int]:
+    """Headline counts from :func:`inventory_health`: SKUs ``with_stock`` (on_hand > 0),
+    ``out_of_stock`` (on_hand == 0 at the period end) and ``dead_stock``.
+
+    Example:
+        >>> h = pd.DataFrame({"on_hand": [5, 0, 3], "dead_stock": [False, False, True]})
+        >>> stock_counts(h)
+        {'with_stock': 2, 'out_of_stock': 1, 'dead_stock': 1}
+    """
+    return {"with_stock": int((health["on_hand"] > 0).sum()), "out_of_stock": int((health["on_hand"] == 0).sum()),
+            "dead_stock": int(health["dead_stock"].sum())}
