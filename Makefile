@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # The embedded sample shop: deterministic, so it is built, not committed.
-$(DATA)/truth.json: $(STAMP) opslib/sample.py
+$(DATA)/truth.json: $(STAMP) $(wildcard opslib/sample/*.py)
 	$(BIN)/python -m opslib.sample --seed $(SEED) --scale $(SCALE) --out $(DATA)
 
 sample: $(DATA)/truth.json

@@ -1,7 +1,7 @@
-"""DuckDB daily x SKU cube (opslib.cube.daily_sku) against the same aggregation in plain pandas.
+"""DuckDB daily x SKU cube (opslib.data.cube.daily_sku) against the same aggregation in plain pandas.
 
 Usage: ``python benchmarks/bench_cube.py [--scale S]``: generates (once) a sample shop at scale S in
-data/bench/S, then times, best of 3: opslib.cube.daily_sku over the Parquet file, over the pandas frame,
+data/bench/S, then times, best of 3: opslib.data.cube.daily_sku over the Parquet file, over the pandas frame,
 and a pandas groupby that computes the same columns. Prints the ratios pandas/duckdb.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib import cube
+from opslib.data import cube
 from opslib.sample import generate
 
 ROOT = Path(__file__).resolve().parents[1]

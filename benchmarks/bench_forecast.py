@@ -1,4 +1,4 @@
-"""Benchmark: our ETS (opslib.forecast_models, statsmodels) vs statsforecast's AutoETS on the same series.
+"""Benchmark: our ETS (opslib.forecasting.models, statsmodels) vs statsforecast's AutoETS on the same series.
 
 Not a test. Series: the weekly category series and the top SKUs of a sample shop; the last ``--horizon``
 weeks are held out. Reports seconds per series and mean MASE (seasonal lag 52) for each, and the ratios.
@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
-from opslib import forecast as F
-from opslib.data import load_shop
-from opslib.forecast_backtest import mase
-from opslib.forecast_models import fit_forecast
+from opslib import forecasting as F
+from opslib.data import daily_sku, load_shop
+from opslib.forecasting.metrics import mase
+from opslib.forecasting.models import fit_forecast
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
     ap.add_argument("--horizon", type=int, default=8)
     args = ap.parse_args()
     shop = load_shop(args.shop, tables=["orders", "products"], validate=False)
-    daily = F.daily_cube(shop.orders, shop.products)
+    daily = daily_sku(shop.orders, shop.products)
     wide = F.weekly_series(daily, "category").join(F.weekly_series(daily, "sku", max_skus=args.skus))
     h = args.horizon
     series = {c: F.trim_leading_zeros(wide[c]) for c in wide.columns}

@@ -11,8 +11,8 @@ import os
 import time
 from pathlib import Path
 
-from opslib import forecast as F
-from opslib.data import load_shop
+from opslib import forecasting as F
+from opslib.data import daily_sku, load_shop
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shop", type=Path, default=ROOT / "data" / "sample")
-    ap.add_argument("--model", default="ets", help="a model name from opslib.forecast_models.MODELS, or auto")
+    ap.add_argument("--model", default="ets", help="a model name from opslib.forecasting.models.MODELS, or auto")
     ap.add_argument("--skus", type=int, default=None, help="limit to the N best sellers (default: every SKU)")
     args = ap.parse_args()
     if not args.shop.is_dir():
         raise SystemExit(f"{args.shop} is missing: run `make sample` first")
     shop = load_shop(args.shop, tables=["orders", "products"], validate=False)
-    daily = F.daily_cube(shop.orders, shop.products)
+    daily = daily_sku(shop.orders, shop.products)
     wide = F.weekly_series(daily, "sku", max_skus=args.skus or 10_000)
     cores = os.cpu_count() or 1
     timings = {}

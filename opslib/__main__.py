@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def _contract(argv: list[str]) -> int:
-    from opslib.contract import contract_markdown
+    from opslib.data.contract import contract_markdown
 
     out = Path(argv[0]) if argv else Path("docs/data_contract.md")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sample_main(rest)
     if cmd == "report":
-        from opslib.reports import main as report_main
+        from opslib.reporting import main as report_main
 
         return report_main(rest)
     if cmd == "contract":

@@ -1,16 +1,32 @@
-"""One base class for a user's mistake: bad input data, an unknown campaign, a bad report request.
+"""Every error a user can cause, in one place: bad input data, an unknown campaign, a bad report request.
 
-Such errors carry a message that says what is wrong and what to do. In a notebook (JupyterLab or a
-papermill report) IPython shows only that message instead of a Python traceback, through its
-``_render_traceback_`` hook; on the command line the CLIs print it and exit non-zero.
+All of them derive from ``UserError``. Such errors carry a message that says what is wrong and what to do.
+In a notebook (JupyterLab or a papermill report) IPython shows only that message instead of a Python
+traceback, through its ``_render_traceback_`` hook; on the command line the CLIs print it and exit with 1
+(bad data) or 2 (a bad request), never with a traceback.
+
+| class | raised when | CLI exit |
+|---|---|---|
+| ``DataError`` | a shop does not meet the data contract (file, column, rows, expected) | 1 |
+| ``MissingTableError`` | an analysis needs a table the shop does not have | 1 |
+| ``DateError`` | a date parameter is missing or not a date | 2 |
+| ``CampaignError`` | a campaign cannot be evaluated as asked (unknown id, too short a pre-period) | 2 |
+| ``ReportError`` | a report request is wrong (unknown notebook or parameter, bad value or config) | 2 |
+| ``ImportDataError`` | an export cannot be imported (missing file or column) | 1 |
+| ``MappingError`` | a column mapping is wrong or does not fit the export | 2 |
+| ``SettingsError`` | a shop's ``shop.yml`` is wrong (unknown currency, country or time zone) | 2 |
 
 Example:
     >>> class ShopError(UserError): ...
     >>> ShopError("orders.csv, line 3: 'yesterday'\\n  expected a date")._render_traceback_()
     ["ShopError: orders.csv, line 3: 'yesterday'", '  expected a date']
+    >>> str(DataError(["orders.csv, line 3: 'x' — expected a date"], header="Cannot read orders.csv:"))
+    "Cannot read orders.csv:\\n  - orders.csv, line 3: 'x' — expected a date"
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 class UserError(Exception):
@@ -19,3 +35,46 @@ class UserError(Exception):
     def _render_traceback_(self) -> list[str]:
         lines = str(self).splitlines() or [""]
         return [f"{type(self).__name__}: {lines[0]}", *lines[1:]]
+
+
+class DataError(UserError):
+    """A shop does not meet the data contract; ``problems`` lists what is wrong, str() is the report.
+
+    ``problems`` are ``opslib.data.Problem`` objects (or anything whose str() is one line of the report).
+    """
+
+    def __init__(self, problems: Iterable[object], header: str = "The shop data has problems:") -> None:
+        self.problems = list(problems)
+        self.header = header
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return "\n".join([self.header, *(f"  - {p}" for p in self.problems)])
+
+
+class MissingTableError(DataError):
+    """A notebook or function needs a table the shop does not have."""
+
+
+class DateError(UserError, ValueError):
+    """A date given by the user (a parameter, a period, a campaign window) is missing or is not a date."""
+
+
+class CampaignError(UserError, ValueError):
+    """A campaign cannot be evaluated as asked; the message names the campaign and what to do."""
+
+
+class ReportError(UserError):
+    """A mistake in a report request (unknown notebook or parameter, bad value, bad config): exit 2."""
+
+
+class ImportDataError(UserError):
+    """An export cannot be imported (missing file or column, bad mapping); str() is the message."""
+
+
+class MappingError(ImportDataError):
+    """A mapping is wrong or does not fit the export; str() names mapping file, table, field and column."""
+
+
+class SettingsError(UserError):
+    """A shop's settings (``shop.yml``) are wrong: the message names the key, the value and what is allowed."""

@@ -1,6 +1,6 @@
-"""Shop KPIs (核心指标): pure functions over contract frames (``opslib.contract``) or cube frames (``opslib.cube``).
+"""Shop KPIs (核心指标): pure functions over contract frames (``opslib.data.contract``) or cube frames (``opslib.data.cube``).
 
-Definitions (per order line; the same as ``opslib.cube``):
+Definitions (per order line; the same as ``opslib.data.cube``):
 
 =================== =================== =========================================================
 metric              中文                 formula
@@ -28,7 +28,7 @@ conversion rate is understated compared with the platform's own shop-level figur
 With these definitions ``GMV = visitors * conversion_rate * aov`` holds exactly, which is what
 :func:`gmv_decomposition` splits.
 
-Line-level aggregation runs in DuckDB through ``opslib.cube``; this module only adds, divides and
+Line-level aggregation runs in DuckDB through ``opslib.data.cube``; this module only adds, divides and
 compares small frames.
 
 Example:
@@ -53,8 +53,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from opslib import cube
 from opslib.calendar import Period, iso_week
+from opslib.data import cube
 
 Freq = Literal["D", "W", "M"]
 
@@ -188,7 +188,7 @@ def cancellation_rate(data: pd.DataFrame) -> float:
     """Cancellation rate 取消率 (by value) = cancelled value / placed value.
 
     Placed value = sum(quantity * unit_price) over all lines. Needs order lines (or a frame from
-    :func:`opslib.cube.period_totals` with ``gmv_placed``). Example: placed 90, cancelled 40 -> 0.444...
+    :func:`opslib.data.cube.period_totals` with ``gmv_placed``). Example: placed 90, cancelled 40 -> 0.444...
     """
     t = totals(data)
     if "gmv_placed" not in t.index:

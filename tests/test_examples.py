@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import configparser
 
-from conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_airflow_dag_is_valid_python_using_papermill_operator() -> None:
@@ -26,7 +26,7 @@ def test_systemd_units_parse_and_point_at_the_runner() -> None:
 
 
 def test_reports_yml_schedules_name_existing_notebooks() -> None:
-    from opslib.report_plan import discover, find_notebook, load_config
+    from opslib.reporting.plan import discover, find_notebook, load_config
 
     cfg = load_config(ROOT / "reports.yml")
     available = discover(ROOT / "notebooks")
@@ -35,7 +35,7 @@ def test_reports_yml_schedules_name_existing_notebooks() -> None:
 
 
 def test_reports_yml_dry_run_checks_every_planned_run(small_shop_dir, capsys) -> None:
-    from opslib import reports
+    from opslib import reporting as reports
 
     code = reports.main(["run", "--config", str(ROOT / "reports.yml"), "--dry-run", "-p", "data_dir", str(small_shop_dir)])
     captured = capsys.readouterr()

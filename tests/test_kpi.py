@@ -78,7 +78,7 @@ def test_scalar_metrics_by_hand() -> None:
 
 
 def test_metrics_from_cube_daily_frame() -> None:
-    from opslib import cube
+    from opslib.data import cube
 
     daily = cube.daily_totals(_lines())
     assert kpi.gmv(daily) == 100.0  # 80 + 20

@@ -6,7 +6,8 @@ import re
 import tomllib
 
 import yaml
-from conftest import ROOT
+
+from tests.conftest import ROOT
 
 # conda-forge names that differ from the PyPI names.
 CONDA_TO_PYPI = {"python-duckdb": "duckdb"}

@@ -18,7 +18,7 @@ date       ``datetime64[ns]``    ``2024-06-18`` (time part must be midnight)
 ========== ===================== ==========================================
 
 Example:
-    >>> from opslib.contract import TABLES
+    >>> from opslib.data.contract import TABLES
     >>> TABLES["orders"].key
     ('order_id', 'sku')
     >>> [c.name for c in TABLES["reviews"].columns][:3]
@@ -202,7 +202,7 @@ def contract_markdown() -> str:
     lines = [
         "# The data contract",
         "",
-        "Generated from `opslib/contract.py` by `python -m opslib contract`; do not edit by hand.",
+        "Generated from `opslib/data/contract.py` by `python -m opslib contract`; do not edit by hand.",
         "",
         "A shop is a folder with one file per table, named after the table: `orders.csv`, `orders.parquet`",
         "or `orders.xlsx` (CSV in UTF-8 or GB18030). `orders` and `products` are required; the others are",

@@ -1,7 +1,7 @@
 """Data-quality checks for a new export (``notebooks/04_data_quality.ipynb``: run it first).
 
 * ``coverage(shop)`` — rows per month per table (where the data is thin or missing);
-* ``import_log(data_dir)`` / ``dropped_summary(log)`` — what the import dropped, changed or assumed, and why;
+* ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
 * ``notebook_readiness(shop)`` — which notebooks (00..03) the data can feed and what each would skip.
@@ -15,25 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from opslib.contract import TABLES
-from opslib.data import Shop
-from opslib.importers import LOG_NAME, ImportLog
-
-__all__ = [
-    "calendar_gaps",
-    "coverage",
-    "dropped_summary",
-    "import_log",
-    "notebook_readiness",
-    "outliers",
-    "weekday_profile",
-]
+from opslib.data.contract import TABLES
+from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
@@ -57,20 +43,6 @@ def coverage(shop: Shop) -> pd.DataFrame:
     out.index = out.index.astype(str)
     out.index.name = "month"
     return out
-
-
-def import_log(data_dir: str | Path) -> ImportLog | None:
-    """The ``import_log.json`` written next to the data by ``python -m opslib import``, or None."""
-    path = Path(data_dir) / LOG_NAME
-    if not path.is_file():
-        return None
-    return ImportLog.from_json(json.loads(path.read_text(encoding="utf-8")))
-
-
-def dropped_summary(log: ImportLog) -> pd.DataFrame:
-    """Rules that touched rows, biggest first: table, action, rule, rows, share of input, why, examples."""
-    df = log.to_frame()
-    return df[df["rows"] > 0].sort_values(["action", "rows"], ascending=[True, False]).reset_index(drop=True)
 
 
 def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit_price"), k: float = 3.0) -> pd.DataFrame:
@@ -155,6 +127,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     than 2 years makes ``compare="last_year"`` fall back to the previous period, and missing or
     assumed costs make every margin figure an assumption.
 
+    >>> from pathlib import Path
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
@@ -181,3 +154,35 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
                      "missing_tables": ", ".join(missing),
                      "skips": "; ".join(skips) if not missing else f"cannot run without {', '.join(missing)}"})
     return pd.DataFrame(rows)
+
+
+def cost_note(products: pd.DataFrame) -> str | None:
+    """A warning for every report that shows margins, when unit costs are missing or were assumed.
+
+    Importers without real costs fill ``unit_cost`` from a default margin and say so in an extra
+    ``cost_source`` column (``"assumed 30% margin"``); other shops may leave ``unit_cost`` empty. Returns
+    None when every SKU has a cost from the source.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["a", "b", "c"], "unit_cost": [7.0, 3.5, None],
+        ...                   "cost_source": ["assumed 30% margin", "source", "missing"]})
+        >>> print(cost_note(p))
+        ⚠ Costs: 1 of 3 SKUs have costs assumed at import (assumed 30% margin); 1 of 3 have no cost and are left out of margins. Margin figures are partly an assumption, not the shop's books.
+    """
+    n = len(products)
+    missing = int(products["unit_cost"].isna().sum())
+    assumed = 0
+    labels: list[str] = []
+    if "cost_source" in products.columns:
+        src = products["cost_source"].astype("string").fillna("")
+        is_assumed = src.str.startswith("assumed")
+        assumed = int(is_assumed.sum())
+        labels = sorted(src[is_assumed].unique().tolist())
+    if not missing and not assumed:
+        return None
+    parts = []
+    if assumed:
+        parts.append(f"{assumed:,} of {n:,} SKUs have costs assumed at import ({', '.join(labels)})")
+    if missing:
+        parts.append(f"{missing:,} of {n:,} have no cost and are left out of margins")
+    return "⚠ Costs: " + "; ".join(parts) + ". Margin figures are partly an assumption, not the shop's books."

@@ -1,7 +1,4 @@
-"""Forecast accuracy: metrics, rolling-origin backtests, leaderboards and the ``auto`` model choice.
-
-Notation for every metric: actuals ``y_1..y_n``, forecasts ``f_1..f_n`` over the evaluated periods,
-``e_t = y_t - f_t``. Each metric takes array-likes and returns a float (NaN when undefined).
+"""Rolling-origin backtests, leaderboards and the ``auto`` model choice (metrics: ``opslib.forecasting.metrics``).
 
 Rolling origin: for origins ``o_1 < ... < o_k`` (the last one ``horizon`` periods before the end, the
 others ``step`` periods apart) the model is fitted on ``y[:o]`` and scored on ``y[o:o+horizon]``.
@@ -18,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from opslib.forecast_models import LEVELS, ForecastResult, _freq_code, _z, fit_forecast, primary_season
+from opslib.forecasting.metrics import bias, coverage, mae, mase, mase_scale, rmse, smape, wape
+from opslib.forecasting.models import LEVELS, ForecastResult, _freq_code, _z, fit_forecast, primary_season
 
 #: Models ``auto`` chooses from, simplest first (ties go to the earlier one); ``mstl+snaive`` is the
 #: equal-weight combination of the two (:func:`combo_forecast`). ``sarimax`` stays in the leaderboard but
@@ -26,94 +24,6 @@ from opslib.forecast_models import LEVELS, ForecastResult, _freq_code, _z, fit_f
 #: every backtest on the sample shop.
 CANDIDATES: tuple[str, ...] = ("snaive", "ets", "mstl", "mstl+snaive")
 
-ArrayLike = Sequence[float] | np.ndarray | pd.Series
-
-
-def _a(x: ArrayLike) -> np.ndarray:
-    return np.asarray(x, dtype=float)
-
-
-def mae(y: ArrayLike, f: ArrayLike) -> float:
-    """Mean absolute error: ``MAE = (1/n) sum |y_t - f_t|`` (units).
-
-    Example: ``mae([1, 2, 3], [2, 2, 2]) = (1 + 0 + 1) / 3 = 0.667``.
-    """
-    return float(np.mean(np.abs(_a(y) - _a(f))))
-
-
-def rmse(y: ArrayLike, f: ArrayLike) -> float:
-    """Root mean squared error: ``RMSE = sqrt((1/n) sum (y_t - f_t)^2)`` (units; punishes big misses).
-
-    Example: ``rmse([1, 2, 3], [2, 2, 5]) = sqrt((1 + 0 + 4) / 3) = 1.291``.
-    """
-    return float(np.sqrt(np.mean((_a(y) - _a(f)) ** 2)))
-
-
-def wape(y: ArrayLike, f: ArrayLike) -> float:
-    """Weighted absolute percentage error: ``WAPE = sum |y_t - f_t| / sum |y_t|`` (share; NaN if all y = 0).
-
-    Big periods weigh more, zero periods do not explode it. Example: ``wape([1, 2, 3], [2, 2, 2]) = 2/6``.
-    """
-    den = np.sum(np.abs(_a(y)))
-    return float(np.sum(np.abs(_a(y) - _a(f))) / den) if den > 0 else float("nan")
-
-
-def smape(y: ArrayLike, f: ArrayLike) -> float:
-    """Symmetric MAPE: ``sMAPE = (1/n) sum 2 |y_t - f_t| / (|y_t| + |f_t|)``, terms with ``y_t = f_t = 0``
-    count as 0; range 0..2 (shown as a share: 0.25 = 25%).
-
-    Example: ``smape([1, 0, 4], [3, 0, 4]) = (2*2/4 + 0 + 0) / 3 = 0.333``.
-    """
-    y, f = _a(y), _a(f)
-    den = np.abs(y) + np.abs(f)
-    terms = np.where(den > 0, 2 * np.abs(y - f) / np.where(den > 0, den, 1), 0.0)
-    return float(np.mean(terms))
-
-
-def mase_scale(train: ArrayLike, m: int) -> float:
-    """MASE denominator: in-sample MAE of the seasonal naive forecast,
-    ``Q = (1/(T-m)) sum_{t=m+1..T} |y_t - y_{t-m}|``; with ``T <= m`` the lag falls back to ``m = 1``.
-
-    Example: ``mase_scale([1, 3, 2, 4], 1) = (2 + 1 + 2) / 3 = 1.667``.
-    """
-    x = _a(train)
-    if len(x) <= m:
-        m = 1
-    if len(x) <= m:
-        return float("nan")
-    return float(np.mean(np.abs(x[m:] - x[:-m])))
-
-
-def mase(y: ArrayLike, f: ArrayLike, train: ArrayLike | None = None, m: int = 1, scale: float | None = None) -> float:
-    """Mean absolute scaled error: ``MASE = MAE / Q``, ``Q`` = :func:`mase_scale` of the training series.
-
-    Below 1: better than the in-sample seasonal naive forecast. Give ``train`` and ``m``, or ``scale``.
-    Example: ``mase([2, 4], [3, 3], train=[1, 3, 2, 4], m=1) = 1 / 1.667 = 0.6``.
-    """
-    q = scale if scale is not None else mase_scale(train if train is not None else [], m)
-    return float(mae(y, f) / q) if q and np.isfinite(q) and q > 0 else float("nan")
-
-
-def bias(y: ArrayLike, f: ArrayLike, relative: bool = False) -> float:
-    """Mean error, forecast minus actual: ``bias = (1/n) sum (f_t - y_t)`` (units; > 0 = over-forecast);
-    ``relative=True`` gives ``sum (f_t - y_t) / sum |y_t|``.
-
-    Example: ``bias([1, 2, 3], [2, 2, 5]) = (1 + 0 + 2) / 3 = 1.0``; relative: ``3 / 6 = 0.5``.
-    """
-    d = _a(f) - _a(y)
-    if relative:
-        den = np.sum(np.abs(_a(y)))
-        return float(np.sum(d) / den) if den > 0 else float("nan")
-    return float(np.mean(d))
-
-
-def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
-    """Interval coverage: share of actuals inside their interval, ``(1/n) sum 1[lo_t <= y_t <= hi_t]``.
-
-    A good 80% interval covers about 0.80. Example: ``coverage([1, 5, 3], [0, 0, 0], [2, 2, 4]) = 2/3``.
-    """
-    y = _a(y)
-    return float(np.mean((y >= _a(lo)) & (y <= _a(hi))))
 
 
 def origins(n: int, horizon: int, windows: int, step: int | None = None, min_train: int = 4) -> list[int]:
@@ -257,7 +167,7 @@ def selection_origins(n: int, horizon: int, windows: int = 3, step: int | None =
 
 
 def _min_length(model: str, freq: str) -> int:
-    from opslib.forecast_models import make_model
+    from opslib.forecasting.models import make_model
 
     if model == COMBO:
         return max(_min_length("mstl", freq), _min_length("snaive", freq))
@@ -324,7 +234,7 @@ def auto_forecast(
     The backtests only ever see ``y`` (the history before the forecast origin). ``COMBO``
     (``mstl+snaive``) is :func:`combo_forecast`; at each origin it reuses the two models' forecasts.
 
-    Interval calibration, exactly: the chosen model's own intervals (see :mod:`opslib.forecast_models`;
+    Interval calibration, exactly: the chosen model's own intervals (see :mod:`opslib.forecasting.models`;
     for ``mstl`` already widened by its in-sample honest-error ratio) are rescaled around the mean by its
     errors in this same backtest. Each backtest point gives a standardised error
     ``u = |y - f| / (half-width_L / z_L)``; with ``k`` such points (at least 16), ``factor_L =

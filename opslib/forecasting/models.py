@@ -43,19 +43,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-from opslib.calendar import calendar_frame
+from opslib.forecasting.regressors import REGRESSORS, WEEKS_PER_YEAR, calendar_regressors, fourier_terms
 
 LEVELS: tuple[int, ...] = (80, 95)
-#: Days per year / days per week: the yearly period of the Fourier terms on weekly data.
-WEEKS_PER_YEAR = 365.25 / 7
-#: Calendar regressors (column names of :func:`calendar_regressors`).
-REGRESSORS: tuple[str, ...] = ("f618", "f1111", "f1212", "cny_pre", "cny_week", "cny_post", "holiday")
 
 
 class SeriesTooShort(ValueError):
@@ -84,70 +79,6 @@ def future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` periods after the last date of ``index`` (same spacing)."""
     step = pd.Timedelta(days=7 if _freq_code(index) == "W" else 1)
     return pd.DatetimeIndex([index[-1] + step * (i + 1) for i in range(horizon)])
-
-
-def calendar_regressors(dates: pd.DatetimeIndex, freq: str = "W") -> pd.DataFrame:
-    """Calendar regressors per period, from ``opslib.calendar`` (holidays package + festival rules).
-
-    Daily values are 0/1 flags; weekly values are the share of the 7 days (Monday..Sunday) flagged:
-
-    * ``f618``, ``f1111``, ``f1212``: inside the festival window (pre-sale start to peak day);
-    * ``cny_pre``: 1-14 days before Chinese New Year (stock-up, then logistics shutdown);
-    * ``cny_week``: CNY day to 6 days after (``days_to_cny`` in -6..0);
-    * ``cny_post``: 7-20 days after CNY (slow restart);
-    * ``holiday``: any other public holiday or day off from ``holidays.China``.
-
-    Example:
-        >>> x = calendar_regressors(pd.DatetimeIndex(["2024-11-04", "2024-11-11"]), "W")
-        >>> x["f1111"].round(3).tolist()
-        [1.0, 0.143]
-    """
-    dates = pd.DatetimeIndex(dates)
-    if len(dates) == 0:
-        return pd.DataFrame(columns=list(REGRESSORS), index=dates, dtype=float)
-    first, last = dates.min(), dates.max()
-    jan1 = pd.Timestamp(first.year, 1, 1)
-    anchor = first - pd.Timedelta(days=7 * ((first - jan1).days // 7)) if freq == "W" else jan1
-    full = _regressors_span(anchor, pd.Timestamp(last.year + 1, 12, 31), freq)
-    return full.reindex(dates).fillna(0.0).copy()
-
-
-@lru_cache(maxsize=256)
-def _regressors_span(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DataFrame:
-    """Regressors for every day between ``first`` and ``last`` (weekly: every week start), cached."""
-    dates = pd.date_range(first, last, freq="D")
-    span = 6 if freq == "W" else 0
-    cal = calendar_frame(dates.min(), dates.max() + pd.Timedelta(days=span))
-    d = cal["days_to_cny"]
-    daily = pd.DataFrame(
-        {
-            "f618": (cal["festival"] == "618").astype(float),
-            "f1111": (cal["festival"] == "双11").astype(float),
-            "f1212": (cal["festival"] == "双12").astype(float),
-            "cny_pre": d.between(1, 14).astype(float),
-            "cny_week": d.between(-6, 0).astype(float),
-            "cny_post": d.between(-20, -7).astype(float),
-            "holiday": (cal["is_holiday"] & ~d.between(-6, 0)).astype(float),
-        }
-    )
-    daily.index = pd.DatetimeIndex(cal["date"])
-    if freq != "W":
-        return daily.loc[dates]
-    start = daily.index - pd.to_timedelta((daily.index - first).days % 7, unit="D")
-    return daily.groupby(start).mean()[list(REGRESSORS)]
-
-
-def fourier_terms(t: np.ndarray, period: float, k: int) -> np.ndarray:
-    """``[sin(2 pi j t / period), cos(2 pi j t / period)]`` for ``j = 1..k``; shape ``(len(t), 2k)``.
-
-    Example:
-        >>> (fourier_terms(np.array([0, 13]), 52, 1).round(3) + 0.0).tolist()
-        [[0.0, 1.0], [1.0, 0.0]]
-    """
-    cols = []
-    for j in range(1, k + 1):
-        cols += [np.sin(2 * np.pi * j * t / period), np.cos(2 * np.pi * j * t / period)]
-    return np.column_stack(cols)
 
 
 def _z(level: int) -> float:
@@ -403,7 +334,7 @@ class MSTLModel(Model):
     primary season on weekly data (78 weeks; 14 days on daily data). Between 1.5 and 2 cycles, the weeks
     of the year seen only once take their seasonal from that single year (as seasonal naive does) and
     the rest from two; 1.5 cycles lets ``auto`` backtest the model on last year's season of a
-    three-year shop (origin ``n - 52``), see :func:`opslib.forecast_backtest.auto_forecast`.
+    three-year shop (origin ``n - 52``), see :func:`opslib.forecasting.backtest.auto_forecast`.
 
     Interval calibration (in :meth:`fit`, from the history ``y`` alone, never from the forecast
     period): the interval is the non-seasonal ETS interval of the adjusted series, widened by
@@ -520,7 +451,7 @@ def fit_forecast(
     Fallback chain: requested model -> non-seasonal ETS (``ANN``/``AAdN`` by AIC) -> ``naive`` -> zeros
     (empty history). Each step down records why in ``reason`` (e.g. ``'10 weeks of history < 78 needed by
     mstl; fell back to ets (non-seasonal)'``). ``model='auto'`` is handled by
-    :func:`opslib.forecast_backtest.auto_forecast`.
+    :func:`opslib.forecasting.backtest.auto_forecast`.
     """
     y = pd.Series(y, dtype=float).dropna()
     reasons: list[str] = []

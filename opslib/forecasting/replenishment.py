@@ -24,7 +24,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from opslib.forecast_models import ForecastResult
+from opslib.forecasting.models import ForecastResult
 
 
 def service_z(service_level: float) -> float:

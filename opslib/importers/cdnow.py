@@ -24,17 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib.importers import (
-    DEFAULT_MARGIN,
-    UNKNOWN,
-    ImportLog,
-    ImportResult,
-    assume_costs,
-    conform,
-    require_columns,
-)
-
-__all__ = ["adapt_cdnow"]
+from opslib.importers.common import DEFAULT_MARGIN, UNKNOWN, assume_costs, conform, require_columns
+from opslib.importers.log import ImportLog, ImportResult
 
 
 def _read(src: Path) -> pd.DataFrame:

@@ -37,24 +37,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from opslib.contract import TABLES
-from opslib.importers import (
-    ImportError_,
-    ImportLog,
-    ImportResult,
-    aggregate_duplicate_keys,
-    conform,
-)
-
-__all__ = ["FIELD_KEYS", "MappingError", "adapt_mapping", "load_mapping"]
+from opslib.data.contract import TABLES
+from opslib.errors import MappingError
+from opslib.importers.common import aggregate_duplicate_keys, conform
+from opslib.importers.log import ImportLog, ImportResult
 
 FIELD_KEYS = frozenset({"column", "value", "type", "format", "map", "multiplier", "currency", "strip"})
 TABLE_KEYS = frozenset({"file", "encoding", "sheet", "fields", "sum_duplicate_keys"})
 TYPES = ("str", "int", "float", "datetime", "date")
 
-
-class MappingError(ImportError_):
-    """A mapping is wrong or does not fit the export; str() names mapping file, table, field and column."""
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
@@ -179,7 +170,7 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None)
 
     ``default_margin`` fills missing product costs like the built-in adapters (default: leave empty).
     """
-    from opslib.importers import assume_costs
+    from opslib.importers.common import assume_costs
 
     mapping, src = Path(mapping), Path(src)
     spec = load_mapping(mapping)

@@ -36,21 +36,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib.importers import (
+from opslib.errors import ImportDataError
+from opslib.importers.common import (
     DEFAULT_MARGIN,
     UNCATEGORISED,
     UNKNOWN,
-    ImportError_,
-    ImportLog,
-    ImportResult,
     aggregate_duplicate_keys,
     assume_costs,
     conform,
     read_csv_text,
     require_columns,
 )
-
-__all__ = ["EXTRA_TRANSLATIONS", "STATUS_MAP", "adapt_olist"]
+from opslib.importers.log import ImportLog, ImportResult
 
 STATUS_MAP: dict[str, str] = {
     "delivered": "completed", "shipped": "completed", "invoiced": "completed", "processing": "completed",
@@ -71,7 +68,7 @@ def _find(src: Path, stem: str, required: bool = True) -> Path | None:
             if p.is_file():
                 return p
     if required:
-        raise ImportError_(f"{src}: no {stem}.csv or {stem}.csv.gz (looked in {src} and {src.parent / 'full'})")
+        raise ImportDataError(f"{src}: no {stem}.csv or {stem}.csv.gz (looked in {src} and {src.parent / 'full'})")
     return None
 
 
@@ -92,7 +89,7 @@ def adapt_olist(src: Path, default_margin: float | None = DEFAULT_MARGIN) -> Imp
     """Adapt an Olist folder (rules in the module docstring) to orders, products, fulfilment, reviews."""
     src = Path(src)
     if not src.is_dir():
-        raise ImportError_(f"{src}: olist needs a folder with the Kaggle CSV files")
+        raise ImportDataError(f"{src}: olist needs a folder with the Kaggle CSV files")
     o = _read(src, "olist_orders_dataset", ["order_id", "customer_id", "order_status", "order_purchase_timestamp",
                                             "order_approved_at", "order_delivered_carrier_date",
                                             "order_delivered_customer_date", "order_estimated_delivery_date"])
@@ -122,7 +119,7 @@ def adapt_olist(src: Path, default_margin: float | None = DEFAULT_MARGIN) -> Imp
             o.loc[~has_items, "order_status"], table="orders")
     unknown_status = sorted(set(o["order_status"].dropna()) - set(STATUS_MAP))
     if unknown_status:
-        raise ImportError_(f"olist_orders_dataset: order_status {unknown_status} not in the status map "
+        raise ImportDataError(f"olist_orders_dataset: order_status {unknown_status} not in the status map "
                            f"({', '.join(STATUS_MAP)})")
     o = o.merge(cust[["customer_id", "customer_unique_id", "customer_state"]], on="customer_id", how="left")
     orphan = ~items["order_id"].isin(o["order_id"])

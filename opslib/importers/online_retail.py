@@ -43,21 +43,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib.importers import (
+from opslib.errors import ImportDataError
+from opslib.importers.common import (
     DEFAULT_MARGIN,
     UNCATEGORISED,
     UNKNOWN,
-    ImportError_,
-    ImportLog,
-    ImportResult,
     aggregate_duplicate_keys,
     assume_costs,
     conform,
     read_csv_text,
     require_columns,
 )
-
-__all__ = ["CATEGORY_KEYWORDS", "NON_PRODUCT_CODES", "adapt_online_retail", "read_online_retail"]
+from opslib.importers.log import ImportLog, ImportResult
 
 NON_PRODUCT_CODES: frozenset[str] = frozenset(
     {"POST", "DOT", "M", "C2", "C3", "D", "S", "B", "BANK CHARGES", "AMAZONFEE", "ADJUST", "ADJUST2",
@@ -92,7 +89,7 @@ def _detect(columns: list[str], src: Path) -> str:
         if set(layout) <= set(cols):
             return name
     best = min(LAYOUTS.values(), key=lambda lay: len(set(lay) - set(cols)))
-    raise ImportError_(f"{src.name}: not an Online Retail I/II layout: missing {', '.join(sorted(set(best) - set(cols)))}"
+    raise ImportDataError(f"{src.name}: not an Online Retail I/II layout: missing {', '.join(sorted(set(best) - set(cols)))}"
                        f" — the file has: {', '.join(cols)}")
 
 
@@ -215,7 +212,7 @@ def adapt_online_retail(src: Path, default_margin: float | None = DEFAULT_MARGIN
                              "brand": UNKNOWN, "unit_cost": np.nan, "launch_date": pd.NaT})
     unc = products["category"] == UNCATEGORISED
     log.assume("keyword_category", int((~unc).sum()),
-               "no categories in the source: category from description keywords (opslib.import_online_retail."
+               "no categories in the source: category from description keywords (opslib.importers.online_retail."
                f"CATEGORY_KEYWORDS, first match wins); {int(unc.sum()):,} SKUs matched none -> {UNCATEGORISED}",
                products.loc[~unc, "category"].unique()[:5], table="products")
     log.note("launch_date_unknown", "launch_date left empty (the first sale in the data is not a launch date)",

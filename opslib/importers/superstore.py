@@ -27,18 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib.importers import (
-    UNKNOWN,
-    ImportError_,
-    ImportLog,
-    ImportResult,
-    aggregate_duplicate_keys,
-    conform,
-    read_csv_text,
-    require_columns,
-)
-
-__all__ = ["adapt_superstore"]
+from opslib.errors import ImportDataError
+from opslib.importers.common import UNKNOWN, aggregate_duplicate_keys, conform, read_csv_text, require_columns
+from opslib.importers.log import ImportLog, ImportResult
 
 COLUMNS = ["Order ID", "Order Date", "Ship Date", "Ship Mode", "Customer ID", "Region", "Product ID", "Category",
            "Sub-Category", "Product Name", "Sales", "Quantity", "Discount", "Profit"]
@@ -50,7 +41,7 @@ def _orders_file(src: Path) -> Path:
     for name in ("superstore_orders.csv.gz", "superstore_orders.csv", "orders.csv"):
         if (src / name).is_file():
             return src / name
-    raise ImportError_(f"{src}: no superstore_orders.csv[.gz] in the folder")
+    raise ImportDataError(f"{src}: no superstore_orders.csv[.gz] in the folder")
 
 
 def adapt_superstore(src: Path, default_margin: float | None = None) -> ImportResult:

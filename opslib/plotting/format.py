@@ -1,134 +1,256 @@
-"""One chart theme for every notebook and report, plus the chart helpers the notebooks share.
+"""Display formats for numbers in tables, texts and chart axes, in the shop's currency.
 
-:func:`set_theme` registers the CJK font shipped inside the ``mplfonts`` pip package (Noto Sans CJK
-SC) with matplotlib and puts it first in ``font.sans-serif``, so Chinese labels render on a fresh
-machine or CI runner without system fonts; ``axes.unicode_minus`` is off because the CJK font has
-no Unicode minus glyph.
-
-Number formats (Chinese conventions): :func:`money` writes ``¥8,765``, ``¥12.3万``, ``¥1.23亿``;
-:func:`percent` writes ``12.3%``.
+The currency comes from the shop (``shop.yml``, ``opslib.data.settings``): :func:`set_currency` (or
+``set_theme(shop=...)``) makes it the default of every formatter for the notebook. Chinese conventions (CNY,
+the default) count in 万 and 亿: :func:`money` writes ``¥8,765``, ``¥12.3万``, ``¥1.23亿``; other currencies
+count in K, M, B: ``£8,765``, ``£123.5K``, ``£1.23M``. :func:`percent` writes ``12.3%``; no formatter ever
+writes scientific notation. :func:`format_table` applies them to the columns of a table for display.
 
 Example:
     >>> money(123456), money(2.5e8), money(86.4), percent(0.1234), percent(0.02, signed=True)
     ('¥12.3万', '¥2.50亿', '¥86.40', '12.3%', '+2.0%')
+    >>> money(123456, currency="GBP"), money(-2.5e6, currency="USD"), number(48_213, currency="BRL")
+    ('£123.5K', '-$2.50M', '48.2K')
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-import matplotlib as mpl
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib import font_manager
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-#: Categorical palette used for series and categories (colour-blind friendly, from seaborn's ``colorblind``).
-PALETTE: list[str] = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4",
-                      "#949494", "#ece133", "#56b4e9"]
-#: Colours for good/bad changes and for totals in waterfalls.
-POSITIVE = "#029e73"
-NEGATIVE = "#d55e00"
-TOTAL = "#4d4d4d"
-CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+from opslib.data.settings import CURRENCIES, Currency, ShopSettings
 
 _RATE_HINTS = ("rate", "conversion", "share", "pct")
 _MONEY_HINTS = ("gmv", "net_sales", "aov", "sales", "revenue", "spend", "cost", "profit")
+#: Shown for a missing value.
+MISSING = "–"
+
+_DEFAULT: dict[str, Currency] = {"currency": CURRENCIES["CNY"]}
 
 
-def cjk_font_path() -> Path:
-    """Path of the Noto Sans CJK SC font file inside the installed ``mplfonts`` package.
+def set_currency(currency: str | Currency | ShopSettings | Any) -> Currency:
+    """Make ``currency`` (a code like ``"GBP"``, a ``Currency``, the shop's settings or a ``Shop``) the default
+    of every formatter; returns it. Notebooks call it once, through ``set_theme(shop=shop)``.
 
-    Located through the package's import spec (without importing it), so it works wherever pip put it.
+    Example:
+        >>> set_currency("USD").symbol, money(1500), set_currency("CNY").symbol
+        ('$', '$1,500', '¥')
     """
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package is not installed: pip install mplfonts")
-    for base in spec.submodule_search_locations:
-        path = Path(base) / "fonts" / CJK_FONT_FILE
-        if path.exists():
-            return path
-    raise RuntimeError(f"{CJK_FONT_FILE} not found in the mplfonts package")
+    _DEFAULT["currency"] = _resolve(currency)
+    return _DEFAULT["currency"]
 
 
-def set_theme(context: str = "notebook") -> str:
-    """Apply the opsplaybook theme (seaborn whitegrid, :data:`PALETTE`, CJK font); return the font name.
+def current_currency() -> Currency:
+    """The formatters' default currency (CNY until :func:`set_currency` is called)."""
+    return _DEFAULT["currency"]
 
-    Idempotent; call it once at the top of every notebook or report.
-    """
-    path = cjk_font_path()
-    font_manager.fontManager.addfont(str(path))
-    name = font_manager.FontProperties(fname=str(path)).get_name()
-    sans = [name] + [f for f in mpl.rcParams["font.sans-serif"] if f != name]
-    sns.set_theme(
-        context=context,
-        style="whitegrid",
-        palette=PALETTE,
-        font="sans-serif",
-        rc={
-            "font.sans-serif": sans,
-            "axes.unicode_minus": False,
-            "figure.figsize": (10, 4.5),
-            "figure.dpi": 100,
-            "savefig.dpi": 120,
-            "savefig.bbox": "tight",
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        },
-    )
-    return name
+
+def _resolve(currency: str | Currency | ShopSettings | Any | None) -> Currency:
+    if currency is None:
+        return _DEFAULT["currency"]
+    if isinstance(currency, Currency):
+        return currency
+    settings = getattr(currency, "settings", currency)  # a Shop carries its settings
+    if isinstance(settings, ShopSettings):
+        return settings.money
+    code = str(currency).strip().upper()
+    if code not in CURRENCIES:
+        raise ValueError(f"unknown currency {currency!r}: expected one of {', '.join(sorted(CURRENCIES))}")
+    return CURRENCIES[code]
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or bool(pd.isna(x))
+
+
+def _scaled(a: float, style: str) -> str:
+    """A non-negative magnitude >= 10,000 with its unit step (万/亿 or K/M/B)."""
+    if style == "cn":
+        return f"{a / 1e4:,.1f}万" if a < 1e8 else f"{a / 1e8:,.2f}亿"
+    if a < 1e6:
+        return f"{a / 1e3:,.1f}K"
+    return f"{a / 1e6:,.2f}M" if a < 1e9 else f"{a / 1e9:,.2f}B"
 
 
 # ------------------------------------------------------------------------------------------ formats
-def money(x: float, signed: bool = False) -> str:
-    """Format an amount in yuan: ``¥86.40`` (< 100), ``¥8,765`` (< 1万), ``¥12.3万`` (< 1亿), ``¥1.23亿``.
+def money(x: float, signed: bool = False, currency: str | Currency | None = None) -> str:
+    """Format an amount: ``¥86.40`` (< 100), ``¥8,765`` (< 10,000), then ``¥12.3万``/``¥1.23亿`` (CNY) or
+    ``£12.3K``/``£1.23M``/``£1.23B`` (other currencies).
 
-    ``signed=True`` adds ``+`` to positive amounts (for changes). NaN gives ``'–'``.
+    Parameters:
+        x: the amount. signed: add ``+`` to positive amounts (for changes).
+        currency: a code like ``"GBP"``; default: the shop's currency (:func:`set_currency`).
 
-    Example: money(-123456, signed=True) -> '-¥12.3万'.
+    Returns:
+        The text; ``'–'`` for NaN or None, ``'∞'`` for an infinite amount.
+
+    Example:
+        >>> money(-123456, signed=True), money(12.5, signed=True), money(float("nan"))
+        ('-¥12.3万', '+¥12.50', '–')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
-        return "–"
+    if _missing(x):
+        return MISSING
+    cur = _resolve(currency)
     x = float(x)
     sign = "-" if x < 0 else ("+" if signed and x > 0 else "")
     a = abs(x)
+    if math.isinf(a):
+        return f"{sign}∞"
     if a < 100:
         body = f"{a:.2f}"
     elif a < 1e4:
         body = f"{a:,.0f}"
-    elif a < 1e8:
-        body = f"{a / 1e4:,.1f}万"
     else:
-        body = f"{a / 1e8:,.2f}亿"
-    return f"{sign}¥{body}"
+        body = _scaled(a, cur.style)
+    return f"{sign}{cur.symbol}{body}"
 
 
 def percent(x: float, digits: int = 1, signed: bool = False) -> str:
-    """Format a fraction as a percentage: ``0.1234 -> '12.3%'``; ``signed`` adds ``+``; NaN -> ``'–'``."""
-    if x is None or pd.isna(x):
-        return "–"
+    """Format a fraction as a percentage: ``0.1234 -> '12.3%'``; ``signed`` adds ``+``; NaN -> ``'–'``.
+
+    Example:
+        >>> percent(0.1234), percent(-0.05, signed=True), percent(0.00081, digits=2)
+        ('12.3%', '-5.0%', '0.08%')
+    """
+    if _missing(x):
+        return MISSING
+    if math.isinf(float(x)):
+        return "∞" if x > 0 else "-∞"
     return f"{float(x) * 100:{'+' if signed else ''}.{digits}f}%"
 
 
-def number(x: float, signed: bool = False) -> str:
-    """Format a count: ``8,765``, ``12.3万``, ``1.23亿`` (``signed`` adds ``+``); NaN -> ``'–'``."""
-    if x is None or pd.isna(x):
-        return "–"
+def number(x: float, signed: bool = False, currency: str | Currency | None = None, decimals: int = 2) -> str:
+    """Format a count or quantity: ``8,765``, then ``12.3万``/``1.23亿`` (CNY shops) or ``12.3K``/``1.23M``.
+
+    Whole numbers are written without decimals; others with ``decimals`` (never scientific notation).
+
+    Example:
+        >>> number(8765), number(12.5), number(123456), number(3, signed=True)
+        ('8,765', '12.50', '12.3万', '+3')
+    """
+    if _missing(x):
+        return MISSING
     x = float(x)
     sign = "-" if x < 0 else ("+" if signed and x > 0 else "")
     a = abs(x)
+    if math.isinf(a):
+        return f"{sign}∞"
     if a < 1e4:
-        body = f"{a:,.0f}" if a == round(a) else f"{a:,.2f}"
-    elif a < 1e8:
-        body = f"{a / 1e4:,.1f}万"
+        body = f"{a:,.0f}" if a == round(a) else f"{a:,.{decimals}f}"
     else:
-        body = f"{a / 1e8:,.2f}亿"
+        body = _scaled(a, _resolve(currency).style)
     return sign + body
+
+
+def units(x: float, signed: bool = False) -> str:
+    """Format units or counts as whole numbers with thousands separators: ``10.37 -> '10'``, ``1234.6 -> '1,235'``.
+
+    Example:
+        >>> units(10.366763), units(185.482), units(-1234.6, signed=True), units(float("nan"))
+        ('10', '185', '-1,235', '–')
+    """
+    if _missing(x):
+        return MISSING
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{round(x):{'+' if signed else ''},d}"
+
+
+def decimal(x: float, digits: int = 2, signed: bool = False) -> str:
+    """A plain number with ``digits`` decimals and thousands separators, never scientific notation.
+
+    Example:
+        >>> decimal(-0.7321), decimal(6.333e-112, 3), decimal(1234.5, 1, signed=True)
+        ('-0.73', '0.000', '+1,234.5')
+    """
+    if _missing(x):
+        return MISSING
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if round(x, digits) == 0:
+        x = 0.0  # no "-0.00"
+    return f"{x:{'+' if signed and x != 0 else ''},.{digits}f}"
+
+
+def pvalue(p: float) -> str:
+    """A p-value as people read it: ``< 0.001`` when tiny, else three decimals.
+
+    Example:
+        >>> pvalue(6.333e-112), pvalue(0.0421), pvalue(0.5)
+        ('< 0.001', '0.042', '0.500')
+    """
+    if _missing(p):
+        return MISSING
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+def format_table(df: pd.DataFrame, money: Iterable[str] = (), percent: Iterable[str] = (),
+                 units: Iterable[str] = (), points: Iterable[str] = (), pvalues: Iterable[str] = (),
+                 signed: Iterable[str] = (), decimals: int = 2, labels: Mapping[str, str] | None = None,
+                 currency: str | Currency | None = None) -> pd.DataFrame:
+    """A table ready to show: every number written as text in the shop's formats, nothing in scientific notation.
+
+    ``money`` columns as :func:`money`, ``percent`` as :func:`percent` (1 decimal), ``units`` (counts) as whole
+    numbers (:func:`units`), ``points`` (changes of a rate) as ``+0.58 pt``, ``pvalues`` as :func:`pvalue`; any
+    other numeric column with ``decimals`` decimals (whole-number columns without); ``signed`` columns get a
+    ``+`` on positive values; text columns stay as they are. ``labels`` renames columns for display.
+
+    Parameters:
+        df: the table (not modified). money, percent, units, points, pvalues, signed: column names.
+        decimals: decimals of the other numeric columns. labels: display names of columns.
+        currency: override the shop's currency.
+
+    Returns:
+        A new DataFrame of strings with the same index.
+
+    Example:
+        >>> t = pd.DataFrame({"sku": ["A", "B"], "gmv": [333329.747, 86.4], "roi": [-0.732, 1.5],
+        ...                   "units": [10.366763, 2.0], "share": [0.5, 0.25], "p": [6.3e-112, 0.2]})
+        >>> format_table(t, money=["gmv"], units=["units"], percent=["share"], pvalues=["p"]).values.tolist()
+        [['A', '¥33.3万', '-0.73', '10', '50.0%', '< 0.001'], ['B', '¥86.40', '1.50', '2', '25.0%', '0.200']]
+    """
+    money_c, pct_c, unit_c = set(money), set(percent), set(units)
+    pt_c, p_c, sign_c = set(points), set(pvalues), set(signed)
+    unknown = (money_c | pct_c | unit_c | pt_c | p_c | sign_c) - set(df.columns)
+    if unknown:
+        raise KeyError(f"format_table: no column(s) {sorted(unknown)} in the table; it has {list(df.columns)}")
+    out = {}
+    for col in df.columns:
+        s, sg = df[col], col in sign_c
+        if col in money_c:
+            out[col] = [_money_fn(v, sg, currency) for v in s]
+        elif col in pct_c:
+            out[col] = [_percent_fn(v, 1, sg) for v in s]
+        elif col in unit_c:
+            out[col] = [_units_fn(v, sg) for v in s]
+        elif col in pt_c:
+            out[col] = [MISSING if _missing(v) else f"{float(v) * 100:+.2f} pt" for v in s]
+        elif col in p_c:
+            out[col] = [pvalue(v) for v in s]
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s.map({True: "✓", False: ""}).astype(object)
+        elif pd.api.types.is_integer_dtype(s.dtype):
+            out[col] = [MISSING if _missing(v) else f"{int(v):{'+' if sg else ''},d}" for v in s]
+        elif pd.api.types.is_float_dtype(s.dtype):
+            whole = bool(np.all(np.isnan(s.to_numpy()) | (s.to_numpy() == np.round(s.to_numpy()))))
+            out[col] = [_units_fn(v, sg) if whole else decimal(v, decimals, sg) for v in s]
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            midnight = bool((s.dropna() == s.dropna().dt.normalize()).all())
+            out[col] = [MISSING if _missing(v) else (f"{v:%Y-%m-%d}" if midnight else f"{v:%Y-%m-%d %H:%M}") for v in s]
+        else:
+            out[col] = [MISSING if _missing(v) else v for v in s]
+    table = pd.DataFrame(out, index=df.index, columns=list(df.columns))
+    return table.rename(columns=dict(labels)) if labels else table
+
+
+_money_fn, _percent_fn, _units_fn = money, percent, units
 
 
 def metric_kind(metric: str) -> str:
@@ -142,7 +264,12 @@ def metric_kind(metric: str) -> str:
 
 
 def format_value(metric: str, x: float, signed: bool = False) -> str:
-    """Format ``x`` as :func:`money`, :func:`percent` or :func:`number` according to :func:`metric_kind`."""
+    """Format ``x`` as :func:`money`, :func:`percent` or :func:`number` according to :func:`metric_kind`.
+
+    Example:
+        >>> format_value("gmv", 123456), format_value("conversion_rate", 0.0123), format_value("orders", 3920)
+        ('¥12.3万', '1.23%', '3,920')
+    """
     kind = metric_kind(metric)
     if kind == "rate":
         return percent(x, digits=2 if "conversion" in metric else 1, signed=signed)
@@ -161,125 +288,3 @@ def format_change(metric: str, change: float, change_pct: float) -> str:
 def axis_formatter(metric: str) -> FuncFormatter:
     """A matplotlib tick formatter for ``metric`` (¥/万 for money, % for rates)."""
     return FuncFormatter(lambda v, _pos: format_value(metric, v))
-
-
-# ------------------------------------------------------------------------------------------- charts
-def _label(metric: str, labels: dict[str, str] | None) -> str:
-    if labels and metric in labels:
-        return labels[metric]
-    from opslib.kpi import METRIC_LABELS
-
-    return METRIC_LABELS.get(metric, metric)
-
-
-def kpi_trend_chart(df: pd.DataFrame, metrics: Sequence[str], x: str = "period_start",
-                    labels: dict[str, str] | None = None, ncols: int = 2) -> Figure:
-    """Small multiples, one line chart per metric of a :func:`opslib.kpi.kpi_trend` frame.
-
-    Buckets only partly covered by the data (``days`` below the bucket's usual length) are drawn as
-    hollow markers so a half week is not read as a drop.
-    """
-    metrics = [m for m in metrics if m in df.columns]
-    if not metrics:
-        raise ValueError("kpi_trend_chart: none of the metrics is a column of the frame")
-    ncols = min(ncols, len(metrics))
-    nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 3.0 * nrows), squeeze=False, sharex=True)
-    partial = pd.Series(False, index=df.index)
-    if "days" in df.columns and len(df) > 2:
-        partial = df["days"] < df["days"].max()
-    for i, (ax, m) in enumerate(zip(axes.flat, metrics, strict=False)):
-        color = PALETTE[i % len(PALETTE)]
-        ax.plot(df[x], df[m], color=color, marker="o", markersize=3.5, linewidth=1.6)
-        if partial.any():
-            ax.scatter(df.loc[partial, x], df.loc[partial, m], s=40, facecolor="white", edgecolor=color,
-                       zorder=3, label="不完整周期 partial")
-        ax.set_title(_label(m, labels), fontsize=11)
-        ax.yaxis.set_major_formatter(axis_formatter(m))
-        ax.set_xlabel("")
-        ax.tick_params(axis="x", labelrotation=30)
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
-def decomposition_waterfall(decomp: pd.DataFrame, title: str = "GMV 变化拆解 GMV change decomposition",
-                            baseline_label: str = "基期 GMV", current_label: str = "本期 GMV") -> Figure:
-    """Waterfall from baseline GMV to current GMV through the drivers of :func:`opslib.kpi.gmv_decomposition`.
-
-    Baseline GMV = product of the drivers' ``baseline`` values (visitors x conversion x AOV), so the
-    chart needs nothing but the decomposition frame.
-    """
-    g0 = float(decomp.attrs.get("gmv_baseline", decomp["baseline"].prod()))
-    g1 = float(decomp.attrs.get("gmv_current", decomp["current"].prod()))
-    names = [baseline_label, *[str(s) for s in decomp["label"]], current_label]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    running = g0
-    ax.bar(0, g0, color=TOTAL)
-    ax.text(0, g0, money(g0), ha="center", va="bottom", fontsize=10)
-    for i, c in enumerate(decomp["contribution"], start=1):
-        c = float(c)
-        bottom = running if c >= 0 else running + c
-        ax.bar(i, abs(c), bottom=bottom, color=POSITIVE if c >= 0 else NEGATIVE)
-        ax.text(i, bottom + abs(c), money(c, signed=True), ha="center", va="bottom", fontsize=10)
-        ax.plot([i - 1 + 0.4, i - 0.4], [running, running], color="#999999", linewidth=0.8)
-        running += c
-    n = len(names) - 1
-    ax.plot([n - 1 + 0.4, n - 0.4], [running, running], color="#999999", linewidth=0.8)
-    ax.bar(n, g1, color=TOTAL)
-    ax.text(n, g1, money(g1), ha="center", va="bottom", fontsize=10)
-    ax.set_xticks(range(len(names)), names)
-    ax.yaxis.set_major_formatter(axis_formatter("gmv"))
-    lo = min(g0, g1, running) * 0.85
-    ax.set_ylim(bottom=max(0.0, min(lo, min(g0, g1) - abs(g1 - g0) * 1.5)))
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequence[str] = (
-        "return_rate", "cancellation_rate")) -> Figure:
-    """KPI cards from :func:`opslib.kpi.compare_periods`: the current value and the change vs baseline.
-
-    Green = better, red = worse; for metrics in ``higher_is_worse`` an increase is red.
-    """
-    n = len(comparison)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 1.7 * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, row in zip(axes.flat, comparison.itertuples(index=False), strict=False):
-        ax.add_patch(plt.Rectangle((0.02, 0.04), 0.96, 0.92, transform=ax.transAxes, facecolor="#f5f6f8",
-                                   edgecolor="#d9dce1"))
-        ax.text(0.08, 0.78, row.label, transform=ax.transAxes, fontsize=10, color="#555555")
-        ax.text(0.08, 0.44, format_value(row.metric, row.current), transform=ax.transAxes, fontsize=17)
-        delta = format_change(row.metric, row.change, row.change_pct)
-        good = (row.change >= 0) != (row.metric in higher_is_worse)
-        color = "#777777" if pd.isna(row.change) or row.change == 0 else (POSITIVE if good else NEGATIVE)
-        ax.text(0.08, 0.14, f"{delta}  vs {format_value(row.metric, row.baseline)}", transform=ax.transAxes,
-                fontsize=9.5, color=color)
-    title = "本期 vs 对比期"
-    if "current" in comparison.attrs:
-        title += f"  ({comparison.attrs['current']} vs {comparison.attrs.get('baseline', '')})"
-    fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
-    return fig
-
-
-def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
-    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots."""
-    d = mix.head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.5))
-    ax.barh(d["category"], d["share_current"], color=PALETTE[0], label="本期 current")
-    if "share_baseline" in d.columns:
-        ax.scatter(d["share_baseline"], d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
-    base = d["share_baseline"] if "share_baseline" in d.columns else d["share_current"]
-    for y, (s, b, g) in enumerate(zip(d["share_current"], base, d["gmv_current"], strict=True)):
-        ax.text(max(s, b), y, f"  {percent(s)} · {money(g)}", va="center", fontsize=9)
-    ax.xaxis.set_major_formatter(axis_formatter("share"))
-    ax.set_xlim(0, max(d["share_current"].max(), d.get("share_baseline", d["share_current"]).max()) * 1.3)
-    ax.set_title("品类 GMV 占比 Category mix of GMV")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig

@@ -35,15 +35,17 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from opslib.errors import UserError
+from opslib.errors import ReportError
+
+#: The repository root, its notebook templates and the reports folder.
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
 
 DATE_PARAMETERS = re.compile(r"^(period_start|period_end|start|end|as_of|.*_date)$")
 SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description"}
 PERIOD_KINDS = ("day", "week", "month")
 
-
-class ReportError(UserError):
-    """A mistake in a report request (unknown notebook or parameter, bad value, bad config): exit 2."""
 
 
 @dataclass
@@ -123,7 +125,8 @@ _TYPE_CHECKS: dict[str, tuple[type, ...]] = {
 
 def _shop_values(data_dir: Path, table: str, column: str) -> set[str] | None:
     """Distinct values of ``table.column`` in the shop, or None when the table is absent or unreadable."""
-    from opslib.data import DataError, load_shop
+    from opslib.data import load_shop
+    from opslib.errors import DataError
 
     try:
         shop = load_shop(data_dir, tables=["products", table] if table != "products" else ["products"],
@@ -224,8 +227,7 @@ def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
     if data_dir is None or not data_dir.is_dir():
         raise ReportError(f"for_each {source!r} needs data_dir to point at a shop folder, got {data_dir}")
     what, n = m.group(1), int(m.group(2) or 0)
-    from opslib import cube
-    from opslib.data import load_shop
+    from opslib.data import cube, load_shop
 
     if what in {"top_categories", "all_categories"}:
         shop = load_shop(data_dir, tables=["orders", "products"], validate=False)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opslib._sample_world import CATEGORIES, WEEKLY, Campaign, Products
+from opslib.sample.world import CATEGORIES, WEEKLY, Campaign, Products
 
 UNITS_PER_DAY = 1060.0
 RAMP_DAYS = 14.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from opslib._sample_world import CANCEL_RATE, CATEGORIES, GUEST_SHARE
+from opslib.sample.world import CANCEL_RATE, CATEGORIES, GUEST_SHARE
 
 DAY_NS = 86_400 * 10**9
 SEC_NS = 10**9

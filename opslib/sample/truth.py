@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opslib import _sample_orders as so
-from opslib import _sample_world as sw
+from opslib.sample import orders as so
+from opslib.sample import world as sw
 
 KEEP = 1 - sw.CANCEL_RATE  # expected share of ordered units that are not cancelled
 

@@ -1,7 +1,7 @@
 """The sample shop's world: categories, assortment, calendar and campaign plan (helpers of ``opslib.sample``).
 
 Everything here is small (per category, per SKU or per day) and deterministic given a
-``numpy.random.Generator``. The large per-(day, SKU) arrays live in ``opslib._sample_demand``.
+``numpy.random.Generator``. The large per-(day, SKU) arrays live in ``opslib.sample.demand``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from opslib import campaign as cp
+from opslib import campaigns as cp
+from opslib.data import daily_sku
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +29,7 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))["campaigns"]
     orders, products = pd.read_parquet(out / "orders.parquet"), pd.read_parquet(out / "products.parquet")
     campaigns = pd.read_parquet(out / "campaigns.parquet")
-    cube = cp.daily_cube(orders, products)
+    cube = daily_sku(orders, products)
     rows = []
     for cid in campaigns["campaign_id"]:
         ev = cp.evaluate_campaign(cube, campaigns, products, cid, halo=False)

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from opslib import forecast as F
-from opslib.forecast_backtest import score
+from opslib import forecasting as F
+from opslib.data import daily_sku
+from opslib.forecasting.backtest import score
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ def category_backtest(tmp_path_factory: pytest.TempPathFactory):
     out: Path = tmp_path_factory.mktemp("shop30")
     generate(out=out, seed=11, scale=0.3)
     shop = load_shop(out, tables=["orders", "products"], validate=False)
-    series = F.weekly_series(F.daily_cube(shop.orders, shop.products), "category")
+    series = F.weekly_series(daily_sku(shop.orders, shop.products), "category")
     return F.backtest_many(series, models=("snaive", "auto"), horizon=8, windows=3, n_jobs=2, progress=False)
 
 

@@ -1,4 +1,4 @@
-"""opslib.category: hand-computed values on tiny frames, then the sample shop's planted truth."""
+"""opslib.assortment: hand-computed values on tiny frames, then the sample shop's planted truth."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opslib import category as cat
-from opslib.cube import daily_sku
+from opslib import assortment as cat
+from opslib.data.cube import daily_sku, weekly_sku
 
 D = pd.Timestamp
 
@@ -182,7 +182,7 @@ def _products() -> pd.DataFrame:
 
 
 def test_weekly_sku_monday_weeks_without_cancelled() -> None:
-    w = cat.weekly_sku(_lines(), _products())
+    w = weekly_sku(_lines(), _products())
     # week of 2024-01-01: a 2 + 1 = 3 units, 2*10 + 9 = 29; b 1 unit, 50 (returned still counts)
     # week of 2024-01-08: a's line is cancelled -> absent; b 4 units, 200
     got = {(r.week, r.sku): (r.units, r.gmv, r.category) for r in w.itertuples()}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from opslib import abtest
+from opslib.campaigns import abtest
 
 
 def test_ztest_matches_hand_computation():

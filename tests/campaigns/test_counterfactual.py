@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
-from opslib.causal_impact import causal_impact, forecast_covariance
+from opslib.campaigns.counterfactual import causal_impact, forecast_covariance
 
 
 def _series(effect: float = 0.0, seed: int = 0):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib import campaign as cp
+from opslib import campaigns as cp
 
 
 def _campaigns() -> pd.DataFrame:
@@ -206,7 +206,7 @@ def test_parse_scope_rejects_unknown_forms(text):
 
 
 def test_adhoc_row_is_contract_shaped():
-    from opslib.contract import CAMPAIGNS
+    from opslib.data.contract import CAMPAIGNS
 
     row = cp.adhoc_campaign("2024-06-01", "2024-06-02", "category:美妆", products=_products(), orders=_orders(),
                             marketing_spend=500)

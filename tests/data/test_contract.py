@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
-
-from opslib.contract import REQUIRED_TABLES, TABLES, contract_markdown
+from opslib.data.contract import REQUIRED_TABLES, TABLES, contract_markdown
+from tests.conftest import ROOT
 
 
 def test_docs_match_contract() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from opslib import cube
+from opslib.data import cube
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opslib.contract import TABLES
 from opslib.data import (
     DataError,
     MissingTableError,
@@ -26,8 +25,9 @@ from opslib.data import (
     validate_main,
     validate_shop,
 )
+from opslib.data.contract import TABLES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTS = """\
 sku,name,category,subcategory,brand,unit_cost,launch_date

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib import forecast as F
-from opslib.forecast_backtest import auto_forecast, rolling_origin
-from opslib.forecast_models import LEVELS, MODELS, SarimaxFestival, calendar_regressors, fit_forecast
+from opslib import forecasting as F
+from opslib.forecasting.backtest import auto_forecast, rolling_origin
+from opslib.forecasting.models import LEVELS, MODELS, SarimaxFestival, fit_forecast
+from opslib.forecasting.regressors import calendar_regressors
 
 
 def _weekly(n: int, seed: int = 0, start: str = "2023-01-02") -> pd.Series:

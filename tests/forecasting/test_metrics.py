@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib.forecast_backtest import bias, coverage, leaderboard, mae, mase, mase_scale, rmse, smape, wape
+from opslib.forecasting.backtest import leaderboard
+from opslib.forecasting.metrics import bias, coverage, mae, mase, mase_scale, rmse, smape, wape
 
 
 def test_mae_rmse() -> None:

@@ -7,7 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from opslib.replenishment import reorder_point, replenishment_plan, safety_stock, service_z, weeks_of_cover
+from opslib.forecasting.replenishment import (
+    reorder_point,
+    replenishment_plan,
+    safety_stock,
+    service_z,
+    weeks_of_cover,
+)
 
 
 def test_safety_stock_hand_computed() -> None:

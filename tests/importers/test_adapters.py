@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from opslib.data import validate_shop
-from opslib.importers import ImportError_, ImportLog, main, run_import
+from opslib.errors import ImportDataError
+from opslib.importers import ImportLog, main, run_import
 
 RETAIL_I = """InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
@@ -85,7 +86,7 @@ def test_online_retail_ii_workbook_two_sheets(tmp_path: Path) -> None:
 
 
 def test_online_retail_wrong_layout(tmp_path: Path) -> None:
-    with pytest.raises(ImportError_, match="not an Online Retail"):
+    with pytest.raises(ImportDataError, match="not an Online Retail"):
         run_import("online_retail", _retail(tmp_path, "a,b\n1,2\n"), None)
 
 

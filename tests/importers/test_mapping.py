@@ -12,7 +12,7 @@ import yaml
 from opslib.data import load_shop, validate_shop
 from opslib.importers import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "examples" / "mappings" / "taobao_orders.yml"
 EXPORT = ROOT / "examples" / "taobao_export"
 

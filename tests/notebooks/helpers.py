@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def run_notebook(notebook: str | Path, out: Path, **parameters: object) -> nbformat.NotebookNode:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_helpers import image_count, output_text, run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.notebooks.helpers import image_count, output_text, run_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "00_shop_at_a_glance.ipynb"
 
 

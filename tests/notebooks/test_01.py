@@ -8,9 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_helpers import image_count, output_text, run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.notebooks.helpers import image_count, output_text, run_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_category_optimisation.ipynb"
 
 

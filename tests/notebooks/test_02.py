@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from notebook_helpers import output_text, run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.notebooks.helpers import output_text, run_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "02_campaign_evaluation.ipynb"
 
 pytestmark = pytest.mark.notebook

@@ -15,12 +15,12 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from notebook_helpers import output_text
 
 from opslib.data import cost_note, load_shop, validate_shop
 from opslib.importers import ImportResult, run_import
+from tests.notebooks.helpers import output_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -9,8 +9,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from opslib import reports
-from opslib.report_plan import period_label
+from opslib import reporting as reports
+from opslib.reporting.plan import period_label
 
 
 def _notebook(path: Path, body: str, params: str) -> Path:
@@ -162,7 +162,7 @@ def test_period_label() -> None:
 
 
 def test_parse_value() -> None:
-    from opslib.report_plan import parse_value
+    from opslib.reporting.plan import parse_value
 
     assert parse_value("8") == 8
     assert parse_value("0.95") == 0.95

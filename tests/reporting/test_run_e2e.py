@@ -8,9 +8,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 
-from opslib import reports
+from opslib import reporting as reports
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.notebook
 

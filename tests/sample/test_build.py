@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib.contract import TABLES
+from opslib.data.contract import TABLES
 from opslib.sample import generate, main
 
 TINY = 0.02

@@ -1,4 +1,4 @@
-"""opslib.inventory_health: hand-computed values on tiny frames, then the sample shop's planted stock-outs."""
+"""opslib.assortment.inventory: hand-computed values on tiny frames, then the sample shop's planted stock-outs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib import inventory_health as ih
+from opslib.assortment import inventory as ih
 
 D = pd.Timestamp
 
@@ -161,8 +161,8 @@ def truth020(truth_shop) -> dict:
 
 @pytest.fixture(scope="module")
 def shop_and_lost(truth_shop):
-    from opslib.cube import daily_sku
     from opslib.data import load_shop
+    from opslib.data.cube import daily_sku
 
     shop = load_shop(truth_shop, tables=["orders", "products", "inventory"])
     cube = daily_sku(shop.orders, shop.products)

@@ -1,7 +1,7 @@
 """Inventory health (库存健康): turnover, days of supply, sell-through, stock-outs, lost sales, dead stock.
 
 Inputs are the contract's ``inventory`` table (one row per day and SKU: ``on_hand`` at the end of the
-day, ``inbound`` received that day) and a daily SKU sales cube (``opslib.cube.daily_sku``: ``date``,
+day, ``inbound`` received that day) and a daily SKU sales cube (``opslib.data.cube.daily_sku``: ``date``,
 ``sku``, ``units``, ``gmv``). Days missing from the cube sold nothing.
 
 Conventions:
@@ -27,14 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opslib.category import period_bounds
-
-__all__ = [
-    "stockout_spells",
-    "lost_sales",
-    "lost_sales_by",
-    "inventory_health",
-]
+from opslib.calendar import period_bounds
 
 
 def _daily(inventory: pd.DataFrame, daily: pd.DataFrame | None, units: str = "units",

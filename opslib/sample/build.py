@@ -1,6 +1,6 @@
 """Deterministic sample shop: a believable Chinese multi-category online shop with planted effects.
 
-``generate(out, seed, scale)`` writes the seven contract tables (``opslib.contract``) as Parquet plus
+``generate(out, seed, scale)`` writes the seven contract tables (``opslib.data.contract``) as Parquet plus
 ``truth.json`` (what was planted: trends, elasticities, campaign uplifts, stock-outs, delivery
 effects ...), so analyses and models can be checked against the truth. ``docs/sample_shop.md``
 describes the world and every truth key. Same seed and scale give byte-identical files.
@@ -9,7 +9,7 @@ Command line::
 
     python -m opslib.sample --seed 7 --scale 1.0 --out data/sample
 
-Demand model (see ``opslib._sample_demand``): expected ordered units of SKU s on day d::
+Demand model (see ``opslib.sample.demand``): expected ordered units of SKU s on day d::
 
     lam[d, s] = K * base_s * exp(trend_c * d / 365.25) * weekly[wd] * yearly_c(doy) * cny(d)
                 * ramp_s(d) / A_c(d) * (price[d, s] / list_s) ** elasticity_c * M_campaign[d, s]
@@ -32,10 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from opslib import _sample_demand as sd
-from opslib import _sample_orders as so
-from opslib import _sample_world as sw
-from opslib.contract import ORDER_STATUSES, TABLES
+from opslib.data.contract import ORDER_STATUSES, TABLES
+from opslib.sample import demand as sd
+from opslib.sample import orders as so
+from opslib.sample import world as sw
 
 GENERATOR_VERSION = "1.0.0"
 _PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
@@ -277,7 +277,7 @@ def _write_inventory(out: Path, prod: sw.Products, stock: sd.Stock, on_sale: np.
 
 def _truth(ctx: dict, seed: int, scale: float, n_lines: int, n_orders: int, n_cust: int, inv_rows: int) -> dict:
     """Assemble truth.json (definitions in docs/sample_shop.md)."""
-    from opslib._sample_truth import truth_sections
+    from opslib.sample.truth import truth_sections
 
     t0, days = ctx["t0"], ctx["days"]
     f = ctx["f"]

@@ -1,0 +1,57 @@
+"""Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain.
+
+Notebook cells call these; no cell draws with matplotlib or seaborn itself, and no cell formats numbers itself:
+``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display.
+"""
+
+from __future__ import annotations
+
+from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
+from opslib.plotting.format import (
+    MISSING,
+    axis_formatter,
+    current_currency,
+    decimal,
+    format_change,
+    format_table,
+    format_value,
+    metric_kind,
+    money,
+    number,
+    percent,
+    pvalue,
+    set_currency,
+    units,
+)
+from opslib.plotting.kpi import category_mix_chart, decomposition_waterfall, kpi_cards, kpi_trend_chart
+from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
+
+__all__ = [
+    "axis_formatter",
+    "category_mix_chart",
+    "cjk_font_path",
+    "current_currency",
+    "decimal",
+    "decomposition_waterfall",
+    "format_change",
+    "format_table",
+    "format_value",
+    "kpi_cards",
+    "kpi_trend_chart",
+    "metric_kind",
+    "MISSING",
+    "money",
+    "NEGATIVE",
+    "number",
+    "PALETTE",
+    "percent",
+    "plot_backtest",
+    "plot_decomposition",
+    "plot_forecast",
+    "POSITIVE",
+    "pvalue",
+    "set_currency",
+    "set_theme",
+    "TOTAL",
+    "units",
+]

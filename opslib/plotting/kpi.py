@@ -1,0 +1,136 @@
+"""Charts of the shop overview (notebook 00): KPI trends, the GMV change waterfall, KPI cards, category mix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from opslib.plotting.format import axis_formatter, format_change, format_value, money, percent
+from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL
+
+
+# ------------------------------------------------------------------------------------------- charts
+def _label(metric: str, labels: dict[str, str] | None) -> str:
+    if labels and metric in labels:
+        return labels[metric]
+    from opslib.kpi import METRIC_LABELS
+
+    return METRIC_LABELS.get(metric, metric)
+
+
+def kpi_trend_chart(df: pd.DataFrame, metrics: Sequence[str], x: str = "period_start",
+                    labels: dict[str, str] | None = None, ncols: int = 2) -> Figure:
+    """Small multiples, one line chart per metric of a :func:`opslib.kpi.kpi_trend` frame.
+
+    Buckets only partly covered by the data (``days`` below the bucket's usual length) are drawn as
+    hollow markers so a half week is not read as a drop.
+    """
+    metrics = [m for m in metrics if m in df.columns]
+    if not metrics:
+        raise ValueError("kpi_trend_chart: none of the metrics is a column of the frame")
+    ncols = min(ncols, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 3.0 * nrows), squeeze=False, sharex=True)
+    partial = pd.Series(False, index=df.index)
+    if "days" in df.columns and len(df) > 2:
+        partial = df["days"] < df["days"].max()
+    for i, (ax, m) in enumerate(zip(axes.flat, metrics, strict=False)):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(df[x], df[m], color=color, marker="o", markersize=3.5, linewidth=1.6)
+        if partial.any():
+            ax.scatter(df.loc[partial, x], df.loc[partial, m], s=40, facecolor="white", edgecolor=color,
+                       zorder=3, label="不完整周期 partial")
+        ax.set_title(_label(m, labels), fontsize=11)
+        ax.yaxis.set_major_formatter(axis_formatter(m))
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", labelrotation=30)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def decomposition_waterfall(decomp: pd.DataFrame, title: str = "GMV 变化拆解 GMV change decomposition",
+                            baseline_label: str = "基期 GMV", current_label: str = "本期 GMV") -> Figure:
+    """Waterfall from baseline GMV to current GMV through the drivers of :func:`opslib.kpi.gmv_decomposition`.
+
+    Baseline GMV = product of the drivers' ``baseline`` values (visitors x conversion x AOV), so the
+    chart needs nothing but the decomposition frame.
+    """
+    g0 = float(decomp.attrs.get("gmv_baseline", decomp["baseline"].prod()))
+    g1 = float(decomp.attrs.get("gmv_current", decomp["current"].prod()))
+    names = [baseline_label, *[str(s) for s in decomp["label"]], current_label]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    running = g0
+    ax.bar(0, g0, color=TOTAL)
+    ax.text(0, g0, money(g0), ha="center", va="bottom", fontsize=10)
+    for i, c in enumerate(decomp["contribution"], start=1):
+        c = float(c)
+        bottom = running if c >= 0 else running + c
+        ax.bar(i, abs(c), bottom=bottom, color=POSITIVE if c >= 0 else NEGATIVE)
+        ax.text(i, bottom + abs(c), money(c, signed=True), ha="center", va="bottom", fontsize=10)
+        ax.plot([i - 1 + 0.4, i - 0.4], [running, running], color="#999999", linewidth=0.8)
+        running += c
+    n = len(names) - 1
+    ax.plot([n - 1 + 0.4, n - 0.4], [running, running], color="#999999", linewidth=0.8)
+    ax.bar(n, g1, color=TOTAL)
+    ax.text(n, g1, money(g1), ha="center", va="bottom", fontsize=10)
+    ax.set_xticks(range(len(names)), names)
+    ax.yaxis.set_major_formatter(axis_formatter("gmv"))
+    lo = min(g0, g1, running) * 0.85
+    ax.set_ylim(bottom=max(0.0, min(lo, min(g0, g1) - abs(g1 - g0) * 1.5)))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequence[str] = (
+        "return_rate", "cancellation_rate")) -> Figure:
+    """KPI cards from :func:`opslib.kpi.compare_periods`: the current value and the change vs baseline.
+
+    Green = better, red = worse; for metrics in ``higher_is_worse`` an increase is red.
+    """
+    n = len(comparison)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 1.7 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, row in zip(axes.flat, comparison.itertuples(index=False), strict=False):
+        ax.add_patch(plt.Rectangle((0.02, 0.04), 0.96, 0.92, transform=ax.transAxes, facecolor="#f5f6f8",
+                                   edgecolor="#d9dce1"))
+        ax.text(0.08, 0.78, row.label, transform=ax.transAxes, fontsize=10, color="#555555")
+        ax.text(0.08, 0.44, format_value(row.metric, row.current), transform=ax.transAxes, fontsize=17)
+        delta = format_change(row.metric, row.change, row.change_pct)
+        good = (row.change >= 0) != (row.metric in higher_is_worse)
+        color = "#777777" if pd.isna(row.change) or row.change == 0 else (POSITIVE if good else NEGATIVE)
+        ax.text(0.08, 0.14, f"{delta}  vs {format_value(row.metric, row.baseline)}", transform=ax.transAxes,
+                fontsize=9.5, color=color)
+    title = "本期 vs 对比期"
+    if "current" in comparison.attrs:
+        title += f"  ({comparison.attrs['current']} vs {comparison.attrs.get('baseline', '')})"
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
+    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots."""
+    d = mix.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.5))
+    ax.barh(d["category"], d["share_current"], color=PALETTE[0], label="本期 current")
+    if "share_baseline" in d.columns:
+        ax.scatter(d["share_baseline"], d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
+    base = d["share_baseline"] if "share_baseline" in d.columns else d["share_current"]
+    for y, (s, b, g) in enumerate(zip(d["share_current"], base, d["gmv_current"], strict=True)):
+        ax.text(max(s, b), y, f"  {percent(s)} · {money(g)}", va="center", fontsize=9)
+    ax.xaxis.set_major_formatter(axis_formatter("share"))
+    ax.set_xlim(0, max(d["share_current"].max(), d.get("share_baseline", d["share_current"]).max()) * 1.3)
+    ax.set_title("品类 GMV 占比 Category mix of GMV")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
