@@ -251,6 +251,85 @@ def period_ending(end: DateLike, days: int) -> Period:
     return Period(e - pd.Timedelta(days=int(days) - 1), e)
 
 
+@dataclass(frozen=True)
+class ReviewPeriods:
+    """The period a report reviews, its baseline, and the data's span: what every report states first.
+
+    Attributes: ``current`` and ``baseline`` (:class:`Period`), ``data_start``/``data_end`` (first and last
+    day with orders), ``compare`` (the baseline actually used), ``notes`` (what was adjusted and why).
+    """
+
+    current: Period
+    baseline: Period
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp
+    compare: str
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per period: ``period`` (current, baseline, data), ``start``, ``end``, ``days``."""
+        rows = [("current 本期", self.current.start, self.current.end),
+                (f"baseline 对比期 ({self.compare})", self.baseline.start, self.baseline.end),
+                ("data 数据", self.data_start, self.data_end)]
+        out = pd.DataFrame(rows, columns=["period", "start", "end"])
+        out["days"] = (out["end"] - out["start"]).dt.days + 1
+        return out
+
+    @property
+    def has_data(self) -> bool:
+        """True when the current period overlaps the days with orders."""
+        return bool(self.current.start <= self.data_end and self.current.end >= self.data_start)
+
+    def trend_start(self, weeks: int = 12) -> pd.Timestamp:
+        """First day of the recent trend a report draws: ``weeks`` weeks before the baseline starts."""
+        return self.baseline.start - pd.Timedelta(weeks=weeks)
+
+    def describe(self) -> str:
+        """The period line every report opens with, plus the notes."""
+        lines = [f"本期 Current period: {self.current} ({self.current.days} days); "
+                 f"对比期 baseline ({self.compare}): {self.baseline}; "
+                 f"data {self.data_start:%Y-%m-%d} .. {self.data_end:%Y-%m-%d}"]
+        return "\n".join(lines + list(self.notes))
+
+
+def review_periods(data_start: DateLike, data_end: DateLike, period_end: DateLike | None = None,
+                   period_days: int = 28, period_start: DateLike | None = None,
+                   compare: Literal["previous", "last_year"] = "last_year") -> ReviewPeriods:
+    """The review period and its baseline, from the parameters every report takes and the data's span.
+
+    Rules: the period ends on ``period_end`` (default: the last day with orders) and starts on
+    ``period_start`` or ``period_days - 1`` days earlier; the baseline is :func:`comparison_period` with
+    ``compare``; when that baseline starts before the data, the previous period is used instead and a note
+    says so.
+
+    Parameters:
+        data_start, data_end: first and last day with orders. period_end, period_days, period_start,
+            compare: the report's parameters.
+
+    Returns:
+        :class:`ReviewPeriods`.
+
+    Example:
+        >>> r = review_periods("2024-01-01", "2024-06-30", period_days=28)
+        >>> str(r.current), str(r.baseline), r.compare
+        ('2024-06-03 .. 2024-06-30', '2024-05-06 .. 2024-06-02', 'previous')
+        >>> r.notes[0][:40]
+        'The last_year baseline 2023-06-05 .. 202'
+    """
+    first, last = parse_day(data_start, "data start"), parse_day(data_end, "data end")
+    end = parse_day(period_end, "period_end") if period_end is not None else last
+    current = parse_period(period_start, end) if period_start is not None else period_ending(end, period_days)
+    baseline, used, notes = comparison_period(current, compare), compare, []
+    if baseline.start < first and compare != "previous":
+        notes.append(f"The {compare} baseline {baseline} starts before the data ({first:%Y-%m-%d}): "
+                     "comparing with the previous period instead.")
+        baseline, used = comparison_period(current, "previous"), "previous"
+    if baseline.start < first:
+        notes.append(f"The baseline {baseline} starts before the data ({first:%Y-%m-%d}): its totals cover only "
+                     "part of it.")
+    return ReviewPeriods(current, baseline, first, last, used, tuple(notes))
+
+
 def comparison_period(period: Period, how: Literal["previous", "last_year"] = "previous") -> Period:
     """The baseline to compare ``period`` with: the ``'previous'`` period or ``'last_year'`` (364 days back).
 
@@ -262,7 +341,7 @@ def comparison_period(period: Period, how: Literal["previous", "last_year"] = "p
         return period.previous()
     if how == "last_year":
         return period.same_period_last_year()
-    raise ValueError(f"comparison must be 'previous' or 'last_year', got {how!r}")
+    raise DateError(f"compare must be 'previous' or 'last_year', got {how!r}")
 
 
 @lru_cache(maxsize=64)

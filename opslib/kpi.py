@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -296,14 +297,16 @@ def _bucket_end(start: pd.Series, freq: Freq) -> pd.Series:
     return start + pd.offsets.MonthEnd(0)
 
 
-def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | None = None) -> pd.DataFrame:
+def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | None = None,
+              since: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """KPIs per day (``'D'``), ISO week (``'W'``, Monday start) or calendar month (``'M'``).
 
     One row per bucket from the first to the last order (buckets without orders get zeros), columns
     ``period_start``, ``period_end``, ``days`` (days of the bucket inside the data's date range, so
     partial first/last buckets can be spotted: a week with ``days < 7`` is not comparable), ``label``
     (``'2024-W25'``, ``'2024-06'`` or the date) and the :func:`kpi_table` metrics. Buyers are distinct
-    within each bucket.
+    within each bucket. ``since`` keeps only buckets ending on or after that day (the recent trend a
+    report shows).
 
     Example: two orders on Mon 2024-06-17 and Tue 2024-06-25 give weeks 2024-W25 and 2024-W26.
     """
@@ -334,7 +337,33 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     else:
         t["label"] = t["period_start"].dt.strftime("%Y-%m-%d")
     cols = ["period_start", "period_end", "days", "label", *_kpi_columns(traffic is not None)]
+    if since is not None:
+        t = t[t["period_end"] >= pd.Timestamp(since)]
     return t[cols].reset_index(drop=True)
+
+
+def trend_metrics(has_traffic: bool) -> list[str]:
+    """The KPIs a trend chart shows: GMV, orders, AOV and return rate, plus visitors and conversion with traffic.
+
+    Example:
+        >>> trend_metrics(False)
+        ['gmv', 'orders', 'aov', 'return_rate']
+    """
+    return ["gmv", "orders", "aov", "return_rate"] + (["visitors", "conversion_rate"] if has_traffic else [])
+
+
+def partial_buckets(trend: pd.DataFrame) -> list[str]:
+    """Labels of the buckets of a :func:`kpi_trend` frame that the data covers only partly (not comparable).
+
+    A bucket is partial when it has fewer ``days`` than the longest bucket of the frame.
+
+    Example:
+        >>> partial_buckets(pd.DataFrame({"label": ["2024-W25", "2024-W26"], "days": [7, 3]}))
+        ['2024-W26']
+    """
+    if len(trend) == 0:
+        return []
+    return trend.loc[trend["days"] < trend["days"].max(), "label"].astype(str).tolist()
 
 
 def compare_periods(
@@ -454,3 +483,55 @@ def category_mix(orders: pd.DataFrame, products: pd.DataFrame, current: Period,
         out["gmv_change_pct"] = _div(out["gmv_current"] - out["gmv_baseline"], out["gmv_baseline"])
         cols += ["gmv_baseline", "share_baseline", "share_change", "gmv_change_pct"]
     return out.sort_values("gmv_current", ascending=False, ignore_index=True)[cols]
+
+
+@dataclass
+class GmvChange:
+    """The GMV change between two periods split into visitors x conversion x AOV (:func:`gmv_change`).
+
+    ``decomposition`` is the :func:`gmv_decomposition` frame, or None when it cannot be computed; then
+    ``reason`` says why (no traffic table, a period without GMV, orders or visitors).
+    """
+
+    decomposition: pd.DataFrame | None
+    reason: str | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """The decomposition (``driver``, ``label``, ``baseline``, ``current``, ``contribution``, ``share``);
+        empty when it was skipped."""
+        if self.decomposition is None:
+            return pd.DataFrame(columns=["driver", "label", "baseline", "current", "contribution", "share"])
+        return self.decomposition
+
+    def plot(self) -> Any:
+        """The waterfall from baseline to current GMV (``opslib.plotting.decomposition_waterfall``), or the
+        reason it was skipped printed and None."""
+        if self.decomposition is None:
+            print(self.reason)
+            return None
+        from opslib.plotting.kpi import decomposition_waterfall
+
+        return decomposition_waterfall(self.decomposition)
+
+
+def gmv_change(orders: pd.DataFrame, current: Period, baseline: Period,
+               traffic: pd.DataFrame | None = None) -> GmvChange:
+    """Why GMV changed between ``baseline`` and ``current``: :func:`gmv_decomposition` of the two periods' KPIs.
+
+    Formula: GMV = visitors x conversion x AOV; each driver's LMDI contribution is L x ln(x1 / x0) with
+    L = (GMV1 - GMV0) / (ln GMV1 - ln GMV0), so the parts add up exactly to the change.
+
+    Parameters:
+        orders: order lines. current, baseline: the periods. traffic: the traffic table (needed).
+
+    Returns:
+        :class:`GmvChange` (skipped with a reason when traffic is missing or a period has no GMV, orders
+        or visitors).
+    """
+    if traffic is None:
+        return GmvChange(None, "no traffic table: skipping the GMV decomposition (visitors x conversion x AOV)")
+    cur, base = kpi_table(orders, current, traffic), kpi_table(orders, baseline, traffic)
+    need = ["gmv", "orders", "visitors"]
+    if not (cur[need].iloc[0].gt(0).all() and base[need].iloc[0].gt(0).all()):
+        return GmvChange(None, "Skipping the decomposition: one of the periods has no GMV, orders or visitors.")
+    return GmvChange(gmv_decomposition(cur, base))

@@ -15,7 +15,16 @@ cost notes), ``problems`` (how a problem is located and worded).
 from __future__ import annotations
 
 from opslib.data.contract import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec
-from opslib.data.cube import Source, connect, daily_sku, daily_totals, period_totals, relation, weekly_sku
+from opslib.data.cube import (
+    Source,
+    connect,
+    daily_sku,
+    daily_totals,
+    order_span,
+    period_totals,
+    relation,
+    weekly_sku,
+)
 from opslib.data.problems import Problem
 from opslib.data.quality import (
     calendar_gaps,
@@ -39,6 +48,7 @@ from opslib.data.validation import (
 from opslib.errors import DataError, MissingTableError
 
 __all__ = [
+    "order_span",
     "CURRENCIES",
     "ShopSettings",
     "read_settings",

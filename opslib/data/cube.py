@@ -196,3 +196,19 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
     out = con.execute(sql).df()
     out["week"] = pd.to_datetime(out["week"]).astype("datetime64[ns]")
     return out
+
+
+def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
+    """``(first day, last day, lines)`` of the order lines, in one DuckDB scan (days at midnight).
+
+    Example:
+        >>> lines = pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-03 10:00", "2024-01-01 09:00"])})
+        >>> order_span(lines)
+        (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-01-03 00:00:00'), 2)
+    """
+    con = connect()
+    relation(con, "o", orders)
+    first, last, n = con.execute("SELECT min(order_ts), max(order_ts), count(*) FROM o").fetchone()
+    if n == 0:
+        return pd.NaT, pd.NaT, 0
+    return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize(), int(n)

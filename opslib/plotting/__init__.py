@@ -23,15 +23,26 @@ from opslib.plotting.format import (
     set_currency,
     units,
 )
-from opslib.plotting.kpi import category_mix_chart, decomposition_waterfall, kpi_cards, kpi_trend_chart
+from opslib.plotting.kpi import (
+    category_mix_chart,
+    category_mix_table,
+    comparison_table,
+    decomposition_table,
+    decomposition_waterfall,
+    kpi_cards,
+    kpi_trend_chart,
+)
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
 
 __all__ = [
     "axis_formatter",
     "category_mix_chart",
+    "category_mix_table",
     "cjk_font_path",
+    "comparison_table",
     "current_currency",
     "decimal",
+    "decomposition_table",
     "decomposition_waterfall",
     "format_change",
     "format_table",

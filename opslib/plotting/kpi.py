@@ -1,5 +1,4 @@
-"""Charts of the shop overview (notebook 00): KPI trends, the GMV change waterfall, KPI cards, category mix.
-"""
+"""Charts and tables of the shop overview (notebook 00): KPI cards and trends, the GMV waterfall, category mix."""
 
 from __future__ import annotations
 
@@ -10,7 +9,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from opslib.plotting.format import axis_formatter, format_change, format_value, money, percent
+from opslib.plotting.format import (
+    axis_formatter,
+    format_change,
+    format_table,
+    format_value,
+    money,
+    percent,
+)
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL
 
 
@@ -134,3 +140,39 @@ def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------------------------------- tables
+def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`opslib.kpi.compare_periods` for display: label, current, baseline, change (pt for rates)."""
+    return pd.DataFrame({
+        "指标 metric": comparison["label"],
+        "本期 current": [format_value(m, v) for m, v in zip(comparison["metric"], comparison["current"], strict=True)],
+        "对比期 baseline": [format_value(m, v) for m, v in zip(comparison["metric"], comparison["baseline"], strict=True)],
+        "变化 change": [format_change(m, c, p) for m, c, p in
+                        zip(comparison["metric"], comparison["change"], comparison["change_pct"], strict=True)],
+    })
+
+
+def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
+    """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share."""
+    return pd.DataFrame({
+        "驱动 driver": decomp["label"],
+        "对比期 baseline": [format_value(m, v) for m, v in zip(decomp["driver"], decomp["baseline"], strict=True)],
+        "本期 current": [format_value(m, v) for m, v in zip(decomp["driver"], decomp["current"], strict=True)],
+        "贡献 contribution": [money(x, signed=True) for x in decomp["contribution"]],
+        "占比 share": [percent(x) for x in decomp["share"]],
+    })
+
+
+def category_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """:func:`opslib.kpi.category_mix` for display: GMV and share now and then, share change in points."""
+    cols = [c for c in ("category", "gmv_current", "share_current", "gmv_baseline", "share_change",
+                        "gmv_change_pct") if c in mix.columns]
+    return format_table(mix[cols], money=[c for c in ("gmv_current", "gmv_baseline") if c in cols],
+                        percent=[c for c in ("share_current", "gmv_change_pct") if c in cols],
+                        points=[c for c in ("share_change",) if c in cols],
+                        signed=[c for c in ("gmv_change_pct",) if c in cols],
+                        labels={"category": "品类 category", "gmv_current": "本期 GMV", "share_current": "本期占比 share",
+                                "gmv_baseline": "对比期 GMV", "share_change": "占比变化 share change",
+                                "gmv_change_pct": "GMV 增长 growth"})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from opslib.reporting.index import RunResult, index_html, record
+from opslib.reporting.notebook import ReportStopped, stop_here
 from opslib.reporting.plan import (
     Run,
     check_run,
@@ -19,6 +20,8 @@ from opslib.reporting.plan import (
 from opslib.reporting.run import data_fingerprint, main, run_one, to_html
 
 __all__ = [
+    "ReportStopped",
+    "stop_here",
     "check_run",
     "data_fingerprint",
     "declared_parameters",
