@@ -45,31 +45,70 @@ def coverage(shop: Shop) -> pd.DataFrame:
     return out
 
 
+#: The smallest spread the outlier fence assumes on the log scale: a factor of 2 (ln 2). Without it a column
+#: where most values are equal (quantity 1 on 90% of lines: IQR = 0) would flag every other value.
+MIN_LOG_IQR = float(np.log(2.0))
+
+
 def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit_price"), k: float = 3.0) -> pd.DataFrame:
     """Count values beyond an IQR fence on the log scale.
 
-    Rule: with ``x = log1p(value)``, ``Q1, Q3`` its quartiles and ``IQR = Q3 - Q1``, a value is an outlier
-    when ``x > Q3 + k*IQR`` (high) or ``x < Q1 - k*IQR`` (low); ``k = 3`` flags only extreme values.
-    The log scale suits right-skewed quantities and prices. Example: quantities mostly 1-12 with one
-    line of 80,995 -> that line is a high outlier.
+    Rule: with ``x = log1p(value)``, ``Q1, Q3`` its quartiles and ``IQR = max(Q3 - Q1, ln 2)``, a value is an
+    outlier when ``x > Q3 + k*IQR`` (high) or ``x < Q1 - k*IQR`` (low); ``k = 3`` flags only extreme values.
+    The log scale suits right-skewed quantities and prices; the floor of ``ln 2`` (a factor of two) keeps a
+    column whose quartiles coincide (most lines of quantity 1: IQR = 0) from flagging every quantity 2.
+    Example: quantities mostly 1-12 with one line of 80,995 -> that line is a high outlier.
 
-    Returns one row per column: fence values (back on the original scale), low/high counts, share and
-    the largest values.
+    Parameters:
+        orders: order lines. columns: the numeric columns to check. k: the fence width in IQRs.
+
+    Returns:
+        One row per column: ``median``, ``fence_low``, ``fence_high`` (back on the original scale), ``low``
+        and ``high`` counts, ``share`` of lines outside, ``largest`` values, ``iqr_floored`` (True when the
+        quartiles were too close and ``ln 2`` was used).
+
+    Example:
+        >>> q = pd.DataFrame({"quantity": [1] * 90 + [2] * 8 + [3, 500]})
+        >>> r = outliers(q, columns=("quantity",)).iloc[0]
+        >>> int(r["high"]), round(float(r["fence_high"]), 1), bool(r["iqr_floored"])
+        (1, 15.0, True)
     """
     rows = []
     for c in columns:
         v = orders[c].dropna().astype("float64")
         v = v[v >= 0]
         x = np.log1p(v)
-        q1, q3 = x.quantile([0.25, 0.75])
-        iqr = q3 - q1
+        q1, q3 = x.quantile([0.25, 0.75]) if len(x) else (np.nan, np.nan)
+        iqr = max(q3 - q1, MIN_LOG_IQR) if len(x) else np.nan
         lo, hi = q1 - k * iqr, q3 + k * iqr
         low, high = int((x < lo).sum()), int((x > hi).sum())
-        rows.append({"column": c, "median": float(v.median()), "fence_low": float(np.expm1(lo)),
-                     "fence_high": float(np.expm1(hi)), "low": low, "high": high,
-                     "share": (low + high) / len(v) if len(v) else np.nan,
-                     "largest": ", ".join(f"{z:,.4g}" for z in v.nlargest(3))})
+        rows.append({"column": c, "median": float(v.median()) if len(v) else np.nan,
+                     "fence_low": float(max(np.expm1(lo), 0.0)), "fence_high": float(np.expm1(hi)),
+                     "low": low, "high": high, "share": (low + high) / len(v) if len(v) else np.nan,
+                     "largest": ", ".join(f"{z:,.4g}" for z in v.nlargest(3)),
+                     "iqr_floored": bool(len(x) and q3 - q1 < MIN_LOG_IQR)})
     return pd.DataFrame(rows)
+
+
+def daily_orders(orders: pd.DataFrame) -> pd.Series:
+    """Orders per day from the first to the last order day, empty days as 0 (DuckDB cube, not pandas).
+
+    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.data.cube.daily_totals``).
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "b", "c"], "sku": "s", "quantity": 1, "unit_price": 1.0,
+        ...     "list_price": 1.0, "status": "completed", "customer_id": "c",
+        ...     "order_ts": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-03"])})
+        >>> daily_orders(o).tolist()
+        [2, 0, 1]
+    """
+    from opslib.data.cube import daily_totals
+
+    d = daily_totals(orders)
+    if d.empty:
+        return pd.Series(dtype="int64", name="orders")
+    full = pd.date_range(d["date"].min(), d["date"].max(), freq="D")
+    return d.set_index("date")["orders"].reindex(full, fill_value=0).astype("int64").rename("orders")
 
 
 def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain.
+"""Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain
+(domain modules are reached as ``plotting.quality.coverage_chart`` etc.; the overview's charts are exported here).
 
 Notebook cells call these; no cell draws with matplotlib or seaborn itself, and no cell formats numbers itself:
 ``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display.
@@ -6,6 +7,7 @@ Notebook cells call these; no cell draws with matplotlib or seaborn itself, and 
 
 from __future__ import annotations
 
+from opslib.plotting import quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -35,6 +37,7 @@ from opslib.plotting.kpi import (
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
 
 __all__ = [
+    "quality",
     "axis_formatter",
     "category_mix_chart",
     "category_mix_table",
