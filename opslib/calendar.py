@@ -286,8 +286,8 @@ class ReviewPeriods:
 
     def describe(self) -> str:
         """The period line every report opens with, plus the notes."""
-        lines = [f"本期 Current period: {self.current} ({self.current.days} days); "
-                 f"对比期 baseline ({self.compare}): {self.baseline}; "
+        lines = [f"Current period 本期: {self.current} ({self.current.days} days); "
+                 f"baseline 对比期 ({self.compare}): {self.baseline}; "
                  f"data {self.data_start:%Y-%m-%d} .. {self.data_end:%Y-%m-%d}"]
         return "\n".join(lines + list(self.notes))
 

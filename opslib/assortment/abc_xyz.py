@@ -194,3 +194,16 @@ def abc_xyz_matrix(classes: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
     g = g.rename(columns={"total": value})
     g[f"{value}_share"] = g[value] / total if total else 0.0
     return g[["abc", "xyz", "skus", "sku_share", value, f"{value}_share"]]
+
+
+def abc_crosstab(abc_gmv: pd.DataFrame, abc_margin: pd.DataFrame) -> pd.DataFrame:
+    """SKU counts by ABC class on GMV (rows) and on margin (columns): A by GMV but C by margin sells a lot, earns little.
+
+    Example:
+        >>> g = pd.DataFrame({"sku": ["a", "b", "c"], "abc": ["A", "A", "C"]})
+        >>> m = pd.DataFrame({"sku": ["a", "b", "c"], "abc": ["A", "C", "C"]})
+        >>> abc_crosstab(g, m).to_dict()
+        {'A': {'A': 1, 'C': 0}, 'C': {'A': 1, 'C': 1}}
+    """
+    return pd.crosstab(abc_gmv.set_index("sku")["abc"].rename("ABC by GMV"),
+                       abc_margin.set_index("sku")["abc"].rename("ABC by margin"))

@@ -172,6 +172,20 @@ def action_table(
     return out.drop(columns="_o")
 
 
+def top_actions(actions: pd.DataFrame, n: int = 5,
+                order: tuple[str, ...] = ("replenish", "fix", "grow", "drop", "clear")) -> pd.DataFrame:
+    """The ``n`` biggest SKUs (by GMV, as :func:`action_table` sorts them) of each action list, in ``order``.
+
+    Example:
+        >>> a = pd.DataFrame({"sku": list("abcd"), "action": ["grow", "grow", "grow", "drop"],
+        ...                   "gmv": [9.0, 8.0, 7.0, 1.0]})
+        >>> top_actions(a, n=2)[["action", "sku"]].values.tolist()
+        [['grow', 'a'], ['grow', 'b'], ['drop', 'd']]
+    """
+    parts = [actions[actions["action"] == name].head(n) for name in order]
+    return pd.concat([p for p in parts if len(p)] or [actions.head(0)], ignore_index=True)
+
+
 def export_actions(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the action table for Excel users: ``.csv`` as UTF-8 with BOM (``utf-8-sig``, so Excel
     shows Chinese), ``.xlsx`` through openpyxl (sheet ``actions``). Creates the folder. Returns the path.

@@ -106,3 +106,14 @@ def sku_growth(cube: pd.DataFrame, current: Any, previous: Any, value: str = "gm
     p = out[f"{value}_prev"]
     out["growth"] = out["cur"] / p.where(p > 0) - 1
     return out.drop(columns="cur").sort_values("sku", ignore_index=True)
+
+
+def quadrant_counts(groups: pd.DataFrame, parent: str = "category") -> pd.DataFrame:
+    """How many groups (e.g. subcategories) of each parent fall in each growth-share quadrant.
+
+    Example:
+        >>> g = pd.DataFrame({"category": ["x", "x", "y"], "quadrant": ["明星", "瘦狗", "明星"]})
+        >>> quadrant_counts(g).to_dict()
+        {'明星': {'x': 1, 'y': 1}, '瘦狗': {'x': 1, 'y': 0}}
+    """
+    return groups.groupby([parent, "quadrant"]).size().unstack(fill_value=0)

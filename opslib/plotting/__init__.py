@@ -1,13 +1,14 @@
-"""Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain
-(domain modules are reached as ``plotting.quality.coverage_chart`` etc.; the overview's charts are exported here).
+"""Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain.
 
 Notebook cells call these; no cell draws with matplotlib or seaborn itself, and no cell formats numbers itself:
-``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display.
+``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display. Domain modules are
+reached as ``plotting.assortment.pareto_chart``, ``plotting.quality.coverage_chart``; the overview's charts (kpi)
+are exported here.
 """
 
 from __future__ import annotations
 
-from opslib.plotting import quality
+from opslib.plotting import assortment, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -37,6 +38,7 @@ from opslib.plotting.kpi import (
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
 
 __all__ = [
+    "assortment",
     "quality",
     "axis_formatter",
     "category_mix_chart",
