@@ -164,7 +164,7 @@ class PriceDecisions:
     """Per group: today's margin and discount, the margin-maximising price change within the bounds.
 
     ``table`` columns: group, ``elasticity``, ``low``, ``high``, ``regime`` (``elastic`` /
-    ``inelastic``), ``margin_now`` (1 - C/R), ``margin_target`` (-1/e, the unbounded Lerner margin),
+    ``inelastic`` / ``no response`` for e >= 0), ``margin_now`` (1 - C/R), ``margin_target`` (-1/e, the unbounded Lerner margin),
     ``price_change`` (k* - 1 within the bounds), ``price_change_free`` (unbounded), ``bound``
     (``upper`` / ``lower`` / empty), ``price_change_at_low`` / ``_at_high`` (same at the interval
     ends of the elasticity), ``discount_now``, ``discount_target`` (off list at k*), ``units_change``,
@@ -218,7 +218,8 @@ def price_decisions(elasticities: pd.DataFrame | object, prices: pd.DataFrame, *
 
     Formula: moving every price of the group by ``k`` gives profit ``k^e (k R - C)``; its maximum is
     ``k* = (C / R) e / (1 + e)`` for ``e < -1`` (the group margin ``(k*R - C)/(k*R) = -1/e``), clipped to
-    ``[1 - max_decrease, 1 + max_increase]``; for ``e >= -1`` it is the upper bound. Units change
+    ``[1 - max_decrease, 1 + max_increase]``; for ``-1 <= e < 0`` it is the upper bound (said in
+    ``decision``), for ``e >= 0`` (no measured response) there is no recommendation. Units change
     ``k^e - 1``, revenue ``k^(1+e) - 1``, profit ``k^e (kR - C)`` vs ``R - C``; the discount off list at
     ``k*`` is ``1 - k* R / L``.
 
@@ -255,10 +256,13 @@ def price_decisions(elasticities: pd.DataFrame | object, prices: pd.DataFrame, *
     rows = []
     for r in t.itertuples(index=False):
         e, cr, rev, lst = float(r.elasticity), float(r.cost_ratio), float(r.revenue), float(r.list_value)
-        row: dict = {"regime": "elastic" if e < -1 else "inelastic", "margin_now": 1 - cr,
-                     "margin_target": -1 / e if e < -1 else np.nan}
-        if not (np.isfinite(e) and np.isfinite(cr)):
-            row.update(decision="no elasticity" if not np.isfinite(e) else "no unit cost: cannot price for margin")
+        regime = "elastic" if e < -1 else "inelastic" if e < 0 else "no response"
+        row: dict = {"regime": regime, "margin_now": 1 - cr, "margin_target": -1 / e if e < -1 else np.nan}
+        if not (np.isfinite(e) and np.isfinite(cr)) or e >= 0:
+            row.update(decision="no elasticity" if not np.isfinite(e) else
+                       "no unit cost: cannot price for margin" if not np.isfinite(cr) else
+                       f"no negative price response measured (e = {e:+.2f}): the data cannot guide a price "
+                       "move; test prices instead (opslib.abtest)")
             rows.append(row)
             continue
         k, free = _category_multiplier(e, cr, lo, hi)

@@ -275,7 +275,9 @@ def estimate_elasticity(panel: pd.DataFrame, by: str | None = "category", *, met
     if estimates["elasticity"].isna().all():
         reasons = "; ".join(f"{r['group']}: {r['note']}" for r in rows[:8])
         raise PricingError(f"no group has enough data for an elasticity ({reasons}). Needed per SKU: >= {min_lines:g} "
-                           f"order lines per week on average, >= {min_weeks} weeks with a sale, and price changes")
+                           f"order lines per week on average, >= {min_weeks} weeks with a sale, and price changes. "
+                           "For thin data (a few lines per SKU a month) use price='paid', min_lines=0: the "
+                           "estimate then compares units per selling week with the price paid in it")
     key = by or "group"
     estimates = estimates.rename(columns={"group": key})
     estimates = estimates[[key] + [c for c in estimates.columns if c != key]]
