@@ -111,7 +111,7 @@ class ElasticityResult:
         """One row per group: elasticity with its interval, cross-price elasticity, sizes and method."""
         key = self.by or "group"
         cols = [key, "elasticity", "low", "high", "se", "n_skus", "n_obs", "units_share", "cross_elasticity",
-                "cross_low", "cross_high", "cross_identified", "sku_sd", "note"]
+                "cross_low", "cross_high", "cross_identified", "cross_note", "sku_sd", "note"]
         out = self.estimates[cols].copy()
         out["method"] = self.method
         return out
@@ -163,8 +163,8 @@ def _prepare(panel: pd.DataFrame, by: str | None, price: str, use_in_stock: bool
     stock = use_in_stock and {"units_in_stock", "in_stock_days"} <= set(panel.columns)
     df["y"] = pd.to_numeric(panel["units_in_stock" if stock else "units"], errors="coerce").to_numpy(float)
     df["price"] = pd.to_numeric(panel[price_col], errors="coerce").to_numpy(float)
-    days = next((c for c in (("in_stock_days",) if stock else ()) + ("days_on_sale",) if c in panel), None)
-    df["exposure"] = panel[days].to_numpy(float) if days else 7.0
+    exposure = "in_stock_days" if stock else "days_on_sale" if "days_on_sale" in panel else None
+    df["exposure"] = panel[exposure].to_numpy(float) if exposure else 7.0
     df["lines"] = panel["lines"].to_numpy(float) if "lines" in panel else (df["y"] > 0).astype(float)
     on_sale = panel["days_on_sale"].to_numpy(float) if "days_on_sale" in panel else np.full(len(df), 7.0)
     on_sale = np.where(on_sale > 0, on_sale, 1.0)

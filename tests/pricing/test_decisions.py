@@ -237,3 +237,21 @@ def test_superstore_decisions_use_its_derived_costs(superstore) -> None:
     t = price_decisions(est, prices).summary()
     assert set(t["regime"]) <= {"inelastic", "no response"}
     assert not (t["price_change"] < 0).any()
+
+
+def test_decision_and_war_charts_draw() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    el = pd.DataFrame({"category": ["家居"], "elasticity": [-2.5]})
+    pr = pd.DataFrame({"category": ["家居"], "revenue": [1000.0], "cogs": [500.0], "list_value": [1250.0],
+                       "cost_ratio": [0.5]})
+    ax = price_decisions(el, pr).plot("家居")
+    assert len(ax.lines) == 1 and ax.get_xlabel().startswith("价格指数")
+    ax = price_war(-2.0, 0.5, 150.0, 60.0, 1000.0, 0.10).plot()
+    assert len(ax.lines) == 2  # the profit curve and the pre-war profit line
+    with pytest.raises(KeyError):
+        price_decisions(el, pr).plot("食品")
+    plt.close("all")

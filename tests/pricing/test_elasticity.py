@@ -296,3 +296,20 @@ def test_online_retail_elasticities_are_negative_and_plausible(online_retail) ->
     cats = estimate_elasticity(panel).summary().dropna(subset=["elasticity"])
     assert len(cats) >= 8
     assert cats["elasticity"].between(-4.0, 0.0, inclusive="neither").all(), cats[["category", "elasticity"]]
+
+
+def test_forest_plot_draws_each_group_with_its_interval_and_the_planted_value() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panel = _two_sku_panel(-1.5, [1.0, 1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0])
+    res = estimate_elasticity(pd.concat([panel, panel.assign(category="家居", sku=panel["sku"] + "2")]),
+                              cross_price=False, min_weeks=3)
+    ax = res.plot(truth={"食品": -1.5, "家居": -1.5})
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(["家居", "食品"])
+    assert res.elasticity("食品") == pytest.approx(-1.5, abs=1e-8)
+    with pytest.raises(KeyError, match="食品"):
+        res.elasticity("玩具")
+    plt.close("all")
