@@ -59,6 +59,14 @@ def superstore():  # noqa: ANN201 (ImportResult)
 
 
 @pytest.fixture(scope="session")
+def superstore_panel(superstore) -> pd.DataFrame:  # noqa: ANN001 (ImportResult)
+    """Superstore's weekly price panel (no inventory, no campaigns in the source)."""
+    from opslib.pricing import weekly_price_panel
+
+    return weekly_price_panel(superstore.tables["orders"], superstore.tables["products"])
+
+
+@pytest.fixture(scope="session")
 def online_retail():  # noqa: ANN201 (ImportResult)
     """UCI Online Retail imported into the contract, or a clean skip when absent."""
     src = SHARED / "online_retail" / "online_retail_I_2010-12_2011-12.csv.gz"

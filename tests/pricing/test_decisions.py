@@ -225,12 +225,12 @@ def test_estimated_elasticities_point_the_planted_way(big_shop, big_panel, big_e
         assert t.loc[cat, "bound"] == "upper", cat
 
 
-def test_superstore_decisions_use_its_derived_costs(superstore) -> None:
+def test_superstore_decisions_use_its_derived_costs(superstore_panel) -> None:
     # Superstore's unit costs come from Profit (cost coverage 100%); its quantities do not respond to
     # the discount, so no category is elastic and no price cut is recommended.
     from opslib.pricing import estimate_elasticity
 
-    panel = weekly_price_panel(superstore.tables["orders"], superstore.tables["products"])
+    panel = superstore_panel
     prices = current_prices(panel, last_weeks=52)
     assert prices["cost_coverage"].tolist() == pytest.approx([1.0] * len(prices))
     est = estimate_elasticity(panel, price="paid", min_lines=0, min_weeks=3)

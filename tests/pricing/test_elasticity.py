@@ -266,19 +266,19 @@ def test_pooled_sku_elasticities_are_closer_to_the_planted_value_than_raw_ones(b
 # ----------------------------------------------------------------------------- real data
 
 
-def test_superstore_is_too_thin_for_the_default_rule_and_says_what_to_do(superstore) -> None:
-    panel = weekly_price_panel(superstore.tables["orders"], superstore.tables["products"])
+def test_superstore_is_too_thin_for_the_default_rule_and_says_what_to_do(superstore_panel) -> None:
+    # 9,994 lines over 4 years and 1,862 products: no product sells 3 lines a week.
     with pytest.raises(PricingError, match="price='paid', min_lines=0"):
-        estimate_elasticity(panel)
+        estimate_elasticity(superstore_panel)
 
 
-def test_superstore_shows_no_price_response_and_recovers_a_planted_one(superstore) -> None:
+def test_superstore_shows_no_price_response_and_recovers_a_planted_one(superstore, superstore_panel) -> None:
     # Superstore is made-up demo data: Quantity does not move with Discount (mean quantity 3.81 at 0%
     # off and 3.74 at 20% off, read from the file), so the elasticity is about 0. Multiplying each
     # line's quantity by (unit_price / SKU median)^-1.5 plants an elasticity of -1.5 on top.
     orders, products = superstore.tables["orders"], superstore.tables["products"]
     opts = {"by": None, "price": "paid", "min_lines": 0, "min_weeks": 3}
-    base = estimate_elasticity(weekly_price_panel(orders, products), **opts).estimates.iloc[0]
+    base = estimate_elasticity(superstore_panel, **opts).estimates.iloc[0]
     assert -0.3 < base["elasticity"] < 0.3
     ref = orders.groupby("sku")["unit_price"].transform("median")
     planted = orders.assign(quantity=orders["quantity"] * (orders["unit_price"] / ref) ** -1.5)
