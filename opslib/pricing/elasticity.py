@@ -93,8 +93,10 @@ class ElasticityResult:
     ``estimates`` columns: the group column (``by``), ``elasticity``, ``se``, ``low``, ``high`` (interval
     at ``level``), ``cross_elasticity``, ``cross_se``, ``cross_low``, ``cross_high``,
     ``cross_identified`` (bool), ``cross_note``, ``sku_sd`` (tau, spread of SKU elasticities),
-    ``n_skus``, ``n_obs`` (SKU-weeks used), ``units_share`` (share of the group's units in the rows
-    used), ``zero_weeks`` (in-stock weeks without a sale in the SKUs used, left out), ``note``.
+    ``n_skus``, ``n_obs`` (SKU-weeks used), ``units_share`` (share of the group's in-stock units in the
+    rows used: what is missing are campaign weeks and SKUs too thin to measure), ``zero_weeks`` (weeks
+    without a sale among the rows used: kept by PPML on the price path, 0 when they are left out),
+    ``note``.
     ``skus``: group, ``sku``, ``n_weeks``, ``elasticity_raw``, ``se_raw``, ``elasticity``
     (pooled), ``low``, ``high``, ``shrinkage`` (B_s). ``coefficients``: group, ``term``, ``coef``, ``se``.
     """
@@ -322,7 +324,9 @@ def _fit_group(g: pd.DataFrame, *, method: str, time_effects: str, campaign_week
         obs["cross"], obs["has_sib"] = _cross_index(obs)
     if campaign_weeks == "drop":
         obs = obs[(obs["campaign"] == 0) & (obs["post_campaign"] == 0)]
-    per = pd.DataFrame({"lines": obs.groupby("sku")["lines"].mean(), "selling": (obs["y"] > 0).groupby(obs["sku"]).sum()})
+        g = g[(g["campaign"] == 0) & (g["post_campaign"] == 0)]
+    # The SKU rule counts every in-stock week (with a price or not): lines per week and weeks with a sale.
+    per = pd.DataFrame({"lines": g.groupby("sku")["lines"].mean(), "selling": (g["y"] > 0).groupby(g["sku"]).sum()})
     keep = per.index[(per["lines"] >= min_lines) & (per["selling"] >= min_weeks)]
     d = obs[obs["sku"].isin(keep)]
     if len(keep) == 0 or len(d) < 3:
