@@ -40,9 +40,11 @@ sale inside that span are rows with ``units = 0`` and NaN prices):
 ``festival_campaign_days`` of those, days of campaigns with kind ``festival`` (0 without campaigns)
 ``post_campaign_days``     days within ``post_days`` after the end of a campaign that covered the
                            SKU, and not themselves campaign days (the pull-forward dip)
-``festival_days``          days in a 618 / 双11 / 双12 window (pre-sale to peak, ``opslib.calendar``)
-``holiday_days``           public holidays and days off (``holidays.China``)
-``days_to_cny``            days from the week's Thursday to the nearest Chinese New Year (+ before)
+``festival_days``          days in a shopping-festival window of the shop's ``country`` (China: 618 /
+                           双11 / 双12 from pre-sale to peak; elsewhere Black Friday; ``opslib.calendar``)
+``holiday_days``           public holidays and days off of ``country``
+``days_to_cny``            days from the week's Thursday to the nearest Chinese New Year (+ before;
+                           NaN where the country has no lunar new year)
 ``days_on_sale``           days of the week within the data, on or after the SKU's launch_date
 ``unit_cost``              from products (NaN when unknown)
 ``in_stock_days``          with inventory: days on sale whose end-of-day on_hand > 0 (days
@@ -166,7 +168,8 @@ def _campaign_days_sql(has_campaigns: bool, post_days: int) -> str:
 
 
 def weekly_price_panel(orders: Source, products: Source, inventory: Source | None = None,
-                       campaigns: Source | None = None, *, post_days: int = 7, max_gap_days: int = 7) -> pd.DataFrame:
+                       campaigns: Source | None = None, *, post_days: int = 7, max_gap_days: int = 7,
+                       country: str = "CN") -> pd.DataFrame:
     """One row per (ISO week, SKU): units, the average paid price, list price, discount depth and controls.
 
     Formulas (per week ``w`` and SKU ``s``, over non-cancelled lines ``i``)::
@@ -189,6 +192,7 @@ def weekly_price_panel(orders: Source, products: Source, inventory: Source | Non
         campaigns: optional contract campaigns table: campaign days from the scope instead of the lines.
         post_days: length of the post-campaign window counted in ``post_campaign_days``.
         max_gap_days: a day takes the price of a sale at most this many days away (else no price).
+        country: the shop's country (``shop.yml``; ISO 3166) for holidays and festivals (``opslib.calendar``).
 
     Returns:
         DataFrame with ``PANEL_COLUMNS``, sorted by sku and week.
@@ -313,10 +317,10 @@ def weekly_price_panel(orders: Source, products: Source, inventory: Source | Non
     """
     out = con.execute(sql).df()
     con.close()
-    return _finish(out, pd.Timestamp(d_start), pd.Timestamp(d_end))
+    return _finish(out, pd.Timestamp(d_start), pd.Timestamp(d_end), country)
 
 
-def _finish(out: pd.DataFrame, d_start: pd.Timestamp, d_end: pd.Timestamp) -> pd.DataFrame:
+def _finish(out: pd.DataFrame, d_start: pd.Timestamp, d_end: pd.Timestamp, country: str) -> pd.DataFrame:
     """Ratios, calendar columns and column order (pandas, on the small weekly frame)."""
     out["week"] = pd.to_datetime(out["week"])
     for c in ("units", "revenue", "list_value", "campaign_units", "units_in_stock", "revenue_in_stock"):
@@ -332,24 +336,26 @@ def _finish(out: pd.DataFrame, d_start: pd.Timestamp, d_end: pd.Timestamp) -> pd
     out["campaign_units_share"] = out["campaign_units"] / units
     out["stockout_days"] = out["days_on_sale"] - out["in_stock_days"]
     out["price_in_stock"] = out["revenue_in_stock"] / out["units_in_stock"].where(out["units_in_stock"] > 0)
-    cal = _week_calendar(out["week"].unique(), d_start, d_end)
+    cal = _week_calendar(out["week"].unique(), d_start, d_end, country)
     out = out.merge(cal, on="week", how="left")
     return out[list(PANEL_COLUMNS)].sort_values(["sku", "week"], ignore_index=True)
 
 
-def _week_calendar(weeks: Iterable[pd.Timestamp], d_start: pd.Timestamp, d_end: pd.Timestamp) -> pd.DataFrame:
-    """festival_days, holiday_days (within the data's days) and days_to_cny (from Thursday) per week."""
+def _week_calendar(weeks: Iterable[pd.Timestamp], d_start: pd.Timestamp, d_end: pd.Timestamp,
+                   country: str) -> pd.DataFrame:
+    """festival_days, holiday_days (within the data's days) and days_to_cny (from Thursday; NaN where the
+    country has no lunar new year) per week."""
     from opslib.calendar import calendar_frame
 
     weeks = pd.DatetimeIndex(sorted(set(pd.to_datetime(list(weeks)))))
     if len(weeks) == 0:
         return pd.DataFrame({"week": weeks, "festival_days": [], "holiday_days": [], "days_to_cny": []})
-    cal = calendar_frame(weeks.min(), weeks.max() + pd.Timedelta(days=6))
+    cal = calendar_frame(weeks.min(), weeks.max() + pd.Timedelta(days=6), country=country)
     cal["week"] = cal["date"] - pd.to_timedelta(cal["weekday"], unit="D")
     inside = cal["date"].between(d_start, d_end)
     cal["fest"] = (cal["festival"] != "") & inside
     cal["hol"] = cal["is_holiday"] & inside
     g = cal.groupby("week")
     res = pd.DataFrame({"festival_days": g["fest"].sum().astype("int64"), "holiday_days": g["hol"].sum().astype("int64"),
-                        "days_to_cny": cal[cal["weekday"] == 3].set_index("week")["days_to_cny"].astype("int64")})
+                        "days_to_cny": cal[cal["weekday"] == 3].set_index("week")["days_to_cny"].astype("float64")})
     return res.reindex(weeks).rename_axis("week").reset_index()

@@ -53,7 +53,7 @@ def superstore():  # noqa: ANN201 (ImportResult)
     src = SHARED / "superstore"
     if not (src / "superstore_orders.csv.gz").is_file():
         pytest.skip(f"shared data not found: {src}")
-    from opslib.import_superstore import adapt_superstore
+    from opslib.importers import adapt_superstore
 
     return adapt_superstore(src)
 
@@ -63,7 +63,7 @@ def superstore_panel(superstore) -> pd.DataFrame:  # noqa: ANN001 (ImportResult)
     """Superstore's weekly price panel (no inventory, no campaigns in the source)."""
     from opslib.pricing import weekly_price_panel
 
-    return weekly_price_panel(superstore.tables["orders"], superstore.tables["products"])
+    return weekly_price_panel(superstore.tables["orders"], superstore.tables["products"], country="US")
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +72,7 @@ def online_retail():  # noqa: ANN201 (ImportResult)
     src = SHARED / "online_retail" / "online_retail_I_2010-12_2011-12.csv.gz"
     if not src.is_file():
         pytest.skip(f"shared data not found: {src}")
-    from opslib.import_online_retail import adapt_online_retail
+    from opslib.importers import adapt_online_retail
 
     return adapt_online_retail(src)
 

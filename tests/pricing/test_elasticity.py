@@ -282,7 +282,7 @@ def test_superstore_shows_no_price_response_and_recovers_a_planted_one(superstor
     assert -0.3 < base["elasticity"] < 0.3
     ref = orders.groupby("sku")["unit_price"].transform("median")
     planted = orders.assign(quantity=orders["quantity"] * (orders["unit_price"] / ref) ** -1.5)
-    shifted = estimate_elasticity(weekly_price_panel(planted, products), **opts).estimates.iloc[0]
+    shifted = estimate_elasticity(weekly_price_panel(planted, products, country="US"), **opts).estimates.iloc[0]
     assert shifted["elasticity"] - base["elasticity"] == pytest.approx(-1.5, rel=0.10)
 
 
@@ -290,7 +290,7 @@ def test_online_retail_elasticities_are_negative_and_plausible(online_retail) ->
     # Prices of the same product vary over the year and by quantity tier; the price path uses each day's
     # median line price. Plausible: retail price elasticities mostly lie between -1 and -4 (meta-analysis
     # of 1,851 estimates, mean -2.62: Bijmolt, van Heerde & Pieters 2005, J. Marketing Research 42(2)).
-    panel = weekly_price_panel(online_retail.tables["orders"], online_retail.tables["products"])
+    panel = weekly_price_panel(online_retail.tables["orders"], online_retail.tables["products"], country="GB")
     shop = estimate_elasticity(panel, by=None).estimates.iloc[0]
     assert -4.0 < shop["low"] <= shop["high"] < -0.5
     cats = estimate_elasticity(panel).summary().dropna(subset=["elasticity"])
