@@ -10,7 +10,8 @@ that move demand besides the price, so the estimator can hold them fixed:
   campaign week sells more than its price alone explains; and after it, demand dips (pull-forward).
   With the ``campaigns`` table the scope (all / category / SKU list) says which SKUs were on
   campaign on which days; without it, a day counts when the SKU sold a line carrying a ``campaign_id``;
-* **festivals and holidays** — 618, 双11, 双12 windows and public holidays (``opslib.calendar``);
+* **festivals and holidays** — of the shop's ``country`` (China: 618, 双11, 双12 windows and the
+  public holidays; ``opslib.calendar``);
 * **stock-outs** — with ``inventory``, days that ended with ``on_hand == 0`` are censored (demand
   was at least the sales); the ``*_in_stock`` columns count only the other days;
 * **exposure** — days of the week the SKU was on sale (launch, first and last day of the data);
@@ -19,10 +20,10 @@ that move demand besides the price, so the estimator can hold them fixed:
   weighted by days, not by the units it caused.
 
 Week = ISO week starting Monday (``date_trunc('week', order_ts)``). Cancelled lines are left out
-(as in ``opslib.cube``); returned lines count (the demand happened).
+(as in ``opslib.data.cube``); returned lines count (the demand happened).
 
 Columns (one row per SKU and week between its first and last week with a sale; weeks without a
-sale inside that span are rows with ``units = 0`` and NaN prices):
+sale inside that span are rows with ``units = 0``, NaN paid prices and a ``price_index`` from the path):
 
 ========================== ====================================================================
 ``week``                   Monday of the ISO week (datetime64)
