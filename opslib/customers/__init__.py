@@ -8,6 +8,7 @@ What a notebook imports::
 from opslib.customers.clv import (
     UNIT_DAYS,
     BGNBDResult,
+    BoundaryWarning,
     CLVError,
     FitError,
     GammaGammaResult,
@@ -23,6 +24,7 @@ from opslib.customers.clv import (
 __all__ = [
     "UNIT_DAYS",
     "BGNBDResult",
+    "BoundaryWarning",
     "CLVError",
     "FitError",
     "GammaGammaResult",

@@ -471,26 +471,66 @@ def _bgnbd_fun(x: np.ndarray, tx: np.ndarray, big_t: np.ndarray, w: np.ndarray):
     return fun
 
 
-def _bgnbd_core(r, alpha, a, b, t, x, tx, big_t):
-    """(P(alive), E[Y(t) | x, t_x, T]) with the Euler-transformed 2F1 (see BGNBDResult)."""
-    t, x, tx, big_t = (np.atleast_1d(v) for v in _arrays(t, x, tx, big_t))
+def _alive_closed(r, alpha, a, b, t, x, big_t) -> np.ndarray:
+    """E[Y(t) | alive, x, T] by the paper's formula, Euler-transformed:
+    ``(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) 2F1(a+b−1−r, a−1; a+b+x−1; z)]``, ``z = t/(α+T+t)``."""
     am1 = a - 1.0
     if abs(am1) < 1e-7:  # removable singularity at a = 1: evaluate just beside it
         am1 = 1e-7 if am1 >= 0 else -1e-7
     a_eff = 1.0 + am1
-    rep = x > 0
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        log_d = np.log(a_eff) - np.log(np.where(rep, b + x - 1, 1.0)) \
-            + (r + x) * (np.log(alpha + big_t) - np.log(alpha + tx))
-        p_alive = np.where(rep, special.expit(-log_d), 1.0)
+    with np.errstate(all="ignore"):
         z = t / (alpha + big_t + t)
         log1mz = np.log1p(-z)
         f = special.hyp2f1(a_eff + b - 1 - r, am1, a_eff + b + x - 1, z)
         # 1 − (1−z)^(a−1)·F, written so that it keeps its precision when a is close to 1
         bracket = -np.expm1(am1 * log1mz) - np.exp(am1 * log1mz) * (f - 1.0)
-        expected = (a_eff + b + x - 1) / am1 * bracket * p_alive
-    expected = np.where(t > 0, expected, 0.0)
-    return p_alive, expected
+        return (a_eff + b + x - 1) / am1 * bracket
+
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(96)
+
+
+def _alive_quadrature(r, alpha, a, b, t, x, big_t) -> np.ndarray:
+    """The same expectation by quadrature over the dropout probability (used where 2F1 fails):
+    ``E[Y(t) | alive] = E_p[(1 − (1 + p s)^−(r+x)) / p]``, ``s = t/(α+T)``, ``p ~ Beta(a, b+x)`` (the
+    posterior of p of a customer still alive); Gauss-Legendre on the Beta's quantiles, per distinct x."""
+    out = np.empty(len(t))
+    u = (_GL_NODES + 1) / 2
+    w = _GL_WEIGHTS / 2
+    for xv in np.unique(x):
+        i = np.flatnonzero(x == xv)
+        p = special.betaincinv(a, b + xv, u)
+        p = np.clip(p, 1e-300, 1.0)
+        s = (t[i] / (alpha + big_t[i]))[:, None]
+        g = -np.expm1(-(r + xv) * np.log1p(p[None, :] * s)) / p[None, :]
+        out[i] = g @ w
+    return out
+
+
+def _bgnbd_core(r, alpha, a, b, t, x, tx, big_t):
+    """(P(alive), E[Y(t) | x, t_x, T]) (formulas in BGNBDResult).
+
+    E[Y | alive] by the Euler-transformed 2F1; a value that is not finite or falls outside its bounds
+    ``[1 − (1+s)^−(r+x), (r+x) s]`` (the integrand at p = 1 and p = 0; scipy's hyp2f1 fails for some integer
+    parameter combinations and for huge a, b) is recomputed by quadrature over p.
+    """
+    t, x, tx, big_t = (np.atleast_1d(v) for v in _arrays(t, x, tx, big_t))
+    shape = np.broadcast_shapes(t.shape, x.shape)
+    t, x, tx, big_t = (np.broadcast_to(v, shape).ravel() for v in (t, x, tx, big_t))
+    rep = x > 0
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_d = np.log(a) - np.log(np.where(rep, b + x - 1, 1.0)) \
+            + (r + x) * (np.log(alpha + big_t) - np.log(alpha + tx))
+        p_alive = np.where(rep, special.expit(-log_d), 1.0)
+        e_alive = _alive_closed(r, alpha, a, b, t, x, big_t)
+        s = t / (alpha + big_t)
+        lo = -np.expm1(-(r + x) * np.log1p(s))
+        hi = (r + x) * s
+    bad = (t > 0) & ~(np.isfinite(e_alive) & (e_alive >= lo * (1 - 1e-7)) & (e_alive <= hi * (1 + 1e-7)))
+    if bad.any():
+        e_alive[bad] = _alive_quadrature(r, alpha, a, b, t[bad], x[bad], big_t[bad])
+    expected = np.where(t > 0, e_alive * p_alive, 0.0)
+    return p_alive.reshape(shape), expected.reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -505,7 +545,9 @@ class BGNBDResult:
       · P(alive)`` (eq. 10), evaluated through Euler's transformation
       ``(1−z)^(r+x) 2F1(r+x, b+x; c; z) = (1−z)^(a−1) 2F1(a+b−1−r, a−1; c; z)``, whose series stays
       near 1 however large x is (no overflow of the power and of 2F1 separately); at ``a = 1`` (a removable
-      singularity) it is evaluated at ``a = 1 ± 1e-7``;
+      singularity) it is evaluated at ``a = 1 ± 1e-7``; where scipy's ``hyp2f1`` fails (not finite, or outside
+      the bounds ``[1 − (1+s)^−(r+x), (r+x)s]``, ``s = t/(α+T)``: some integer parameter combinations, huge
+      a and b) the same expectation ``E_p[(1 − (1+ps)^−(r+x))/p]``, ``p ~ Beta(a, b+x)``, is taken by quadrature;
     * ``E[X(t)]`` for a new customer (eq. 7) is the same with ``x = t_x = T = 0``.
 
     Example (the paper's CDNOW estimates; its customer with x = 2, t_x = 30.43, T = 38.86 expects 1.226
