@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special, stats
 
+from opslib.data import cube
 from opslib.errors import UserError
 
 __all__ = [
@@ -102,22 +103,22 @@ def _quote(name: str) -> str:
 
 
 def _register(con: duckdb.DuckDBPyConnection, source: Source) -> str:
-    """Expose a frame, a DuckDB relation or a Parquet/CSV path as view ``src``; return a label for messages."""
-    if isinstance(source, pd.DataFrame):
-        con.register("src", source)
-        return "the transactions frame"
+    """Expose a frame, a DuckDB relation or a Parquet/CSV path (or glob) as view ``src`` (through
+    :func:`opslib.data.cube.relation`); return how to name the source in messages."""
     if isinstance(source, duckdb.DuckDBPyRelation):
-        # a relation belongs to its own connection: materialise it there as Arrow, then register here
+        # a relation belongs to its own connection: bring it over as Arrow
         con.register("src", source.arrow())
         return "the transactions relation"
+    if isinstance(source, pd.DataFrame):
+        cube.relation(con, "src", source)
+        return "the transactions frame"
     path = str(source)
     if not any(ch in path for ch in "*?[") and not Path(path).exists():
         raise CLVError(f"{path}: no such file — expected a Parquet/CSV file of transactions or a DataFrame")
     try:
-        rel = con.read_parquet(path) if path.endswith(".parquet") else con.read_csv(path)
+        cube.relation(con, "src", path)
     except duckdb.Error as exc:
         raise CLVError(f"{path}: cannot be read as Parquet/CSV ({exc})") from None
-    rel.create_view("src")
     return path
 
 
@@ -168,7 +169,8 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         One row per customer, sorted by customer: the ``customer`` column (its input name),
         ``frequency`` (int), ``recency``, ``T``, [``monetary_value``], and with ``observation_end``
         ``frequency_holdout`` (int), [``monetary_value_holdout``], ``duration_holdout``.
-        ``attrs`` holds ``unit``, ``unit_days``, ``calibration_end``, ``observation_end``.
+        ``attrs`` holds ``customer`` (the column name), ``unit``, ``unit_days``, ``calibration_end``,
+        ``observation_end``.
 
     Example (holdout: b buys again on Feb 5, inside the holdout ending Feb 12; daily unit):
         >>> tx = pd.DataFrame({"id": [1, 1, 2, 2], "ts": pd.to_datetime(
@@ -183,7 +185,7 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
     obs = _day(observation_end, "observation_end") if observation_end is not None else None
     if obs is not None and obs <= cal:
         raise CLVError(f"observation_end {obs.date()} must be after calibration_end {cal.date()}")
-    con = duckdb.connect(database=":memory:")
+    con = cube.connect()
     try:
         label = _register(con, transactions)
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM src)").fetchall())
@@ -246,7 +248,7 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         if value is not None:
             out["monetary_value_holdout"] = np.where(xh > 0, raw["holdout_value"].to_numpy() / np.maximum(xh, 1), 0.0)
         out["duration_holdout"] = float((obs - cal).days) / unit_days
-    out.attrs.update({"unit": freq, "unit_days": unit_days, "calibration_end": str(cal.date()),
+    out.attrs.update({"customer": customer, "unit": freq, "unit_days": unit_days, "calibration_end": str(cal.date()),
                       "observation_end": None if obs is None else str(obs.date())})
     return out
 
@@ -675,22 +677,26 @@ def _check_rft(summary: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray
     problems = []
     bad = ~np.isfinite(x) | (x < 0) | (x != np.round(x))
     if bad.any():
-        problems.append(f"{bad.sum():,} row(s) with frequency not a whole number >= 0 (rows {_rows(bad)})")
+        problems.append(f"{bad.sum():,} row(s) with frequency not a whole number >= 0 ({_rows(summary, bad)})")
     bad = ~np.isfinite(tx) | ~np.isfinite(big_t) | (tx < 0) | (tx > big_t + 1e-9 * np.abs(big_t))
     if bad.any():
-        problems.append(f"{bad.sum():,} row(s) where 0 <= recency <= T does not hold (rows {_rows(bad)})")
+        problems.append(f"{bad.sum():,} row(s) where 0 <= recency <= T does not hold ({_rows(summary, bad)})")
     bad = (x == 0) & (tx != 0)
     if bad.any():
-        problems.append(f"{bad.sum():,} row(s) with frequency 0 but recency != 0 (rows {_rows(bad)})")
+        problems.append(f"{bad.sum():,} row(s) with frequency 0 but recency != 0 ({_rows(summary, bad)})")
     if problems:
         raise CLVError(f"{what}: the customer table is not valid — " + "; ".join(problems))
     return x, tx, big_t
 
 
-def _rows(mask: np.ndarray, k: int = 5) -> str:
-    idx = np.flatnonzero(mask)
-    shown = ", ".join(str(i) for i in idx[:k])
-    return shown + (f" and {len(idx) - k:,} more" if len(idx) > k else "")
+def _rows(summary: pd.DataFrame, mask: np.ndarray, k: int = 5) -> str:
+    """The offending rows as the user knows them: customer ids (rfm_summary's customer column) or index labels."""
+    col = summary.attrs.get("customer")
+    labels = summary[col] if col in summary.columns else summary.index
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in np.asarray(labels)[mask][:k])
+    extra = int(mask.sum()) - k
+    what = str(col) if col in summary.columns else "index"
+    return f"{what} {shown}" + (f" and {extra:,} more" if extra > 0 else "")
 
 
 def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBDResult:
@@ -921,8 +927,8 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     rep = x > 0
     bad = rep & ~(np.isfinite(m) & (m > 0))
     if bad.any():
-        raise CLVError(f"fit_gamma_gamma: {bad.sum():,} repeat buyer(s) have monetary_value <= 0 or empty (rows "
-                       f"{_rows(bad)}) — the Gamma-Gamma model needs positive spend; drop them first, e.g. "
+        raise CLVError(f"fit_gamma_gamma: {bad.sum():,} repeat buyer(s) have monetary_value <= 0 or empty ("
+                       f"{_rows(summary, bad)}) — the Gamma-Gamma model needs positive spend; drop them first, e.g. "
                        "summary[summary.monetary_value > 0]")
     if rep.sum() < 10:
         raise FitError(f"Gamma-Gamma: only {int(rep.sum())} customer(s) with repeat purchases; at least 10 needed")
