@@ -28,6 +28,21 @@ The customer table (:func:`rfm_summary`, one row per customer, in the model's ti
   ``observation_end``), ``monetary_value_holdout`` (their mean value, 0 when none) and
   ``duration_holdout`` (days from ``calibration_end`` to ``observation_end`` / unit).
 
+The workflow on a shop (``where`` drops cancelled lines; the last half year is the holdout)::
+
+    s = rfm_summary("shop/orders.parquet", "customer_id", "order_ts", "quantity * unit_price",
+                    calibration_end="2025-06-30", observation_end="2025-12-31", where="status <> 'cancelled'")
+    bg = fit_bgnbd(s)                           # bg.summary(): r, alpha, a, b with SE, log-likelihood, n
+    holdout_evaluation(bg, s).by_frequency      # predicted vs actual holdout purchases by calibration x
+    frequency_spend_correlation(s)              # is spend independent of frequency? (Gamma-Gamma assumes so)
+    gg = fit_gamma_gamma(s)
+    bg.clv(gg, s, horizon_months=12, annual_discount_rate=0.10, margin=0.3)   # per customer
+
+Then refit on the whole period (``calibration_end`` = the last day) before valuing customers.
+``customer_lifetime_value``: ``CLV_i = margin · E[M_i] · Σ_k ΔE[Y_i] in month k / (1 + d)^k`` (monthly
+steps; see its docstring). A fit that runs to a limit of the model (e.g. the same dropout probability for
+everyone) warns with :class:`BoundaryWarning`; a fit that does not converge raises :class:`FitError`.
+
 Example (a shop of three customers, weekly unit):
     >>> import pandas as pd
     >>> tx = pd.DataFrame({"customer": ["a", "a", "a", "b", "c"],
@@ -572,6 +587,10 @@ class BGNBDResult:
       a and b) the same expectation ``E_p[(1 − (1+ps)^−(r+x))/p]``, ``p ~ Beta(a, b+x)``, is taken by quadrature;
     * ``E[X(t)]`` for a new customer (eq. 7) is the same with ``x = t_x = T = 0``.
 
+    Attributes besides the parameters: ``se`` (standard errors, NaN for parameters at a limit), ``cov``
+    (their covariance), ``loglik`` (in the table's unit), ``n`` (customers), ``unit``/``unit_days`` (from
+    :func:`rfm_summary`), ``iterations`` (optimizer), ``at_edge`` (parameters that ran to 0 or infinity).
+
     Example (the paper's CDNOW estimates; its customer with x = 2, t_x = 30.43, T = 38.86 expects 1.226
     purchases in the next 39 weeks):
         >>> m = BGNBDResult(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -584,7 +603,7 @@ class BGNBDResult:
     a: float
     b: float
     se: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BGNBD_PARAMS, np.nan))
-    cov: np.ndarray | None = None
+    cov: np.ndarray | None = field(default=None, repr=False)
     loglik: float = np.nan
     n: int = 0
     unit: str | float | None = None
@@ -844,7 +863,8 @@ class GammaGammaResult:
     ``E[M | x, m_x] = (γ + m_x x) p / (p x + q − 1) = w · p γ/(q−1) + (1 − w) · m_x`` with
     ``w = (q−1)/(p x + q − 1)``: a weighted average of the population mean ``p γ / (q − 1)`` and the
     customer's own mean, shrinking less as x grows. Needs ``q > 1`` for a finite population mean (NaN
-    otherwise for customers without repeat purchases).
+    otherwise for customers without repeat purchases). Attributes as in :class:`BGNBDResult` (``n`` counts
+    the repeat buyers the model was fitted on).
 
     Example (Fader & Hardie's CDNOW estimates p = 6.25, q = 3.74, γ = 15.44: population mean ¥35.22;
     a customer with 2 repeats averaging ¥22.35 is expected to spend 6.25 · (15.44 + 44.70) / (12.5 + 2.74)):
@@ -857,7 +877,7 @@ class GammaGammaResult:
     q: float
     gamma: float
     se: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GG_PARAMS, np.nan))
-    cov: np.ndarray | None = None
+    cov: np.ndarray | None = field(default=None, repr=False)
     loglik: float = np.nan
     n: int = 0
     iterations: int = 0
