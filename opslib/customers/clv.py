@@ -284,8 +284,8 @@ def _hessian(grad, u: np.ndarray, h: float = 1e-5) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
-def _mle(fun, u0s: list[np.ndarray], names: list[str], model: str, n: float, bound: float = 18.0,
-         edge: float = 10.0) -> tuple[np.ndarray, np.ndarray, int, tuple[str, ...]]:
+def _mle(fun, u0s: list[np.ndarray], names: list[str], model: str, n: float, limits: tuple = (),
+         bound: float = 18.0, edge: float = 10.0) -> tuple[np.ndarray, np.ndarray, int, tuple[str, ...]]:
     """Minimise the total negative log-likelihood ``fun(u) -> (nll, grad)`` over log-parameters ``u``.
 
     BFGS on the per-customer mean (so tolerances do not depend on n; scipy's L-BFGS-B costs ~2 ms per
@@ -294,8 +294,9 @@ def _mle(fun, u0s: list[np.ndarray], names: list[str], model: str, n: float, bou
     of the gradient. Converged means: finite values, max |gradient of the mean NLL| < 1e-6 and a positive
     definite Hessian. A log-parameter beyond ``±edge`` (e^10 ≈ 22,000 times its data scale) means the
     likelihood keeps rising towards a limit of the model (e.g. a, b → ∞: every customer has the same
-    dropout probability): that is accepted as the answer, reported in the last element, and the
-    parameters' standard errors are left NaN (the others come from the Hessian of the rest).
+    dropout probability): when the parameters at the edge are whole pairs of ``limits`` (and not all of
+    them), that is accepted as the answer, reported in the last element, and the parameters' standard
+    errors are left NaN (the others come from the Hessian of the rest); any other run-off is a failure.
     Returns (u, inverse Hessian of the total NLL, iterations, names at the edge); raises FitError.
     """
 
@@ -335,6 +336,11 @@ def _mle(fun, u0s: list[np.ndarray], names: list[str], model: str, n: float, bou
             hess = _hessian(grad, u)
         if not (np.isfinite(f) and np.all(np.isfinite(g)) and np.all(np.isfinite(hess))):
             why = "the log-likelihood is not finite at the optimum"
+            continue
+        gone = {nm for nm, o in zip(names, off, strict=True) if o}
+        if gone and not (gone == set().union(*[set(k) for k in limits if set(k) <= gone]) and len(gone) < len(u)):
+            why = (f"{', '.join(sorted(gone))} ran off to 0 or infinity, which is no known limit of the model: "
+                   "the data hold too little variation to identify it")
             continue
         if np.max(np.abs(g[free])) / n > 1e-6:
             why = (f"the gradient is not zero at the end (max |g| per customer {np.max(np.abs(g[free])) / n:.2g}; "
@@ -754,7 +760,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBD
     scale = float(np.max(big_t))
     fun = _bgnbd_fun(rows[:, 0], rows[:, 1] / scale, rows[:, 2] / scale, counts.astype(float))
     starts = [np.log([1.0, 1.0, 1.0, 1.0]), np.log([0.3, 0.1, 0.5, 2.0]), np.log([3.0, 2.0, 2.0, 5.0])]
-    u, cov_u, nit, edge = _mle(fun, starts, BGNBD_PARAMS, "BG/NBD", float(n))
+    u, cov_u, nit, edge = _mle(fun, starts, BGNBD_PARAMS, "BG/NBD", float(n), limits=(("a", "b"), ("r", "alpha")))
     est = np.exp(u) * np.array([1.0, scale, 1.0, 1.0])
     _edge_warning("BG/NBD", edge, dict(zip(BGNBD_PARAMS, est, strict=True)), {
         ("a", "b"): lambda e: f"every customer has the same dropout probability a/(a+b) = {e['a'] / (e['a'] + e['b']):.4g}",
@@ -957,7 +963,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     scale = float(np.mean(m))
     fun = _gg_fun(rows[:, 0], rows[:, 1] / scale, counts.astype(float))
     starts = [np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 10.0]), np.log([0.5, 2.0, 0.5])]
-    u, cov_u, nit, edge = _mle(fun, starts, GG_PARAMS, "Gamma-Gamma", float(len(x)))
+    u, cov_u, nit, edge = _mle(fun, starts, GG_PARAMS, "Gamma-Gamma", float(len(x)), limits=(("q", "gamma"),))
     est = np.exp(u) * np.array([1.0, 1.0, scale])
     _edge_warning("Gamma-Gamma", edge, dict(zip(GG_PARAMS, est, strict=True)), {
         ("q", "gamma"): lambda e: f"every customer has the same mean spend p·gamma/q = {e['p'] * e['gamma'] / e['q']:.4g}",

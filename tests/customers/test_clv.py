@@ -280,6 +280,8 @@ def test_rfm_summary_bad_input_is_named(tx: pd.DataFrame) -> None:
         rfm_summary(tx, "cid", "ts", "price", calibration_end="2020-01-31")
     with pytest.raises(CLVError, match="empty value"):
         rfm_summary(tx.assign(price=[None] + [1.0] * 8), "cid", "ts", "price", calibration_end="2024-01-31")
+    with pytest.raises(CLVError, match="query failed"):
+        rfm_summary(tx, "cid", "ts", "price", calibration_end="2024-01-31", where="colour = 'red'")
     with pytest.raises(CLVError, match="freq"):
         rfm_summary(tx, "cid", "ts", "price", calibration_end="2024-01-31", freq="Q")
     with pytest.raises(CLVError, match="no such file"):
@@ -297,6 +299,9 @@ def test_fit_bad_input_is_named() -> None:
         fit_bgnbd(ok.assign(frequency=[1.5, 0]))
     with pytest.raises(FitError, match="no customer has a repeat purchase"):
         fit_bgnbd(ok.assign(frequency=[0, 0], recency=0.0))
+    # every customer alike: nothing identifies the mixing distributions -> a clear FitError, no traceback
+    with pytest.raises(FitError, match="ran off to 0 or infinity"):
+        fit_bgnbd(pd.DataFrame({"frequency": [1] * 100, "recency": [1.0] * 100, "T": [2.0] * 100}))
     spend = pd.DataFrame({"frequency": [1, 2, 0] * 5, "monetary_value": [10.0, -3.0, 0.0] * 5})
     with pytest.raises(CLVError, match="monetary_value <= 0"):
         fit_gamma_gamma(spend)
