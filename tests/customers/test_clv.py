@@ -222,6 +222,16 @@ def test_homogeneous_dropout_warns_and_still_predicts() -> None:
     assert np.isfinite(m.conditional_expected_purchases(10, s.frequency, s.recency, s["T"])).all()
 
 
+def test_homogeneous_spend_warns_with_the_common_mean() -> None:
+    # Spend 10 or 12 per purchase, the same mix for everyone: ν the same for all (q, γ → ∞); the common
+    # mean spend per purchase p·γ/q must be the overall mean (20·3·10 + 20·1·12) / (20·3 + 20·1) = 10.5.
+    s = pd.DataFrame({"frequency": [3, 1] * 20, "monetary_value": [10.0, 12.0] * 20})
+    with pytest.warns(BoundaryWarning, match="same mean spend"):
+        gg = fit_gamma_gamma(s)
+    assert set(gg.at_edge) == {"q", "gamma"}
+    assert gg.p * gg.gamma / gg.q == pytest.approx(10.5, rel=1e-3)
+
+
 # ============================================================================ rfm_summary
 
 
