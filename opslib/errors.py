@@ -14,6 +14,8 @@ traceback, through its ``_render_traceback_`` hook; on the command line the CLIs
 | ``ReportError`` | a report request is wrong (unknown notebook or parameter, bad value or config) | 2 |
 | ``ImportDataError`` | an export cannot be imported (missing file or column) | 1 |
 | ``MappingError`` | a column mapping is wrong or does not fit the export | 2 |
+| ``PricingError`` | a pricing estimate cannot be made from the data (no usable weeks, bad bounds) | 1 |
+| ``CLVError``, ``FitError`` | customer data cannot be modelled as asked; a fit did not converge | 1 |
 | ``SettingsError`` | a shop's ``shop.yml`` is wrong (unknown currency, country or time zone) | 2 |
 
 Example:
@@ -74,6 +76,22 @@ class ImportDataError(UserError):
 
 class MappingError(ImportDataError):
     """A mapping is wrong or does not fit the export; str() names mapping file, table, field and column."""
+
+
+class PricingError(UserError, ValueError):
+    """Input to a pricing function is unusable: a missing column, no usable weeks, bad bounds ..."""
+
+
+class CLVError(UserError, ValueError):
+    """The customer data cannot be summarised or modelled as asked; the message says what to fix."""
+
+
+class FitError(CLVError):
+    """A maximum-likelihood fit did not converge; the message says why."""
+
+
+class BoundaryWarning(UserWarning):
+    """A fit converged to a limit of the model (a mixing distribution collapsed to a point); not an error."""
 
 
 class SettingsError(UserError):

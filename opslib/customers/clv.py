@@ -67,7 +67,7 @@ import pandas as pd
 from scipy import linalg, optimize, special, stats
 
 from opslib.data import cube
-from opslib.errors import UserError
+from opslib.errors import BoundaryWarning, CLVError, FitError
 
 __all__ = [
     "UNIT_DAYS",
@@ -93,16 +93,7 @@ UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 Source = pd.DataFrame | str | Path | duckdb.DuckDBPyRelation
 
 
-class CLVError(UserError, ValueError):
-    """The customer data cannot be summarised or modelled as asked; the message says what to fix."""
 
-
-class FitError(CLVError):
-    """A maximum-likelihood fit did not converge; the message says why."""
-
-
-class BoundaryWarning(UserWarning):
-    """A fit converged to a limit of the model (a mixing distribution collapsed to a point)."""
 
 
 # --------------------------------------------------------------------------------------------------

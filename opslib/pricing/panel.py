@@ -91,7 +91,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from opslib.errors import UserError
+from opslib.errors import PricingError
 
 __all__ = ["PANEL_COLUMNS", "PricingError", "weekly_price_panel"]
 
@@ -106,9 +106,6 @@ PANEL_COLUMNS: tuple[str, ...] = (
 )
 UNKNOWN = "(unknown)"
 
-
-class PricingError(UserError, ValueError):
-    """Input to a pricing function is unusable: a missing column, no usable weeks, bad bounds ..."""
 
 
 _NEEDED = {
