@@ -18,8 +18,12 @@ from opslib.reporting.plan import (
     plan_schedules,
 )
 from opslib.reporting.run import data_fingerprint, main, run_one, to_html
+from opslib.reporting.summary import SUMMARY_MIME, ExecutiveSummary, read_summary
 
 __all__ = [
+    "ExecutiveSummary",
+    "SUMMARY_MIME",
+    "read_summary",
     "ReportStopped",
     "stop_here",
     "check_run",
