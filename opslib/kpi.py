@@ -73,6 +73,12 @@ METRIC_LABELS: dict[str, str] = {
     "visitors": "访客数 Visitors",
     "conversion_rate": "转化率 Conversion",
 }
+#: Who acts on each GMV driver (the owner of an action when that driver pulled GMV down).
+DRIVER_OWNERS: dict[str, tuple[str, str]] = {
+    "visitors": ("市场 marketing", "review channels, ad spend and search ranking of the top SKUs"),
+    "conversion_rate": ("运营 operations", "check price competitiveness, stock-outs and page quality of the top SKUs"),
+    "aov": ("品类 category", "review bundles, free-shipping thresholds and discount depth"),
+}
 #: Metrics that are shares (shown as %).
 RATE_METRICS: frozenset[str] = frozenset({"return_rate", "cancellation_rate", "conversion_rate"})
 #: Metrics in currency.

@@ -7,6 +7,7 @@ Every function takes the frames of ``opslib.assortment`` and returns a Figure or
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -201,3 +202,58 @@ def actions_table(actions: pd.DataFrame, columns: Sequence[str] = ("action", "sk
     """Action-list rows for display (GMV as money), e.g. ``opslib.assortment.top_actions``."""
     cols = [c for c in columns if c in actions.columns]
     return format_table(actions[cols], money=[c for c in ("gmv", "gross_margin") if c in cols])
+
+
+# --------------------------------------------------------------------------------------------- summary
+#: Who acts on each action list of the review.
+ACTION_OWNERS: dict[str, str] = {"replenish": "采购 purchasing", "fix": "品类/定价 category & pricing",
+                                 "grow": "市场/内容 marketing & content", "drop": "品类会议 assortment meeting",
+                                 "clear": "品类会议 assortment meeting"}
+
+
+def summarise_review(summary: Any, scope: Any, top_share: float, threshold: float, actions: pd.DataFrame,
+                     stock: Any = None, margins: pd.DataFrame | None = None) -> Any:
+    """Fill the assortment review's executive summary: GMV, SKUs, concentration, margin, stock, the action lists.
+
+    Tiles: GMV and SKUs sold in the period, the share of SKUs making ``threshold`` of GMV, the margin rate
+    (gross margin / net sales of SKUs with a cost), lost GMV from stock-outs (with inventory). One action per
+    non-empty list (replenish, fix, grow, drop, clear) for its owner (``ACTION_OWNERS``) with its SKU count and GMV.
+
+    Parameters:
+        summary: an ``opslib.reporting.ExecutiveSummary``. scope: ``opslib.assortment.review_scope``.
+        top_share, threshold: ``share_of_skus_for`` and the A threshold. actions: ``action_table``.
+        stock: ``review_inventory`` (or None). margins: ``margin_structure`` (or None).
+
+    Returns:
+        The summary (filled in place).
+    """
+    skus = scope.skus
+    summary.tile("GMV 成交额", money(skus["gmv"].sum()), metric="gmv", raw=float(skus["gmv"].sum()))
+    summary.tile("动销 SKU sold", f"{len(skus):,}", metric="skus", raw=float(len(skus)))
+    summary.tile(f"{percent(threshold, 0)} GMV 的 SKU 占比", percent(top_share), metric="concentration",
+                 raw=float(top_share))
+    if "gross_margin" in skus.columns and "net_sales" in skus.columns:
+        known = skus[skus["gross_margin"].notna()]
+        ns = float(known["net_sales"].sum())
+        if ns > 0:
+            rate = float(known["gross_margin"].sum()) / ns
+            summary.tile("毛利率 margin rate", percent(rate), metric="margin_rate", raw=rate)
+    if stock is not None and getattr(stock, "lost", None) is not None:
+        lost = float(stock.lost["lost_value"].sum())
+        summary.tile("缺货损失 lost to stock-outs", money(lost), good=None if lost == 0 else False,
+                     metric="lost_value", raw=lost)
+    summary.verdict(f"{percent(top_share)} of the SKUs make {percent(threshold, 0)} of GMV in {scope.periods.current}.")
+    if margins is not None and len(margins) and "contribution" in margins.columns:
+        key = margins.columns[0]
+        gap = (margins["contribution"] - margins["gmv_share"])
+        low = margins.loc[gap.idxmin()]
+        if gap.min() < -0.02:
+            summary.verdict(f"{low[key]} earns less than its size: {percent(low['gmv_share'])} of GMV but "
+                            f"{percent(low['contribution'])} of the margin.")
+    for name in ("replenish", "fix", "grow", "drop", "clear"):
+        part = actions[actions["action"] == name]
+        if len(part):
+            top = ", ".join(part["sku"].astype(str).head(3))
+            summary.action(ACTION_OWNERS[name], f"{name} {len(part):,} SKUs ({money(part['gmv'].sum())} GMV), "
+                           f"first {top}.", key=f"{name}:{len(part)}")
+    return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -176,3 +177,63 @@ def category_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
                         labels={"category": "品类 category", "gmv_current": "本期 GMV", "share_current": "本期占比 share",
                                 "gmv_baseline": "对比期 GMV", "share_change": "占比变化 share change",
                                 "gmv_change_pct": "GMV 增长 growth"})
+
+
+# ------------------------------------------------------------------------------------------ summary
+#: KPIs shown as tiles in the overview's executive summary (those present in the comparison).
+SUMMARY_TILES: tuple[str, ...] = ("gmv", "orders", "aov", "conversion_rate", "return_rate")
+_WORSE_WHEN_UP = ("return_rate", "cancellation_rate")
+
+
+def summarise_overview(summary: Any, comparison: pd.DataFrame, change: Any = None,
+                       mix: pd.DataFrame | None = None) -> Any:
+    """Fill the overview's executive summary: KPI tiles, a verdict on GMV, its biggest driver and the mix, actions.
+
+    Rules: one tile per metric of ``SUMMARY_TILES`` found in ``comparison`` (green when it moved the good way);
+    the GMV verdict states the change; with a decomposition (``opslib.kpi.GmvChange``) the driver with the most
+    negative contribution becomes an action for its owner (``opslib.kpi.DRIVER_OWNERS``) when GMV fell or that
+    driver took more than 1% of baseline GMV; with the category mix, the category that lost most share while its
+    GMV fell becomes an action for the category team.
+
+    Parameters:
+        summary: an ``opslib.reporting.ExecutiveSummary``. comparison: ``opslib.kpi.compare_periods``.
+        change: ``opslib.kpi.gmv_change`` (or None). mix: ``opslib.kpi.category_mix`` (or None).
+
+    Returns:
+        The summary (filled in place).
+    """
+    from opslib.kpi import DRIVER_OWNERS
+
+    rows = comparison.set_index("metric")
+    for m in SUMMARY_TILES:
+        if m not in rows.index:
+            continue
+        r = rows.loc[m]
+        good = None if pd.isna(r["change"]) or r["change"] == 0 else (r["change"] > 0) != (m in _WORSE_WHEN_UP)
+        summary.tile(str(r["label"]), format_value(m, r["current"]),
+                     f"{format_change(m, r['change'], r['change_pct'])} vs {format_value(m, r['baseline'])}",
+                     good=good, metric=m, raw=float(r["current"]))
+    if "gmv" in rows.index:
+        g = rows.loc["gmv"]
+        direction = "grew" if g["change"] > 0 else "fell" if g["change"] < 0 else "did not change"
+        summary.verdict(f"GMV {direction} {percent(abs(g['change_pct']))} to {money(g['current'])} "
+                        f"({money(g['change'], signed=True)} vs the baseline).")
+    decomp = None if change is None or getattr(change, "decomposition", None) is None else change.decomposition
+    if decomp is not None and len(decomp):
+        worst = decomp.loc[decomp["contribution"].idxmin()]
+        best = decomp.loc[decomp["contribution"].idxmax()]
+        summary.verdict(f"Biggest driver: {best['label']} {money(best['contribution'], signed=True)}; "
+                        f"weakest: {worst['label']} {money(worst['contribution'], signed=True)}.")
+        base = float(decomp.attrs.get("gmv_baseline", 0.0)) or 1.0
+        if worst["contribution"] < 0 and (decomp.attrs.get("change", 0) < 0 or -worst["contribution"] > 0.01 * base):
+            owner, what = DRIVER_OWNERS.get(str(worst["driver"]), ("运营 operations", "find the cause"))
+            summary.action(owner, f"{worst['label']} cost {money(-worst['contribution'])} of GMV: {what}.",
+                           key=f"driver:{worst['driver']}")
+    if mix is not None and "share_change" in mix.columns and len(mix):
+        losing = mix[(mix["share_change"] < 0) & (mix["gmv_change_pct"] < 0)]
+        if len(losing):
+            c = losing.loc[losing["share_change"].idxmin()]
+            summary.action("品类 category", f"{c['category']} lost {abs(c['share_change']) * 100:.1f} pt of share "
+                           f"(GMV {percent(c['gmv_change_pct'], signed=True)}): review it in 01 category optimisation.",
+                           key=f"category:{c['category']}")
+    return summary

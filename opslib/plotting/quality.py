@@ -116,3 +116,32 @@ def readiness_text(readiness: pd.DataFrame) -> str:
     """One line per notebook: can it run, and what it will skip (:func:`opslib.data.quality.notebook_readiness`)."""
     return "\n".join(f"{r.notebook}: {'can run' if r.can_run else 'cannot run'}" + (f" — {r.skips}" if r.skips else "")
                      for r in readiness.itertuples())
+
+
+def summarise_quality(summary: Any, report: Any, shop: Any, outliers: pd.DataFrame, gaps: pd.DataFrame,
+                      readiness: pd.DataFrame, log: Any = None) -> Any:
+    """Fill the data-quality report's executive summary: contract problems, tables, outliers, gaps, readiness.
+
+    Parameters:
+        summary: an ``opslib.reporting.ExecutiveSummary``. report: ``opslib.data.validate_shop``. shop: the loaded
+        shop. outliers, gaps, readiness: ``opslib.data.quality`` results. log: the import log (or None).
+
+    Returns:
+        The summary (filled in place).
+    """
+    summary.tile("合同问题 contract problems", f"{len(report.problems):,}", good=not report.problems)
+    summary.tile("表 tables", f"{len(shop.available)} of {len(shop.available) + len(shop.missing)}")
+    high = int(outliers["high"].sum()) if len(outliers) else 0
+    summary.tile("异常行 outlier lines", f"{high:,}", good=None if high == 0 else False)
+    empty = int(gaps["days"].sum()) if len(gaps) else 0
+    summary.tile("无单日 empty days", f"{empty:,}", good=None if empty == 0 else False)
+    summary.verdict("The shop meets the data contract." if report.ok
+                    else f"The shop fails the data contract in {len(report.problems)} place(s).")
+    if log is not None:
+        summary.verdict(import_balance(log))
+    can = readiness[readiness["can_run"]]["notebook"].tolist()
+    summary.verdict(f"It can feed {len(can)} of {len(readiness)} notebooks: {', '.join(can) or 'none'}.")
+    for table in shop.missing:
+        summary.action("数据 data", f"export the {table} table to unlock what the notebooks skip without it.",
+                       key=f"missing:{table}")
+    return summary
