@@ -228,6 +228,12 @@ def shop_conversion_rate(orders: pd.DataFrame, traffic: pd.DataFrame) -> float:
     The same definition as :func:`conversion_rate` (orders / visitors, visitors summed over days and
     categories), for a whole shop at once, e.g. as the baseline of an A/B test's power calculation.
 
+    Parameters:
+        orders: order lines. traffic: the traffic table.
+
+    Returns:
+        Orders / visitors over the days both tables cover (a fraction).
+
     Example:
         >>> lines = pd.DataFrame({"order_id": ["o1", "o1", "o2", "o3"],
         ...                       "status": ["completed", "completed", "returned", "cancelled"]})
@@ -314,6 +320,13 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     within each bucket. ``since`` keeps only buckets ending on or after that day (the recent trend a
     report shows).
 
+    Parameters:
+        orders: order lines. freq: ``'D'``, ``'W'`` or ``'M'``. traffic: the traffic table or None.
+        since: keep buckets ending on or after this day (None: all).
+
+    Returns:
+        One row per bucket (columns above).
+
     Example: two orders on Mon 2024-06-17 and Tue 2024-06-25 give weeks 2024-W25 and 2024-W26.
     """
     if len(orders) == 0:
@@ -351,6 +364,12 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
 def trend_metrics(has_traffic: bool) -> list[str]:
     """The KPIs a trend chart shows: GMV, orders, AOV and return rate, plus visitors and conversion with traffic.
 
+    Parameters:
+        has_traffic: whether the shop has a traffic table.
+
+    Returns:
+        The metric names to draw.
+
     Example:
         >>> trend_metrics(False)
         ['gmv', 'orders', 'aov', 'return_rate']
@@ -362,6 +381,12 @@ def partial_buckets(trend: pd.DataFrame) -> list[str]:
     """Labels of the buckets of a :func:`kpi_trend` frame that the data covers only partly (not comparable).
 
     A bucket is partial when it has fewer ``days`` than the longest bucket of the frame.
+
+    Parameters:
+        trend: a :func:`kpi_trend` frame.
+
+    Returns:
+        The labels of its partial buckets (empty when all are complete).
 
     Example:
         >>> partial_buckets(pd.DataFrame({"label": ["2024-W25", "2024-W26"], "days": [7, 3]}))
@@ -381,6 +406,13 @@ def compare_periods(
     ``change_pct`` = change / |baseline| (NaN when the baseline is 0 or missing). For rates, ``change``
     is in percentage points as a fraction (0.01 = +1 pt) and ``change_pct`` is relative.
     ``attrs`` holds ``current`` and ``baseline`` as text.
+
+    Parameters:
+        orders: order lines. current, baseline: the two periods (``opslib.calendar.Period``).
+        traffic: the traffic table, or None (then visitors and conversion are left out).
+
+    Returns:
+        One row per metric with ``metric``, ``label``, ``current``, ``baseline``, ``change``, ``change_pct``.
 
     Example: GMV 110 vs 100 -> change 10, change_pct 0.10.
     """
@@ -466,6 +498,13 @@ def category_mix(orders: pd.DataFrame, products: pd.DataFrame, current: Period,
     ``share_current`` and with a baseline ``gmv_baseline``, ``share_baseline``, ``share_change``
     (current - baseline share, a fraction: 0.02 = +2 pts), ``gmv_change_pct``. Sorted by current GMV.
     Lines whose SKU is not in products fall under category ``'(unknown)'``.
+
+    Parameters:
+        orders: order lines. products: the products table (``sku`` -> ``category``).
+        current: the period. baseline: the comparison period, or None for shares of ``current`` only.
+
+    Returns:
+        One row per category, sorted by current GMV (columns above).
 
     Example: 美妆 60, 服饰 40 -> shares 0.6 and 0.4.
     """

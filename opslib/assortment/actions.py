@@ -39,6 +39,13 @@ def sku_scorecard(
     ``stockout_days``, ``sell_through``, ``dead_stock``, ``weeks_since_last_sale``). SKUs with stock
     but no sales in the period are added from ``inventory`` with zero sales.
 
+    Parameters:
+        skus: :func:`sku_summary`. abc, margin_abc, xyz, growth: per-SKU results (or None).
+        inventory: ``inventory_health`` (or None).
+
+    Returns:
+        One row per SKU with every column the action rules read.
+
     Example:
         >>> s = pd.DataFrame({"sku": ["a"], "gmv": [10.0]})
         >>> sku_scorecard(s, abc=pd.DataFrame({"sku": ["a"], "abc": ["A"]})).columns.tolist()
@@ -73,6 +80,12 @@ def sku_scorecard(
 def action_summary(actions: pd.DataFrame) -> pd.DataFrame:
     """SKU count and GMV per recommended action of :func:`action_table`.
 
+    Parameters:
+        actions: :func:`action_table`.
+
+    Returns:
+        SKUs and GMV per (action, action_cn).
+
     Example:
         >>> a = pd.DataFrame({"sku": ["a", "b", "c"], "action": ["grow", "grow", "drop"],
         ...                   "action_cn": ["扩", "扩", "汰"], "gmv": [10.0, 5.0, 1.0]})
@@ -105,6 +118,13 @@ def action_table(
 
     Returns the scorecard's identifying and driving columns plus ``action``, ``action_cn`` and
     ``rule`` (the rule as text, with the SKU's own numbers); sorted by action then gmv.
+
+    Parameters:
+        scorecard: :func:`sku_scorecard`. min_margin_rate, grow_growth, decline_growth, low_days_of_supply: the rule
+        thresholds above.
+
+    Returns:
+        One row per SKU with ``action``, ``action_cn`` and ``rule``.
 
     Example:
         >>> sc = pd.DataFrame({"sku": ["a", "b"], "gmv": [90.0, 10.0], "abc": ["A", "C"],
@@ -176,6 +196,12 @@ def top_actions(actions: pd.DataFrame, n: int = 5,
                 order: tuple[str, ...] = ("replenish", "fix", "grow", "drop", "clear")) -> pd.DataFrame:
     """The ``n`` biggest SKUs (by GMV, as :func:`action_table` sorts them) of each action list, in ``order``.
 
+    Parameters:
+        actions: :func:`action_table`. n: rows per action. order: the action lists, in display order.
+
+    Returns:
+        The rows, list by list.
+
     Example:
         >>> a = pd.DataFrame({"sku": list("abcd"), "action": ["grow", "grow", "grow", "drop"],
         ...                   "gmv": [9.0, 8.0, 7.0, 1.0]})
@@ -189,6 +215,12 @@ def top_actions(actions: pd.DataFrame, n: int = 5,
 def export_actions(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the action table for Excel users: ``.csv`` as UTF-8 with BOM (``utf-8-sig``, so Excel
     shows Chinese), ``.xlsx`` through openpyxl (sheet ``actions``). Creates the folder. Returns the path.
+
+    Parameters:
+        table: :func:`action_table`. path: the file to write (``.csv`` or ``.xlsx``).
+
+    Returns:
+        The path written.
 
     Example:
         >>> import tempfile, os

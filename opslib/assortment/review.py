@@ -29,6 +29,12 @@ from opslib.calendar import Period, ReviewPeriods, comparison_period, review_per
 def review_title(days: int) -> str:
     """The review's name by its length: weekly (<= 10 days), monthly (<= 35), quarterly (<= 100), else by days.
 
+    Parameters:
+        days: the review period's length.
+
+    Returns:
+        The title, Chinese and English.
+
     Example:
         >>> review_title(7), review_title(28), review_title(91), review_title(365)
         ('周度品类复盘 Weekly assortment review', '月度品类复盘 Monthly assortment review', \
@@ -49,6 +55,12 @@ def classification_window(periods: ReviewPeriods, lookback_weeks: int = 26) -> t
     Formula: window = the last ``max(review days, 7 x lookback_weeks)`` days ending on the review's last day;
     baseline = :func:`opslib.calendar.comparison_period` of the window with the review's ``compare`` rule,
     falling back to the previous window when that starts before the data.
+
+    Parameters:
+        periods: the review's periods. lookback_weeks: the shortest window in weeks.
+
+    Returns:
+        ``(window, baseline)`` periods.
     """
     end = periods.current.end
     days = max(periods.current.days, 7 * int(lookback_weeks))
@@ -145,6 +157,12 @@ def review_scope(cube: pd.DataFrame, weekly: pd.DataFrame, products: pd.DataFram
 
 def weeks_in(weekly: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The rows of a weekly cube whose week (its Monday) falls in ``period``.
+
+    Parameters:
+        weekly: weekly cube with ``week``. period: the period.
+
+    Returns:
+        The rows of those weeks.
 
     Example:
         >>> w = pd.DataFrame({"week": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"]), "units": [1, 2, 3]})

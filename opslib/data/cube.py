@@ -70,6 +70,13 @@ def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
     sum(quantity*list_price) over non-cancelled lines, ``discount`` = list_value - gmv; with
     ``products``, also ``category``, ``subcategory`` and ``cost`` = sum(units_net * unit_cost)
     (NaN when the SKU's cost is unknown).
+
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path). products: the products table (adds ``category``,
+        ``subcategory`` and cost), or None.
+
+    Returns:
+        One row per (day, sku) with sales (columns above).
     """
     con = connect()
     relation(con, "o", orders)
@@ -170,6 +177,12 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
     sum(quantity x unit_price) over the same lines; with ``products`` also ``category``,
     ``subcategory``. Weeks without sales are absent (``xyz_classify`` fills them with zeros).
 
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path). products: the products table, or None.
+
+    Returns:
+        One row per (week, sku) with sales.
+
     Example:
         >>> lines = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "sku": ["a", "a", "a"],
         ...     "order_ts": pd.to_datetime(["2024-01-01", "2024-01-07", "2024-01-08"]),
@@ -200,6 +213,12 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
 
 def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     """``(first day, last day, lines)`` of the order lines, in one DuckDB scan (days at midnight).
+
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path).
+
+    Returns:
+        ``(first day, last day, number of lines)``; ``(NaT, NaT, 0)`` without lines.
 
     Example:
         >>> lines = pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-03 10:00", "2024-01-01 09:00"])})

@@ -30,6 +30,12 @@ def coverage(shop: Shop) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
     A month with far fewer rows than its neighbours is a partial export or an outage, not a slump.
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
     parts = {}
     for name, col in TIME_COLUMN.items():
@@ -95,6 +101,12 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
 
     Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.data.cube.daily_totals``).
 
+    Parameters:
+        orders: order lines.
+
+    Returns:
+        Orders per day (a Series indexed by day, named ``orders``).
+
     Example:
         >>> o = pd.DataFrame({"order_id": ["a", "b", "c"], "sku": "s", "quantity": 1, "unit_price": 1.0,
         ...     "list_price": 1.0, "status": "completed", "customer_id": "c",
@@ -116,6 +128,12 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
 
     Columns: start, end, days, weekdays (names of the empty days, e.g. ``Sat`` for a shop closed on
     Saturdays). Sorted by start.
+
+    Parameters:
+        orders: order lines. min_days: the shortest run listed.
+
+    Returns:
+        One row per run of empty days (columns above).
     """
     days = orders["order_ts"].dt.normalize()
     if days.empty:
@@ -136,7 +154,14 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
 
 
 def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%)."""
+    """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%).
+
+    Parameters:
+        orders: order lines.
+
+    Returns:
+        One row per weekday: ``weekday``, ``days``, ``with_orders``, ``empty_share``.
+    """
     days = orders["order_ts"].dt.normalize()
     full = pd.Series(pd.date_range(days.min(), days.max(), freq="D"))
     has = full.isin(days.unique())
@@ -165,6 +190,12 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     Also flags thin history: fewer than 56 days of orders is too short for 00's comparisons, fewer
     than 2 years makes ``compare="last_year"`` fall back to the previous period, and missing or
     assumed costs make every margin figure an assumption.
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        One row per notebook: ``notebook``, ``can_run``, ``missing_tables``, ``skips``.
 
     >>> from pathlib import Path
     >>> from opslib.data import Shop
@@ -201,6 +232,12 @@ def cost_note(products: pd.DataFrame) -> str | None:
     Importers without real costs fill ``unit_cost`` from a default margin and say so in an extra
     ``cost_source`` column (``"assumed 30% margin"``); other shops may leave ``unit_cost`` empty. Returns
     None when every SKU has a cost from the source.
+
+    Parameters:
+        products: the products table (``unit_cost``, optionally ``cost_source``).
+
+    Returns:
+        The warning text, or None when every SKU has a cost from the source.
 
     Example:
         >>> p = pd.DataFrame({"sku": ["a", "b", "c"], "unit_cost": [7.0, 3.5, None],

@@ -74,6 +74,12 @@ def load_shop(path: str | Path, tables: Iterable[str] | None = None, validate: b
     it only unreadable files, missing tables/columns raise, unparseable values become missing and
     an ``int`` column with gaps is left as float64. The shop's settings (currency, country, time zone,
     engine: ``shop.yml``, see :mod:`opslib.data.settings`) come along as ``shop.settings``.
+
+    Parameters:
+        path: the shop folder. tables: the tables to read (default all). validate: check every rule.
+
+    Returns:
+        A ``Shop`` with one typed frame per table (None when absent) and its settings; raises ``DataError``.
     """
     folder = Path(path)
     if not folder.is_dir():

@@ -293,7 +293,14 @@ def _summary(t: _Table) -> TableSummary:
 
 
 def validate_shop(path: str | Path) -> ValidationReport:
-    """Check every table of a shop against the contract. Never raises for mistakes in the data."""
+    """Check every table of a shop against the contract. Never raises for mistakes in the data.
+
+    Parameters:
+        path: the shop folder.
+
+    Returns:
+        A ``ValidationReport`` (``ok``, ``problems``, ``notes``, a summary per table).
+    """
     folder = Path(path)
     if not folder.is_dir():
         p = Problem(table="", file=str(folder), issue="not a folder", expected="a folder with one file per table")
@@ -313,7 +320,14 @@ def _format_stamp(ts: pd.Timestamp) -> str:
 
 
 def format_report(report: ValidationReport) -> str:
-    """The human report: one block per table (OK with rows and dates, or its problems), then notes."""
+    """The human report: one block per table (OK with rows and dates, or its problems), then notes.
+
+    Parameters:
+        report: :func:`validate_shop`.
+
+    Returns:
+        The report as text.
+    """
     lines = [f"Shop: {report.path}"]
     for name in TABLES:
         mine = [p for p in report.problems if p.table == name]

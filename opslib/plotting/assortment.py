@@ -28,6 +28,13 @@ def pareto_chart(curve_gmv: pd.DataFrame, curve_margin: pd.DataFrame | None, thr
     """Cumulative share of value against cumulative share of SKUs (``opslib.assortment.pareto_curve``).
 
     ``threshold`` (e.g. 0.8) is drawn as a dashed line; ``top_share`` (the share of SKUs that reaches it) dotted.
+
+    Parameters:
+        curve_gmv, curve_margin: :func:`opslib.assortment.pareto_curve` by GMV and margin (or None).
+        threshold: the A limit. top_share: the share of SKUs that reaches it.
+
+    Returns:
+        The Figure.
     """
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.plot(curve_gmv["cum_sku_share"], curve_gmv["cum_value_share"], label="GMV")
@@ -45,7 +52,14 @@ def pareto_chart(curve_gmv: pd.DataFrame, curve_margin: pd.DataFrame | None, thr
 
 
 def abc_xyz_heatmap(matrix: pd.DataFrame) -> Figure:
-    """Share of GMV and SKU count per ABC x XYZ cell (``opslib.assortment.abc_xyz_matrix``)."""
+    """Share of GMV and SKU count per ABC x XYZ cell (``opslib.assortment.abc_xyz_matrix``).
+
+    Parameters:
+        matrix: :func:`opslib.assortment.abc_xyz_matrix`.
+
+    Returns:
+        The Figure.
+    """
     share = matrix.pivot(index="abc", columns="xyz", values="gmv_share")
     count = matrix.pivot(index="abc", columns="xyz", values="skus")
     labels = share.map(percent) + "\n" + count.astype(int).astype(str) + " SKU"
@@ -62,6 +76,13 @@ def growth_share_chart(bcg: pd.DataFrame, level: str, compare: str = "last_year"
 
     A group alone in its parent (relative share +inf) or new (growth +inf) is drawn at the chart's edge.
     Bubble sizes are GMV; the legend shows money, not raw numbers.
+
+    Parameters:
+        bcg: :func:`opslib.assortment.growth_share`. level: its group column. compare: the baseline's name.
+        value: the value column.
+
+    Returns:
+        The Figure.
     """
     plot = bcg.replace([np.inf, -np.inf], np.nan)
     finite = plot["relative_share"].dropna()
@@ -91,7 +112,14 @@ def growth_share_chart(bcg: pd.DataFrame, level: str, compare: str = "last_year"
 
 def margin_chart(margins: pd.DataFrame) -> Figure:
     """Margin, discount and return rates, and GMV share vs margin contribution, per group
-    (``opslib.assortment.margin_structure``)."""
+    (``opslib.assortment.margin_structure``).
+
+    Parameters:
+        margins: :func:`opslib.assortment.margin_structure`.
+
+    Returns:
+        The Figure.
+    """
     key = margins.columns[0]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     rates = margins.melt(id_vars=key, value_vars=["margin_rate", "discount_rate", "return_rate"],
@@ -110,7 +138,14 @@ def margin_chart(margins: pd.DataFrame) -> Figure:
 
 def days_of_supply_chart(health: pd.DataFrame, cap: float = 180.0, warn_days: float = 14.0) -> Figure:
     """Histogram of days of supply of the SKUs with stock (``opslib.assortment.inventory.inventory_health``),
-    capped at ``cap``; the red line marks ``warn_days``."""
+    capped at ``cap``; the red line marks ``warn_days``.
+
+    Parameters:
+        health: ``inventory_health``. cap: days drawn at most. warn_days: the red line.
+
+    Returns:
+        The Figure.
+    """
     dos = health.loc[health["on_hand"] > 0, "days_of_supply"].clip(upper=cap)
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.hist(dos.dropna(), bins=36)
@@ -122,7 +157,14 @@ def days_of_supply_chart(health: pd.DataFrame, cap: float = 180.0, warn_days: fl
 
 
 def launch_curves_chart(cohorts: pd.DataFrame) -> Figure:
-    """Weekly units per SKU by weeks since launch, one line per launch cohort (``opslib.assortment.launch_cohorts``)."""
+    """Weekly units per SKU by weeks since launch, one line per launch cohort (``opslib.assortment.launch_cohorts``).
+
+    Parameters:
+        cohorts: :func:`opslib.assortment.launch_cohorts`.
+
+    Returns:
+        The Figure.
+    """
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for cohort, part in cohorts.groupby("cohort"):
         ax.plot(part["weeks_since_launch"], part["units_per_sku"], label=str(cohort))
@@ -135,12 +177,26 @@ def launch_curves_chart(cohorts: pd.DataFrame) -> Figure:
 
 # --------------------------------------------------------------------------------------------- tables
 def abc_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.abc_summary`` for display: SKUs, GMV, share of GMV and of SKUs per class."""
+    """``opslib.assortment.abc_summary`` for display: SKUs, GMV, share of GMV and of SKUs per class.
+
+    Parameters:
+        summary: :func:`opslib.assortment.abc_summary`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(summary, money=["gmv"], percent=[c for c in ("share", "sku_share") if c in summary.columns])
 
 
 def growth_share_table(bcg: pd.DataFrame, level: str, value: str = "gmv") -> pd.DataFrame:
-    """The growth-share groups for display: GMV now and then, growth, share, relative share, quadrant."""
+    """The growth-share groups for display: GMV now and then, growth, share, relative share, quadrant.
+
+    Parameters:
+        bcg: :func:`opslib.assortment.growth_share`. level: its group column. value: the value column.
+
+    Returns:
+        A display table (strings); growth from nothing shows as ``new``, a group alone as ``alone``.
+    """
     cols = [level, value, f"{value}_prev", "growth", "share", "relative_share", "quadrant"]
     t = bcg[cols].replace([np.inf], np.nan)
     out = format_table(t, money=[value, f"{value}_prev"], percent=["growth", "share"], signed=["growth"],
@@ -155,7 +211,14 @@ def growth_share_table(bcg: pd.DataFrame, level: str, value: str = "gmv") -> pd.
 
 
 def margin_table(margins: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.margin_structure`` for display (money and rates)."""
+    """``opslib.assortment.margin_structure`` for display (money and rates).
+
+    Parameters:
+        margins: :func:`opslib.assortment.margin_structure`.
+
+    Returns:
+        A display table (strings).
+    """
     money_cols = [c for c in ("list_value", "discount", "gmv", "returns", "net_sales", "cost", "gross_margin")
                   if c in margins.columns]
     rate_cols = [c for c in ("discount_rate", "return_rate", "margin_rate", "cost_coverage", "gmv_share",
@@ -171,7 +234,14 @@ def _band_label(band: object) -> str:
 
 
 def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.price_bands`` for display: bands as money ranges, shares and margin rate as %."""
+    """``opslib.assortment.price_bands`` for display: bands as money ranges, shares and margin rate as %.
+
+    Parameters:
+        bands: :func:`opslib.assortment.price_bands`.
+
+    Returns:
+        A display table (strings).
+    """
     t = bands[["band", "skus", "gmv", "gmv_share", "gross_margin", "margin_share", "margin_rate"]].copy()
     t["band"] = [_band_label(b) for b in t["band"]]
     return format_table(t, money=["gmv", "gross_margin"], units=["skus"],
@@ -180,7 +250,14 @@ def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
 
 
 def lost_sales_table(lost: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """The spells (or groups) that lost the most, for display: days, lost units (whole), lost value."""
+    """The spells (or groups) that lost the most, for display: days, lost units (whole), lost value.
+
+    Parameters:
+        lost: ``lost_sales`` or ``lost_sales_by``. top: rows shown, largest lost value first.
+
+    Returns:
+        A display table (strings).
+    """
     t = lost.sort_values("lost_value", ascending=False).head(top).reset_index(drop=True)
     return format_table(t, money=[c for c in ("lost_value", "value_per_day") if c in t.columns],
                         units=[c for c in ("lost_units", "days", "spells", "stockout_days", "units_per_day",
@@ -188,18 +265,39 @@ def lost_sales_table(lost: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 
 
 def launch_ramp_table(ramp: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.launch_ramp_summary`` for display."""
+    """``opslib.assortment.launch_ramp_summary`` for display.
+
+    Parameters:
+        ramp: :func:`opslib.assortment.launch_ramp_summary`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(ramp, percent=[c for c in ("reached",) if c in ramp.columns])
 
 
 def action_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.action_summary`` for display: SKUs and GMV per action."""
+    """``opslib.assortment.action_summary`` for display: SKUs and GMV per action.
+
+    Parameters:
+        counts: :func:`opslib.assortment.action_summary`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(counts.reset_index(), money=["gmv"], units=["skus"])
 
 
 def actions_table(actions: pd.DataFrame, columns: Sequence[str] = ("action", "sku", "category", "subcategory",
                                                                     "abc", "gmv", "rule")) -> pd.DataFrame:
-    """Action-list rows for display (GMV as money), e.g. ``opslib.assortment.top_actions``."""
+    """Action-list rows for display (GMV as money), e.g. ``opslib.assortment.top_actions``.
+
+    Parameters:
+        actions: action rows. columns: the columns shown (those present).
+
+    Returns:
+        A display table (strings).
+    """
     cols = [c for c in columns if c in actions.columns]
     return format_table(actions[cols], money=[c for c in ("gmv", "gross_margin") if c in cols])
 

@@ -113,6 +113,12 @@ def money(x: float, signed: bool = False, currency: str | Currency | None = None
 def percent(x: float, digits: int = 1, signed: bool = False) -> str:
     """Format a fraction as a percentage: ``0.1234 -> '12.3%'``; ``signed`` adds ``+``; NaN -> ``'–'``.
 
+    Parameters:
+        x: the fraction. digits: decimals. signed: add ``+`` to positive values.
+
+    Returns:
+        The text.
+
     Example:
         >>> percent(0.1234), percent(-0.05, signed=True), percent(0.00081, digits=2)
         ('12.3%', '-5.0%', '0.08%')

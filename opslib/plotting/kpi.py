@@ -36,6 +36,13 @@ def kpi_trend_chart(df: pd.DataFrame, metrics: Sequence[str], x: str = "period_s
 
     Buckets only partly covered by the data (``days`` below the bucket's usual length) are drawn as
     hollow markers so a half week is not read as a drop.
+
+    Parameters:
+        df: :func:`opslib.kpi.kpi_trend`. metrics: the columns to draw. x: the x column.
+        labels: titles per metric (default ``opslib.kpi.METRIC_LABELS``). ncols: charts per row.
+
+    Returns:
+        The Figure.
     """
     metrics = [m for m in metrics if m in df.columns]
     if not metrics:
@@ -101,6 +108,13 @@ def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequenc
     """KPI cards from :func:`opslib.kpi.compare_periods`: the current value and the change vs baseline.
 
     Green = better, red = worse; for metrics in ``higher_is_worse`` an increase is red.
+
+    Parameters:
+        comparison: :func:`opslib.kpi.compare_periods`. ncols: cards per row.
+        higher_is_worse: metrics whose increase is bad (drawn red).
+
+    Returns:
+        The Figure.
     """
     n = len(comparison)
     nrows = math.ceil(n / ncols)
@@ -126,7 +140,14 @@ def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequenc
 
 
 def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
-    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots."""
+    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots.
+
+    Parameters:
+        mix: :func:`opslib.kpi.category_mix`. top: how many categories to draw (largest first).
+
+    Returns:
+        The Figure.
+    """
     d = mix.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.5))
     ax.barh(d["category"], d["share_current"], color=PALETTE[0], label="本期 current")
@@ -145,7 +166,14 @@ def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
 
 # ------------------------------------------------------------------------------------------- tables
 def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.compare_periods` for display: label, current, baseline, change (pt for rates)."""
+    """:func:`opslib.kpi.compare_periods` for display: label, current, baseline, change (pt for rates).
+
+    Parameters:
+        comparison: :func:`opslib.kpi.compare_periods`.
+
+    Returns:
+        A display table (strings): metric, current, baseline, change.
+    """
     return pd.DataFrame({
         "指标 metric": comparison["label"],
         "本期 current": [format_value(m, v) for m, v in zip(comparison["metric"], comparison["current"], strict=True)],
@@ -156,7 +184,14 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
 
 
 def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share."""
+    """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share.
+
+    Parameters:
+        decomp: :func:`opslib.kpi.gmv_decomposition` (``GmvChange.summary()``).
+
+    Returns:
+        A display table (strings).
+    """
     return pd.DataFrame({
         "驱动 driver": decomp["label"],
         "对比期 baseline": [format_value(m, v) for m, v in zip(decomp["driver"], decomp["baseline"], strict=True)],
@@ -167,7 +202,14 @@ def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
 
 
 def category_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.category_mix` for display: GMV and share now and then, share change in points."""
+    """:func:`opslib.kpi.category_mix` for display: GMV and share now and then, share change in points.
+
+    Parameters:
+        mix: :func:`opslib.kpi.category_mix`.
+
+    Returns:
+        A display table (strings).
+    """
     cols = [c for c in ("category", "gmv_current", "share_current", "gmv_baseline", "share_change",
                         "gmv_change_pct") if c in mix.columns]
     return format_table(mix[cols], money=[c for c in ("gmv_current", "gmv_baseline") if c in cols],

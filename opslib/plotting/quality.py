@@ -18,7 +18,14 @@ from opslib.plotting.theme import NEGATIVE, PALETTE
 
 
 def coverage_chart(coverage: pd.DataFrame) -> Figure:
-    """Rows per month (x) per table (one line each) from :func:`opslib.data.quality.coverage`."""
+    """Rows per month (x) per table (one line each) from :func:`opslib.data.quality.coverage`.
+
+    Parameters:
+        coverage: :func:`opslib.data.quality.coverage`.
+
+    Returns:
+        The Figure.
+    """
     fig, ax = plt.subplots(figsize=(11, 4))
     for i, table in enumerate(coverage.columns):
         ax.plot(coverage.index, coverage[table], marker="o", ms=3, label=table, color=PALETTE[i % len(PALETTE)])
@@ -32,25 +39,53 @@ def coverage_chart(coverage: pd.DataFrame) -> Figure:
 
 
 def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
-    """The coverage frame turned for reading: one row per table, one column per month, whole numbers."""
+    """The coverage frame turned for reading: one row per table, one column per month, whole numbers.
+
+    Parameters:
+        coverage: :func:`opslib.data.quality.coverage`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(coverage.T.rename_axis("table"))
 
 
 def import_balance(log: Any) -> str:
-    """The import's balance line: ``input = dropped + merged + order lines`` and whether it adds up."""
+    """The import's balance line: ``input = dropped + merged + order lines`` and whether it adds up.
+
+    Parameters:
+        log: an ``opslib.importers.ImportLog``.
+
+    Returns:
+        One line.
+    """
     b = log.balance()
     return (f"{log.kind} from {log.source}: input {b['input']:,} rows = dropped {b['dropped']:,} + merged "
             f"{b['merged']:,} + order lines {b['output']:,} -> {'adds up' if b['ok'] else 'DOES NOT ADD UP'}")
 
 
 def import_notes(log: Any) -> str:
-    """The notes of an import log (assumptions that touched no single row), one per line."""
+    """The notes of an import log (assumptions that touched no single row), one per line.
+
+    Parameters:
+        log: an ``opslib.importers.ImportLog``.
+
+    Returns:
+        The notes, one per line.
+    """
     notes = log.to_frame().query("action == 'note'")
     return "\n".join(f"· {r.rule}: {r.why}" for r in notes.itertuples()) or "(no notes)"
 
 
 def dropped_chart(summary: pd.DataFrame) -> Figure | None:
-    """Bars of the rows each rule dropped or merged (:func:`opslib.importers.dropped_summary`); None if none."""
+    """Bars of the rows each rule dropped or merged (:func:`opslib.importers.dropped_summary`); None if none.
+
+    Parameters:
+        summary: :func:`opslib.importers.dropped_summary`.
+
+    Returns:
+        The Figure, or None when no rule dropped or merged rows.
+    """
     shown = summary[summary["action"].isin(["dropped", "merged"])]
     if shown.empty:
         return None
@@ -63,12 +98,26 @@ def dropped_chart(summary: pd.DataFrame) -> Figure | None:
 
 
 def dropped_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The import rules that touched rows, for display (share of input as %)."""
+    """The import rules that touched rows, for display (share of input as %).
+
+    Parameters:
+        summary: :func:`opslib.importers.dropped_summary`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(summary, units=["rows"], percent=["share_of_input"])
 
 
 def outlier_chart(orders: pd.DataFrame, outliers: pd.DataFrame) -> Figure:
-    """One histogram (log counts) per checked column with its high fence (:func:`opslib.data.quality.outliers`)."""
+    """One histogram (log counts) per checked column with its high fence (:func:`opslib.data.quality.outliers`).
+
+    Parameters:
+        orders: order lines. outliers: :func:`opslib.data.quality.outliers`.
+
+    Returns:
+        The Figure.
+    """
     fig, axes = plt.subplots(1, max(1, len(outliers)), figsize=(5.5 * max(1, len(outliers)), 3.5), squeeze=False)
     for ax, row in zip(axes.flat, outliers.itertuples(), strict=False):
         v = orders[row.column].dropna().clip(lower=0)
@@ -81,12 +130,27 @@ def outlier_chart(orders: pd.DataFrame, outliers: pd.DataFrame) -> Figure:
 
 
 def outlier_table(outliers: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.data.quality.outliers` for display."""
+    """:func:`opslib.data.quality.outliers` for display.
+
+    Parameters:
+        outliers: :func:`opslib.data.quality.outliers`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(outliers, units=["low", "high"], percent=["share"])
 
 
 def gaps_chart(daily: pd.Series, gaps: pd.DataFrame, longest: int = 10) -> Figure:
-    """Orders per day (:func:`opslib.data.quality.daily_orders`) with the ``longest`` runs of empty days shaded."""
+    """Orders per day (:func:`opslib.data.quality.daily_orders`) with the ``longest`` runs of empty days shaded.
+
+    Parameters:
+        daily: :func:`opslib.data.quality.daily_orders`. gaps: :func:`opslib.data.quality.calendar_gaps`.
+        longest: how many runs to shade.
+
+    Returns:
+        The Figure.
+    """
     fig, ax = plt.subplots(figsize=(11, 3))
     ax.plot(daily.index, daily.to_numpy(), lw=0.8, color=PALETTE[0])
     for g in gaps.sort_values("days", ascending=False).head(longest).itertuples():
@@ -97,23 +161,51 @@ def gaps_chart(daily: pd.Series, gaps: pd.DataFrame, longest: int = 10) -> Figur
 
 
 def gaps_text(gaps: pd.DataFrame) -> str:
-    """How many runs of empty days and empty days there are in total."""
+    """How many runs of empty days and empty days there are in total.
+
+    Parameters:
+        gaps: :func:`opslib.data.quality.calendar_gaps`.
+
+    Returns:
+        One line.
+    """
     total = int(gaps["days"].sum()) if len(gaps) else 0
     return f"{len(gaps):,} runs of empty days, {total:,} empty days in total"
 
 
 def longest_gaps_table(gaps: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` longest runs of empty days, for display."""
+    """The ``n`` longest runs of empty days, for display.
+
+    Parameters:
+        gaps: :func:`opslib.data.quality.calendar_gaps`. n: rows shown.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(gaps.sort_values("days", ascending=False).head(n).reset_index(drop=True))
 
 
 def weekday_table(profile: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.data.quality.weekday_profile` for display (share of empty days as %)."""
+    """:func:`opslib.data.quality.weekday_profile` for display (share of empty days as %).
+
+    Parameters:
+        profile: :func:`opslib.data.quality.weekday_profile`.
+
+    Returns:
+        A display table (strings).
+    """
     return format_table(profile, percent=["empty_share"])
 
 
 def readiness_text(readiness: pd.DataFrame) -> str:
-    """One line per notebook: can it run, and what it will skip (:func:`opslib.data.quality.notebook_readiness`)."""
+    """One line per notebook: can it run, and what it will skip (:func:`opslib.data.quality.notebook_readiness`).
+
+    Parameters:
+        readiness: :func:`opslib.data.quality.notebook_readiness`.
+
+    Returns:
+        One line per notebook.
+    """
     return "\n".join(f"{r.notebook}: {'can run' if r.can_run else 'cannot run'}" + (f" — {r.skips}" if r.skips else "")
                      for r in readiness.itertuples())
 
