@@ -110,8 +110,9 @@ def action_table(
     1. ``clear`` 清仓: ``dead_stock`` (stock on hand, no sales for N weeks).
     2. ``replenish`` 补货: ``abc`` in A/B and (``stockout_days > 0`` or ``days_of_supply <
        low_days_of_supply``).
-    3. ``drop`` 淘汰: ``abc == C`` and (``gross_margin <= 0`` or ``growth <= decline_growth``
-       with ``xyz == Z``).
+    3. ``drop`` 淘汰: ``abc == C``, sold in the period (``gmv > 0``: a SKU with stock and no sale yet is
+       not judged on a margin of 0 — it becomes ``clear`` once its stock is dead), and (``gross_margin <= 0``
+       or ``growth <= decline_growth`` with ``xyz == Z``).
     4. ``fix`` 整改: ``abc`` in A/B and ``margin_rate < min_margin_rate``.
     5. ``grow`` 加大投入: ``growth >= grow_growth`` and ``margin_rate >= min_margin_rate``.
     6. ``keep`` 维持: everything else.
@@ -170,7 +171,8 @@ def action_table(
         return f"{abc[i]} 类且" + "、".join(parts)
 
     apply(ab & ((so_days > 0) | (dos < low_days_of_supply)), "replenish", why_short)
-    apply((abc == "C") & ((gm <= 0) | ((growth <= decline_growth) & (xyz == "Z"))), "drop",
+    sold = col("gmv", 0.0).fillna(0.0) > 0
+    apply((abc == "C") & sold & ((gm <= 0) | ((growth <= decline_growth) & (xyz == "Z"))), "drop",
           lambda i: f"C 类, 毛利 {f(gm[i], ',.0f')}" + (" <= 0" if gm[i] <= 0 else
                                                        f", 增长 {f(growth[i])} <= {decline_growth:.0%} 且需求 Z 类"))
     apply(ab & (mrate < min_margin_rate), "fix",

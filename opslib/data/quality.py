@@ -184,12 +184,71 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
 }
 
 
+#: notebook -> [(days of orders needed, what happens with fewer)]: the history each analysis needs. The notebooks
+#: print the same lines (:func:`history_notes`), so the readiness table and the reports say the same thing.
+HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
+    "00_shop_at_a_glance": [
+        (56, "fewer than 56 days of orders: the 28-day period and its baseline are not both covered, so changes "
+             "against the baseline are partial or not shown"),
+    ],
+    "01_category_optimisation": [
+        (28, "fewer than 4 weeks of orders: XYZ calls every SKU Z (too few weeks to measure how steady demand is)"),
+        (182, "less than 26 weeks of orders: XYZ and SKU growth see a shorter classification window"),
+    ],
+    "02_campaign_evaluation": [
+        (22, "fewer than 21 days of orders before any campaign: no counterfactual can be fitted"),
+    ],
+    "03_trend_forecasting": [
+        (112, "fewer than 16 weeks of orders: forecasts fall back to simple models (no seasonality)"),
+    ],
+}
+#: Two years of orders are needed to compare a period with the same weeks last year.
+LAST_YEAR_DAYS_NEEDED = 728
+
+
+def order_days(shop: Shop) -> int:
+    """Days from the first to the last order (inclusive); 0 without orders.
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        The span in days.
+    """
+    from opslib.data.cube import order_span
+
+    if not shop.has("orders"):
+        return 0
+    first, last, n = order_span(shop.orders)
+    return 0 if n == 0 else int((last - first).days) + 1
+
+
+def history_notes(span_days: int, notebook: str) -> list[str]:
+    """What ``notebook`` leaves out or weakens with only ``span_days`` days of orders (``HISTORY_NEEDS``).
+
+    Parameters:
+        span_days: days of orders (:func:`order_days`). notebook: e.g. ``"00_shop_at_a_glance"``.
+
+    Returns:
+        The lines, most severe first (empty when the history is long enough).
+
+    Example:
+        >>> history_notes(20, "01_category_optimisation")[0][:40]
+        'fewer than 4 weeks of orders: XYZ calls '
+        >>> history_notes(800, "01_category_optimisation")
+        []
+    """
+    notes = [text for days, text in HISTORY_NEEDS.get(notebook, []) if span_days < days]
+    if 0 < span_days < LAST_YEAR_DAYS_NEEDED and notebook in NOTEBOOK_NEEDS:
+        notes.append(f"{span_days} days of orders (< 2 years): compares with the previous period, not last year")
+    return notes
+
+
 def notebook_readiness(shop: Shop) -> pd.DataFrame:
     """Which notebooks the shop can feed and what each would skip, from the tables it has.
 
-    Also flags thin history: fewer than 56 days of orders is too short for 00's comparisons, fewer
-    than 2 years makes ``compare="last_year"`` fall back to the previous period, and missing or
-    assumed costs make every margin figure an assumption.
+    Also flags thin history (``HISTORY_NEEDS``, :func:`history_notes`: the same lines the notebooks print),
+    and missing or assumed costs, which make every margin figure an assumption.
 
     Parameters:
         shop: the loaded shop.
@@ -204,9 +263,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     [False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
-    span_days = 0
-    if shop.has("orders") and len(shop.orders):
-        span_days = int((shop.orders["order_ts"].max() - shop.orders["order_ts"].min()).days) + 1
+    span_days = order_days(shop)
     assumed_cost = False
     if shop.has("products"):
         p = shop.products
@@ -216,8 +273,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
         skips = [f"no {t}: skips {what}" for t, what in optional if not has[t]]
-        if span_days and span_days < 728:
-            skips.append(f"{span_days} days of orders (< 2 years): compares with the previous period, not last year")
+        skips += history_notes(span_days, nb)
         if assumed_cost and nb in ("01_category_optimisation", "02_campaign_evaluation"):
             skips.append("costs missing or assumed (default margin): margin figures are an assumption")
         rows.append({"notebook": nb, "can_run": not missing,

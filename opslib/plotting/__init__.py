@@ -12,6 +12,7 @@ from opslib.plotting import assortment, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
+    Note,
     axis_formatter,
     current_currency,
     decimal,
@@ -56,6 +57,7 @@ __all__ = [
     "kpi_trend_chart",
     "metric_kind",
     "MISSING",
+    "Note",
     "money",
     "NEGATIVE",
     "number",

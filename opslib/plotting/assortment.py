@@ -259,7 +259,7 @@ def lost_sales_table(lost: pd.DataFrame, top: int = 10) -> pd.DataFrame:
         A display table (strings).
     """
     t = lost.sort_values("lost_value", ascending=False).head(top).reset_index(drop=True)
-    return format_table(t, money=[c for c in ("lost_value", "value_per_day") if c in t.columns],
+    return format_table(t, empty="(no stock-out spells in the period)", money=[c for c in ("lost_value", "value_per_day") if c in t.columns],
                         units=[c for c in ("lost_units", "days", "spells", "stockout_days", "units_per_day",
                                            "sold_units") if c in t.columns])
 
@@ -273,7 +273,7 @@ def launch_ramp_table(ramp: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A display table (strings).
     """
-    return format_table(ramp, percent=[c for c in ("reached",) if c in ramp.columns])
+    return format_table(ramp, percent=[c for c in ("reached",) if c in ramp.columns], empty="(no new SKUs to follow)")
 
 
 def action_counts_table(counts: pd.DataFrame) -> pd.DataFrame:

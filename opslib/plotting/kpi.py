@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from opslib.plotting.format import (
+    Note,
     axis_formatter,
     format_change,
     format_table,
@@ -151,13 +152,14 @@ def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
     d = mix.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.5))
     ax.barh(d["category"], d["share_current"], color=PALETTE[0], label="本期 current")
-    if "share_baseline" in d.columns:
-        ax.scatter(d["share_baseline"], d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
-    base = d["share_baseline"] if "share_baseline" in d.columns else d["share_current"]
+    has_base = "share_baseline" in d.columns and d["share_baseline"].notna().any()
+    if has_base:
+        ax.scatter(d["share_baseline"].fillna(0.0), d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
+    base = d["share_baseline"].fillna(0.0) if has_base else d["share_current"]
     for y, (s, b, g) in enumerate(zip(d["share_current"], base, d["gmv_current"], strict=True)):
         ax.text(max(s, b), y, f"  {percent(s)} · {money(g)}", va="center", fontsize=9)
     ax.xaxis.set_major_formatter(axis_formatter("share"))
-    ax.set_xlim(0, max(d["share_current"].max(), d.get("share_baseline", d["share_current"]).max()) * 1.3)
+    ax.set_xlim(0, max(float(d["share_current"].max()), float(base.max())) * 1.3 or 1.0)
     ax.set_title("品类 GMV 占比 Category mix of GMV")
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -183,15 +185,17 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
+def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame | Note:
     """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share.
 
     Parameters:
         decomp: :func:`opslib.kpi.gmv_decomposition` (``GmvChange.summary()``).
 
     Returns:
-        A display table (strings).
+        A display table (strings); a note when the decomposition was skipped.
     """
+    if decomp is None or len(decomp) == 0:
+        return Note("(no decomposition: see the reason above)")
     return pd.DataFrame({
         "驱动 driver": decomp["label"],
         "对比期 baseline": [format_value(m, v) for m, v in zip(decomp["driver"], decomp["baseline"], strict=True)],

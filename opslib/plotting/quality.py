@@ -106,7 +106,7 @@ def dropped_table(summary: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A display table (strings).
     """
-    return format_table(summary, units=["rows"], percent=["share_of_input"])
+    return format_table(summary, units=["rows"], percent=["share_of_input"], empty="(no rule touched any row)")
 
 
 def outlier_chart(orders: pd.DataFrame, outliers: pd.DataFrame) -> Figure:
@@ -182,7 +182,8 @@ def longest_gaps_table(gaps: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     Returns:
         A display table (strings).
     """
-    return format_table(gaps.sort_values("days", ascending=False).head(n).reset_index(drop=True))
+    return format_table(gaps.sort_values("days", ascending=False).head(n).reset_index(drop=True),
+                        empty="(no days without orders)")
 
 
 def weekday_table(profile: pd.DataFrame) -> pd.DataFrame:
