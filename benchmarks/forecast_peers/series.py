@@ -125,7 +125,9 @@ def match_cancellations(orders: pd.DataFrame) -> pd.DataFrame:
     canc = orders[(orders["status"] == "cancelled") & orders["customer_id"].fillna("").ne("")]
     key = ["customer_id", "sku", "quantity"]
     pools: dict[tuple, list] = {}
-    for k, g in sales[sales["customer_id"].fillna("").ne("")].groupby(key, sort=False):
+    # only the sales that some cancellation could match (the same customer, sku and quantity)
+    cand = sales.reset_index().merge(canc[key].drop_duplicates(), on=key).set_index("index")
+    for k, g in cand.groupby(key, sort=False):
         pools[k] = list(zip(g["order_ts"], g.index, strict=True))
     drop = []
     for row in canc.sort_values("order_ts").itertuples():
