@@ -3,7 +3,7 @@ same windows, score them with :mod:`protocol` and write one results table per se
 
 Usage (from the repository root, with opslib's ``.venv``)::
 
-    .venv/bin/python benchmarks/forecast_peers/bench.py                 # everything (about an hour on 1 core)
+    .venv/bin/python benchmarks/forecast_peers/bench.py                 # everything (about 45 minutes on 1 core)
     .venv/bin/python benchmarks/forecast_peers/bench.py --quick         # 2 series per set, last origin only
     .venv/bin/python benchmarks/forecast_peers/bench.py --sets retail_total,superstore --methods r_ets,opslib_auto
     .venv/bin/python benchmarks/forecast_peers/bench.py --score-only    # re-score the forecasts already there
@@ -62,7 +62,8 @@ CAPS: dict[str, int] = {}
 def opslib_method(model: str) -> protocol.Method:
     """opslib's forecasts in the bench's interface (``auto`` = ``auto_forecast``, else ``fit_forecast``).
 
-    Tries the post-restructure path ``opslib.forecasting`` first, then today's flat modules. The note
+    Imports ``opslib.forecasting`` (the layout since the restructure) and, failing that, the flat modules
+    of older checkouts (``opslib.forecast_models``, ``opslib.forecast_backtest``). The note
     records the model opslib actually used (``auto``: the candidate it chose; others: the fallback and
     its reason when the requested model could not be fitted).
     """
