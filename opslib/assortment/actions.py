@@ -214,28 +214,45 @@ def top_actions(actions: pd.DataFrame, n: int = 5,
     return pd.concat([p for p in parts if len(p)] or [actions.head(0)], ignore_index=True)
 
 
-def export_actions(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write the action table for Excel users: ``.csv`` as UTF-8 with BOM (``utf-8-sig``, so Excel
-    shows Chinese), ``.xlsx`` through openpyxl (sheet ``actions``). Creates the folder. Returns the path.
+def export_actions(table: pd.DataFrame, path: str | Path, name: str | None = None,
+                   formats: tuple[str, ...] = ("csv", "xlsx")) -> Path | list[Path]:
+    """Write the action table for Excel users, safely (:mod:`opslib.reporting.exports`): ``.csv`` as UTF-8
+    with BOM (``utf-8-sig``, so Excel shows Chinese) with formula-like text cells prefixed by ``'``,
+    ``.xlsx`` (sheet ``actions``) with every text cell stored as a string, never as a formula.
+
+    Two forms:
+
+    * ``export_actions(table, folder, name="category_actions_美妆_2024-06-30")`` writes
+      ``<folder>/<name>.csv`` and ``.xlsx`` (``formats``) and returns both paths; ``name`` may hold
+      data (a category): it is made a safe file name that stays inside ``folder``.
+    * ``export_actions(table, "out/actions.csv")`` writes one file, ``.csv`` or ``.xlsx`` by its suffix,
+      and returns its path; its file name is made safe, and a path that climbs out of a folder built
+      from data (``.../actions_../../x.csv``) is refused with a ReportError.
+
+    The folder is created when missing.
 
     Parameters:
-        table: :func:`action_table`. path: the file to write (``.csv`` or ``.xlsx``).
+        table: :func:`action_table`. path: the export folder when ``name`` is given, else the file to write
+        (``.csv`` or ``.xlsx``). name: the file name without suffix (may hold data). formats: with ``name``.
 
     Returns:
-        The path written.
+        The paths written (with ``name``), else the one path written.
 
     Example:
         >>> import tempfile, os
         >>> p = export_actions(pd.DataFrame({"action_cn": ["补货"]}), os.path.join(tempfile.mkdtemp(), "a.csv"))
         >>> p.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
         True
+        >>> [q.suffix for q in export_actions(pd.DataFrame({"sku": ["=1+1"]}), tempfile.mkdtemp(), name="x")]
+        ['.csv', '.xlsx']
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        table.to_excel(path, index=False, sheet_name="actions", engine="openpyxl")
-    else:
-        raise ValueError(f"export_actions writes .csv or .xlsx, not {path.suffix!r}")
-    return path
+    from opslib.reporting.exports import safe_export_path, write_csv, write_table, write_xlsx
+
+    if name is not None:
+        return write_table(table, path, name, formats=formats, sheet="actions")
+    target = safe_export_path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"export_actions writes .csv or .xlsx, not {target.suffix!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_csv(table, target) if suffix == ".csv" else write_xlsx(table, target, sheet="actions")
