@@ -191,7 +191,7 @@ def test_text_parameters_stay_the_exact_text(typed_dir: Path, tmp_path: Path) ->
     [
         (["-p", "compare", "last_yaer"], "must be one of last_year, previous, got 'last_yaer'; did you mean 'last_year'?"),
         (["-p", "n", "0"], "expects int (a whole number) (default 3), got '0': it must be at least 1"),
-        (["-p", "share", "1"], "got '1': it must be < 1"),
+        (["-p", "share", "1"], "got '1': it must be less than 1"),
         (["-p", "flag", "maybe"], "expects bool"),
         (["-p", "n", "None"], "expects int (a whole number) (default 3), got 'None'"),
         (["-p", "categroy", "美妆"], "unknown parameter 'categroy' (did you mean category?)"),
