@@ -22,14 +22,20 @@ from typing import Any
 PROC = Path("/proc")
 
 
-def _stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(state, ppid, pgrp, session) of ``pid`` from /proc, or None when it is gone."""
+def _stat(pid: int) -> tuple[str, int, int, int, int] | None:
+    """(state, ppid, pgrp, session, start time in clock ticks) of ``pid`` from /proc, or None when it is gone."""
     try:
         raw = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
     rest = raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
-    return rest[0], int(rest[1]), int(rest[2]), int(rest[3])
+    return rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[19])
+
+
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot, from /proc), to tell it from a later process of the same pid."""
+    st = _stat(pid)
+    return st[4] if st else None
 
 
 def session_members(sid: int) -> list[int]:
@@ -62,16 +68,21 @@ def alive(pid: int) -> bool:
     return True
 
 
-def kill_session(sid: int, wait: float = 10.0) -> list[int]:
+def kill_session(sid: int, wait: float = 10.0, started: int | None = None) -> list[int]:
     """SIGKILL the kernel ``sid`` and every process of its session or process group; wait until they are gone.
 
-    Returns the pids that were still alive after ``wait`` seconds (normally none). Never signals the
-    calling process or its own group.
+    ``started`` (:func:`start_time` of the kernel) guards against a reused pid: when a process ``sid``
+    exists but started at another time, the kernel is long gone and nothing is signalled (Linux does not
+    hand out a pid again while it still names a session or group with members). Returns the pids that
+    were still alive after ``wait`` seconds (normally none). Never signals the calling process or its group.
     """
     if sid <= 1:
         return []
     me, my_group = os.getpid(), os.getpgid(0)
     if sid in (me, my_group):
+        return []
+    now = start_time(sid)
+    if started is not None and now is not None and now != started:
         return []
     targets = {p for p in session_members(sid) if p != me} | ({sid} if alive(sid) else set())
     with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
@@ -93,6 +104,7 @@ class Watch:
     def __init__(self, name: str) -> None:
         self.name = name
         self.kernel_pid: int | None = None
+        self.kernel_started_at: int | None = None
         self.reason = ""  # why it was stopped: "timeout", "cell timeout", "SIGTERM", ...
         self.cell_index: int | None = None
         self.cell: Any = None
@@ -102,10 +114,10 @@ class Watch:
     def kernel_started(self, pid: int) -> None:
         """Called by the kernel manager once the kernel process exists; stops it at once if asked to."""
         with self._lock:
-            self.kernel_pid = pid
+            self.kernel_pid, self.kernel_started_at = pid, start_time(pid)
             stop_now = bool(self.reason)
         if stop_now:
-            kill_session(pid)
+            kill_session(pid, started=self.kernel_started_at)
 
     def on_cell_start(self, cell: Any = None, cell_index: int | None = None, **_: Any) -> None:
         """nbclient's ``on_cell_start`` hook: remember the cell that runs now."""
@@ -123,11 +135,11 @@ class Watch:
                 self.reason = reason
             pid = self.kernel_pid
         if pid:
-            kill_session(pid)
+            kill_session(pid, started=self.kernel_started_at)
 
     def sweep(self) -> list[int]:
         """After the run: kill whatever the kernel left behind in its session (normally nothing)."""
-        return kill_session(self.kernel_pid, wait=5.0) if self.kernel_pid else []
+        return kill_session(self.kernel_pid, wait=5.0, started=self.kernel_started_at) if self.kernel_pid else []
 
     def kernel_manager_class(self) -> type:
         """An AsyncKernelManager subclass that reports its kernel's pid to this watch."""

@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from opslib.errors import ReportError
+from opslib.errors import ReportError, UserError
 from opslib.reporting.exports import safe_filename
 from opslib.reporting.params import (
     DATE_PARAMETERS,
@@ -78,6 +78,7 @@ class Run:
     timeout: float | None = None  # seconds for the whole report; None: sized at run time (run.py)
     cell_timeout: float | None = None  # seconds for any one cell; None: no limit of its own
     timeout_note: str = ""  # where the time limit came from (run.apply_timeouts)
+    failed: str = ""  # why the run fails before it starts (its schedule could not be expanded), or ''
     template: str = ""  # committed | modified | unverified
 
 
@@ -434,7 +435,18 @@ def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[s
         data_dir, _ = effective_data_dir(probe, declared)
         combos: list[dict[str, Any]] = [{}]
         for key, source in (spec.get("for_each") or {}).items():
-            values = expand_source(source, data_dir)
+            try:
+                values = expand_source(source, data_dir)
+            except ReportError:
+                raise  # a mistake in reports.yml: a bad request
+            except (UserError, OSError) as exc:
+                # The shop cannot be read to expand this schedule: that schedule fails, the others still run.
+                runs.append(Run(name=stem, notebook=available[stem], parameters=base_params,
+                                period=period_label(spec.get("period"), base_params, today), schedule=sname,
+                                failed=f"schedule {sname}: for_each {key} from {source!r} could not read the "
+                                       f"shop: {type(exc).__name__}: {exc}"))
+                combos = []
+                break
             if not values:
                 notes.append(f"schedule {sname}: nothing to run, {key} from {source!r} gave no values")
             combos = [{**c, key: v} for c in combos for v in values]

@@ -329,16 +329,16 @@ def size_timeout(run: Run, history: list[dict[str, Any]]) -> tuple[float, str]:
         >>> r = Run("00", Path("00_x.ipynb"), {"data_dir": "/s"}, "P")
         >>> h = [{"notebook": "00_x", "status": "ok", "seconds": 400.0, "parameters": {"data_dir": "/s"}}]
         >>> size_timeout(r, h)
-        (1200.0, '3 × the slowest of the last 1 good run(s) on this data, 6.67m')
+        (1200.0, 'default: 3 × the slowest of the last 1 good run(s) on this data, 6.67m')
     """
     same = [h for h in history if h.get("notebook") == run.notebook.stem and h.get("status") == "ok"
             and (h.get("parameters") or {}).get("data_dir") == run.parameters.get("data_dir")]
     recent = [float(h.get("seconds") or 0) for h in same[-TIMEOUT_HISTORY:]]
     if not recent:
-        return TIMEOUT_FIRST, "the first-run limit: no good run of this notebook on this data yet"
+        return TIMEOUT_FIRST, "first-run default: no good run of this notebook on this data yet"
     slowest = max(recent)
     limit = max(TIMEOUT_MIN, TIMEOUT_FACTOR * slowest)
-    note = (f"{TIMEOUT_FACTOR:g} × the slowest of the last {len(recent)} good run(s) on this data, "
+    note = (f"default: {TIMEOUT_FACTOR:g} × the slowest of the last {len(recent)} good run(s) on this data, "
             f"{format_duration(slowest)}")
     if limit == TIMEOUT_MIN:
         note += f", raised to the {format_duration(TIMEOUT_MIN)} minimum"
@@ -355,7 +355,6 @@ def apply_timeouts(runs: list[Run], out_dir: Path, timeout: float | None, cell_t
             note = f"set by schedule {r.schedule}'s timeout:"
         else:
             r.timeout, note = size_timeout(r, history)
-            note = f"default: {note}"
         r.timeout_note = note
         if cell_timeout is not None:
             r.cell_timeout = cell_timeout
@@ -479,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         timeout = parse_duration(args.timeout, "--timeout") if args.timeout else None
         cell_timeout = parse_duration(args.cell_timeout, "--cell-timeout") if args.cell_timeout else None
         runs, notes = plan(args, available)
-        problems = [m for r in runs for m in check_run(r, declared_parameters(r.notebook))]
+        problems = [m for r in runs if not r.failed for m in check_run(r, declared_parameters(r.notebook))]
         problems += _template_problems(runs, args.allow_modified)
         if problems:
             raise ReportError("\n".join(problems))
@@ -492,11 +491,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         for r in runs:
             params = json.dumps(r.parameters, ensure_ascii=False)
-            limit = f"timeout {format_duration(r.timeout or 0)}"
+            limit = f"timeout {format_duration(r.timeout or 0)} ({r.timeout_note})"
             if r.cell_timeout:
-                limit += f", cell {format_duration(r.cell_timeout)}"
+                limit += f", cell timeout {format_duration(r.cell_timeout)}"
             mark = "  [modified template]" if r.template == MODIFIED else ""
-            print(f"{r.period}/{r.name}  ({r.notebook.stem})  {params}  [{limit}: {r.timeout_note}]{mark}")
+            if r.failed:
+                print(f"{r.period}/{r.name}  ({r.notebook.stem})  WILL FAIL: {r.failed}")
+                continue
+            print(f"{r.period}/{r.name}  ({r.notebook.stem})  {params}  [{limit}]{mark}")
         print(f"{len(runs)} run(s) planned, parameters checked; nothing executed (--dry-run)", file=sys.stderr)
         return EXIT_OK
     if not runs:
@@ -548,6 +550,8 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
         def one(run: Run) -> RunResult:
             if registry.reason:
                 return _result(run, "interrupted", _now(), error=f"not started: stopped by {registry.reason}")
+            if run.failed:
+                return _result(run, "failed", _now(), error=run.failed)
             with _LOCK:
                 print(f"  start {run.period}/{run.name} (time limit {format_duration(run.timeout or 0)})",
                       file=sys.stderr, flush=True)

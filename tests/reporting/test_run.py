@@ -248,7 +248,7 @@ def test_reports_yml_values_are_text_until_the_declaration_types_them(typed_dir:
     assert _run(typed_dir, tmp_path / "r", "--config", str(cfg), "--dry-run") == 0
     line = capsys.readouterr().out
     assert '"label": "No"' in line and '"n": 123' in line and '"flag": true' in line
-    assert "timeout 5m: set by schedule s's timeout:" in line
+    assert "timeout 5m (set by schedule s's timeout:)" in line
 
 
 def test_period_must_be_one_folder_inside_the_reports_folder(nb_dir: Path, tmp_path: Path, capsys) -> None:
@@ -325,3 +325,18 @@ def test_chmod_unreadable_data_file(nb_dir: Path, tmp_path: Path, tiny_shop: Pat
         (tiny_shop / "orders.csv").chmod(0o644)
     (run,) = json.loads((out / "runs.json").read_text(encoding="utf-8"))
     assert run["status"] == "failed" and "PermissionError" in run["error"]
+
+
+def test_a_schedule_whose_shop_cannot_be_read_fails_alone(nb_dir: Path, tmp_path: Path, tiny_shop: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "products.csv").write_text("sku,name\n", encoding="utf-8")  # no category column, no orders
+    cfg = tmp_path / "reports.yml"
+    cfg.write_text(f"schedules:\n  review:\n    notebook: '00'\n    parameters: {{data_dir: {broken}}}\n"
+                   "    for_each: {category: top_categories 3}\n"
+                   "  other:\n    notebook: '01'\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert _run(nb_dir, out, "--config", str(cfg), "--period", "P") == 1
+    runs = {r["schedule"]: r for r in json.loads((out / "runs.json").read_text(encoding="utf-8"))}
+    assert runs["other"]["status"] == "ok"
+    assert runs["review"]["status"] == "failed" and "could not read the shop" in runs["review"]["error"]

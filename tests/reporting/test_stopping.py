@@ -173,3 +173,26 @@ def test_runs_after_a_stop_are_recorded_as_not_started(tmp_path: Path) -> None:
     assert res.status == "interrupted" and "SIGTERM" in res.error
     assert not list((tmp_path / "out" / "P").glob("*"))
     assert os.getpid()  # the test process itself is untouched
+
+
+def test_kill_session_kills_the_whole_session_and_never_a_reused_pid() -> None:
+    from opslib.reporting.kernels import kill_session, start_time
+
+    # A session leader with a child, like a kernel with a pool worker.
+    leader = subprocess.Popen(["sh", "-c", "sleep 60 & wait"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while len(_session(leader.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        members = _session(leader.pid)
+        assert len(members) == 2
+        started = start_time(leader.pid)
+        # A pid whose start time does not match is another process that got the number later: left alone.
+        assert kill_session(leader.pid, started=started + 1) == []
+        assert all(_alive(p) for p in members)
+        assert kill_session(leader.pid, started=started) == []
+        leader.wait(timeout=10)
+        _assert_all_gone(members)
+    finally:
+        if leader.poll() is None:
+            leader.kill()
