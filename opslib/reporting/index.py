@@ -138,7 +138,7 @@ def stamped_runs(out_dir: Path) -> list[dict[str, Any]]:
         entry.update(
             name=meta["report"], ipynb=nb_path.relative_to(out_dir).as_posix(),
             html=html_path.relative_to(out_dir).as_posix() if html_path.exists() else "",
-            status=meta.get("status") or ("failed" if nb_path.stem.endswith(".failed") else "ok"),
+            status="failed" if nb_path.stem.endswith(".failed") else (meta.get("status") or "ok"),
             notebook=meta.get("notebook", ""), period=meta.get("period", nb_path.parent.name),
             seconds=float(meta.get("seconds") or 0.0), parameters=meta.get("parameters") or {},
             started=meta.get("started") or "", rebuilt=True,

@@ -340,3 +340,20 @@ def test_a_schedule_whose_shop_cannot_be_read_fails_alone(nb_dir: Path, tmp_path
     runs = {r["schedule"]: r for r in json.loads((out / "runs.json").read_text(encoding="utf-8"))}
     assert runs["other"]["status"] == "ok"
     assert runs["review"]["status"] == "failed" and "could not read the shop" in runs["review"]["error"]
+
+
+def test_temp_files_of_a_runner_killed_outright_are_cleaned(nb_dir: Path, tmp_path: Path) -> None:
+    """kill -9 cannot be handled; the next run removes what a dead runner left, never a live runner's files."""
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    tmp = tmp_path / "reports" / ".tmp"
+    tmp.mkdir(parents=True)
+    dead = tmp / f"00_good.{gone.pid}.140000.ipynb"
+    live = tmp / f"00_good.{os.getppid()}.140000.ipynb"  # pytest's parent: alive, maybe another runner
+    dead.write_text("{}", encoding="utf-8")
+    live.write_text("{}", encoding="utf-8")
+    assert _run(nb_dir, tmp_path / "reports", "01", "--period", "P") == 0
+    assert not dead.exists() and live.exists()
