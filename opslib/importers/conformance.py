@@ -145,7 +145,8 @@ def reference_violations(table: str, frame: pd.DataFrame, tables: dict[str, pd.D
         s = frame[col]
         orphan = (s.notna() & ~s.isin(pd.Index(target[other_col].dropna().unique()))).to_numpy()
         if orphan.any():
-            out.append(Violation(table, col, f"a {other_col} that exists in {other}", orphan))
+            article = "an" if other_col[0] in "aeiou" else "a"
+            out.append(Violation(table, col, f"{article} {other_col} that exists in {other}", orphan))
     if table == "campaigns" and {"start", "end"} <= set(frame.columns):
         bad = (pd.to_datetime(frame["end"]) < pd.to_datetime(frame["start"])).to_numpy()
         if bad.any():
@@ -153,12 +154,23 @@ def reference_violations(table: str, frame: pd.DataFrame, tables: dict[str, pd.D
     return out
 
 
+def _shown(v: object) -> str:
+    """A value as a message shows it: text quoted, numbers plain (``0``, ``2.5``), empty as ``(empty)``."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "(empty)"
+    if isinstance(v, float | np.floating):
+        return f"{float(v):g}"
+    if isinstance(v, pd.Timestamp):
+        return repr(str(v))
+    return repr(v.item() if hasattr(v, "item") else v)
+
+
 def _values(frame: pd.DataFrame, column: str, positions: np.ndarray) -> str:
     cols = [c.strip() for c in column.split("+")]
     shown: list[str] = []
     for p in positions[:MAX_EXAMPLES]:
         vals = [frame[c].iloc[p] for c in cols if c in frame.columns]
-        text = "/".join("(empty)" if pd.isna(v) else repr(v.item() if hasattr(v, "item") else v) for v in vals)
+        text = "/".join(_shown(v) for v in vals)
         if text not in shown:
             shown.append(text)
     return ", ".join(shown)
@@ -173,7 +185,8 @@ def describe_violation(v: Violation, frame: pd.DataFrame, locate: Locate, descri
 
 def enforce_contract(tables: dict[str, pd.DataFrame], log: ImportLog, policy: str | dict[str, str] = "refuse",
                      locate: Locate | None = None, describe: Describe | None = None,
-                     source: str = "the import", checks: tuple[str, ...] = CHECKS) -> dict[str, pd.DataFrame]:
+                     source: str = "the import", checks: tuple[str, ...] = CHECKS,
+                     collect: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Frames that meet the contract: violating rows dropped under a logged rule, or ``ImportDataError``.
 
     Rule: a row is kept when every contract check passes; ``policy="drop"`` removes the others table by table
@@ -186,6 +199,7 @@ def enforce_contract(tables: dict[str, pd.DataFrame], log: ImportLog, policy: st
         locate, describe: how to name rows and columns in messages (a mapping names source lines and columns).
         source: what the message says was imported (e.g. the mapping file name).
         checks: which checks to run: ``columns`` (values), ``keys`` (unique keys), ``references``.
+        collect: a list to append refusals to instead of raising (call ``refuse`` after the last check).
 
     Returns:
         The frames (rows renumbered 0..n-1 where rows were dropped).
@@ -217,14 +231,23 @@ def enforce_contract(tables: dict[str, pd.DataFrame], log: ImportLog, policy: st
             new = v.mask & ~drop
             pos = np.flatnonzero(new)
             log.drop(f"contract:{name}.{v.column.replace(' + ', '+')}", int(new.sum()),
-                     f"{describe(name, v.column)}: expected {v.expected} (invalid_rows: drop)",
+                     f"{describe(name, v.column)}: expected {v.expected} (invalid_rows: drop); "
+                     f"{locate(name, frame, pos)}",
                      [_values(frame, v.column, pos[i:i + 1]) for i in range(min(len(pos), MAX_EXAMPLES))],
                      table=name)
             drop |= v.mask
         tables[name] = frame.loc[~drop].reset_index(drop=True)
+    if collect is not None:
+        collect += messages
+    else:
+        refuse(messages, source)
+    return tables
+
+
+def refuse(messages: list[str], source: str) -> None:
+    """Raise one ``ImportDataError`` listing every broken rule (nothing when ``messages`` is empty)."""
     if messages:
         raise ImportDataError(f"{source}: {len(messages)} rule{'s' if len(messages) > 1 else ''} of the data contract "
                               "broken, nothing was written — fix the export or the mapping (a filter:, a fill:), or "
                               "set invalid_rows: drop to drop such rows under a logged rule:\n"
                               + "\n".join(f"  - {m}" for m in messages))
-    return tables

@@ -52,19 +52,25 @@ HINT = "write a single expression such as upper(code) or price / quantity"
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection that cannot touch files (external access off, configuration locked)."""
     con = duckdb.connect(config={"enable_external_access": False, "error_on_division_by_zero": False})
     con.execute("SET lock_configuration = true")
     return con
 
 
 @functools.lru_cache(maxsize=1)
+def _parser() -> duckdb.DuckDBPyConnection:
+    """One shared connection for parsing (it never sees data)."""
+    return _connect()
+
+
+@functools.lru_cache(maxsize=1)
 def _function_kinds() -> dict[str, set[str]]:
     """Function name -> its DuckDB kinds (scalar, macro, aggregate, table, window, pragma ...)."""
-    con = _connect()
     kinds: dict[str, set[str]] = {}
-    for name, kind in con.execute("SELECT DISTINCT function_name, function_type FROM duckdb_functions()").fetchall():
+    rows = _parser().cursor().execute("SELECT DISTINCT function_name, function_type FROM duckdb_functions()").fetchall()
+    for name, kind in rows:
         kinds.setdefault(str(name).lower(), set()).add(str(kind))
-    con.close()
     return kinds
 
 
@@ -100,11 +106,7 @@ def check_expression(text: Any, where: str, aggregate: bool = False) -> Parsed:
     """
     if not isinstance(text, str) or not text.strip():
         raise MappingError(f"{where}: expression must be text, e.g. \"price / quantity\", got {text!r}")
-    con = _connect()
-    try:
-        raw = con.execute("SELECT json_serialize_sql(?)", ["SELECT " + text]).fetchone()
-    finally:
-        con.close()
+    raw = _parser().cursor().execute("SELECT json_serialize_sql(?)", ["SELECT " + text]).fetchone()
     tree = json.loads(raw[0]) if raw else {"error": True, "error_message": "no result"}
     if tree.get("error") or len(tree.get("statements", [])) != 1:
         detail = str(tree.get("error_message", "not one statement")).splitlines()[0]
@@ -195,6 +197,12 @@ class Evaluator:
         self._lower = {str(c).lower(): str(c) for c in frame.columns}
         self._typed: dict[str, pd.Series] = {}
 
+    def take(self, keep: np.ndarray, frame: pd.DataFrame) -> Evaluator:
+        """The evaluator of the rows ``keep`` (``frame`` = those rows), keeping the typed columns already made."""
+        ev = Evaluator(frame, self.where, self.file)
+        ev._typed = {k: v[keep].reset_index(drop=True) for k, v in self._typed.items()}
+        return ev
+
     def _columns_for(self, parsed: Iterable[Parsed]) -> list[str]:
         needed = []
         for p in parsed:
@@ -273,14 +281,21 @@ class Evaluator:
         out.index = self.frame.index
         return out
 
+    def conditions(self, exprs: dict[str, str], what: dict[str, str]) -> pd.DataFrame:
+        """Filters: True where an expression is TRUE (False for FALSE and NULL); one column per filter."""
+        result = self.scalars(exprs, what)
+        for name, expr in exprs.items():
+            r = result[name]
+            if not (pd.api.types.is_bool_dtype(r.dtype) or r.isna().all()):
+                raise MappingError(f"{self.where}, {what[name]}: expression {expr!r} is not a condition (it gives "
+                                   f"values such as {r.dropna().iloc[0]!r}, not true/false) — e.g. quantity > 0 or "
+                                   "behavior = 'buy'")
+            result[name] = r.fillna(False).astype(bool)
+        return result
+
     def condition(self, expr: str, what: str) -> pd.Series:
-        """A filter: True where the expression is TRUE (False for FALSE and for NULL), one value per row."""
-        result = self.scalars({"keep": expr}, {"keep": what})["keep"]
-        if not (pd.api.types.is_bool_dtype(result.dtype) or result.isna().all()):
-            raise MappingError(f"{self.where}, {what}: expression {expr!r} is not a condition (it gives "
-                               f"{result.dtype} values such as {result.dropna().iloc[0]!r}, not true/false) — e.g. "
-                               "quantity > 0 or behavior = 'buy'")
-        return result.fillna(False).astype(bool)
+        """One filter: True where the expression is TRUE (False for FALSE and for NULL), one value per row."""
+        return self.conditions({"keep": expr}, {"keep": what})["keep"]
 
     def aggregates(self, exprs: dict[str, str], keys: dict[str, pd.Series],
                    what: dict[str, str] | None = None) -> pd.DataFrame:

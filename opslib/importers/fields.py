@@ -79,13 +79,23 @@ def as_text(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v)).astype(TEXT)
 
 
+def _has_offset(text: pd.Series) -> pd.Series:
+    """Rows whose time stamp ends in an offset (``OFFSET``), checked with Arrow's regex engine."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    hit = pc.match_substring_regex(arr, OFFSET).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index)
+
+
 def to_shop_time(text: pd.Series, fmt: str | None, tz: str) -> tuple[pd.Series, int]:
     """Parse date/time text; stamps with an offset are converted to ``tz`` and made naive.
 
     Returns:
         (datetime64[ns] values, NaT where unreadable; how many stamps carried an offset).
     """
-    aware = text.notna() & text.str.contains(OFFSET, regex=True, na=False)
+    aware = _has_offset(text)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     naive = text.notna() & ~aware
     if naive.any():

@@ -47,7 +47,7 @@ import yaml
 from opslib.data.contract import TABLES
 from opslib.errors import MappingError, SettingsError
 from opslib.importers.common import aggregate_duplicate_keys, assume_costs, conform
-from opslib.importers.conformance import LINE_COLUMN, POLICIES, enforce_contract
+from opslib.importers.conformance import LINE_COLUMN, POLICIES, enforce_contract, refuse
 from opslib.importers.expressions import Evaluator, check_expression
 from opslib.importers.fields import UNITS, check_format, convert_field
 from opslib.importers.log import MAX_EXAMPLES, ImportLog, ImportResult
@@ -217,6 +217,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
         if "join" in spec:
             joins = spec["join"] if isinstance(spec["join"], list) else [spec["join"]]
             for j in joins:
+                if isinstance(j, dict) and True in j:  # YAML 1.1 reads an unquoted key 'on' as true
+                    j["on"] = j.pop(True)
                 if not isinstance(j, dict) or "file" not in j or "on" not in j:
                     raise MappingError(f"{where}: join: needs file: and on: (the key column), e.g. "
                                        "join: [{file: customers.csv, on: customer_id}]")
@@ -273,8 +275,10 @@ class _Table:
         shown = [where_rows(gone, np.array([i]), self.source.label, self.source.file.name).split(" of ")[0]
                  for i in range(min(len(gone), MAX_EXAMPLES))]
         self.log.drop(rule, int((~keep).sum()), why, shown, table=self.name)
+        if keep.all():
+            return
         self.source.frame = frame.loc[keep].reset_index(drop=True)
-        self.evaluator = Evaluator(self.source.frame, self.where, self.source.file.name)
+        self.evaluator = self.evaluator.take(keep, self.source.frame)
 
     def deduplicate(self) -> None:
         frame = self.source.frame
@@ -284,11 +288,16 @@ class _Table:
                        "than once: later copies dropped (deduplicate: true)")
 
     def filter(self, filters: list[tuple[str, str]]) -> None:
-        for name, expr in filters:
-            what = f"filter {name!r}" if name != expr else "filter"
-            keep = self.evaluator.condition(expr, what).to_numpy()
+        """Apply the filters in order (one DuckDB pass); each logs the rows it dropped among those still kept."""
+        if not filters:
+            return
+        exprs = {f"f{i}": expr for i, (_, expr) in enumerate(filters)}
+        what = {f"f{i}": (f"filter {name!r}" if name != expr else "filter") for i, (name, expr) in enumerate(filters)}
+        keep = self.evaluator.conditions(exprs, what).to_numpy()
+        for i, (name, expr) in enumerate(filters):
             rule = f"filter:{name}" if name != expr else f"filter:{self.name}"
-            self.drop_rows(keep, rule, f"kept rows where {expr} (rows where it is false or empty dropped)")
+            self.drop_rows(keep[:, i], rule, f"kept rows where {expr} (rows where it is false or empty dropped)")
+            keep = keep[keep[:, i]]
 
     def values(self, fields: dict[str, dict[str, Any]]) -> pd.DataFrame:
         """Every row-level field typed per the contract (column, value, expr, concat), one row per source row."""
@@ -357,8 +366,9 @@ def _returns(frame: pd.DataFrame, spec: dict[str, Any], log: ImportLog) -> pd.Da
                f"status {status} (returns: negative_quantity)", frame.loc[neg, "order_id"].head(MAX_EXAMPLES),
                table="orders")
     if neg.any() and {"order_id", "sku"} <= set(frame.columns):
-        key = frame["order_id"].astype(str) + "\x00" + frame["sku"].astype(str)
-        clash = neg & key.isin(set(key[~neg])).to_numpy()
+        group = frame.groupby(["order_id", "sku"], sort=False, dropna=False).ngroup().to_numpy()
+        has_sale = np.bincount(group[~neg], minlength=int(group.max()) + 1) > 0
+        clash = neg & has_sale[group]
         if clash.any():
             frame.loc[clash, "order_id"] = frame.loc[clash, "order_id"].astype(str) + "-R"
             log.change("return_own_line", int(clash.sum()), "a return with the same order and sku as a sale: kept as "
@@ -480,7 +490,9 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
         return where_rows(frame, pos, s.label, s.file.name)
 
     # Values first (before duplicate keys are summed, so every bad line is named), then keys and references.
-    tables = enforce_contract(tables, log, policy, locate, describe, source=mapping.name, checks=("columns",))
+    refused: list[str] = []
+    tables = enforce_contract(tables, log, policy, locate, describe, source=mapping.name, checks=("columns",),
+                              collect=refused)
     if "orders" in tables:
         o = tables["orders"]
         if spec["tables"]["orders"].get("sum_duplicate_keys"):
@@ -489,7 +501,8 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
             log.merge("duplicate_key_merged", 0, "not requested (sum_duplicate_keys: false)")
         tables["orders"] = o
     tables = enforce_contract(tables, log, policy, locate, describe, source=mapping.name,
-                              checks=("keys", "references"))
+                              checks=("keys", "references"), collect=refused)
+    refuse(refused, mapping.name)
     out = {}
     for table, frame in tables.items():
         try:

@@ -47,6 +47,7 @@ from typing import Any
 
 import yaml
 
+from opslib.data.contract import REQUIRED_TABLES, TABLES
 from opslib.errors import ImportDataError, ImportRequestError, SettingsError
 from opslib.importers.log import LOG_NAME, ImportResult
 
@@ -207,11 +208,32 @@ def settings_text(settings: dict[str, Any], source: str) -> str:
     return head + yaml.safe_dump(settings, allow_unicode=True, sort_keys=False)
 
 
-def _contract_problems(staging: Path) -> list[str]:
+def _user_tables(target: Target, produced: list[str]) -> dict[str, Path]:
+    """The user's own table files in OUT for tables the import does not produce (they stay part of the shop)."""
+    out: dict[str, Path] = {}
+    for name in TABLES:
+        if name in produced:
+            continue
+        for suffix in TABLE_SUFFIXES:
+            path = target.out / f"{name}{suffix}"
+            if path.is_file() and path.name not in target.own:
+                out[path.name] = path
+    return out
+
+
+def _contract_problems(staging: Path, user_files: dict[str, Path]) -> list[str]:
+    """Problems of the shop as it will be: the staged files plus the user's own tables (linked in)."""
     from opslib.data import validate_shop
 
+    for name, path in user_files.items():
+        try:
+            (staging / name).symlink_to(path.resolve())
+        except OSError:
+            shutil.copyfile(path, staging / name)
     report = validate_shop(staging)
-    return [str(p) for p in report.problems]
+    mine = tuple(user_files)
+    return [f"{p} (in your {p.file}, which the import did not write)" if p.file in mine else str(p)
+            for p in report.problems]
 
 
 def write_result(result: ImportResult, out: str | Path, src: str | Path | None = None,
@@ -228,6 +250,13 @@ def write_result(result: ImportResult, out: str | Path, src: str | Path | None =
     target = target or check_target(out, src)
     out = target.out
     _conflicts(target, list(result.tables))
+    user_files = _user_tables(target, list(result.tables)) if out.is_dir() else {}
+    have = set(result.tables) | {n.split(".")[0] for n in user_files}
+    for name in REQUIRED_TABLES:
+        if name not in have:
+            raise ImportRequestError(f"the import produces no {name} table and OUT {out} has no {name} file, but a shop "
+                                     f"needs {' and '.join(REQUIRED_TABLES)} — add {name} to the mapping (e.g. "
+                                     f"{name}: {{from: orders, fields: ...}}) or put your {name}.csv into OUT first")
     written = Written(out=out)
     for old in out.glob(f"{STAGING_PREFIX}*"):  # left behind by an interrupted import
         shutil.rmtree(old, ignore_errors=True)
@@ -252,7 +281,7 @@ def write_result(result: ImportResult, out: str | Path, src: str | Path | None =
         elif result.settings:
             written.notes.append(f"kept your {SETTINGS_NAME} in {out} (not overwritten); the source's settings "
                                  "would be: " + ", ".join(f"{k} {v}" for k, v in result.settings.items()))
-        problems = _contract_problems(staging)
+        problems = _contract_problems(staging, user_files)
         if problems:
             raise ImportDataError("the imported shop would break the data contract, so nothing was written to "
                                   f"{out}:\n" + "\n".join(f"  - {p}" for p in problems))
