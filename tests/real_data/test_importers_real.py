@@ -256,7 +256,7 @@ def test_olist_needs_fill_and_drop(tmp_path: Path) -> None:
 
 def test_cdnow_needs_sum_duplicate_keys(tmp_path: Path) -> None:
     mapping = _without(tmp_path, "cdnow", lambda s: s["tables"]["orders"].pop("sum_duplicate_keys"))
-    with pytest.raises(ImportDataError, match=r"fields order_id \+ sku, lines .* and [\\d,]+ more of cdnow_master.csv.gz"
+    with pytest.raises(ImportDataError, match=r"fields order_id \+ sku, lines .* and [\d,]+ more of cdnow_master.csv.gz"
                                               r": .* — expected each \(order_id, sku\) only once \(set sum_duplicate_keys"):
         adapt_mapping(mapping, SHARED / MAPPINGS["cdnow"])
 
