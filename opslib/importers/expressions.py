@@ -151,20 +151,29 @@ def check_expression(text: Any, where: str, aggregate: bool = False) -> Parsed:
 def typed_column(text: pd.Series) -> pd.Series:
     """A text column as expressions see it: Int64 or float64 when every non-empty cell is a plain number.
 
+    Rule: whole numbers without leading zeros -> Int64; other plain numbers (``2.5``, ``-1e3``) -> float64;
+    anything else (``007``, ``1,234``, ``N/A``, ``inf``) keeps the column text.
+
     >>> typed_column(pd.Series(["3", "12", None])).dtype, typed_column(pd.Series(["007", "12"])).dtype
     (Int64Dtype(), <StringDtype(na_value=nan)>)
     >>> typed_column(pd.Series(["2.5", "-1e3"])).tolist(), typed_column(pd.Series(["1,234"])).tolist()
     ([2.5, -1000.0], ['1,234'])
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     s = text.astype(pd.StringDtype(na_value=np.nan))
-    present = s.dropna()
-    if present.empty:
+    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+    if arr.null_count == len(arr):
         return s
-    if not present.str.fullmatch(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?").all():
+    number = pc.match_substring_regex(arr, r"^[+-]?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+    if not pc.all(pc.fill_null(number, True)).as_py():
         return s
-    if present.str.fullmatch(r"[+-]?(?:0|[1-9]\d{0,17})").all():
-        return pd.to_numeric(s).astype("Int64")
-    return pd.to_numeric(s).astype("float64")
+    whole = pc.match_substring_regex(arr, r"^[+-]?(?:0|[1-9]\d{0,17})$")
+    if pc.all(pc.fill_null(whole, True)).as_py():
+        return pd.Series(pc.cast(arr, pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                         index=s.index)
+    return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=s.index)
 
 
 def _check_query(con: duckdb.DuckDBPyConnection, sql: str, n_items: int) -> None:
@@ -200,7 +209,7 @@ class Evaluator:
     def take(self, keep: np.ndarray, frame: pd.DataFrame) -> Evaluator:
         """The evaluator of the rows ``keep`` (``frame`` = those rows), keeping the typed columns already made."""
         ev = Evaluator(frame, self.where, self.file)
-        ev._typed = {k: v[keep].reset_index(drop=True) for k, v in self._typed.items()}
+        ev._typed = {k: (v if keep.all() else v[keep].reset_index(drop=True)) for k, v in self._typed.items()}
         return ev
 
     def _columns_for(self, parsed: Iterable[Parsed]) -> list[str]:

@@ -261,9 +261,11 @@ def _source_label(f: dict[str, Any]) -> str:
 class _Table:
     """One mapped table while it is built: spec, source rows, evaluator, the log and the shop's time zone."""
 
-    def __init__(self, name: str, spec: dict[str, Any], source: Source, where: str, log: ImportLog, tz: str) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], source: Source, where: str, log: ImportLog, tz: str,
+                 evaluator: Evaluator | None = None) -> None:
         self.name, self.spec, self.source, self.where, self.log, self.tz = name, spec, source, where, log, tz
-        self.evaluator = Evaluator(source.frame, where, source.file.name)
+        self.evaluator = Evaluator(source.frame, where, source.file.name) if evaluator is None else \
+            evaluator.take(np.ones(len(source.frame), dtype=bool), source.frame)
 
     def lines(self, mask: pd.Series | np.ndarray) -> str:
         return self.source.lines(mask)
@@ -467,8 +469,8 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
             frame = t.values(tspec["fields"])
         else:
             parent = built[tspec["from"]]
-            t = _Table(table, tspec, Source(parent.source.file, parent.source.frame.copy(), parent.source.label),
-                       where, log, tz)
+            t = _Table(table, tspec, Source(parent.source.file, parent.source.frame, parent.source.label),
+                       where, log, tz, evaluator=parent.evaluator)
             t.filter(tspec["filter"])
             built[table] = t
             frame = _derive(t, tspec["from"])

@@ -131,6 +131,27 @@ def _csv_lines(text: str) -> list[int]:
     return starts
 
 
+def _read_csv_arrow(text: str, header: list[str]) -> pd.DataFrame | None:
+    """Fast path: Arrow's CSV reader, every cell as text; None (the pandas parser takes over) when the file has
+    blank lines (Arrow would skip them and shift line numbers) or anything Arrow cannot read."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    utf8 = text.lstrip("\ufeff").encode("utf-8")
+    if not header or b"\n\n" in utf8 or b"\n\r\n" in utf8:
+        return None
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(utf8), parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in header},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowKeyError):
+        return None
+    if table.column_names != header:
+        return None
+    return table.to_pandas(types_mapper={pa.string(): TEXT, pa.large_string(): TEXT}.get)
+
+
 def _read_csv(file: Path, encoding: str | None, where: str) -> Source:
     try:
         data = file.read_bytes()
@@ -139,16 +160,18 @@ def _read_csv(file: Path, encoding: str | None, where: str) -> Source:
     except (OSError, EOFError) as e:
         raise MappingError(f"{where}: {file.name} cannot be read ({e})") from None
     text = _decode(data, encoding, file, where)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        raise MappingError(f"{where}: {file.name} is empty (no header line)") from None
-    except pd.errors.ParserError as e:
-        detail = str(e).replace("Error tokenizing data. C error: ", "").strip()
-        raise MappingError(f"{where}: {file.name} cannot be read as CSV ({detail})") from None
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0])), [])
     _dedupe_header(header, file, where)
+    frame = _read_csv_arrow(text, header)
+    if frame is None:
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                                skip_blank_lines=False)
+        except pd.errors.EmptyDataError:
+            raise MappingError(f"{where}: {file.name} is empty (no header line)") from None
+        except pd.errors.ParserError as e:
+            detail = str(e).replace("Error tokenizing data. C error: ", "").strip()
+            raise MappingError(f"{where}: {file.name} cannot be read as CSV ({detail})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     multiline = any(frame[c].str.contains("\n", regex=False).any() for c in frame.columns) if len(frame) else False
     lines = np.array(_csv_lines(text), dtype=np.int64) if multiline else np.arange(2, len(frame) + 2, dtype=np.int64)
