@@ -28,6 +28,15 @@ A mapping, in short (every key in ``docs/importing.md``)::
         fields:
           name: {column: 宝贝标题, pick: most_frequent}
           category: {value: 未分类 Uncategorised}
+      traffic:
+        file: behaviour_log.csv
+        aggregate: true             # one row per key (date + category) from the file's rows
+        fields:
+          date: {column: ts, unit: s}
+          category: category_id
+          visitors: {agg: "count(DISTINCT user_id)"}
+          product_views: {agg: "count(*) FILTER (WHERE behavior = 'pv')"}
+          add_to_cart: {agg: "count(*) FILTER (WHERE behavior = 'cart')"}
 
 Mistakes in the mapping (or values it cannot read) raise ``MappingError`` naming the mapping file, the table,
 the field and the source column (exit 2); rows that break the data contract are refused with their lines
@@ -57,8 +66,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 SOURCES = ("column", "value", "expr", "concat", "agg")
 FIELD_KEYS = frozenset({*SOURCES, "sep", "type", "format", "unit", "map", "multiplier", "currency", "strip", "fill",
                         "pick"})
-TABLE_KEYS = frozenset({"file", "encoding", "sheet", "join", "from", "filter", "deduplicate", "sum_duplicate_keys",
-                        "returns", "return_status", "invalid_rows", "fields"})
+TABLE_KEYS = frozenset({"file", "encoding", "sheet", "join", "from", "aggregate", "filter", "deduplicate",
+                        "sum_duplicate_keys", "returns", "return_status", "invalid_rows", "fields"})
 TOP_KEYS = frozenset({"name", "shop", "invalid_rows", "tables"})
 TYPES = ("str", "int", "float", "datetime", "date")
 PICKS = ("most_frequent", "first", "last", "min", "max", "sum", "mean", "median")
@@ -196,11 +205,14 @@ def load_mapping(path: Path) -> dict[str, Any]:
         if not isinstance(spec, dict) or not isinstance(spec.get("fields"), dict):
             raise MappingError(f"{where}: expected 'file:' (or 'from:') and 'fields:'")
         _keys(where, set(spec), TABLE_KEYS)
-        derived = "from" in spec
-        if derived == ("file" in spec):
+        if ("from" in spec) == ("file" in spec):
             raise MappingError(f"{where}: give file: (a source file) or from: (derive it from another table's rows), "
-                               "not both" if derived else f"{where}: expected 'file:' (or 'from:') and 'fields:'")
-        if derived:
+                               "not both" if "from" in spec else f"{where}: expected 'file:' (or 'from:') and 'fields:'")
+        if "aggregate" in spec and (spec["aggregate"] is not True or "file" not in spec or table == "orders"):
+            raise MappingError(f"{where}: aggregate: true makes one {table} row per key from the rows of file: "
+                               "(not for orders; from: is aggregated already)")
+        derived = "from" in spec or bool(spec.get("aggregate"))
+        if "from" in spec:
             parent = spec["from"]
             if table == "orders":
                 raise MappingError(f"{where}: orders come from a file (file: ...), they cannot be derived")
@@ -270,7 +282,8 @@ class _Table:
     def lines(self, mask: pd.Series | np.ndarray) -> str:
         return self.source.lines(mask)
 
-    def drop_rows(self, keep: pd.Series | np.ndarray, rule: str, why: str, examples_col: str | None = None) -> None:
+    def drop_rows(self, keep: pd.Series | np.ndarray, rule: str, why: str) -> None:
+        """Drop the rows where ``keep`` is False, logged under ``rule`` with the first lines as examples."""
         keep = np.asarray(keep, dtype=bool)
         frame = self.source.frame
         gone = frame.loc[~keep]
@@ -297,7 +310,8 @@ class _Table:
         what = {f"f{i}": (f"filter {name!r}" if name != expr else "filter") for i, (name, expr) in enumerate(filters)}
         keep = self.evaluator.conditions(exprs, what).to_numpy()
         for i, (name, expr) in enumerate(filters):
-            rule = f"filter:{name}" if name != expr else f"filter:{self.name}"
+            unnamed = f"filter:{self.name}" if len(filters) == 1 else f"filter:{self.name}.{i + 1}"
+            rule = f"filter:{name}" if name != expr else unnamed
             self.drop_rows(keep[:, i], rule, f"kept rows where {expr} (rows where it is false or empty dropped)")
             keep = keep[keep[:, i]]
 
@@ -419,8 +433,9 @@ def _derive(t: _Table, parent: str) -> pd.DataFrame:
             out[name] = convert_field(res[name].reset_index(drop=True), kind, fields[name],
                                       f"{t.where}, field {name}, agg {fields[name]['agg']}", t.log, t.name, name, t.tz,
                                       lambda m: "the aggregated rows").to_numpy()
-    t.log.note(f"derived:{t.name}", f"{n:,} {t.name} rows derived from {len(rows):,} rows of {parent} "
-               f"({t.source.file.name}), one per {' + '.join(key)}", rows=n, table=t.name)
+    of = f"{parent} ({t.source.file.name})" if parent != t.source.file.name else parent
+    t.log.note(f"derived:{t.name}", f"{n:,} {t.name} rows derived from {len(rows):,} rows of {of}, one per "
+               f"{' + '.join(key)}", rows=n, table=t.name)
     return out
 
 
@@ -466,7 +481,7 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
                 t.deduplicate()
             t.filter(tspec["filter"])
             built[table] = t
-            frame = t.values(tspec["fields"])
+            frame = _derive(t, source.file.name) if tspec.get("aggregate") else t.values(tspec["fields"])
         else:
             parent = built[tspec["from"]]
             t = _Table(table, tspec, Source(parent.source.file, parent.source.frame, parent.source.label),

@@ -91,6 +91,27 @@ def test_behaviour_log_filter_expr_concat_unix_time_fill_and_derived_products(tm
     assert validate_shop(out).ok
 
 
+def test_traffic_aggregated_from_the_behaviour_log(tmp_path: Path) -> None:
+    spec = _events_spec()
+    spec["tables"]["traffic"] = {"file": "events.csv", "aggregate": True, "fields": {
+        "date": {"column": "ts", "unit": "s"}, "category": {"column": "category_id", "fill": "未分类"},
+        "visitors": {"agg": "count(DISTINCT user_id)"},
+        "product_views": {"agg": "count(*) FILTER (WHERE behavior = 'pv')"},
+        "add_to_cart": {"agg": "count(*) FILTER (WHERE behavior = 'cart')"}}}
+    mapping, src = _write(tmp_path, spec, {"events.csv": EVENTS})
+    out = tmp_path / "shop"
+    r = run_import(mapping, src, out)
+    t = r.tables["traffic"].set_index("category")
+    # All six events fall on 2024-06-18 (Shanghai). c1: u1 pv + buy, u3 cart -> 2 visitors, 1 view, 1 cart;
+    # c2: u2 twice -> 1 visitor; no category (u3 buy) -> 未分类, 1 visitor.
+    assert set(t["date"]) == {pd.Timestamp("2024-06-18")}
+    assert t.loc["c1", ["visitors", "product_views", "add_to_cart"]].tolist() == [2, 1, 1]
+    assert t.loc["c2", ["visitors", "product_views", "add_to_cart"]].tolist() == [1, 0, 0]
+    assert t.loc["未分类", ["visitors", "product_views", "add_to_cart"]].tolist() == [1, 0, 0]
+    assert r.log.balance()["ok"] == 1  # the traffic rows are not order lines
+    assert validate_shop(out).ok
+
+
 def test_unix_milliseconds_and_mapping_time_zone(tmp_path: Path) -> None:
     spec = _events_spec()
     spec["shop"] = {"currency": "GBP", "country": "GB", "timezone": "Europe/London"}
@@ -387,6 +408,9 @@ def test_table_and_shop_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     spec = _events_spec()
     spec["tables"]["orders"]["filter"] = {"x": 3}
     assert "table orders: filter must be an expression" in _fails(tmp_path, capsys, spec, {"events.csv": EVENTS})
+    spec = _events_spec(aggregate=True)
+    assert "table orders: aggregate: true makes one orders row per key from the rows of file: (not for orders" in \
+        _fails(tmp_path, capsys, spec, {"events.csv": EVENTS})
     spec = _events_spec()
     spec["typo"] = 1
     assert "m.yml: unknown key(s) typo" in _fails(tmp_path, capsys, spec, {"events.csv": EVENTS})
