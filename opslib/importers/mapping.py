@@ -466,11 +466,15 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
     built: dict[str, _Table] = {}
     folder = src if src.is_dir() else src.parent
     order = [t for t, s in spec["tables"].items() if "file" in s] + [t for t, s in spec["tables"].items() if "from" in s]
+    # SRC may be the file itself: it stands for the table that names it (else the first table that reads a
+    # file); the other files are read from its folder.
+    named = [t for t in order if Path(str(spec["tables"][t].get("file", ""))).name == src.name]
+    is_src = (named or order)[0] if not src.is_dir() else None
     for table in order:
         tspec = spec["tables"][table]
         where = f"{mapping.name}, table {table}"
         if "file" in tspec:
-            file = src / tspec["file"] if src.is_dir() else src
+            file = src if table == is_src else folder / tspec["file"]
             source = read_source(file, where, tspec.get("encoding"), tspec.get("sheet"), table)
             if tspec.get("join"):
                 source = join_sources(source, tspec["join"], folder, where, log, table)
@@ -529,4 +533,5 @@ def adapt_mapping(mapping: Path, src: Path, default_margin: float | None = None,
     if "products" in out and "orders" in out and out["products"]["unit_cost"].isna().any():
         out["products"] = conform("products", assume_costs(out["products"], out["orders"], log, default_margin),
                                   ["cost_source"])
+    log.output_rows = {n: len(f) for n, f in out.items()}
     return ImportResult(tables=out, log=log, settings=dict(shop))
