@@ -152,8 +152,10 @@ def check_target(out: str | Path, src: str | Path | None) -> Target:
         foreign = [n for n in visible if n not in PREPARED_FILES]
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise ImportRequestError(f"OUT {out} already holds files that opslib import did not write ({shown}) — "
-                                     f"import into a new folder, e.g. {_suggest(out)}; opslib never deletes or "
+            older = (" (its import_log.json looks like an import by an older opslib, which left no marker: delete "
+                     "that folder or import into a new one)" if "import_log.json" in foreign else "")
+            raise ImportRequestError(f"OUT {out} already holds files that opslib import did not write ({shown}){older} "
+                                     f"— import into a new folder, e.g. {_suggest(out)}; opslib never deletes or "
                                      "overwrites files it did not write")
     for name, hashes in own.items():
         path = out / name

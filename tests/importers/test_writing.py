@@ -85,6 +85,16 @@ def test_foreign_folder_is_refused_with_its_files_named(tmp_path: Path, capsys: 
     assert _snapshot(out) == before
 
 
+def test_folder_of_an_older_import_without_marker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "shop"
+    assert _run([str(MAPPING), str(EXPORT), str(out)], capsys)[0] == 0
+    (out / MARKER_NAME).unlink()  # as an import by opslib before the marker existed
+    code, _, err = _run([str(MAPPING), str(EXPORT), str(out)], capsys)
+    assert code == 2
+    assert "(import_log.json, orders.parquet, products.parquet) (its import_log.json looks like an import by an older " \
+           "opslib, which left no marker: delete that folder or import into a new one)" in err
+
+
 def test_reimport_replaces_only_own_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "shop"
     assert _run([str(MAPPING), str(EXPORT), str(out)], capsys)[0] == 0
