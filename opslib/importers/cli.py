@@ -60,6 +60,10 @@ def import_and_write(kind: str | Path, src: str | Path, out: str | Path | None =
     by an earlier import), so a wrong OUT fails before a long import. Adapters refuse rows that break the
     contract; a mapping drops or refuses them as its ``invalid_rows:`` says.
 
+    Parameters:
+        kind: an adapter name or a mapping file. src: the export. out: the shop folder (None: do not write).
+        options: ``default_margin`` (adapters and mappings).
+
     Returns:
         The result and what was written (None when ``out`` is None).
     """

@@ -92,6 +92,9 @@ def _has_offset(text: pd.Series) -> pd.Series:
 def to_shop_time(text: pd.Series, fmt: str | None, tz: str) -> tuple[pd.Series, int]:
     """Parse date/time text; stamps with an offset are converted to ``tz`` and made naive.
 
+    Parameters:
+        text: the stamps. fmt: a strftime pattern or None (ISO-like text). tz: the shop's IANA time zone.
+
     Returns:
         (datetime64[ns] values, NaT where unreadable; how many stamps carried an offset).
     """
@@ -120,7 +123,10 @@ def to_shop_time(text: pd.Series, fmt: str | None, tz: str) -> tuple[pd.Series, 
 
 
 def epoch_to_shop_time(num: pd.Series, unit: str, tz: str) -> pd.Series:
-    """Unix time (``unit`` s, ms or us since 1970-01-01 UTC) -> naive shop-local datetime64[ns]."""
+    """Unix time (``unit`` s, ms or us since 1970-01-01 UTC) -> naive shop-local datetime64[ns].
+
+    Rule: ``local = 1970-01-01 UTC + value * unit``, converted to ``tz``, time zone dropped.
+    """
     ts = pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
     return ts.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[ns]")
 
@@ -134,7 +140,13 @@ def convert_field(s: pd.Series, kind: str, f: dict[str, Any], where: str, log: I
                   name: str, tz: str, lines: Lines) -> pd.Series:
     """Source values of one field -> contract values of ``kind`` (rules in the module docstring).
 
-    Unreadable values raise ``MappingError`` naming the field, the source column and the lines.
+    Parameters:
+        s: the source values. kind: the contract kind. f: the field's mapping. where: for messages.
+        log, table, name: where conversions are logged. tz: the shop's time zone. lines: names rows in messages.
+
+    Returns:
+        Text (str), float64 numbers or naive datetime64[ns] values; unreadable values raise ``MappingError``
+        naming the field, the source column and the lines.
     """
     if _is_text(s):
         s = s.astype(TEXT).str.strip()

@@ -269,7 +269,15 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_source(file: Path, where: str, encoding: str | None = None, sheet: Any = None, table: str = "") -> Source:
-    """Read one source file of a mapping (rules in the module docstring) into text cells with line numbers."""
+    """Read one source file of a mapping (rules in the module docstring) into text cells with line numbers.
+
+    Parameters:
+        file: the file. where: mapping and table, for messages. encoding, sheet: as in the mapping.
+        table: the contract table (a sheet named like it is taken when the workbook has several).
+
+    Returns:
+        A :class:`Source`; unreadable files raise ``MappingError`` naming the file.
+    """
     if not file.is_file():
         raise MappingError(f"{where}: file {file} not found")
     name = file.name.lower()
@@ -287,7 +295,15 @@ def read_source(file: Path, where: str, encoding: str | None = None, sheet: Any 
 
 def join_sources(left: Source, joins: list[dict[str, Any]], folder: Path, where: str, log: ImportLog,
                  table: str) -> Source:
-    """Add the columns of other files to ``left`` by a key (left join; rules in the module docstring)."""
+    """Add the columns of other files to ``left`` by a key (left join; rules in the module docstring).
+
+    Parameters:
+        left: the table's rows. joins: the mapping's ``join:`` entries. folder: SRC (join files are relative to it).
+        where: for messages. log, table: unmatched rows are noted in the log.
+
+    Returns:
+        ``left`` with the joined columns (same rows, same order).
+    """
     frame = left.frame
     for j in joins:
         file = folder / str(j["file"])
