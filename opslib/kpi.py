@@ -59,6 +59,58 @@ from opslib.data import cube
 
 Freq = Literal["D", "W", "M"]
 
+
+
+# --------------------------------------------------------------------------------------------- glossary
+@dataclass(frozen=True)
+class Term:
+    """One metric or term of the playbook, as the glossary (``docs/glossary.md``) shows it.
+
+    Every domain module that computes a metric lists it in a module-level ``TERMS`` tuple next to its code;
+    ``python -m opslib glossary`` collects them all (``opslib.training.glossary``), so the glossary never
+    drifts from the code. ``where`` is the dotted path of the opslib function or class that computes the
+    term (a test imports it), ``notebook`` the two-digit number of the notebook that teaches it.
+
+    Parameters:
+        key: unique id (``gmv``). zh: 中文 name. en: English name. formula: the definition in one line.
+        where: ``opslib.<module>.<function>``. notebook: ``00`` .. ``07``. note: how to read it (optional).
+
+    Returns:
+        A frozen record; ``Term.from_mapping`` builds one from a dict (modules that cannot import
+        ``opslib.kpi`` without an import circle, such as ``opslib.data``, list plain dicts).
+
+    Example:
+        >>> t = Term("aov", "客单价", "AOV", "GMV / orders", "opslib.kpi.aov", "00")
+        >>> t.notebook, Term.from_mapping({**t.__dict__}) == t
+        ('00', True)
+    """
+
+    key: str
+    zh: str
+    en: str
+    formula: str
+    where: str
+    notebook: str
+    note: str = ""
+
+    @classmethod
+    def from_mapping(cls, fields: Mapping[str, str]) -> Term:
+        """A :class:`Term` from a mapping with the same field names (``note`` optional).
+
+        Parameters:
+            fields: ``key``, ``zh``, ``en``, ``formula``, ``where``, ``notebook`` and optionally ``note``.
+
+        Returns:
+            The term.
+
+        Example:
+            >>> Term.from_mapping({"key": "x", "zh": "甲", "en": "X", "formula": "a / b",
+            ...                    "where": "opslib.kpi.aov", "notebook": "00"}).en
+            'X'
+        """
+        return cls(**dict(fields))
+
+
 #: Metric -> label used in tables and charts.
 METRIC_LABELS: dict[str, str] = {
     "gmv": "GMV 成交额",
@@ -580,3 +632,41 @@ def gmv_change(orders: pd.DataFrame, current: Period, baseline: Period,
     if not (cur[need].iloc[0].gt(0).all() and base[need].iloc[0].gt(0).all()):
         return GmvChange(None, "Skipping the decomposition: one of the periods has no GMV, orders or visitors.")
     return GmvChange(gmv_decomposition(cur, base))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("gmv", "成交额", "GMV (gross merchandise value)",
+         "Σ quantity × unit_price over order lines not cancelled (returned lines included)", "opslib.kpi.gmv", "00"),
+    Term("net_sales", "净销售额", "Net sales",
+         "Σ quantity × unit_price over completed lines = GMV − returned value", "opslib.kpi.net_sales", "00"),
+    Term("orders", "订单数", "Orders", "distinct order_id with at least one line not cancelled",
+         "opslib.kpi.order_count", "00"),
+    Term("units", "件数", "Units", "Σ quantity over lines not cancelled", "opslib.kpi.units", "00"),
+    Term("buyers", "买家数", "Buyers", "distinct non-empty customer_id over lines not cancelled (guests not counted)",
+         "opslib.kpi.buyers", "00"),
+    Term("aov", "客单价", "AOV (average order value)", "GMV / orders (per order, as Chinese platforms report it)",
+         "opslib.kpi.aov", "00"),
+    Term("units_per_order", "连带率", "Units per order (UPT)", "units / orders", "opslib.kpi.units_per_order", "00"),
+    Term("return_rate", "退货率", "Return rate (by value)", "(GMV − net sales) / GMV = returned value / GMV",
+         "opslib.kpi.return_rate", "00"),
+    Term("cancellation_rate", "取消率", "Cancellation rate (by value)",
+         "cancelled value / placed value; placed value = Σ quantity × unit_price over all lines",
+         "opslib.kpi.cancellation_rate", "00"),
+    Term("visitors", "访客数", "Visitors", "Σ traffic.visitors over days and categories (a visitor of two "
+         "categories counts twice)", "opslib.kpi.visitors", "00"),
+    Term("conversion_rate", "转化率", "Conversion rate", "orders / visitors over the same days",
+         "opslib.kpi.conversion_rate", "00"),
+    Term("period_change", "同比 / 环比", "Change vs baseline (year on year / period on period)",
+         "(current − baseline) / |baseline|; baseline = the same weeks 364 days back (同比) or the period just "
+         "before (环比); rates change in percentage points", "opslib.kpi.compare_periods", "00"),
+    Term("partial_bucket", "不完整周期", "Partial week or month",
+         "a trend bucket with fewer days in the data than the longest bucket: not comparable",
+         "opslib.kpi.partial_buckets", "00"),
+    Term("gmv_decomposition", "GMV 拆解 (LMDI)", "GMV decomposition: visitors × conversion × AOV",
+         "GMV = visitors × conversion × AOV; contribution of driver x = L × ln(x₁ / x₀), "
+         "L = (GMV₁ − GMV₀) / (ln GMV₁ − ln GMV₀); the three add up to the change", "opslib.kpi.gmv_decomposition",
+         "00"),
+    Term("category_share", "品类占比", "Category share of GMV", "category GMV / shop GMV in the period; share change "
+         "in percentage points", "opslib.kpi.category_mix", "00"),
+)

@@ -48,6 +48,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from opslib.kpi import Term
+
 #: Fewer non-missing pre-period days than this and the model is not fitted.
 MIN_PRE_DAYS = 21
 
@@ -216,3 +218,12 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
         "model": f"{level} + {'weekly seasonal' if seasonal else 'no seasonal'} + {0 if exog_pre is None else exog_pre.shape[1]} controls",
     }
     return ImpactResult(out, summary, notes, cov)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("counterfactual", "反事实基线", "Counterfactual (what would have sold without the campaign)",
+         "structural time series (local level + weekly seasonal, controls as regressors) fitted on the pre-period, "
+         "forecast over the window; effect = observed − counterfactual, with an interval",
+         "opslib.campaigns.counterfactual.causal_impact", "02"),
+)

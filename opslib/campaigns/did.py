@@ -7,6 +7,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from opslib.kpi import Term
+
 
 def did_2x2(treated_pre: float, treated_post: float, control_pre: float, control_post: float) -> float:
     """Difference-in-differences of four means: ``(T_post - T_pre) - (C_post - C_pre)``.
@@ -67,3 +69,11 @@ def _did(y: pd.Series, control: pd.Series, per: dict, mask: pd.Series, confidenc
            "se_per_day": r["se"], "n": r["n"]}
     series = pd.DataFrame({"treated": y[sel], "control_scaled": c[sel]})
     return out, table, series
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("did", "双重差分", "Difference-in-differences (DiD)",
+         "(T_post − T_pre) − (C_post − C_pre): how much more the promoted SKUs changed than the control group",
+         "opslib.campaigns.did.did_2x2", "02"),
+)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from opslib.kpi import Term
+
 
 def campaign_money(units_obs: float, gmv_obs: float, units_cf: float, price_base: float, unit_cost: float,
                    marketing_spend: float = 0.0, list_value_obs: float | None = None,
@@ -43,3 +45,21 @@ def campaign_money(units_obs: float, gmv_obs: float, units_cf: float, price_base
             "pull_forward_margin": float(pf_margin), "cannibalised_margin": float(cann_margin),
             "marketing_spend": float(marketing_spend), "net_profit": float(net), "roi": float(net / spend),
             "incremental_roas": float(inc_gmv / spend), "naive_roas": float(gmv_obs / spend)}
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("incremental_units", "增量销量", "Incremental units", "units observed − counterfactual units",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_gmv", "增量 GMV", "Incremental GMV", "GMV observed − counterfactual units × everyday price",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_margin", "增量毛利", "Incremental gross margin",
+         "(GMV observed − units observed × cost) − counterfactual units × (everyday price − cost); the discount "
+         "is already inside it", "opslib.campaigns.money.campaign_money", "02"),
+    Term("campaign_net_profit", "活动净利润", "Campaign net profit",
+         "incremental margin − pull-forward margin − cannibalised margin − marketing spend",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("roi", "投资回报率 ROI", "ROI", "net profit / marketing spend", "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_roas", "增量 ROAS", "Incremental ROAS", "incremental GMV / marketing spend (a dashboard's "
+         "naive ROAS divides all window GMV)", "opslib.campaigns.money.campaign_money", "02"),
+)

@@ -68,6 +68,7 @@ from scipy import linalg, optimize, special, stats
 
 from opslib.data import cube
 from opslib.errors import BoundaryWarning, CLVError, FitError
+from opslib.kpi import Term
 
 __all__ = [
     "UNIT_DAYS",
@@ -1141,3 +1142,16 @@ def customer_lifetime_value(model: BGNBDResult, spend: GammaGammaResult, summary
     out["expected_spend"] = spend_i
     out["clv"] = margin * spend_i * disc
     return out
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("bgnbd", "BG/NBD 购买模型", "BG/NBD purchase model", "each customer buys at rate λ while alive and drops out "
+         "after a purchase with probability p; λ ~ Gamma(r, α), p ~ Beta(a, b), fitted by maximum likelihood",
+         "opslib.customers.clv.fit_bgnbd", "05"),
+    Term("p_alive", "存活概率", "P(alive)", "probability that a customer with (frequency, recency, T) is still active "
+         "under the BG/NBD model", "opslib.customers.clv.BGNBDResult.p_alive", "05"),
+    Term("clv", "客户终身价值", "Customer lifetime value (CLV)",
+         "margin · E[spend] · Σ_k (E[Y(kΔ)] − E[Y((k−1)Δ)]) / (1 + d)^k over monthly steps",
+         "opslib.customers.clv.customer_lifetime_value", "05"),
+)

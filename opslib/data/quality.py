@@ -318,3 +318,21 @@ def cost_note(products: pd.DataFrame) -> str | None:
     if missing:
         parts.append(f"{missing:,} of {n:,} have no cost and are left out of margins")
     return "⚠ Costs: " + "; ".join(parts) + ". Margin figures are partly an assumption, not the shop's books."
+
+
+#: The glossary entries of this module (``docs/glossary.md``): plain dicts with the fields of
+#: ``opslib.kpi.Term``, because opslib.data cannot import opslib.kpi (kpi reads the data cube).
+TERMS: tuple[dict[str, str], ...] = (
+    {"key": "coverage", "zh": "数据覆盖", "en": "Coverage by month", "formula": "rows per calendar month per table; "
+     "a dip in one table only is an incomplete export", "where": "opslib.data.quality.coverage", "notebook": "04"},
+    {"key": "outlier_fence", "zh": "异常值围栏", "en": "Outlier fence (IQR, log scale)",
+     "formula": "x = log1p(value); outlier when x > Q3 + k·IQR or x < Q1 − k·IQR, IQR = max(Q3 − Q1, ln 2)",
+     "where": "opslib.data.quality.outliers", "notebook": "04"},
+    {"key": "calendar_gap", "zh": "日历缺口", "en": "Calendar gap", "formula": "a run of days without any order between "
+     "the first and the last order day", "where": "opslib.data.quality.calendar_gaps", "notebook": "04"},
+    {"key": "history_days", "zh": "历史天数", "en": "Days of history", "formula": "last order day − first order day + 1",
+     "where": "opslib.data.quality.order_days", "notebook": "04"},
+    {"key": "readiness", "zh": "可用的分析", "en": "Notebook readiness", "formula": "per notebook: the tables present, "
+     "the length of history and whether costs are real decide what runs and what is skipped",
+     "where": "opslib.data.quality.notebook_readiness", "notebook": "04"},
+)
