@@ -1,0 +1,254 @@
+"""Independent recomputation: the answer keys computed again from the shop's files, not from the notebook.
+
+The exercises' keys never come from what a notebook printed. Where the sample shop planted the answer,
+the key is the planted truth (``truth.json``); everywhere else — and on any shop without a truth file —
+it is recomputed here with a few lines of plain pandas straight from the order lines, following the
+definitions in the docstrings of ``opslib.kpi`` and the domain modules but sharing none of their code
+(a bug in a notebook's function then shows up as a failed check instead of agreeing with itself).
+
+Definitions (per order line): ``value = quantity * unit_price``; GMV = sum of value over lines not
+cancelled; net sales = the same over completed lines; cost = quantity * unit_cost over completed lines;
+orders = distinct ``order_id`` over lines not cancelled; a day is the calendar day of ``order_ts``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def sales_lines(orders: pd.DataFrame, products: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Order lines with ``day``, ``value`` = quantity × unit_price, ``live`` (not cancelled) and ``done`` (completed).
+
+    With ``products``, also ``category``, ``subcategory``, ``brand`` and ``cost`` = quantity × unit_cost on
+    completed lines (NaN when the cost is unknown, 0 on other lines).
+
+    Parameters:
+        orders: the order lines. products: the products table, or None.
+
+    Returns:
+        A new frame (the input is not modified).
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "b"], "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 10:00"]),
+        ...                   "sku": ["s", "s"], "quantity": [2, 1], "unit_price": [5.0, 5.0],
+        ...                   "status": ["completed", "cancelled"]})
+        >>> p = pd.DataFrame({"sku": ["s"], "category": ["x"], "subcategory": ["y"], "unit_cost": [3.0]})
+        >>> sales_lines(o, p)[["value", "live", "cost"]].to_dict("records")
+        [{'value': 10.0, 'live': True, 'cost': 6.0}, {'value': 5.0, 'live': False, 'cost': 0.0}]
+    """
+    out = orders.copy()
+    out["day"] = pd.to_datetime(out["order_ts"]).dt.normalize()
+    out["value"] = out["quantity"].astype("float64") * out["unit_price"].astype("float64")
+    out["live"] = out["status"] != "cancelled"
+    out["done"] = out["status"] == "completed"
+    if products is not None:
+        cols = [c for c in ("category", "subcategory", "brand", "unit_cost") if c in products.columns]
+        info = products.drop_duplicates("sku").set_index("sku")[cols]
+        for c in cols:
+            out[c] = out["sku"].map(info[c])
+        if "unit_cost" in cols:
+            out["cost"] = np.where(out["done"], out["quantity"] * out["unit_cost"], 0.0)
+            out.loc[out["done"] & out["unit_cost"].isna(), "cost"] = np.nan
+    return out
+
+
+def in_days(lines: pd.DataFrame, start: Any, end: Any, col: str = "day") -> pd.DataFrame:
+    """The rows whose ``col`` (a day) lies in ``[start, end]`` (both included).
+
+    Parameters:
+        lines: a frame with a day column. start, end: the first and last day. col: the day column.
+
+    Returns:
+        The rows inside the days.
+
+    Example:
+        >>> d = pd.DataFrame({"day": pd.to_datetime(["2024-01-01", "2024-01-05"])})
+        >>> len(in_days(d, "2024-01-01", "2024-01-04"))
+        1
+    """
+    day = pd.to_datetime(lines[col])
+    return lines[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
+
+
+def money_totals(lines: pd.DataFrame) -> dict[str, float]:
+    """GMV, net sales, placed value, list value, orders and units of :func:`sales_lines` rows.
+
+    Formulas: ``gmv = Σ value`` (not cancelled), ``net_sales = Σ value`` (completed), ``placed = Σ value`` (all
+    lines), ``list_value = Σ quantity × list_price`` (not cancelled, when the column exists), ``orders`` =
+    distinct order_id (not cancelled), ``units = Σ quantity`` (not cancelled).
+
+    Parameters:
+        lines: rows of :func:`sales_lines`.
+
+    Returns:
+        A dict of those six numbers.
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "a", "b"], "order_ts": pd.to_datetime(["2024-01-01"] * 3),
+        ...                   "sku": "s", "quantity": [1, 2, 1], "unit_price": [10.0, 5.0, 40.0],
+        ...                   "status": ["completed", "returned", "cancelled"]})
+        >>> t = money_totals(sales_lines(o))
+        >>> t["gmv"], t["net_sales"], t["placed"], t["orders"]
+        (20.0, 10.0, 60.0, 1.0)
+    """
+    live = lines[lines["live"]]
+    out = {"gmv": float(live["value"].sum()), "net_sales": float(lines.loc[lines["done"], "value"].sum()),
+           "placed": float(lines["value"].sum()), "orders": float(live["order_id"].nunique()),
+           "units": float(live["quantity"].sum())}
+    out["list_value"] = (float((live["quantity"] * live["list_price"]).sum()) if "list_price" in live.columns
+                         else float("nan"))
+    return out
+
+
+def by_group(lines: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per ``by`` group: gmv, net_sales, cost, costed net sales, orders and units, with the three rates.
+
+    Formulas: ``return_rate = (gmv - net_sales) / gmv``; ``margin_rate = (costed_sales - cost) / costed_sales``
+    with ``costed_sales`` = net sales of completed lines whose cost is known; ``aov = gmv / orders``.
+
+    Parameters:
+        lines: rows of :func:`sales_lines` (with products, for ``cost``). by: the group column.
+
+    Returns:
+        One row per group, indexed by it.
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "b"], "order_ts": pd.to_datetime(["2024-01-01"] * 2),
+        ...                   "sku": ["s", "t"], "quantity": [1, 1], "unit_price": [10.0, 20.0],
+        ...                   "status": ["completed", "returned"]})
+        >>> p = pd.DataFrame({"sku": ["s", "t"], "category": ["x", "x"], "unit_cost": [6.0, 9.0]})
+        >>> by_group(sales_lines(o, p), "category")[["gmv", "return_rate", "margin_rate"]].round(3).to_dict("records")
+        [{'gmv': 30.0, 'return_rate': 0.667, 'margin_rate': 0.4}]
+    """
+    d = lines[lines["live"]].assign(
+        net=lambda x: x["value"].where(x["done"], 0.0),
+        costed=lambda x: x["value"].where(x["done"] & x.get("cost", pd.Series(np.nan, x.index)).notna(), 0.0),
+        cost_known=lambda x: x.get("cost", pd.Series(np.nan, x.index)).fillna(0.0))
+    g = d.groupby(by)
+    out = pd.DataFrame({"gmv": g["value"].sum(), "net_sales": g["net"].sum(), "costed_sales": g["costed"].sum(),
+                        "cost": g["cost_known"].sum(), "orders": g["order_id"].nunique().astype(float),
+                        "units": g["quantity"].sum().astype(float)})
+    out["return_rate"] = (out["gmv"] - out["net_sales"]) / out["gmv"].where(out["gmv"] > 0)
+    out["margin_rate"] = (out["costed_sales"] - out["cost"]) / out["costed_sales"].where(out["costed_sales"] > 0)
+    out["aov"] = out["gmv"] / out["orders"].where(out["orders"] > 0)
+    return out
+
+
+def visitors_in(traffic: pd.DataFrame, start: Any, end: Any, category: str | None = None) -> float:
+    """Σ traffic.visitors over the days ``[start, end]`` (and one category when given).
+
+    Parameters:
+        traffic: the traffic table. start, end: the days. category: one category or None (all).
+
+    Returns:
+        The visitors (0.0 when no row falls in the days).
+
+    Example:
+        >>> t = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-01"]), "category": ["x", "y"],
+        ...                   "visitors": [100, 50]})
+        >>> visitors_in(t, "2024-01-01", "2024-01-01"), visitors_in(t, "2024-01-01", "2024-01-01", "y")
+        (150.0, 50.0)
+    """
+    t = in_days(traffic, start, end, col="date")
+    if category is not None:
+        t = t[t["category"] == category]
+    return float(t["visitors"].sum())
+
+
+def weekly_units(lines: pd.DataFrame, sku: str, last_day: Any, weeks: int) -> pd.Series:
+    """Units of ``sku`` per complete ISO week (Monday-Sunday), the ``weeks`` weeks ending on or before ``last_day``.
+
+    Weeks without a sale count as 0; a week is complete when its Sunday is on or before ``last_day``.
+
+    Parameters:
+        lines: rows of :func:`sales_lines`. sku: the SKU. last_day: the last day of data. weeks: how many weeks.
+
+    Returns:
+        Units indexed by the weeks' Mondays, oldest first.
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "b"], "order_ts": pd.to_datetime(["2024-01-01", "2024-01-09"]),
+        ...                   "sku": "s", "quantity": [3, 2], "unit_price": 1.0, "status": "completed"})
+        >>> weekly_units(sales_lines(o), "s", "2024-01-14", 2).tolist()
+        [3.0, 2.0]
+    """
+    last = pd.Timestamp(last_day).normalize()
+    last_sunday = last - pd.Timedelta(days=(last.day_of_week + 1) % 7)
+    mondays = pd.date_range(end=last_sunday - pd.Timedelta(days=6), periods=weeks, freq="7D")
+    d = lines[lines["live"] & (lines["sku"] == sku)]
+    week = d["day"] - pd.to_timedelta(d["day"].dt.day_of_week, unit="D")
+    return d.groupby(week)["quantity"].sum().astype(float).reindex(mondays, fill_value=0.0)
+
+
+class ShopFacts:
+    """A shop folder read once for grading: its tables, the sale lines and its planted truth (if any).
+
+    ``truth`` is the parsed ``truth.json`` only when it describes these very files (the same number of order
+    lines and the same GMV to the cent); otherwise it is None and ``truth_note`` says why — a stale or copied
+    truth file must never grade a trainee.
+    """
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    @cached_property
+    def shop(self) -> Any:
+        """The loaded shop (``opslib.data.load_shop``, every table it has; not validated again)."""
+        from opslib.data import load_shop
+
+        return load_shop(self.data_dir, validate=False)
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """:func:`sales_lines` of the whole shop, with product columns."""
+        return sales_lines(self.shop.orders, self.shop.products)
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        """First day with an order line."""
+        return self.lines["day"].min()
+
+    @property
+    def last_day(self) -> pd.Timestamp:
+        """Last day with an order line."""
+        return self.lines["day"].max()
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table of the shop, or None when the shop does not have it."""
+        return getattr(self.shop, name, None) if self.shop.has(name) else None
+
+    @cached_property
+    def _truth(self) -> tuple[dict | None, str]:
+        path = self.data_dir / "truth.json"
+        if not path.is_file():
+            return None, ("no truth.json in this shop (not the sample shop): answers are graded against an "
+                          "independent recomputation from its files")
+        try:
+            truth = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return None, f"truth.json cannot be read ({exc}): ignoring it"
+        n, gmv = len(self.shop.orders), money_totals(self.lines)["gmv"]
+        t_n = truth.get("counts", {}).get("order_lines")
+        t_gmv = truth.get("totals", {}).get("gmv")
+        if t_n != n or t_gmv is None or not math.isclose(float(t_gmv), gmv, abs_tol=0.01 + 1e-9 * abs(gmv)):
+            return None, (f"truth.json does not describe these files ({t_n} order lines in truth.json, {n} in the "
+                          "shop, or another GMV): ignoring it")
+        return truth, (f"the sample shop (seed {truth.get('seed')}, scale {truth.get('scale')}): planted effects are "
+                       "graded against truth.json, everything else against an independent recomputation")
+
+    @property
+    def truth(self) -> dict | None:
+        """The planted truth of these files, or None (see ``truth_note``)."""
+        return self._truth[0]
+
+    @property
+    def truth_note(self) -> str:
+        """One line: what the checks of this shop grade against."""
+        return self._truth[1]
