@@ -6,6 +6,8 @@ Commands:
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
+  glossary [OUT]     write the glossary of every metric from the code (default docs/glossary.md)
+  training ...       the training track: student copies, grading trainees' notebooks, drill findings
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.importers import main as import_main
 
         return import_main(rest)
+    if cmd == "glossary":
+        from opslib.training.cli import glossary_main
+        return glossary_main(rest)
+    if cmd == "training":
+        from opslib.training.cli import main as training_main
+        return training_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 
