@@ -131,7 +131,7 @@ def parse_answer(answer: Any, kind: str, options: Mapping[str, str] | None = Non
         if kind == "share":
             if isinstance(answer, str) and answer.strip().endswith("%"):
                 return Parsed(round(x / 100.0, 12))
-            if abs(x) > 1 and key_value is not None and abs(float(key_value)) <= 1:
+            if 1 < abs(x) <= 100 and key_value is not None and abs(float(key_value)) <= 1:
                 return Parsed(x / 100.0, note=f"read {x:g} as {x:g}% (write shares as fractions: 0.12 = 12%)")
         if kind == "count" and abs(x - round(x)) > 1e-9:
             return Parsed(x, note="a count is a whole number")
@@ -159,8 +159,10 @@ def parse_answer(answer: Any, kind: str, options: Mapping[str, str] | None = Non
         if m and 1 <= int(m.group(2)) <= 12:
             return Parsed(f"{int(m.group(1)):04d}-{int(m.group(2)):02d}")
         try:
-            ts = pd.Timestamp(answer)
+            ts = pd.Timestamp(answer) if re.search(r"\d{4}", text) else None
         except (ValueError, TypeError):
+            ts = None
+        if ts is None or pd.isna(ts):
             return Parsed(problem="a month as 'YYYY-MM', e.g. '2024-02'")
         return Parsed(f"{ts.year:04d}-{ts.month:02d}")
     raise ValueError(f"unknown answer kind {kind!r}; kinds are {', '.join(KINDS)}")

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from opslib.training.answers import parse_number
+from opslib.training.answers import parse_answer
 from opslib.training.exercises import CATEGORY_ALIASES
 
 #: Points per criterion.
@@ -221,7 +221,7 @@ def grade(finding: Finding | Mapping[str, Any], answer: str | Path | Mapping[str
                  "ok": start_ok, "feedback": start_msg, "expected": ans.get("start")})
     size_ok, size_msg = False, "only scored once the kind is right"
     if kind_ok:
-        value = parse_number(f.size)
+        value = parse_answer(f.size, "share").value if f.size is not None else None  # "-28%" is -0.28
         size_ok = value is not None and math.isfinite(value) and _size_ok(value, ans)
         size_msg = ("within the tolerance" if size_ok else "no size given" if value is None
                     else f"not the right size; it should measure: {ans.get('size_means', 'the effect')}")

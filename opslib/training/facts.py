@@ -187,6 +187,37 @@ def weekly_units(lines: pd.DataFrame, sku: str, last_day: Any, weeks: int) -> pd
     return d.groupby(week)["quantity"].sum().astype(float).reindex(mondays, fill_value=0.0)
 
 
+def _signature(folder: Path) -> tuple:
+    """What identifies a shop folder's content cheaply: its files' names, sizes and modification times."""
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+
+
+_CACHE: dict[Path, tuple[tuple, ShopFacts]] = {}
+
+
+def facts_for(data_dir: str | Path) -> ShopFacts:
+    """The :class:`ShopFacts` of ``data_dir``, read once while its files do not change (the last two shops kept).
+
+    Re-running a notebook's exercise cells, or the checks of several chapters on one shop, then reads the shop once.
+
+    Parameters:
+        data_dir: the shop folder.
+
+    Returns:
+        The shop's facts (shared between sessions on the same unchanged folder).
+    """
+    folder = Path(data_dir).resolve()
+    sig = _signature(folder) if folder.is_dir() else ()
+    hit = _CACHE.get(folder)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    facts = ShopFacts(folder)
+    _CACHE[folder] = (sig, facts)
+    while len(_CACHE) > 2:
+        _CACHE.pop(next(iter(_CACHE)))
+    return facts
+
+
 class ShopFacts:
     """A shop folder read once for grading: its tables, the sale lines and its planted truth (if any).
 

@@ -7,7 +7,7 @@ the trainee's own code and graded by ``opslib.training.check`` then, never read 
 have edited — and collects the check records (:data:`opslib.training.checks.CHECK_MIME`) of the executed
 notebook. ``data_dir`` may point the notebooks at another shop than the one they were answered on (a shop of
 a fresh seed catches answers typed in by hand instead of computed). A notebook that fails keeps the records
-of the cells that ran, and the sheet says where it failed.
+of every other cell (cells run on after an error), and the sheet says which cell failed first.
 
 The sheet (through ``opslib.reporting.exports.write_table``: formula-safe CSV / xlsx): ``<out>`` has one row
 per trainee and chapter (points, of, share, answered, correct, error); ``<out stem>_detail`` one row per
@@ -28,7 +28,8 @@ from opslib.training.exercises import chapter_exercises
 from opslib.training.notebooks import SOLUTION_TAG, chapter_notebooks, read_notebook, tags, write_notebook
 from opslib.training.path import chapter
 
-DETAIL_COLUMNS = ["trainee", "notebook", "exercise", "question", "status", "points", "max_points", "source", "attempt"]
+DETAIL_COLUMNS = ["trainee", "notebook", "exercise", "question", "status", "points", "max_points", "source", "attempt",
+                  "note"]
 SUMMARY_COLUMNS = ["trainee", "notebook", "chapter", "points", "max_points", "share", "answered", "correct", "error"]
 
 
@@ -38,8 +39,11 @@ def check_records(nb: dict[str, Any]) -> dict[str, dict[str, Any]]:
     Parameters:
         nb: an executed notebook (a dict).
 
+    A cell of an exercise that raised makes that exercise ``error`` (its check would have graded the ``answer``
+    left over from the exercise before).
+
     Returns:
-        Exercise id -> record (``status``, ``points``, ``max_points``, ``source``, ``attempt``).
+        Exercise id -> record (``status``, ``points``, ``max_points``, ``source``, ``attempt``, maybe ``note``).
 
     Example:
         >>> cell = {"cell_type": "code", "outputs": [{"output_type": "execute_result", "data": {CHECK_MIME: {
@@ -48,11 +52,18 @@ def check_records(nb: dict[str, Any]) -> dict[str, dict[str, Any]]:
         'correct'
     """
     found: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
     for cell in nb.get("cells", []):
+        ex_id = cell.get("metadata", {}).get("opsplaybook", {}).get("exercise")
         for out in cell.get("outputs", []) or []:
             rec = (out.get("data") or {}).get(CHECK_MIME)
             if isinstance(rec, dict) and rec.get("exercise"):
                 found[str(rec["exercise"])] = rec
+            if out.get("output_type") == "error" and ex_id and ex_id not in failed:
+                failed[ex_id] = f"{out.get('ename')}: {str(out.get('evalue'))[:120]}"
+    for ex_id, what in failed.items():  # a check after a failed answer cell graded a stale `answer`
+        found[ex_id] = {"exercise": ex_id, "status": "error", "points": 0, "max_points": found.get(ex_id, {}).get(
+            "max_points", 1), "source": "", "attempt": 0, "note": f"the answer cell failed: {what}"}
     return found
 
 
@@ -74,7 +85,8 @@ class GradedNotebook:
             out.append({"trainee": self.trainee, "notebook": self.path.name, "exercise": ex.id,
                         "question": ex.question, "status": rec.get("status", "not checked"),
                         "points": int(rec.get("points", 0) or 0), "max_points": int(rec.get("max_points", ex.points)),
-                        "source": rec.get("source", ""), "attempt": rec.get("attempt", 0)})
+                        "source": rec.get("source", ""), "attempt": rec.get("attempt", 0),
+                        "note": rec.get("note", "")})
         return out
 
 
@@ -103,8 +115,10 @@ def grade_notebook(path: str | Path, trainee: str, parameters: dict[str, Any] | 
         out = Path(tmp) / f"executed_{path.name}"
         error = ""
         try:
+            # allow_errors: a failing answer cell costs that exercise only; the later checks still run
             pm.execute_notebook(str(src), str(out), parameters=parameters or {}, kernel_name="python3",
-                                cwd=str(path.parent.resolve()), progress_bar=False, execution_timeout=timeout)
+                                cwd=str(path.parent.resolve()), progress_bar=False, execution_timeout=timeout,
+                                allow_errors=True)
         except pm.PapermillExecutionError as exc:
             error = f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue)[:200]}"
         except Exception as exc:  # noqa: BLE001 - a broken notebook is that trainee's result, not the sheet's end
@@ -160,7 +174,7 @@ def score_sheet(graded: list[GradedNotebook]) -> tuple[pd.DataFrame, pd.DataFram
         points, of = int(d["points"].sum()), int(d["max_points"].sum())
         rows.append({"trainee": g.trainee, "notebook": g.path.name, "chapter": f"{c.number} {c.zh} {c.en}",
                      "points": points, "max_points": of, "share": points / of if of else float("nan"),
-                     "answered": int((~d["status"].isin(["unanswered", "not checked"])).sum()),
+                     "answered": int((~d["status"].isin(["unanswered", "not checked", "error"])).sum()),
                      "correct": int((d["status"] == "correct").sum()), "error": g.error})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS), detail
 

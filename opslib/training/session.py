@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opslib.training.facts import ShopFacts
+from opslib.training.facts import facts_for
 from opslib.training.path import chapter as chapter_of
 
 
@@ -33,7 +33,7 @@ class Session:
     def __post_init__(self) -> None:
         self.chapter = chapter_of(self.chapter).number
         self.data_dir = Path(self.data_dir)
-        self.facts = ShopFacts(self.data_dir)
+        self.facts = facts_for(self.data_dir)
 
     #: Defaults of the parameters the keys read, per chapter (the notebooks' own defaults).
     DEFAULTS = {
