@@ -105,12 +105,14 @@ def durations_by(data: OpsData | pd.DataFrame, by: str | None = "warehouse", per
 
 
 def daily_fulfilment(data: OpsData, since: pd.Timestamp | str | None = None,
-                     until: pd.Timestamp | str | None = None) -> pd.DataFrame:
+                     until: pd.Timestamp | str | None = None, settle_days: int = 3) -> pd.DataFrame:
     """Per payment day: the warehouse's load and speed, and whether it was a campaign (peak) day.
 
     Formulas: ``paid_orders`` = non-cancelled orders paid that day; ``handling_mean_h`` / ``handling_p90_h`` of
     those shipped; ``shipped_48h`` = share shipped within 48 h of payment; ``on_time_rate`` over the day's due
-    orders; ``load_ratio``, ``campaign_day`` and ``peak`` of the day (``OpsData.days``, by order day).
+    orders; ``load_ratio``, ``campaign_day`` and ``peak`` of the day (``OpsData.days``, by order day). Handling
+    is left empty for the last ``settle_days`` days before ``as_of``: their slow orders have not shipped yet, so
+    the mean of those shipped would look fast.
 
     Returns:
         Columns ``day``, ``paid_orders``, ``handling_mean_h``, ``handling_p90_h``, ``shipped_48h``,
@@ -136,6 +138,8 @@ def daily_fulfilment(data: OpsData, since: pd.Timestamp | str | None = None,
     out = pd.DataFrame({"paid_orders": g.size(), "handling_mean_h": g["h"].mean(),
                         "handling_p90_h": g["h"].quantile(0.9), "shipped_48h": g["s48"].mean(),
                         "on_time_rate": g["ot"].mean()}).reset_index()
+    recent = out["day"] > data.as_of.normalize() - pd.Timedelta(days=settle_days)
+    out.loc[recent, ["handling_mean_h", "handling_p90_h"]] = np.nan
     out = out.merge(data.days[["day", "load_ratio", "campaign_day", "peak"]], on="day", how="left")
     out[["campaign_day", "peak"]] = out[["campaign_day", "peak"]].fillna(False).astype(bool)
     return out[cols]
@@ -222,7 +226,11 @@ class CarrierComparison:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def summary(self) -> pd.DataFrame:
-        """The comparison table (empty when not possible)."""
+        """The comparison table (empty, with the reason in ``attrs["skipped"]``, when not possible)."""
+        if self.reason is not None:
+            out = pd.DataFrame()
+            out.attrs["skipped"] = f"carrier comparison: {self.reason}"
+            return out
         return self.table
 
     def plot(self):

@@ -113,6 +113,11 @@ class DrillDown:
         return self.value_current - self.value_baseline
 
     @property
+    def kind(self) -> str:
+        """``share`` or ``mean``: how the KPI's values read (a rate or an average)."""
+        return METRICS[KPIS[self.kpi]["metric"]].kind
+
+    @property
     def is_noise(self) -> bool:
         """True when the change's 95 % interval includes zero."""
         return bool(self.change_low <= 0 <= self.change_high)
@@ -125,7 +130,7 @@ class DrillDown:
         """What moved, by how much, whether it may be noise, and the group that carries it."""
         if self.reason is not None:
             return f"{self.label}: no drill-down — {self.reason}"
-        kind = METRICS[KPIS[self.kpi]["metric"]].kind
+        kind = self.kind
         fmt = (lambda x: f"{x * 100:.1f}%") if kind == "share" else (lambda x: f"{x:.2f}")
         dfmt = (lambda x: f"{x * 100:+.1f} pt") if kind == "share" else (lambda x: f"{x:+.2f}")
         worse = (self.change < 0) == self.higher_is_better

@@ -163,7 +163,12 @@ class Scorecard:
         out["campaign_day"] = out["campaign_day"].map(CAMPAIGN_LABELS)
         return out[list(BREACH_COLUMNS)]
 
-    def contributors(self, norm: str, dimensions: tuple[str, ...] = CONTRIBUTOR_DIMENSIONS, top: int = 3,
+    def worst_norm(self) -> str | None:
+        """The id of the breached norm with the largest shortfall relative to its target, or None."""
+        b = self.breached()
+        return None if b.empty else str(b.loc[0, "norm"])
+
+    def contributors(self, norm: str | None, dimensions: tuple[str, ...] = CONTRIBUTOR_DIMENSIONS, top: int = 3,
                      min_units: int = 10) -> pd.DataFrame:
         """Where a norm's shortfall concentrates: the groups that miss the target by the most units.
 
@@ -176,10 +181,11 @@ class Scorecard:
         the ``top`` groups per dimension with positive excess are listed.
 
         Returns:
-            ``dimension``, ``group``, ``units``, ``value``, ``excess``, ``closes``; largest excess first.
+            ``dimension``, ``group``, ``units``, ``value``, ``excess``, ``closes``; largest excess first (empty
+            for ``norm=None``); ``attrs["kind"]`` is the norm's kind (share or mean).
         """
         cols = ["dimension", "group", "units", "value", "excess", "closes"]
-        u = self.units.get(norm)
+        u = self.units.get(norm) if norm is not None else None
         if u is None or u.empty:
             return pd.DataFrame(columns=cols)
         n = next(x for x in self.norms.norms if x.id == norm)
@@ -200,7 +206,9 @@ class Scorecard:
                 rows.append({"dimension": dim, "group": grp, "units": int(g.loc[grp, "size"]),
                              "value": float(g.loc[grp, "mean"]), "excess": float(excess[grp]),
                              "closes": float(excess[grp] / total) if total > 0 else np.nan})
-        return pd.DataFrame(rows, columns=cols).sort_values("excess", ascending=False).reset_index(drop=True)
+        out = pd.DataFrame(rows, columns=cols).sort_values("excess", ascending=False).reset_index(drop=True)
+        out.attrs["kind"] = n.kind
+        return out
 
     def top_contributor(self, norm: str) -> str:
         """One line naming where a breached norm's shortfall sits, e.g. ``agent 客服07: fixing it alone meets the
