@@ -210,14 +210,14 @@ class Scorecard:
         out.attrs["kind"] = n.kind
         return out
 
-    def top_contributor(self, norm: str) -> str:
+    def top_contributor(self, norm: str, min_units: int = 10) -> str:
         """One line naming where a breached norm's shortfall sits, e.g. ``agent 客服07: fixing it alone meets the
         norm`` or ``carrier 圆通: 41% of the gap``.
 
         Rule: the groups whose excess is within 10 % of the largest (SKUs only when no other dimension has a
         contributor); of those, the one with the fewest units — the most concentrated cause.
         """
-        c = self.contributors(norm, top=1)
+        c = self.contributors(norm, top=1, min_units=min_units)
         if c.empty:
             return ""
         if (c["dimension"] != "sku").any():

@@ -51,6 +51,8 @@ def wilson_interval(successes: float | np.ndarray, n: float | np.ndarray,
         half = z * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
         den = 1 + z * z / m
         lo, hi = (centre - half) / den, (centre + half) / den
+    lo = np.where(k <= 0, 0.0, lo)  # exact at the ends (no 0.9999999999999998 for 38 of 38)
+    hi = np.where(k >= m, 1.0, hi)
     lo = np.where(m > 0, np.clip(lo, 0, 1), np.nan)
     hi = np.where(m > 0, np.clip(hi, 0, 1), np.nan)
     if lo.ndim == 0:
