@@ -268,6 +268,9 @@ def carrier_comparison(data: OpsData, period: Period | tuple | None = None, by: 
     o = _live(data.orders, period)
     o = o.assign(**{by: o[by].fillna("(unknown)")})
     due = o[o["promise_end"] <= data.as_of].assign(ok=lambda x: x["on_time"].astype(float))
+    if due.empty:
+        return CarrierComparison(pd.DataFrame(), by, adjust_for, reason="no order in the period has a promised "
+                                 "delivery time that has passed (promised_ts): on-time rates cannot be compared")
     if due[by].nunique() < 2:
         only = ", ".join(map(str, due[by].unique())) or "none"
         return CarrierComparison(pd.DataFrame(), by, adjust_for,

@@ -393,6 +393,8 @@ def returns_table(returns: pd.DataFrame) -> pd.DataFrame:
 
 def reasons_table(reasons: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """``return_reasons`` for display: the ``top`` reasons per group."""
+    if reasons.empty:
+        return pd.DataFrame({"return reasons": ["no returned orders in the period"]})
     by = reasons.columns[0]
     r = reasons.groupby(by, sort=False).head(top)
     return format_table(r, percent=["share"], units=["orders"],
