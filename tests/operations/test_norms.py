@@ -171,3 +171,14 @@ def test_export_packs_per_department(small_ops, default_norms, tmp_path: Path) -
     assert len(x["exceptions"]) == int(card.results.set_index("norm").loc["warehouse.ship_48h", "fails"])
     raw = (tmp_path / "packs" / "ops_logistics_2025-11-28_exceptions.csv").read_bytes()
     assert raw[:3] == b"\xef\xbb\xbf"  # UTF-8 with BOM: Excel shows Chinese
+
+
+def test_pyproject_ships_the_default_norms() -> None:
+    """An installed (non-editable) opslib must carry norms_default.yml: a wheel built before this entry had none."""
+    import fnmatch
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert any(fnmatch.fnmatch(DEFAULT_NORMS.name, g) for g in data.get("opslib.operations", []))
