@@ -182,3 +182,11 @@ def test_pyproject_ships_the_default_norms() -> None:
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert any(fnmatch.fnmatch(DEFAULT_NORMS.name, g) for g in data.get("opslib.operations", []))
+
+
+def test_every_metric_is_documented() -> None:
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [m for m in METRICS if f"`{m}`" not in doc]
+    assert not missing, f"docs/operations.md does not describe {missing}"
