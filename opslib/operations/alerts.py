@@ -48,6 +48,12 @@ def alert_table(card: Scorecard, with_contributors: bool = True) -> pd.DataFrame
     ``value`` and ``target`` as text (``86.6%``, ``≥ 95.0%``); ``shortfall`` (a number, in the metric's unit);
     ``units`` judged and ``fails``; ``where`` the shortfall concentrates (``Scorecard.top_contributor``); and a
     one-line ``message`` for e-mail or chat.
+
+    Parameters:
+        card: a :class:`~opslib.operations.scorecard.Scorecard`. with_contributors: fill ``where`` (slower on big shops).
+
+    Returns:
+        The alert table (empty, with the same columns, when no norm is breached).
     """
     start, end = period_bounds(card.period)
     rows = []
@@ -70,6 +76,9 @@ def alert_table(card: Scorecard, with_contributors: bool = True) -> pd.DataFrame
 def write_alerts(alerts: pd.DataFrame, folder: str | Path, stem: str = "alerts") -> list[Path]:
     """Write ``alerts`` as ``<stem>.csv`` (UTF-8 with BOM for Excel) and ``<stem>.json`` (a list of records,
     UTF-8) into ``folder`` (created). An empty table still writes both files, so a scheduler always finds them.
+
+    Parameters:
+        alerts: :func:`alert_table`. folder: where to write. stem: the file name without suffix.
 
     Returns:
         The two paths.

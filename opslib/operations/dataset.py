@@ -53,6 +53,12 @@ def order_frame(orders: pd.DataFrame, products: pd.DataFrame | None = None,
     """One row per order from the order lines (DuckDB), with ``fulfilment`` joined when given.
 
     Columns: see the module docstring (before the derived ones). Sorted by ``order_ts``, ``order_id``.
+
+    Parameters:
+        orders: contract order lines. products: for the category (optional). fulfilment: joined when given.
+
+    Returns:
+        The order frame.
     """
     con = connect()
     relation(con, "o", orders[["order_id", "order_ts", "customer_id", "sku", "quantity", "unit_price", "channel",

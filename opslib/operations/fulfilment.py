@@ -114,6 +114,9 @@ def daily_fulfilment(data: OpsData, since: pd.Timestamp | str | None = None,
     is left empty for the last ``settle_days`` days before ``as_of``: their slow orders have not shipped yet, so
     the mean of those shipped would look fast.
 
+    Parameters:
+        data: the :class:`OpsData`. since, until: first and last payment day shown. settle_days: see above.
+
     Returns:
         Columns ``day``, ``paid_orders``, ``handling_mean_h``, ``handling_p90_h``, ``shipped_48h``,
         ``on_time_rate``, ``load_ratio``, ``campaign_day``, ``peak``.
@@ -337,6 +340,9 @@ def delivery_status(data: OpsData, period: Period | tuple | None = None, by: str
     Rules (first that applies): lost (see module docstring); delivered on time / late; shipped and the promise
     not yet passed: in transit; shipped and the promise passed: overdue; not shipped: awaiting shipment.
 
+    Parameters:
+        data: the :class:`OpsData`. period: payment days. by: a group column (carrier, warehouse ...) or None.
+
     Returns:
         One row per (``by`` group and) status: ``orders`` and ``share`` of the group's orders.
     """
@@ -361,6 +367,9 @@ def delivery_status(data: OpsData, period: Period | tuple | None = None, by: str
 
 def lost_parcels(data: OpsData, period: Period | tuple | None = None) -> pd.DataFrame:
     """The lost parcels of orders paid in ``period``: the list the logistics team claims from the carriers.
+
+    Parameters:
+        data: the :class:`OpsData`. period: payment days (None: all).
 
     Returns:
         ``order_id``, ``paid_ts``, ``shipped_ts``, ``promised_ts``, ``days_overdue`` (as_of − promise_end, days),

@@ -190,6 +190,12 @@ def norms_from_mapping(cfg: Any, source: str = "norms") -> Norms:
     ``owner`` and a mapping of ``norms``; every norm names a known ``metric``, exactly one of ``at_least`` /
     ``at_most`` (a share 0-1 for share metrics), only that metric's parameters (right type, positive), a
     ``scope`` of all / campaign_days / normal_days and ``min_units >= 1``; routing values are department ids.
+
+    Parameters:
+        cfg: the parsed YAML. source: the file name used in messages.
+
+    Returns:
+        :class:`Norms`.
     """
     src = source
     if not isinstance(cfg, dict):
@@ -237,7 +243,14 @@ def norms_from_mapping(cfg: Any, source: str = "norms") -> Norms:
 
 
 def read_norms(path: str | Path) -> Norms:
-    """Read and check one norms file (:func:`norms_from_mapping`)."""
+    """Read and check one norms file (:func:`norms_from_mapping`).
+
+    Parameters:
+        path: the YAML file.
+
+    Returns:
+        :class:`Norms`; ``NormsError`` when the file is missing, not YAML, or wrong.
+    """
     p = Path(path)
     if not p.is_file():
         raise NormsError(f"{p}: no such norms file (copy {DEFAULT_NORMS.name} from opslib/operations to start)")
@@ -253,6 +266,12 @@ def read_norms(path: str | Path) -> Norms:
 def load_norms(path: str | Path | None = None, shop_dir: str | Path | None = None) -> Norms:
     """The norms to score a shop against: ``path`` when given, else ``shop_dir/norms.yml`` when it exists, else
     the shipped defaults.
+
+    Parameters:
+        path: a norms file, or None. shop_dir: the shop folder to look for ``norms.yml`` in.
+
+    Returns:
+        :class:`Norms` (``source`` says which file).
 
     Example:
         >>> n = load_norms()

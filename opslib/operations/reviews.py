@@ -57,6 +57,9 @@ def review_mix(data: OpsData | pd.DataFrame, by: str = "category", period: Perio
     Formulas: ``score`` = mean of scores (1-5) with a normal 95 % interval ``score_low``/``score_high``;
     ``bad_share`` = share of scores ``<= 2`` (差评率); ``logistics_topic`` = share of reviews about 物流.
 
+    Parameters:
+        data: the :class:`OpsData` (or a review frame). by: the group. period: review days (None: all).
+
     Returns:
         One row per group (lateness in its natural order, others by reviews): ``reviews``, ``score``,
         ``score_low``, ``score_high``, ``bad_share``, ``logistics_topic``.
@@ -83,6 +86,9 @@ def topic_mix(data: OpsData | pd.DataFrame, by: str = "lateness", period: Period
     """What reviews are about, per ``by`` group: the share of each topic and its mean score.
 
     Formula: ``share`` = reviews of the topic in the group / reviews of the group (empty topic = ``(无 none)``).
+
+    Parameters:
+        data: the :class:`OpsData` (or a review frame). by: the group. period: review days (None: all).
 
     Returns:
         Long table: ``by``, ``topic``, ``reviews``, ``share``, ``score``.
@@ -157,6 +163,9 @@ def returns_by(data: OpsData, by: str = "category", period: Period | tuple | Non
     Formulas: ``cancel_rate`` = cancelled orders / orders; ``return_rate`` = non-cancelled orders with a
     returned line / non-cancelled orders; both with Wilson 95 % intervals; ``gmv`` of non-cancelled orders.
 
+    Parameters:
+        data: the :class:`OpsData`. by: the group column. period: order days (None: all).
+
     Returns:
         One row per group, most orders first: ``orders``, ``cancelled``, ``cancel_rate`` (+ ``_low``/``_high``),
         ``returned``, ``return_rate`` (+ interval), ``gmv``.
@@ -184,6 +193,9 @@ def return_reasons(data: OpsData, by: str = "category", period: Period | tuple |
     (退换货, 质量问题, 尺码不合适 ... the last one when several), else the topic of a review scored <= 3, else
     ``未知 unknown``. The contract has no return-reason column, so this is the best evidence there is; the
     ``source`` column says which one was used.
+
+    Parameters:
+        data: the :class:`OpsData`. by: the group column. period: order days (None: all).
 
     Returns:
         ``by``, ``reason``, ``source`` (service / review / none), ``orders``, ``share`` (of the group's returns).

@@ -59,6 +59,10 @@ def shift_share(base: pd.DataFrame, cur: pd.DataFrame, dimension: str) -> pd.Dat
     """The change of the mean of ``value`` between ``base`` and ``cur`` split over the groups of ``dimension``
     (formula in the module docstring).
 
+    Parameters:
+        base, cur: unit rows of the baseline and the current period (``value`` and the ``dimension`` column).
+        dimension: the column to split by.
+
     Returns:
         One row per group: ``group``, ``units_baseline``, ``units_current``, ``share_baseline``,
         ``share_current``, ``value_baseline``, ``value_current``, ``rate_effect``, ``mix_effect``,
@@ -185,6 +189,10 @@ def drill_down(data: OpsData, kpi: str, current: Period | tuple, baseline: Perio
     dimension; a dimension's ranking entry is its group with the largest contribution in the direction of the
     change; dimensions are ranked by that group's share of the change (groups under ``min_units`` units in both
     periods, and units without a value for the dimension, are left out of the ranking, not of the sums).
+
+    Parameters:
+        data: the :class:`OpsData`. kpi: the KPI. current, baseline: the two periods (days the units came due).
+        norms: for the department routing. dimensions: what to split by. min_units: see above.
 
     Returns:
         :class:`DrillDown` (``reason`` set when the KPI's table is missing or a period has no units).

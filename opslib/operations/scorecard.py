@@ -255,6 +255,10 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     = mean of the unit values (a share, a mean score, contacts per 100 orders); 95 % interval: Wilson for shares,
     ``mean ± 1.96·sd/√n`` for means; status as in the module docstring.
 
+    Parameters:
+        data: the :class:`OpsData`. norms: :class:`~opslib.operations.norms.Norms`. period: the days scored.
+        trend_start: first week of the trend.
+
     Returns:
         :class:`Scorecard`.
     """
@@ -302,6 +306,9 @@ def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] =
     ``exceptions`` (every failing unit of the department's norms in the period, breached or not, worst first)
     and ``contributors``; ``ops_<d>_<END>_exceptions.csv`` (UTF-8 with BOM, so Excel shows Chinese). Written the
     way ``opslib.assortment.export_actions`` writes (openpyxl; the folder is created).
+
+    Parameters:
+        card: the :class:`Scorecard`. folder: where to write (created). formats: ``.xlsx`` and/or ``.csv``.
 
     Returns:
         The paths written.

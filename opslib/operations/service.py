@@ -64,6 +64,10 @@ def inquiry_conversion(data: OpsData | pd.DataFrame, by: str | None = "response"
     ``converted`` is yes or no). ``by="response"`` splits by the first response: within ``sla_s`` seconds,
     slower, or never answered; other groups: agent, reason, category, campaign_day, week, or None.
 
+    Parameters:
+        data: the :class:`OpsData` (or a contact frame). by: the group. period: contact days. sla_s: the
+        first-response SLA in seconds.
+
     Returns:
         ``group``, ``inquiries``, ``converted``, ``conversion``, ``low``, ``high``.
     """
@@ -96,6 +100,9 @@ def response_conversion_effect(data: OpsData, until: pd.Timestamp | str | None =
     ``<= sla_s``. ``γ`` is in conversion points (0.20 = 20 percentage points). Campaign days are held fixed
     because they bring both slower answers and other buyers; the agent is not (speed is what differs between
     agents).
+
+    Parameters:
+        data: the :class:`OpsData`. until: last contact day used. sla_s: the SLA. controls: fixed effects.
 
     Returns:
         :class:`~opslib.operations.effects.Effect` (unit: share of inquiries).
@@ -133,6 +140,10 @@ def service_levels(data: OpsData | pd.DataFrame, by: str | None = "agent", perio
     ``resolution_h`` / after-sale contacts whose ``resolution_h`` has passed by ``as_of`` (open ones count as not
     resolved), with a Wilson interval.
 
+    Parameters:
+        data: the :class:`OpsData` (or a contact frame with ``as_of``). by: the group. period: contact days.
+        first_response_s, resolution_h: the two SLAs.
+
     Returns:
         ``group``, ``contacts``, ``response_p50_s``, ``response_p90_s``, ``within_sla`` (+ ``_low``/``_high``),
         ``after_sale``, ``resolution_p50_h``, ``resolved_within`` (+ ``_low``/``_high``).
@@ -167,6 +178,9 @@ def contact_rates(data: OpsData, by: str | None = "reason", period: Period | tup
 
     Formula: ``per_100_orders = contacts in the group / non-cancelled orders placed in the period × 100``
     (orders of the same week for ``by="week"``); ``share`` = the group's share of all contacts.
+
+    Parameters:
+        data: the :class:`OpsData`. by: the group. period: contact and order days.
 
     Returns:
         ``group``, ``stage`` (when ``by="reason"``), ``contacts``, ``per_100_orders``, ``share``.
@@ -206,6 +220,10 @@ def contact_drivers(data: OpsData, until: pd.Timestamp | str | None = None, sett
     ``settle_days`` before ``as_of`` (their contacts have had time to arrive) and up to ``until``;
     ``slow_ship`` = shipped more than ``slow_ship_hours`` after payment. Each ``β`` is the extra contacts per 100
     orders that cause brings: the workload another department sends to customer service.
+
+    Parameters:
+        data: the :class:`OpsData`. until: last payment day used. settle_days, slow_ship_hours: see above.
+        controls: fixed effects among the order frame's columns.
 
     Returns:
         :class:`~opslib.operations.effects.Effect` (unit: contacts per 100 orders); ``groups`` = raw contacts per

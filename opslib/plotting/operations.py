@@ -53,6 +53,12 @@ def scorecard_chart(results: pd.DataFrame) -> Figure:
     its 95 % interval, coloured by status and grouped by department (``Scorecard.results``).
 
     Index: ``value / target`` for at_least norms, ``target / value`` for at_most norms (capped at 2).
+
+    Parameters:
+        results: ``Scorecard.results``.
+
+    Returns:
+        The ``Figure``.
     """
     r = results.reset_index(drop=True)
     if r.empty:
@@ -88,7 +94,14 @@ def scorecard_chart(results: pd.DataFrame) -> Figure:
 
 
 def norm_trend_chart(trend: pd.DataFrame, results: pd.DataFrame, columns: int = 4) -> Figure:
-    """One small panel per norm: its weekly value (``Scorecard.trend``) against the target (dashed)."""
+    """One small panel per norm: its weekly value (``Scorecard.trend``) against the target (dashed).
+
+    Parameters:
+        trend: ``Scorecard.trend``; results: ``Scorecard.results``; columns: panels per row.
+
+    Returns:
+        The ``Figure``.
+    """
     norms = [n for n in results["norm"] if n in set(trend["norm"])]
     if not norms:
         return _empty_figure("no weekly values to show")
@@ -117,14 +130,28 @@ def norm_trend_chart(trend: pd.DataFrame, results: pd.DataFrame, columns: int = 
 
 
 def norms_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """``Norms.summary()`` for display."""
+    """``Norms.summary()`` for display.
+
+    Parameters:
+        summary: the frame to show.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     return format_table(summary, labels={"department": "部门 department", "owner": "负责人 owner", "norm": "norm",
                                          "label": "规范 norm", "metric": "metric", "target": "目标 target",
                                          "scope": "范围 scope", "parameters": "参数 parameters"})
 
 
 def scorecard_table(results: pd.DataFrame) -> pd.DataFrame:
-    """``Scorecard.results`` for display: value with its interval, target, units, exceptions and status."""
+    """``Scorecard.results`` for display: value with its interval, target, units, exceptions and status.
+
+    Parameters:
+        results: ``Scorecard.results``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     r = results.reset_index(drop=True)
     out = pd.DataFrame({
         "部门 department": r["department_name"], "规范 norm": r["label"], "负责人 owner": r["owner"],
@@ -140,7 +167,14 @@ def scorecard_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def department_table(departments: pd.DataFrame) -> pd.DataFrame:
-    """``Scorecard.departments()`` for display."""
+    """``Scorecard.departments()`` for display.
+
+    Parameters:
+        departments: ``Scorecard.departments()``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     d = departments.drop(columns=["department"])
     return format_table(d, percent=["score"], units=["norms", "met", "breached", "certain", "too_few", "skipped"],
                         labels={"name": "部门 department", "owner": "负责人 owner", "norms": "规范数 norms",
@@ -150,7 +184,14 @@ def department_table(departments: pd.DataFrame) -> pd.DataFrame:
 
 
 def breaches_table(breaches: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
-    """The first ``limit`` exceptions of ``Scorecard.breaches()`` for display, empty columns left out."""
+    """The first ``limit`` exceptions of ``Scorecard.breaches()`` for display, empty columns left out.
+
+    Parameters:
+        breaches: ``Scorecard.breaches()``; limit: rows shown.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     if breaches.empty:
         return pd.DataFrame({"exceptions": ["none: no norm breached in the period"]})
     b = breaches.head(limit).drop(columns=["owner"])
@@ -159,7 +200,14 @@ def breaches_table(breaches: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
 
 
 def contributors_table(contributors: pd.DataFrame, kind: str | None = None) -> pd.DataFrame:
-    """``Scorecard.contributors(norm)`` for display: where the shortfall sits (``kind`` defaults to the norm's)."""
+    """``Scorecard.contributors(norm)`` for display: where the shortfall sits (``kind`` defaults to the norm's).
+
+    Parameters:
+        contributors: ``Scorecard.contributors(norm)``; kind: ``share`` or ``mean`` (how values read).
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     kind = kind or contributors.attrs.get("kind", "share")
     c = contributors.copy()
     if c.empty:
@@ -172,7 +220,14 @@ def contributors_table(contributors: pd.DataFrame, kind: str | None = None) -> p
 
 
 def alerts_table(alerts: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.operations.alert_table`` for display."""
+    """``opslib.operations.alert_table`` for display.
+
+    Parameters:
+        alerts: ``opslib.operations.alert_table``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     if alerts.empty:
         return pd.DataFrame({"alerts": ["none: every judged norm is met"]})
     cols = ["severity", "department_name", "owner", "label", "value", "target", "fails", "units", "where"]
@@ -184,7 +239,14 @@ def alerts_table(alerts: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------- fulfilment
 def durations_table(durations: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.operations.durations_by`` for display (hours with one decimal, rates as %)."""
+    """``opslib.operations.durations_by`` for display (hours with one decimal, rates as %).
+
+    Parameters:
+        durations: ``opslib.operations.durations_by``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(durations)
     if skip is not None:
         return skip
@@ -199,7 +261,14 @@ def durations_table(durations: pd.DataFrame) -> pd.DataFrame:
 
 def daily_handling_chart(daily: pd.DataFrame, ship_hours: float = 48.0) -> Figure:
     """Daily mean and p90 handling time with campaign (peak) days shaded, paid orders as bars below
-    (``opslib.operations.daily_fulfilment``)."""
+    (``opslib.operations.daily_fulfilment``).
+
+    Parameters:
+        daily: ``opslib.operations.daily_fulfilment``; ship_hours: the shipping norm drawn as a line.
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(daily) is not None or daily.empty:
         return _empty_figure(daily.attrs.get("skipped", "no paid orders in the window"))
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 5.5), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
@@ -219,7 +288,14 @@ def daily_handling_chart(daily: pd.DataFrame, ship_hours: float = 48.0) -> Figur
 
 def carrier_chart(table: pd.DataFrame, by: str = "carrier") -> Figure:
     """On-time rate (raw and region-adjusted) and mean transit time per carrier with 95 % intervals
-    (``opslib.operations.carrier_comparison``)."""
+    (``opslib.operations.carrier_comparison``).
+
+    Parameters:
+        table: the result's table; by: the group column.
+
+    Returns:
+        The ``Figure``.
+    """
     t = table.reset_index(drop=True)
     y = np.arange(len(t))[::-1]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.5 * len(t) + 2), sharey=True)
@@ -241,7 +317,14 @@ def carrier_chart(table: pd.DataFrame, by: str = "carrier") -> Figure:
 
 
 def carrier_table(table: pd.DataFrame, by: str = "carrier") -> pd.DataFrame:
-    """The carrier comparison for display: rates with their intervals as text."""
+    """The carrier comparison for display: rates with their intervals as text.
+
+    Parameters:
+        table: the result's table; by: the group column.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(table)
     if skip is not None:
         return skip
@@ -264,7 +347,14 @@ def carrier_table(table: pd.DataFrame, by: str = "carrier") -> pd.DataFrame:
 
 
 def status_table(status: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.operations.delivery_status`` for display."""
+    """``opslib.operations.delivery_status`` for display.
+
+    Parameters:
+        status: ``opslib.operations.delivery_status``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(status)
     if skip is not None:
         return skip
@@ -273,7 +363,14 @@ def status_table(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def lost_table(lost: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
-    """The first ``limit`` lost parcels for display."""
+    """The first ``limit`` lost parcels for display.
+
+    Parameters:
+        lost: ``opslib.operations.lost_parcels``; limit: rows shown.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(lost)
     if skip is not None:
         return skip
@@ -285,7 +382,14 @@ def lost_table(lost: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------- effects
 def effect_chart(groups: pd.DataFrame, summary: pd.DataFrame, label: str, unit: str) -> Figure:
     """Left: the raw means per group with 95 % intervals; right: the estimated effect(s) with controls and their
-    intervals (``opslib.operations.Effect``)."""
+    intervals (``opslib.operations.Effect``).
+
+    Parameters:
+        groups: ``Effect.groups`` (raw means); summary: the frame to show; label: the title; unit: the unit of the values.
+
+    Returns:
+        The ``Figure``.
+    """
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.45 * max(len(summary), len(groups)) + 2.5),
                                  gridspec_kw={"width_ratios": [1, 1.2]})
     share = unit == "conversion"
@@ -311,7 +415,14 @@ def effect_chart(groups: pd.DataFrame, summary: pd.DataFrame, label: str, unit: 
 
 
 def effect_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """``Effect.summary()`` for display."""
+    """``Effect.summary()`` for display.
+
+    Parameters:
+        summary: the frame to show.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     if summary.empty:
         return pd.DataFrame({"effect": ["not estimated"]})
     return format_table(summary, pvalues=["p"], units=["n"], signed=["estimate", "low", "high"],
@@ -321,7 +432,14 @@ def effect_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # -------------------------------------------------------------------------------------------- reviews
 def review_mix_chart(mix: pd.DataFrame, by: str) -> Figure:
-    """Mean review score with its 95 % interval and the bad-review share per group (``review_mix``)."""
+    """Mean review score with its 95 % interval and the bad-review share per group (``review_mix``).
+
+    Parameters:
+        mix: ``opslib.operations.review_mix``; by: the group column.
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(mix) is not None or mix.empty:
         return _empty_figure(mix.attrs.get("skipped", "no reviews in the period"))
     m = mix.reset_index(drop=True)
@@ -339,7 +457,14 @@ def review_mix_chart(mix: pd.DataFrame, by: str) -> Figure:
 
 
 def review_mix_table(mix: pd.DataFrame, by: str) -> pd.DataFrame:
-    """``review_mix`` for display."""
+    """``review_mix`` for display.
+
+    Parameters:
+        mix: ``opslib.operations.review_mix``; by: the group column.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(mix)
     if skip is not None:
         return skip
@@ -349,7 +474,14 @@ def review_mix_table(mix: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def topic_mix_chart(topics: pd.DataFrame, by: str) -> Figure:
-    """What reviews are about: topic shares per group as stacked bars (``topic_mix``)."""
+    """What reviews are about: topic shares per group as stacked bars (``topic_mix``).
+
+    Parameters:
+        topics: ``opslib.operations.topic_mix``; by: the group column.
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(topics) is not None or topics.empty:
         return _empty_figure(topics.attrs.get("skipped", "no reviews in the period"))
     wide = topics.pivot_table(index=by, columns="topic", values="share", fill_value=0.0)
@@ -366,7 +498,14 @@ def topic_mix_chart(topics: pd.DataFrame, by: str) -> Figure:
 
 
 def returns_chart(returns: pd.DataFrame, by: str) -> Figure:
-    """Return and cancellation rates per group with 95 % intervals (``returns_by``)."""
+    """Return and cancellation rates per group with 95 % intervals (``returns_by``).
+
+    Parameters:
+        returns: ``opslib.operations.returns_by``; by: the group column.
+
+    Returns:
+        The ``Figure``.
+    """
     r = returns.reset_index(drop=True)
     y = np.arange(len(r))[::-1]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(r) + 2))
@@ -383,7 +522,14 @@ def returns_chart(returns: pd.DataFrame, by: str) -> Figure:
 
 
 def returns_table(returns: pd.DataFrame) -> pd.DataFrame:
-    """``returns_by`` for display."""
+    """``returns_by`` for display.
+
+    Parameters:
+        returns: ``opslib.operations.returns_by``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     cols = [c for c in returns.columns if not c.endswith(("_low", "_high"))]
     return format_table(returns[cols], percent=["cancel_rate", "return_rate"], units=["orders", "cancelled", "returned"],
                         money=["gmv"], labels={"orders": "订单 orders", "cancelled": "取消 cancelled",
@@ -392,7 +538,14 @@ def returns_table(returns: pd.DataFrame) -> pd.DataFrame:
 
 
 def reasons_table(reasons: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """``return_reasons`` for display: the ``top`` reasons per group."""
+    """``return_reasons`` for display: the ``top`` reasons per group.
+
+    Parameters:
+        reasons: ``opslib.operations.return_reasons``; top: groups shown per group or dimension.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     if reasons.empty:
         return pd.DataFrame({"return reasons": ["no returned orders in the period"]})
     by = reasons.columns[0]
@@ -403,7 +556,14 @@ def reasons_table(reasons: pd.DataFrame, top: int = 3) -> pd.DataFrame:
 
 # -------------------------------------------------------------------------------------------- service
 def conversion_chart(conversion: pd.DataFrame, target: float | None = None) -> Figure:
-    """Inquiry conversion per group with 95 % intervals (``inquiry_conversion``); ``target`` dashed."""
+    """Inquiry conversion per group with 95 % intervals (``inquiry_conversion``); ``target`` dashed.
+
+    Parameters:
+        conversion: ``opslib.operations.inquiry_conversion``; target: the norm drawn as a dashed line (None: none).
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(conversion) is not None or conversion.empty:
         return _empty_figure(conversion.attrs.get("skipped", "no inquiries in the period"))
     c = conversion.reset_index(drop=True)
@@ -421,7 +581,14 @@ def conversion_chart(conversion: pd.DataFrame, target: float | None = None) -> F
 
 
 def conversion_table(conversion: pd.DataFrame) -> pd.DataFrame:
-    """``inquiry_conversion`` for display."""
+    """``inquiry_conversion`` for display.
+
+    Parameters:
+        conversion: ``opslib.operations.inquiry_conversion``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(conversion)
     if skip is not None:
         return skip
@@ -431,7 +598,14 @@ def conversion_table(conversion: pd.DataFrame) -> pd.DataFrame:
 
 
 def service_levels_chart(levels: pd.DataFrame, target: float | None = 0.9) -> Figure:
-    """Share answered within the SLA per group with 95 % intervals (``service_levels``); ``target`` dashed."""
+    """Share answered within the SLA per group with 95 % intervals (``service_levels``); ``target`` dashed.
+
+    Parameters:
+        levels: ``opslib.operations.service_levels``; target: the norm drawn as a dashed line (None: none).
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(levels) is not None or levels.empty:
         return _empty_figure(levels.attrs.get("skipped", "no contacts in the period"))
     s = levels.reset_index(drop=True)
@@ -450,7 +624,14 @@ def service_levels_chart(levels: pd.DataFrame, target: float | None = 0.9) -> Fi
 
 
 def service_levels_table(levels: pd.DataFrame) -> pd.DataFrame:
-    """``service_levels`` for display."""
+    """``service_levels`` for display.
+
+    Parameters:
+        levels: ``opslib.operations.service_levels``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(levels)
     if skip is not None:
         return skip
@@ -463,7 +644,14 @@ def service_levels_table(levels: pd.DataFrame) -> pd.DataFrame:
 
 
 def contact_rate_chart(rates: pd.DataFrame) -> Figure:
-    """Contacts per 100 orders per reason, coloured by stage (``contact_rates(by="reason")``)."""
+    """Contacts per 100 orders per reason, coloured by stage (``contact_rates(by="reason")``).
+
+    Parameters:
+        rates: ``opslib.operations.contact_rates``.
+
+    Returns:
+        The ``Figure``.
+    """
     if _skipped(rates) is not None or rates.empty:
         return _empty_figure(rates.attrs.get("skipped", "no contacts in the period"))
     r = rates.reset_index(drop=True)
@@ -482,7 +670,14 @@ def contact_rate_chart(rates: pd.DataFrame) -> Figure:
 
 
 def contact_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """``contact_rates`` for display."""
+    """``contact_rates`` for display.
+
+    Parameters:
+        rates: ``opslib.operations.contact_rates``.
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     skip = _skipped(rates)
     if skip is not None:
         return skip
@@ -495,7 +690,14 @@ def contact_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
 def drill_down_chart(table: pd.DataFrame, ranking: pd.DataFrame, label: str, change: float,
                      dimensions: int = 3, top: int = 5) -> Figure:
     """The change of a KPI split over the groups of its leading ``dimensions`` (``DrillDown``): rate effect
-    (the group changed) and mix effect (its share of units changed) stacked, per group."""
+    (the group changed) and mix effect (its share of units changed) stacked, per group.
+
+    Parameters:
+        table: the result's table; ranking: ``DrillDown.ranking``; label: the title; change: the KPI's change; dimensions: dimensions drawn; top: groups shown per group or dimension.
+
+    Returns:
+        The ``Figure``.
+    """
     if ranking.empty:
         return _empty_figure(f"{label}: no group carries the change")
     dims = list(ranking["dimension"].head(dimensions))
@@ -517,7 +719,14 @@ def drill_down_chart(table: pd.DataFrame, ranking: pd.DataFrame, label: str, cha
 
 
 def drill_table(ranking: pd.DataFrame, kind: str = "share") -> pd.DataFrame:
-    """``DrillDown.summary()`` for display: per dimension the group that carries most of the change."""
+    """``DrillDown.summary()`` for display: per dimension the group that carries most of the change.
+
+    Parameters:
+        ranking: ``DrillDown.ranking``; kind: ``share`` or ``mean`` (how values read).
+
+    Returns:
+        A display table (text cells), or one line saying why the data was skipped.
+    """
     if ranking.empty:
         return pd.DataFrame({"drill-down": ["no group carries the change"]})
     r = ranking.copy()
