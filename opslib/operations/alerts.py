@@ -74,8 +74,9 @@ def alert_table(card: Scorecard, with_contributors: bool = True) -> pd.DataFrame
 
 
 def write_alerts(alerts: pd.DataFrame, folder: str | Path, stem: str = "alerts") -> list[Path]:
-    """Write ``alerts`` as ``<stem>.csv`` (UTF-8 with BOM for Excel) and ``<stem>.json`` (a list of records,
-    UTF-8) into ``folder`` (created). An empty table still writes both files, so a scheduler always finds them.
+    """Write ``alerts`` as ``<stem>.csv`` (UTF-8 with BOM for Excel, through the safe writer
+    ``opslib.reporting.exports``) and ``<stem>.json`` (a list of records, UTF-8) into ``folder`` (created). An
+    empty table still writes both files, so a scheduler always finds them.
 
     Parameters:
         alerts: :func:`alert_table`. folder: where to write. stem: the file name without suffix.
@@ -83,9 +84,10 @@ def write_alerts(alerts: pd.DataFrame, folder: str | Path, stem: str = "alerts")
     Returns:
         The two paths.
     """
+    from opslib.reporting.exports import write_table
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    csv, js = folder / f"{stem}.csv", folder / f"{stem}.json"
-    alerts.to_csv(csv, index=False, encoding="utf-8-sig")
+    (csv,) = write_table(alerts, folder, stem, formats=("csv",))
+    js = csv.with_suffix(".json")
     js.write_text(json.dumps(alerts.to_dict("records"), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return [csv, js]

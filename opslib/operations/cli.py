@@ -8,7 +8,8 @@ Usage::
 * scores the last ``--period-days`` days (default 7) up to ``--period-end`` (default: the last order day) against
   ``--norms`` (default: ``DATA_DIR/norms.yml``, else the shipped defaults);
 * writes ``alerts.csv`` and ``alerts.json`` (one row per breached norm; empty when none) to ``--out`` (default
-  ``reports/alerts/<period end>``) and, with ``--packs``, every department's hand-off pack;
+  ``reports/alerts/<period end>``) and, with ``--packs``, every department's hand-off pack (a folder
+  ``ops_<department>_<period end>/`` with norms, exceptions and contributors as xlsx and CSV);
 * prints one line per breach.
 
 Exit status, so cron or Airflow can notify: **0** no norm breached (or ``--fail-on never``), **3** a norm is

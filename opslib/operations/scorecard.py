@@ -240,7 +240,7 @@ class Scorecard:
         res = self.results if departments is None else self.results[self.results["department"].isin(departments)]
         return norm_trend_chart(self.trend, res)
 
-    def export(self, folder: str | Path, formats: tuple[str, ...] = (".xlsx", ".csv")) -> list[Path]:
+    def export(self, folder: str | Path, formats: tuple[str, ...] = ("xlsx", "csv")) -> list[Path]:
         """Write the hand-off pack of every department (:func:`export_packs`)."""
         return export_packs(self, folder, formats)
 
@@ -298,41 +298,33 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     return Scorecard(norms=norms, period=period, as_of=data.as_of, results=results, trend=trend_f, units=kept)
 
 
-def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] = (".xlsx", ".csv")) -> list[Path]:
+def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] = ("xlsx", "csv")) -> list[Path]:
     """The hand-off pack of each department: its norms scored, the exceptions behind each norm, and where the
     shortfall concentrates.
 
-    Files per department ``d`` (``END`` = the period's last day): ``ops_<d>_<END>.xlsx`` with sheets ``norms``,
-    ``exceptions`` (every failing unit of the department's norms in the period, breached or not, worst first)
-    and ``contributors``; ``ops_<d>_<END>_exceptions.csv`` (UTF-8 with BOM, so Excel shows Chinese). Written the
-    way ``opslib.assortment.export_actions`` writes (openpyxl; the folder is created).
+    One folder per department ``d`` (``END`` = the period's last day), ``<folder>/ops_<d>_<END>/``, holding
+    ``norms``, ``exceptions`` (every failing unit of the department's norms in the period, breached or not,
+    worst first) and ``contributors`` (for its breached norms), each as xlsx and CSV. Written through
+    :func:`opslib.reporting.exports.write_table`: text from the data (SKUs, reasons, names) can never run as a
+    spreadsheet formula, and a department id from norms.yml cannot leave the folder.
 
     Parameters:
-        card: the :class:`Scorecard`. folder: where to write (created). formats: ``.xlsx`` and/or ``.csv``.
+        card: the :class:`Scorecard`. folder: where to write (created). formats: ``xlsx`` and/or ``csv``.
 
     Returns:
         The paths written.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from opslib.reporting.exports import safe_filename, write_table
+
     _, end = period_bounds(card.period)
     written: list[Path] = []
     for did in card.norms.departments:
-        res = card.results[card.results["department"] == did]
+        res = card.results[card.results["department"] == did].drop(columns=["department"])
         exc = card.breaches(department=did, only_breached=False)
         contrib = [card.contributors(n).assign(norm=n) for n in res.loc[res["status"] == "breached", "norm"]]
         contrib_f = (pd.concat(contrib, ignore_index=True) if contrib
-                     else pd.DataFrame(columns=["norm", "dimension", "group", "units", "value", "excess", "closes"]))
-        stem = f"ops_{did}_{end:%Y-%m-%d}"
-        if ".xlsx" in formats:
-            path = folder / f"{stem}.xlsx"
-            with pd.ExcelWriter(path, engine="openpyxl") as xw:
-                res.drop(columns=["department"]).to_excel(xw, sheet_name="norms", index=False)
-                exc.assign(ref_ts=exc["ref_ts"].astype(str)).to_excel(xw, sheet_name="exceptions", index=False)
-                contrib_f.to_excel(xw, sheet_name="contributors", index=False)
-            written.append(path)
-        if ".csv" in formats:
-            path = folder / f"{stem}_exceptions.csv"
-            exc.to_csv(path, index=False, encoding="utf-8-sig")
-            written.append(path)
+                     else pd.DataFrame(columns=["dimension", "group", "units", "value", "excess", "closes", "norm"]))
+        pack = Path(folder) / safe_filename(f"ops_{did}_{end:%Y-%m-%d}")
+        for name, table in (("norms", res), ("exceptions", exc), ("contributors", contrib_f)):
+            written += write_table(table.reset_index(drop=True), pack, name, formats=formats, sheet=name)
     return written

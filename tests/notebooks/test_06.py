@@ -54,8 +54,8 @@ def test_notebook_06_shows_every_section(executed) -> None:
         assert shown in text, shown
     assert "⏹" not in text  # no early stop on the sample shop
     assert image_count(nb) == 14
-    written = sorted(p.name for p in packs.iterdir())
-    assert "ops_warehouse_2025-12-31.xlsx" in written and "ops_service_2025-12-31_exceptions.csv" in written
+    written = sorted(str(p.relative_to(packs)) for p in packs.rglob("*.*"))
+    assert "ops_warehouse_2025-12-31/exceptions.xlsx" in written and "ops_service_2025-12-31/norms.csv" in written
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
 

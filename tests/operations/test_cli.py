@@ -34,7 +34,7 @@ def test_breach_exits_3_and_writes_the_alert_table(small_shop_dir: Path, tmp_pat
     assert a["norm"].tolist() == ["logistics.on_time"] and a["severity"].iloc[0] == "critical"
     assert a["owner"].iloc[0] == "Zhao" and a["period_end"].iloc[0] == "2025-12-31"
     assert json.loads((out / "alerts.json").read_text(encoding="utf-8"))[0]["norm"] == "logistics.on_time"
-    assert (out / "ops_logistics_2025-12-31.xlsx").is_file()
+    assert (out / "ops_logistics_2025-12-31" / "exceptions.xlsx").is_file()
     printed = capsys.readouterr().out
     assert "1 breached" in printed and "[critical] logistics.on_time" in printed
 

