@@ -740,3 +740,51 @@ def drill_table(ranking: pd.DataFrame, kind: str = "share") -> pd.DataFrame:
                                 "units_current": "本期 units", "value_baseline": "对比期 baseline",
                                 "value_current": "本期 current", "rate_effect": "组内 rate", "mix_effect": "结构 mix",
                                 "contribution": "贡献 contribution", "share_of_change": "占变化 share"})
+
+
+# ------------------------------------------------------------------------------------ executive summary
+def summarise_operations(summary, card=None, effects: tuple = (), drill=None, max_actions: int = 5):
+    """Fill notebook 06's executive summary: one tile per department, a verdict on the norms, one action per
+    breached norm for its owner, and a verdict per estimated effect and for the drill-down.
+
+    Rules: a department's tile shows ``met / judged`` norms (green when none is breached, red otherwise, grey when
+    nothing could be judged); the breached norms become actions, beyond-noise ones first, at most
+    ``max_actions``, each naming where the shortfall sits (``Scorecard.top_contributor``); an effect adds its
+    first line (``Effect.describe``) when it was estimated; the drill-down adds its headline and top group.
+
+    Parameters:
+        summary: an ``opslib.reporting.ExecutiveSummary``. card: the ``Scorecard`` (or None). effects:
+            ``Effect`` results to state. drill: a ``DrillDown`` (or None). max_actions: see above.
+
+    Returns:
+        The summary (filled in place).
+    """
+    if card is not None:
+        deps = card.departments()
+        for d in deps.itertuples(index=False):
+            judged = d.met + d.breached
+            good = None if judged == 0 else d.breached == 0
+            change = f"worst: {d.worst}" if d.worst else ("all judged norms met" if judged else "nothing to judge")
+            summary.tile(str(d.name), f"{d.met}/{judged} 达标", change, good=good, metric=f"norms:{d.department}",
+                         raw=float(d.met / judged) if judged else None)
+        res = card.results
+        judged = int(res["status"].isin(["met", "breached"]).sum())
+        b = card.breached()
+        if b.empty:
+            summary.verdict(f"Every judged norm is met ({judged} of {len(res)} norms could be judged).")
+        else:
+            w = b.iloc[0]
+            summary.verdict(f"{len(b)} of {judged} judged norms breached ({int(b['certain'].sum())} beyond noise); "
+                            f"furthest off: {w['label']} {_value_text(w['kind'], w['value'])} vs {w['target_text']}.")
+        ordered = b.assign(_c=~b["certain"]).sort_values("_c", kind="stable") if len(b) else b
+        for r in ordered.head(max_actions).itertuples(index=False):
+            where = card.top_contributor(r.norm)
+            summary.action(str(r.owner), f"{r.label}: {_value_text(r.kind, r.value)} vs {r.target_text}"
+                           + (f" — {where}" if where else ""), key=f"norm:{r.norm}")
+    for e in effects:
+        if getattr(e, "ok", False):
+            summary.verdict(e.describe().splitlines()[1])
+    if drill is not None and drill.reason is None:
+        lines = drill.describe().splitlines()
+        summary.verdict(lines[0] + (f"; carried by {lines[-1].strip()}" if len(lines) > 1 else ""))
+    return summary

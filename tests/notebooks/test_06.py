@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from opslib.reporting.summary import read_summary
 from tests.notebooks.helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,10 @@ def test_notebook_06_shows_every_section(executed) -> None:
     assert "ops_warehouse_2025-12-31/exceptions.xlsx" in written and "ops_service_2025-12-31/norms.csv" in written
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    summary = read_summary(nb)  # the executive summary on top, as the report index reads it
+    assert len(summary["tiles"]) == 6 and summary["actions"]
+    assert any(a["owner"] == "物流经理 logistics manager" for a in summary["actions"])  # on time 86.5% < 92%
+    assert any(v.startswith("late delivery 迟到: -0.7") for v in summary["verdicts"])
 
 
 @pytest.mark.notebook

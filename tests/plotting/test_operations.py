@@ -164,3 +164,16 @@ def test_skipped_parts_become_one_line(tiny, capsys) -> None:
     assert isinstance(opsplot.daily_handling_chart(ops.daily_fulfilment(none)), Figure)
     assert ops.late_review_effect(none).plot() is None
     assert "not estimated — no reviews table in x" in capsys.readouterr().out
+
+
+def test_executive_summary_tiles_verdicts_and_actions(card, tiny) -> None:
+    from opslib.reporting import ExecutiveSummary
+
+    s = ExecutiveSummary("06", period="2024-01", scope="tiny")
+    opsplot.summarise_operations(s, card, effects=(ops.late_review_effect(tiny, controls=()),))
+    p = s.payload()
+    assert [t["label"] for t in p["tiles"]] == ["warehouse", "service", "product"]
+    product = p["tiles"][2]
+    assert product["good"] is None and product["value"] == "0/0 达标"  # 6 reviews < min_units: nothing judged
+    assert {a["owner"] for a in p["actions"]} <= {"Li", "Wu"} and p["actions"]
+    assert any(v.startswith("late delivery 迟到") for v in p["verdicts"])
