@@ -98,8 +98,9 @@ def fast_share(peak: bool, agent: str) -> float:
     ``Phi((ln 30 - ln median) / sigma)`` with the median of that agent on that kind of day.
 
     Example:
+        >>> # Φ((ln 30 − ln 8) / 0.7) = Φ(1.888) ; Φ((ln 30 − ln 60) / 0.7) = Φ(−0.990)
         >>> round(fast_share(False, "客服01"), 3), round(fast_share(True, "客服07"), 3)
-        (0.97, 0.161)
+        (0.971, 0.161)
     """
     med = RESPONSE_MEDIAN_S * (PEAK_RESPONSE_FACTOR if peak else 1.0) * (SLOW_AGENT_FACTOR if agent == SLOW_AGENT else 1.0)
     return float(ndtr((np.log(FAST_RESPONSE_S) - np.log(med)) / RESPONSE_SIGMA))
