@@ -31,6 +31,7 @@ class Shop:
     inventory: pd.DataFrame | None = None
     fulfilment: pd.DataFrame | None = None
     reviews: pd.DataFrame | None = None
+    service: pd.DataFrame | None = None
     available: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
