@@ -1,0 +1,354 @@
+"""The data contract as SQL: typed views over a table's file and every check as one engine query.
+
+For each table three views are created on the engine (``T`` = table name):
+
+* ``src_T``: the file as read (Parquet, or the staged Parquet of a CSV/Excel file) plus ``__rn``,
+  the 0-based position of the row in the file;
+* ``raw_T``: per column ``"__s_<col>"``, the cell as the user wrote it — text stripped of white space
+  with empty text as NULL, other cell types as they are; rows where every cell is empty are dropped;
+* ``T``: the contract columns typed per kind (``int`` BIGINT, ``float`` DOUBLE, ``str`` VARCHAR,
+  ``datetime``/``date`` TIMESTAMP in the shop's local time) next to the raw ones; extra columns kept.
+
+Typing rules (the same as the pandas loader's): a number is what ``TRY_CAST(.. AS DOUBLE)`` accepts and
+is finite (``1,234.5`` is not); a whole number is a number without a fraction; a date/time is what
+``TRY_CAST(.. AS TIMESTAMP)`` accepts after ``/`` becomes ``-``, within pandas' nanosecond range; text
+ending in a UTC offset or ``Z`` is converted to the shop's time zone, then made naive; a
+time-zone-aware Parquet column likewise. Checks (one aggregate pass, then one small query per failing
+check for its first rows): unparseable values, empty required values, time of day in a date column,
+bounds, allowed values, duplicate keys, references (anti-joins) and campaigns ending before they start.
+
+Example:
+    >>> from opslib.lines.engine import DuckDBEngine
+    >>> from opslib.lines.files import Staged
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"order_id": ["O1", "O2"], "review_ts": ["2024-06-25 20:11", "soon"],
+    ...               "score": [4, 9], "topic": ["物流", None]}).to_parquet(d / "reviews.parquet")
+    >>> from opslib.lines.files import stage
+    >>> eng = DuckDBEngine()
+    >>> src = build_views(eng, stage(d / "reviews.parquet", "reviews", d))
+    >>> [str(p) for p in table_problems(eng, src)]  # doctest: +NORMALIZE_WHITESPACE
+    ["reviews.parquet, column review_ts, row 2: 'soon' — expected a date/time like 2024-06-18 10:31:00",
+     'reviews.parquet, column score, row 2: 9 — expected a whole number between 1 and 5']
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from opslib.contract import TABLES, ColumnSpec, TableSpec
+from opslib.lines.engine import Engine, sql_str
+from opslib.lines.files import FileProblem, Staged, line_numbers
+from opslib.lines.problems import (
+    EXPECTED_BY_KIND,
+    EXPECTED_MIDNIGHT,
+    EXPECTED_NONEMPTY_FILE,
+    EXPECTED_NOT_EMPTY,
+    MAX_ROWS_SHOWN,
+    Problem,
+    Shown,
+    range_expected,
+)
+
+__all__ = ["TableSource", "build_views", "campaign_problems", "reference_problems", "table_problems"]
+
+# Python's str.strip() white space (what the pandas loader stripped), as one SQL string of characters.
+WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+             "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+OFFSET_RE = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+TS_MIN, TS_MAX = "1677-09-22 00:12:44", "2262-04-11 23:47:16"  # pandas' datetime64[ns] range
+
+Progress = Callable[[str], None]
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _category(engine_type: str) -> str:
+    t = engine_type.upper()
+    if t in ("VARCHAR", "STRING") or t.startswith("VARCHAR"):
+        return "text"
+    if "WITH TIME ZONE" in t or t == "TIMESTAMPTZ":
+        return "aware"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t == "DATE":
+        return "date"
+    if t == "BOOLEAN":
+        return "bool"
+    if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+        return "float"
+    if t.endswith("INT") or t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER",
+                                  "USMALLINT", "UTINYINT", "UHUGEINT"):
+        return "integer"
+    return "other"
+
+
+@dataclass
+class TableSource:
+    """One table on the engine: its views, its columns and how positions become row numbers."""
+
+    spec: TableSpec
+    staged: Staged
+    types: dict[str, str]  # raw column -> category (text, integer, float, timestamp, aware, date, bool, other)
+    present: list[str]  # contract columns the file has, contract order
+    missing: list[str]
+    extras: list[str]
+    notes: list[str] = field(default_factory=list)
+    n_rows: int = 0
+    summary: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def view(self) -> str:
+        return self.spec.name
+
+    def rows(self, positions: list[int]) -> list[int]:
+        """Row numbers as the user sees them for file positions."""
+        mapped = line_numbers(self.staged, positions)
+        return [mapped.get(p, p + self.staged.first_row) for p in positions]
+
+
+def _raw_expr(col: str, category: str) -> str:
+    if category == "text":
+        return f"NULLIF(trim({q(col)}, {sql_str(WHITESPACE)}), '')"
+    return q(col)
+
+
+def _typed(engine: Engine, c: ColumnSpec, category: str) -> tuple[str, str | None]:
+    """(typed SQL expression over raw_T, offset-flag expression or None) for a contract column."""
+    s = q("__s_" + c.name)
+    if c.kind == "str":
+        if category == "text":
+            return s, None
+        if category == "float":
+            return (f"CASE WHEN {s} = floor({s}) AND abs({s}) < 1e15 THEN CAST(CAST({s} AS BIGINT) AS VARCHAR) "
+                    f"ELSE CAST({s} AS VARCHAR) END"), None
+        return f"CAST({s} AS VARCHAR)", None
+    if c.kind in ("int", "float"):
+        if category == "text":
+            num = f"TRY_CAST({s} AS DOUBLE)"
+        elif category in ("integer", "float"):
+            num = f"CAST({s} AS DOUBLE)"
+        else:
+            return "CAST(NULL AS BIGINT)" if c.kind == "int" else "CAST(NULL AS DOUBLE)", None
+        ok = f"{num} > -1e308 AND {num} < 1e308"
+        if c.kind == "int":
+            ok += f" AND {num} = floor({num})"
+            return f"CAST(CASE WHEN {ok} THEN {num} END AS BIGINT)", None
+        return f"CASE WHEN {ok} THEN {num} END", None
+    # datetime / date
+    offset = None
+    if category == "text":
+        norm = f"replace({s}, '/', '-')"
+        offset = f"regexp_matches({s}, {sql_str(OFFSET_RE)})"
+        ts = f"CASE WHEN {offset} THEN {engine.local_time(norm)} ELSE TRY_CAST({norm} AS TIMESTAMP) END"
+    elif category == "aware":
+        ts = engine.aware_to_local(s)
+    elif category in ("timestamp", "date"):
+        ts = f"CAST({s} AS TIMESTAMP)"
+    else:
+        return "CAST(NULL AS TIMESTAMP)", None
+    return (f"CASE WHEN {ts} >= TIMESTAMP '{TS_MIN}' AND {ts} <= TIMESTAMP '{TS_MAX}' THEN {ts} END"), offset
+
+
+def build_views(engine: Engine, staged: Staged) -> TableSource:
+    """Register ``staged`` on ``engine`` as ``src_T``, ``raw_T`` and the typed view ``T``."""
+    spec = TABLES[staged.table]
+    name = spec.name
+    try:
+        engine.register_parquet(f"src_{name}", staged.parquet, row_number="__rn")
+        types = {k: _category(v) for k, v in engine.columns(f"src_{name}").items() if k not in ("__rn", "__extra__")}
+    except Exception as e:  # engines raise their own error types for unreadable files
+        raise FileProblem(Problem(table=name, file=staged.name, issue=f"cannot be read ({str(e).splitlines()[0]})",
+                                  expected="a Parquet file" if staged.kind == "parquet" else "a readable file")) from None
+    # Column names as the user wrote them, surrounding spaces ignored.
+    stripped = {k.strip(): k for k in types}
+    present = [c.name for c in spec.columns if c.name in stripped]
+    missing = [c.name for c in spec.columns if c.name not in stripped]
+    extras = [k for k in stripped if k not in spec.column_names]
+    cats = {k: types[stripped[k]] for k in stripped}
+    raw_cols = [f"{_raw_expr(stripped[k], cats[k])} AS {q('__s_' + k)}" for k in stripped]
+    blank = " AND ".join(f"{q('__s_' + k)} IS NULL" for k in stripped) or "TRUE"
+    engine.execute(f"CREATE OR REPLACE VIEW raw0_{name} AS SELECT __rn, {', '.join(raw_cols)} FROM src_{name}")
+    engine.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT * FROM raw0_{name} WHERE NOT ({blank})")
+    typed = []
+    for c in spec.columns:
+        if c.name in present:
+            expr, _ = _typed(engine, c, cats[c.name])
+            typed.append(f"{expr} AS {q(c.name)}")
+    typed += [f"{q('__s_' + k)} AS {q(k)}" for k in extras]
+    raw = [q("__s_" + k) for k in stripped]
+    engine.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT __rn, {', '.join(typed + raw)} FROM raw_{name}")
+    src = TableSource(spec=spec, staged=staged, types=cats, present=present, missing=missing, extras=extras,
+                      notes=list(staged.notes))
+    if extras:
+        src.notes.append(f"{staged.name}: extra columns kept but not used: {', '.join(extras)}")
+    return src
+
+
+def missing_column_problems(src: TableSource) -> list[Problem]:
+    """A contract column absent from the file (fatal for loading)."""
+    return [Problem(table=src.spec.name, file=src.staged.name, column=c.name, issue="missing",
+                    expected=f"a column named {c.name} ({c.description.rstrip('.')})")
+            for c in src.spec.columns if c.name in src.missing]
+
+
+def _checks(engine: Engine, src: TableSource) -> list[tuple[str, str, str, str]]:
+    """(phase, column, SQL condition, expected words) for every column check, in message order."""
+    parse: list[tuple[str, str, str, str]] = []
+    rules: list[tuple[str, str, str, str]] = []
+    for c in src.spec.columns:
+        if c.name not in src.present:
+            continue
+        s, t = q("__s_" + c.name), q(c.name)
+        if c.kind != "str":
+            if c.kind == "date":
+                parse.append(("parse", c.name, f"{t} IS NOT NULL AND {t} <> date_trunc('day', {t})", EXPECTED_MIDNIGHT))
+            parse.append(("parse", c.name, f"{s} IS NOT NULL AND {t} IS NULL", EXPECTED_BY_KIND[c.kind]))
+        if not c.nullable:
+            rules.append(("rule", c.name, f"{s} IS NULL", EXPECTED_NOT_EMPTY))
+        if c.min_value is not None:
+            rules.append(("rule", c.name, f"{t} < {c.min_value!r}", range_expected(c)))
+        if c.max_value is not None:
+            rules.append(("rule", c.name, f"{t} > {c.max_value!r}", range_expected(c)))
+        if c.allowed:
+            allowed = ", ".join(sql_str(a) for a in c.allowed)
+            rules.append(("rule", c.name, f"{t} NOT IN ({allowed})", "one of " + ", ".join(c.allowed)))
+    return parse + rules
+
+
+def _fetch_problem(engine: Engine, src: TableSource, column: str, cond: str, n: int, expected: str) -> Problem:
+    rows = engine.query(f"SELECT __rn, {q('__s_' + column)} AS v FROM {src.view} WHERE {cond} "
+                        f"ORDER BY __rn LIMIT {MAX_ROWS_SHOWN}")
+    return Problem(table=src.spec.name, file=src.staged.name, column=column,
+                   rows=src.rows([int(r) for r in rows["__rn"]]), values=_values(rows["v"]), n_rows=n,
+                   expected=expected, row_label=src.staged.row_label)
+
+
+def _values(s: pd.Series) -> list[object]:
+    """Offending values as Python objects (numbers stay numbers, text stays text)."""
+    return [None if v is pd.NaT else v for v in s.tolist()]
+
+
+def table_problems(engine: Engine, src: TableSource, progress: Progress | None = None) -> list[Problem]:
+    """Every single-table problem of ``src``, in the loader's order: parse, rules, duplicate keys, campaigns."""
+    t0 = time.perf_counter()
+    checks = _checks(engine, src)
+    aggs = ["count(*) AS n"] + [f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
+                                for i, (_, _, cond, _) in enumerate(checks)]
+    offsets = []
+    for c in src.spec.columns:
+        if c.name in src.present and c.kind in ("datetime", "date"):
+            _, flag = _typed(engine, c, src.types[c.name])
+            if flag:
+                offsets.append(c.name)
+                aggs.append(f"sum(CASE WHEN {flag} THEN 1 ELSE 0 END) AS {q('off_' + c.name)}")
+            if src.types[c.name] == "aware":
+                offsets.append(c.name)
+    date_cols = _summary_columns(src)
+    for i, col in enumerate(date_cols):
+        aggs.append(f"{'min' if i == 0 else 'max'}({q(col)}) AS {q('span' + str(i))}")
+    stats = engine.query(f"SELECT {', '.join(aggs)} FROM {src.view}").iloc[0]
+    src.n_rows = int(stats["n"])
+    if src.n_rows == 0:
+        raise FileProblem(Problem(table=src.spec.name, file=src.staged.name, issue="no data rows (header only)",
+                                  expected=EXPECTED_NONEMPTY_FILE))
+    if date_cols:
+        lo, hi = stats["span0"], stats[f"span{len(date_cols) - 1}"]
+        src.summary = {"column": date_cols[0] if len(set(date_cols)) == 1 else "..".join(date_cols),
+                       "min": None if pd.isna(lo) else pd.Timestamp(lo), "max": None if pd.isna(hi) else pd.Timestamp(hi)}
+    for col in offsets:
+        if src.types[col] == "aware":
+            src.notes.append(f"{src.staged.name}, column {col}: time-zone-aware time stamps converted to "
+                             f"{engine.time_zone} local time")
+        elif int(stats.get("off_" + col, 0) or 0):
+            k = int(stats["off_" + col])
+            src.notes.append(f"{src.staged.name}, column {col}: {k:,} time stamp{'s' if k > 1 else ''} with a UTC "
+                             f"offset or Z converted to {engine.time_zone} local time")
+    problems = []
+    for i, (_, col, cond, expected) in enumerate(checks):
+        n = int(stats[f"c{i}"] or 0)
+        if n:
+            problems.append(_fetch_problem(engine, src, col, cond, n, expected))
+    problems += _duplicate_problems(engine, src)
+    if src.spec.name == "campaigns":
+        problems += campaign_problems(engine, src)
+    if progress is not None:
+        progress(f"{src.staged.name}: {src.n_rows:,} rows checked in {time.perf_counter() - t0:.1f} s")
+    return problems
+
+
+def _summary_columns(src: TableSource) -> list[str]:
+    if src.spec.name == "campaigns":
+        cols = ["start", "end"]
+    else:
+        first = next((c.name for c in src.spec.columns if c.kind in ("date", "datetime")), None)
+        cols = [first, first] if first else []
+    return cols if all(c in src.present for c in cols) else []
+
+
+def _duplicate_problems(engine: Engine, src: TableSource) -> list[Problem]:
+    key = list(src.spec.key)
+    if not set(key) <= set(src.present):
+        return []
+    cols = ", ".join(q(k) for k in key)
+    dup = f"SELECT {cols}, count(*) AS n FROM {src.view} GROUP BY {cols} HAVING count(*) > 1"
+    stats = engine.query(f"SELECT count(*) AS n_keys, sum(n) AS n_rows FROM ({dup}) d").iloc[0]
+    n_keys = int(stats["n_keys"] or 0)
+    if not n_keys:
+        return []
+    on = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in key)
+    rows = engine.query(f"SELECT t.__rn, {', '.join('t.' + q(k) for k in key)} FROM {src.view} t "
+                        f"JOIN ({dup}) d ON {on} ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
+    values: list[object] = [r[0] if len(key) == 1 else tuple(r) for r in rows[key].itertuples(index=False)]
+    names = ", ".join(key)
+    return [Problem(table=src.spec.name, file=src.staged.name, column=" + ".join(key),
+                    rows=src.rows([int(r) for r in rows["__rn"]]), values=values, n_rows=int(stats["n_rows"]),
+                    issue=f"{n_keys:,} duplicated key value{'s' if n_keys > 1 else ''}:",
+                    expected=f"each {names if len(key) == 1 else '(' + names + ')'} only once",
+                    row_label=src.staged.row_label)]
+
+
+def campaign_problems(engine: Engine, src: TableSource) -> list[Problem]:
+    """Campaigns must not end before they start."""
+    if not {"start", "end"} <= set(src.present):
+        return []
+    cond = f"{q('end')} < {q('start')}"
+    n = int(engine.query(f"SELECT count(*) AS n FROM {src.view} WHERE {cond}")["n"][0])
+    if not n:
+        return []
+    rows = engine.query(f"SELECT __rn, {q('start')} AS s, {q('end')} AS e FROM {src.view} WHERE {cond} "
+                        f"ORDER BY __rn LIMIT {MAX_ROWS_SHOWN}")
+    values: list[object] = [Shown(f"{pd.Timestamp(e):%Y-%m-%d} (start {pd.Timestamp(s):%Y-%m-%d})")
+                            for s, e in zip(rows["s"], rows["e"], strict=True)]
+    return [Problem(table=src.spec.name, file=src.staged.name, column="end", rows=src.rows([int(r) for r in rows["__rn"]]),
+                    values=values, n_rows=n, issue="ends before it starts:",
+                    expected="an end date on or after the start date", row_label=src.staged.row_label)]
+
+
+def reference_problems(engine: Engine, sources: dict[str, TableSource]) -> list[Problem]:
+    """Values that must exist in another table, as anti-joins (only when that table was read)."""
+    problems: list[Problem] = []
+    for src in sources.values():
+        for col, other, other_col in src.spec.references:
+            target = sources.get(other)
+            if target is None or col not in src.present or other_col not in target.present:
+                continue
+            known = f"(SELECT DISTINCT {q(other_col)} AS k FROM {target.view} WHERE {q(other_col)} IS NOT NULL)"
+            base = (f"FROM {src.view} t LEFT JOIN {known} r ON t.{q(col)} = r.k "
+                    f"WHERE t.{q(col)} IS NOT NULL AND r.k IS NULL")
+            n = int(engine.query(f"SELECT count(*) AS n {base}")["n"][0])
+            if not n:
+                continue
+            rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
+            problems.append(Problem(table=src.spec.name, file=src.staged.name, column=col,
+                                    rows=src.rows([int(r) for r in rows["__rn"]]), values=_values(rows["v"]),
+                                    n_rows=n, expected=f"a {other_col} that exists in {target.staged.name}",
+                                    row_label=src.staged.row_label))
+    return problems
