@@ -64,6 +64,18 @@ TS_MIN, TS_MAX = "1677-09-22 00:12:44", "2262-04-11 23:47:16"  # pandas' datetim
 
 Progress = Callable[[str], None]
 
+# Columns that record what already happened: a value after today (in the shop's time zone) is an error
+# (a wrong year or a clock in another zone) that would move every default period into the empty future.
+PAST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orders": ("order_ts",), "fulfilment": ("paid_ts", "shipped_ts", "delivered_ts"), "reviews": ("review_ts",),
+    "traffic": ("date",), "inventory": ("date",),
+}
+
+
+def today(time_zone: str) -> pd.Timestamp:
+    """Today's date in ``time_zone`` (naive midnight)."""
+    return pd.Timestamp.now(tz=time_zone).tz_localize(None).normalize()
+
 
 def q(name: str) -> str:
     """A quoted SQL identifier."""
@@ -220,6 +232,11 @@ def _checks(engine: Engine, src: TableSource) -> list[tuple[str, str, str, str]]
         if c.allowed:
             allowed = ", ".join(sql_str(a) for a in c.allowed)
             rules.append(("rule", c.name, f"{t} NOT IN ({allowed})", "one of " + ", ".join(c.allowed)))
+        if c.name in PAST_COLUMNS.get(src.spec.name, ()):
+            day = today(engine.time_zone)
+            limit = (day + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+            rules.append(("rule", c.name, f"{t} >= TIMESTAMP '{limit}'",
+                          f"a time not in the future (on or before {day:%Y-%m-%d} in {engine.time_zone})"))
     return parse + rules
 
 
