@@ -115,6 +115,9 @@ class TableSource:
     notes: list[str] = field(default_factory=list)
     n_rows: int = 0
     summary: dict[str, object] = field(default_factory=dict)
+    source_names: dict[str, str] = field(default_factory=dict)  # stripped name -> name in the file
+    n_source_rows: int = -1  # rows in the file, blank ones included (-1: not counted)
+    dirty: dict[str, int] = field(default_factory=dict)  # text column -> cells that needed stripping
 
     @property
     def view(self) -> str:
@@ -186,6 +189,8 @@ def build_views(engine: Engine, staged: Staged) -> TableSource:
     extras = [k for k in stripped if k not in spec.column_names]
     cats = {k: types[stripped[k]] for k in stripped}
     raw_cols = [f"{_raw_expr(stripped[k], cats[k])} AS {q('__s_' + k)}" for k in stripped]
+    # The cell as stored, for text columns: equal to the stripped one means the column needs no cleaning.
+    raw_cols += [f"{q(stripped[k])} AS {q('__o_' + k)}" for k in stripped if cats[k] == "text"]
     blank = " AND ".join(f"{q('__s_' + k)} IS NULL" for k in stripped) or "TRUE"
     engine.execute(f"CREATE OR REPLACE VIEW raw0_{name} AS SELECT __rn, {', '.join(raw_cols)} FROM src_{name}")
     engine.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT * FROM raw0_{name} WHERE NOT ({blank})")
@@ -195,10 +200,10 @@ def build_views(engine: Engine, staged: Staged) -> TableSource:
             expr, _ = _typed(engine, c, cats[c.name])
             typed.append(f"{expr} AS {q(c.name)}")
     typed += [f"{q('__s_' + k)} AS {q(k)}" for k in extras]
-    raw = [q("__s_" + k) for k in stripped]
+    raw = [q("__s_" + k) for k in stripped] + [q("__o_" + k) for k in stripped if cats[k] == "text"]
     engine.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT __rn, {', '.join(typed + raw)} FROM raw_{name}")
     src = TableSource(spec=spec, staged=staged, types=cats, present=present, missing=missing, extras=extras,
-                      notes=list(staged.notes))
+                      notes=list(staged.notes), source_names=stripped)
     if extras:
         src.notes.append(f"{staged.name}: extra columns kept but not used: {', '.join(extras)}")
     return src
@@ -268,11 +273,17 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
                 aggs.append(f"sum(CASE WHEN {flag} THEN 1 ELSE 0 END) AS {q('off_' + c.name)}")
             if src.types[c.name] == "aware":
                 offsets.append(c.name)
+    text_cols = [k for k in src.source_names if src.types[k] == "text"]
+    for k in text_cols:
+        aggs.append(f"sum(CASE WHEN {q('__o_' + k)} IS DISTINCT FROM {q('__s_' + k)} THEN 1 ELSE 0 END) "
+                    f"AS {q('dirty_' + k)}")
     date_cols = _summary_columns(src)
     for i, col in enumerate(date_cols):
         aggs.append(f"{'min' if i == 0 else 'max'}({q(col)}) AS {q('span' + str(i))}")
     stats = engine.query(f"SELECT {', '.join(aggs)} FROM {src.view}").iloc[0]
     src.n_rows = int(stats["n"])
+    src.dirty = {k: _int(stats["dirty_" + k]) for k in text_cols}
+    src.n_source_rows = int(engine.query(f"SELECT count(*) AS n FROM src_{src.view}")["n"][0])
     if src.n_rows == 0:
         raise FileProblem(Problem(table=src.spec.name, file=src.staged.name, issue="no data rows (header only)",
                                   expected=EXPECTED_NONEMPTY_FILE))
@@ -284,13 +295,13 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
         if src.types[col] == "aware":
             src.notes.append(f"{src.staged.name}, column {col}: time-zone-aware time stamps converted to "
                              f"{engine.time_zone} local time")
-        elif int(stats.get("off_" + col, 0) or 0):
-            k = int(stats["off_" + col])
+        elif _int(stats.get("off_" + col, 0)):
+            k = _int(stats["off_" + col])
             src.notes.append(f"{src.staged.name}, column {col}: {k:,} time stamp{'s' if k > 1 else ''} with a UTC "
                              f"offset or Z converted to {engine.time_zone} local time")
     problems = []
     for i, (_, col, cond, expected) in enumerate(checks):
-        n = int(stats[f"c{i}"] or 0)
+        n = _int(stats[f"c{i}"])
         if n:
             problems.append(_fetch_problem(engine, src, col, cond, n, expected))
     problems += _duplicate_problems(engine, src)
@@ -299,6 +310,11 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
     if progress is not None:
         progress(f"{src.staged.name}: {src.n_rows:,} rows checked in {time.perf_counter() - t0:.1f} s")
     return problems
+
+
+def _int(value: object) -> int:
+    """An aggregate's count as int (SUM over no rows is NULL)."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _summary_columns(src: TableSource) -> list[str]:
@@ -317,7 +333,7 @@ def _duplicate_problems(engine: Engine, src: TableSource) -> list[Problem]:
     cols = ", ".join(q(k) for k in key)
     dup = f"SELECT {cols}, count(*) AS n FROM {src.view} GROUP BY {cols} HAVING count(*) > 1"
     stats = engine.query(f"SELECT count(*) AS n_keys, sum(n) AS n_rows FROM ({dup}) d").iloc[0]
-    n_keys = int(stats["n_keys"] or 0)
+    n_keys = _int(stats["n_keys"])
     if not n_keys:
         return []
     on = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in key)
@@ -369,3 +385,30 @@ def reference_problems(engine: Engine, sources: dict[str, TableSource]) -> list[
                                     n_rows=n, expected=f"a {other_col} that exists in {target.staged.name}",
                                     row_label=src.staged.row_label))
     return problems
+
+
+def fast_view(engine: Engine, src: TableSource) -> bool:
+    """After a clean validation, point view ``T`` straight at the file where no typing is needed.
+
+    A column passes through when the file already stores the contract type (text that needed no
+    stripping, integers, floats, naive timestamps); the others keep their typed expression. Returns
+    False (view unchanged) when blank rows must still be filtered.
+    """
+    if src.n_source_rows != src.n_rows or src.n_rows <= 0:
+        return False
+    cols = []
+    for c in src.spec.columns:
+        if c.name not in src.present:
+            continue
+        name, cat = src.source_names[c.name], src.types[c.name]
+        through = ((c.kind == "str" and cat == "text" and src.dirty.get(c.name) == 0)
+                   or (c.kind == "int" and cat == "integer") or (c.kind == "float" and cat == "float")
+                   or (c.kind == "datetime" and cat == "timestamp"))
+        if through:
+            cols.append(f"{q(name)} AS {q(c.name)}" if c.kind != "int" else f"CAST({q(name)} AS BIGINT) AS {q(c.name)}")
+        else:
+            expr, _ = _typed(engine, c, cat)
+            cols.append(f"{expr.replace(q('__s_' + c.name), _raw_expr(name, cat))} AS {q(c.name)}")
+    cols += [f"{_raw_expr(src.source_names[k], src.types[k])} AS {q(k)}" for k in src.extras]
+    engine.execute(f"CREATE OR REPLACE VIEW {src.view} AS SELECT __rn, {', '.join(cols)} FROM src_{src.view}")
+    return True

@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
+# DuckDB's own memory (buffers, hash tables) stays under this unless shop.yml says otherwise; beyond it
+# aggregates spill to the cache folder, so validation's peak memory does not grow with the lines.
+DEFAULT_MEMORY_LIMIT = "1200MB"
 SETTINGS_FILE = "shop.yml"
 _KEYS = {"engine", "time_zone", "cache", "sheets", "spark", "tables", "threads", "memory_limit"}
 
@@ -206,6 +209,7 @@ class DuckDBEngine(Engine):
         self.time_zone = time_zone
         self.con = duckdb.connect(database=":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET preserve_insertion_order = false")  # ordered results say ORDER BY
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -334,5 +338,6 @@ def make_engine(settings: ShopSettings) -> Engine:
     if settings.engine == "spark":
         return SparkEngine(time_zone=settings.time_zone, master=settings.spark_master, conf=settings.spark_conf)
     temp = cache_root(settings) / "duckdb_tmp"
-    return DuckDBEngine(time_zone=settings.time_zone, threads=settings.threads, memory_limit=settings.memory_limit,
-                        temp_dir=temp)
+    temp.mkdir(parents=True, exist_ok=True)
+    return DuckDBEngine(time_zone=settings.time_zone, threads=settings.threads,
+                        memory_limit=settings.memory_limit or DEFAULT_MEMORY_LIMIT, temp_dir=temp)

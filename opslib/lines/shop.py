@@ -187,6 +187,9 @@ def check_shop(shop: ShopData, progress: checks.Progress | None = None) -> list[
     for name in broken:
         shop.sources.pop(name, None)
     shop.validated = True
+    if not problems:  # clean: aggregates may read the files without re-typing every cell
+        for src in shop.sources.values():
+            checks.fast_view(shop.engine, src)
     return _order(problems)
 
 
