@@ -12,11 +12,11 @@ of another shop's order lines with prefixed order ids (streamed by DuckDB, bound
 
 Measured side by side in one run (best of ``--repeat``), each as a ratio to its reference:
 
-* cube / RFM / ABC: ``opslib.lines.aggregates`` on the validated shop vs the same result as raw DuckDB
+* cube / RFM / ABC: ``opslib.data.aggregates`` on the validated shop vs the same result as raw DuckDB
   SQL over ``read_parquet`` (targets <= 1.2x);
 * validation: ``validate_shop`` vs one DuckDB scan-and-aggregate of the same files (count, non-empty
   count, min and max of every column of every table; target <= 3x);
-* peak memory (max RSS of a fresh process): ``python -m opslib.lines validate DIR`` and loading for a
+* peak memory (max RSS of a fresh process): ``python -m opslib validate DIR`` and loading for a
   report (``load_shop(orders, products)`` + daily cube + weekly series + customer summary; target < 2 GB).
 """
 
@@ -36,8 +36,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from opslib.lines import aggregates as agg  # noqa: E402
-from opslib.lines.shop import check_shop, open_shop, validate_shop  # noqa: E402
+from opslib.data import aggregates as agg  # noqa: E402
+from opslib.data import validate_shop  # noqa: E402
+from opslib.data.relations import check_shop, open_shop  # noqa: E402
 
 ABC_START, ABC_END = "2025-01-01", "2025-07-01"
 AS_OF = "2026-01-01"
@@ -153,7 +154,7 @@ def main() -> None:
         from opslib.sample import generate
 
         generate(out=shop, seed=7, scale=args.scale)
-    n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{shop / 'orders.parquet'}')").fetchone()[0]
+    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{shop / 'orders.parquet'}')").fetchone()[0]
     print(f"shop {shop}: {n:,} order lines")
     rows = []
     if not args.only_validate:
@@ -164,7 +165,7 @@ def main() -> None:
         con.execute(f"CREATE VIEW products AS SELECT * FROM read_parquet('{shop / 'products.parquet'}')")
         ours = {"cube": lambda: agg.daily_sku(data),
                 "rfm": lambda: agg.customer_summary(data, as_of=AS_OF),
-                "abc": lambda: agg.abc(data, ABC_START, ABC_END)}
+                "abc": lambda: agg.abc_by_sku(data, ABC_START, ABC_END)}
         for name, fn in ours.items():
             t_raw, ref = best(lambda name=name: con.execute(RAW[name]).df(), args.repeat)
             t_ours, got = best(fn, args.repeat)
@@ -181,12 +182,12 @@ def main() -> None:
     for name, a, b, ref in rows:
         print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x | {ref} |")
     if not args.skip_memory:
-        t, mb = peak_rss(f"import sys; from opslib.lines.__main__ import main; main(['validate', '{shop}'])")
-        print(f"\npeak memory, python -m opslib.lines validate: {mb:,.0f} MB ({t:.1f} s)")
+        t, mb = peak_rss(f"from opslib.__main__ import main; main(['validate', '{shop}'])")
+        print(f"\npeak memory, python -m opslib validate: {mb:,.0f} MB ({t:.1f} s)")
         if not args.only_validate:
-            code = ("from opslib.lines import load_shop; from opslib.lines import aggregates as a; "
+            code = ("from opslib.data import load_shop; from opslib.data import aggregates as a; "
                     f"s = load_shop('{shop}', tables=['orders', 'products']); "
-                    "a.daily_sku(s); a.weekly_sku(s); a.customer_summary(s); a.abc(s)")
+                    "a.daily_sku(s); a.weekly_sku(s); a.customer_summary(s); a.abc_by_sku(s)")
             t, mb = peak_rss(code)
             print(f"peak memory, load_shop + cube + weekly + customers + ABC: {mb:,.0f} MB ({t:.1f} s)")
 

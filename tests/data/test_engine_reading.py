@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from opslib.data import DataError, format_report
-from opslib.lines import files, load_shop, read_settings, validate_main, validate_shop
-from opslib.lines.engine import SettingsError
+from opslib.data import DataError, format_report, load_shop, read_settings, validate_main, validate_shop
+from opslib.data import staging as files
+from opslib.errors import SettingsError
 
 PRODUCTS = "sku,name,category,subcategory,brand,unit_cost,launch_date\nS1,精华,美妆,护肤,花漾,41.5,2023-03-01\n"
 HEADER = "order_id,order_ts,customer_id,sku,quantity,unit_price,list_price,channel,region,status,campaign_id\n"
@@ -64,7 +64,7 @@ def test_offsets_and_z_are_converted_to_the_shop_time_zone(tmp_path: Path) -> No
 
 def test_time_zone_declared_in_shop_yml(tmp_path: Path) -> None:
     folder = shop(tmp_path, HEADER + line("O1", "2024-06-18T08:00:00Z"))
-    (folder / "shop.yml").write_text("time_zone: Europe/Berlin\n", encoding="utf-8")
+    (folder / "shop.yml").write_text("timezone: Europe/Berlin\n", encoding="utf-8")
     assert load_shop(folder).orders["order_ts"][0] == pd.Timestamp("2024-06-18 10:00")  # CEST = UTC+2
 
 
@@ -96,10 +96,12 @@ def test_future_dates_are_reported(tmp_path: Path) -> None:
 def test_bad_shop_yml_is_one_message(tmp_path: Path) -> None:
     folder = shop(tmp_path, HEADER + line("O1", "2024-06-18 10:00"))
     (folder / "shop.yml").write_text("engine: oracle\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="engine 'oracle' — expected duckdb or spark"):
+    with pytest.raises(SettingsError, match="engine 'oracle' — expected one of duckdb, spark"):
         read_settings(folder)
-    (folder / "shop.yml").write_text("time_zone: Mars/Olympus\n", encoding="utf-8")
-    assert "time_zone 'Mars/Olympus' is not a time zone name" in problems(folder)[0]
+    (folder / "shop.yml").write_text("timezone: Mars/Olympus\n", encoding="utf-8")
+    assert "timezone 'Mars/Olympus' is not an IANA time zone" in problems(folder)[0]
+    (folder / "shop.yml").write_text("sheets: {order: '2024'}\n", encoding="utf-8")
+    assert "sheets must map table names" in problems(folder)[0]
 
 
 # ---------------------------------------------------------------------------------- Excel sheets

@@ -1,154 +1,67 @@
 """Where order lines live and are computed: DuckDB in process (default) or a Spark session.
 
-A shop folder may hold a ``shop.yml`` next to its files::
+The shop's ``shop.yml`` (``opslib.data.settings``) names the engine and its options::
 
-    engine: duckdb            # or spark
-    time_zone: Asia/Shanghai  # the shop's clock: offsets and aware timestamps are converted to it
-    cache: /data/opslib-cache # where CSV/Excel are staged as Parquet (default: see below)
-    sheets: {orders: [2023, 2024]}   # Excel: which sheet(s) hold a table (stacked in this order)
+    engine: spark
     spark:
-      master: local[2]        # or spark://host:7077, yarn, k8s://...
-      conf: {spark.driver.memory: 4g}
-    tables:                   # optional: a table somewhere else than the folder (Parquet path/URI)
-      orders: s3a://bucket/shop/orders.parquet
+      master: spark://spark-master:7077   # or yarn, k8s://..., local[4] (default local[2])
+      conf: {spark.executor.memory: 8g}
+    tables: {orders: s3a://bucket/shop/orders.parquet}
+    memory_limit: 1200MB   # DuckDB only: its memory before it spills into the cache folder
+    threads: 2
 
-Queries are written once in DuckDB's SQL dialect (see ``docs/engine.md`` for why not Ibis). The DuckDB
+Queries are written once in DuckDB's SQL dialect (``docs/engine.md`` says why not Ibis). The DuckDB
 engine runs them as written; the Spark engine transpiles them with sqlglot (``read="duckdb",
 write="spark"``). Functions whose meaning differs between engines (time zones, row positions) are
-built by the engine's own helpers, never transpiled.
+built by each engine's own helpers, never transpiled.
 
-The staging cache is ``$OPSLIB_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/opsplaybook`` (default
-``~/.cache/opsplaybook``), never inside the user's shop folder unless ``cache:`` says so.
+The staging cache (``cache_root``) is ``cache:`` from shop.yml, else ``$OPSLIB_CACHE_DIR``, else
+``$XDG_CACHE_HOME/opsplaybook`` (default ``~/.cache/opsplaybook``): never inside the user's shop folder
+unless ``cache:`` says so.
 
 Example:
     >>> eng = DuckDBEngine()
     >>> eng.query("SELECT 1 + 1 AS two").to_dict("records")
     [{'two': 2}]
-    >>> ShopSettings().engine, ShopSettings().time_zone
-    ('duckdb', 'Asia/Shanghai')
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from opslib.errors import UserError
+from opslib.data.settings import ShopSettings
+from opslib.errors import SettingsError
 
-__all__ = [
-    "DEFAULT_TIME_ZONE",
-    "DuckDBEngine",
-    "Engine",
-    "SettingsError",
-    "ShopSettings",
-    "SparkEngine",
-    "cache_root",
-    "make_engine",
-    "read_settings",
-]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "DuckDBEngine", "Engine", "SparkEngine", "cache_root", "make_engine", "sql_str"]
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # DuckDB's own memory (buffers, hash tables) stays under this unless shop.yml says otherwise; beyond it
 # aggregates spill to the cache folder, so validation's peak memory does not grow with the lines.
 DEFAULT_MEMORY_LIMIT = "1200MB"
-SETTINGS_FILE = "shop.yml"
-_KEYS = {"engine", "time_zone", "cache", "sheets", "spark", "tables", "threads", "memory_limit"}
 
 
-class SettingsError(UserError):
-    """``shop.yml`` names an unknown engine, key, time zone or a malformed value."""
+def cache_root(settings: ShopSettings | None = None, folder: str | Path | None = None) -> Path:
+    """The folder where staged Parquet copies of CSV/Excel files are kept (created on demand).
 
+    Parameters:
+        settings: the shop's settings (``cache:`` wins, relative to ``folder``). folder: the shop folder.
 
-@dataclass(frozen=True)
-class ShopSettings:
-    """What ``shop.yml`` says (defaults when the file is absent)."""
-
-    engine: str = "duckdb"
-    time_zone: str = DEFAULT_TIME_ZONE
-    cache: Path | None = None
-    sheets: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    spark_master: str = "local[2]"
-    spark_conf: dict[str, str] = field(default_factory=dict)
-    tables: dict[str, str] = field(default_factory=dict)
-    threads: int | None = None
-    memory_limit: str | None = None
-
-
-def _valid_time_zone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-def read_settings(folder: str | Path, override: dict[str, Any] | None = None) -> ShopSettings:
-    """Settings of the shop in ``folder``: ``shop.yml`` if present, then ``override`` on top.
-
-    Raises ``SettingsError`` naming the file, the key and what is allowed.
+    Returns:
+        The cache folder path.
 
     Example:
-        >>> import tempfile, pathlib
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "shop.yml").write_text("engine: duckdb\\ntime_zone: Europe/Berlin\\n")
-        >>> read_settings(d).time_zone
-        'Europe/Berlin'
+        >>> cache_root(ShopSettings(cache="/data/c")).as_posix()
+        '/data/c'
     """
-    import yaml
-
-    path = Path(folder) / SETTINGS_FILE
-    data: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise SettingsError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-        if not isinstance(loaded, dict):
-            raise SettingsError(f"{path}: expected key: value lines (engine, time_zone, ...)")
-        data.update(loaded)
-    data.update(override or {})
-    unknown = sorted(set(map(str, data)) - _KEYS)
-    if unknown:
-        raise SettingsError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
-    engine = str(data.get("engine", "duckdb")).lower()
-    if engine not in ("duckdb", "spark"):
-        raise SettingsError(f"{path}: engine {engine!r} — expected duckdb or spark")
-    tz = str(data.get("time_zone", DEFAULT_TIME_ZONE))
-    if not _valid_time_zone(tz):
-        raise SettingsError(f"{path}: time_zone {tz!r} is not a time zone name — expected e.g. Asia/Shanghai")
-    sheets_raw = data.get("sheets") or {}
-    if not isinstance(sheets_raw, dict):
-        raise SettingsError(f"{path}: sheets — expected a mapping like {{orders: [2023, 2024]}}")
-    sheets = {str(k): tuple(str(s) for s in (v if isinstance(v, list | tuple) else [v])) for k, v in sheets_raw.items()}
-    spark = data.get("spark") or {}
-    if not isinstance(spark, dict):
-        raise SettingsError(f"{path}: spark — expected a mapping with master and conf")
-    cache = data.get("cache")
-    return ShopSettings(
-        engine=engine,
-        time_zone=tz,
-        cache=(Path(folder) / str(cache)) if cache else None,
-        sheets=sheets,
-        spark_master=str(spark.get("master", "local[2]")),
-        spark_conf={str(k): str(v) for k, v in (spark.get("conf") or {}).items()},
-        tables={str(k): str(v) for k, v in (data.get("tables") or {}).items()},
-        threads=int(data["threads"]) if data.get("threads") else None,
-        memory_limit=str(data["memory_limit"]) if data.get("memory_limit") else None,
-    )
-
-
-def cache_root(settings: ShopSettings | None = None) -> Path:
-    """The folder where staged Parquet copies of CSV/Excel files are kept (created on demand)."""
-    if settings is not None and settings.cache is not None:
-        return settings.cache
+    if settings is not None and settings.cache:
+        path = Path(settings.cache)
+        return path if path.is_absolute() or folder is None else Path(folder) / path
     env = os.environ.get("OPSLIB_CACHE_DIR")
     if env:
         return Path(env)
@@ -156,8 +69,24 @@ def cache_root(settings: ShopSettings | None = None) -> Path:
     return Path(base) / "opsplaybook"
 
 
+# Python's str.strip() white space (what the pandas loader stripped), as one SQL string of characters.
+WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+             "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACE_CODES = sorted({ord(c) for c in WHITESPACE if ord(c) > 32})
+
+
+def _is_space(code: str) -> str:
+    """SQL: the code point ``code`` is white space."""
+    return f"({code} <= 32 OR {code} IN ({', '.join(map(str, _SPACE_CODES))}))"
+
+
 def sql_str(value: str) -> str:
-    """A SQL string literal (single quotes doubled)."""
+    """A SQL string literal: ``'`` + value with single quotes doubled + ``'``.
+
+    Example:
+        >>> sql_str("it's")
+        "'it''s'"
+    """
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -180,7 +109,15 @@ class Engine:
         """Column name -> engine type name (upper case) of a view."""
         raise NotImplementedError  # pragma: no cover
 
-    # Dialect pieces that transpiling cannot get right: written per engine.
+    # Dialect pieces that transpiling cannot get right (or gets slow): written per engine.
+    def strip(self, column: str) -> str:
+        """SQL: the text stripped of white space as Python's ``str.strip`` does, empty text as NULL."""
+        return f"NULLIF(trim({column}, {sql_str(WHITESPACE)}), '')"
+
+    def distinct_count(self, columns: list[str]) -> str:
+        """SQL aggregate: distinct non-NULL combinations of ``columns``."""
+        return f"count(DISTINCT {', '.join(columns)})"
+
     def local_time(self, text: str) -> str:
         """SQL turning text with a UTC offset or ``Z`` into the shop's naive local time."""
         raise NotImplementedError  # pragma: no cover
@@ -238,6 +175,16 @@ class DuckDBEngine(Engine):
     def columns(self, view: str) -> dict[str, str]:
         rows = self.con.execute(f"DESCRIBE {view}").fetchall()
         return {str(r[0]): str(r[1]).upper() for r in rows}
+
+    def strip(self, column: str) -> str:
+        # trim() with a character set costs 10x plain trim in DuckDB: only cells that start or end
+        # with a white-space character (rare) go through it.
+        first, last = f"ord({column}[1])", f"ord({column}[-1])"
+        return (f"CASE WHEN {column} = '' THEN NULL WHEN NOT ({_is_space(first)} OR {_is_space(last)}) "
+                f"THEN {column} ELSE {super().strip(column)} END")
+
+    def distinct_count(self, columns: list[str]) -> str:
+        return f"count(DISTINCT {columns[0]})" if len(columns) == 1 else f"count(DISTINCT ({', '.join(columns)}))"
 
     def local_time(self, text: str) -> str:
         return f"timezone({sql_str(self.time_zone)}, TRY_CAST({text} AS TIMESTAMPTZ))"
@@ -333,11 +280,27 @@ def _nanosecond_columns(path: str) -> set[str]:
     return {f.name for f in schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"}
 
 
-def make_engine(settings: ShopSettings) -> Engine:
-    """The engine ``settings`` name, configured (DuckDB spills into the cache folder)."""
+def make_engine(settings: ShopSettings | None = None, cache: Path | None = None) -> Engine:
+    """The engine ``settings`` name, configured (DuckDB spills into ``cache``/duckdb_tmp).
+
+    Parameters:
+        settings: the shop's settings (default: DuckDB, Asia/Shanghai). cache: the staging cache folder.
+
+    Returns:
+        A :class:`DuckDBEngine` or :class:`SparkEngine`.
+
+    Example:
+        >>> make_engine().name
+        'duckdb'
+    """
+    settings = settings or ShopSettings()
     if settings.engine == "spark":
-        return SparkEngine(time_zone=settings.time_zone, master=settings.spark_master, conf=settings.spark_conf)
-    temp = cache_root(settings) / "duckdb_tmp"
+        spark = dict(settings.spark)
+        conf = {str(k): str(v) for k, v in (spark.pop("conf", None) or {}).items()}
+        master = str(spark.pop("master", "local[2]"))
+        conf.update({str(k): str(v) for k, v in spark.items()})
+        return SparkEngine(time_zone=settings.timezone, master=master, conf=conf)
+    temp = (cache or cache_root(settings)) / "duckdb_tmp"
     temp.mkdir(parents=True, exist_ok=True)
-    return DuckDBEngine(time_zone=settings.time_zone, threads=settings.threads,
+    return DuckDBEngine(time_zone=settings.timezone, threads=settings.threads,
                         memory_limit=settings.memory_limit or DEFAULT_MEMORY_LIMIT, temp_dir=temp)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opslib.lines import aggregates as agg
-from opslib.lines.shop import check_shop, load_shop, open_shop
+from opslib.data import aggregates as agg
+from opslib.data import daily_sku, load_shop, weekly_sku
+from opslib.data.relations import check_shop, open_shop
 
 # PySpark 4 warns about pandas 3 on every toPandas(); the results are checked here instead.
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:pyspark.*")
@@ -55,8 +56,8 @@ def hand_shop(folder: Path, scale: float = 1.0) -> Path:
     return folder
 
 
-def opened(folder: Path, **settings: str):  # noqa: ANN201
-    data = open_shop(folder, ["orders", "products"], settings=settings or None)
+def opened(folder: Path):  # noqa: ANN201
+    data = open_shop(folder, ["orders", "products"])
     assert check_shop(data) == []
     return data
 
@@ -78,7 +79,7 @@ def test_period_filter_and_abc_by_hand(tmp_path: Path) -> None:
     data = opened(hand_shop(tmp_path))
     june_1_to_8 = agg.daily_sku(data, start="2024-06-01", end="2024-06-09")
     assert june_1_to_8["date"].max() == pd.Timestamp("2024-06-02")
-    out = agg.abc(data, start="2024-06-01", end="2024-06-10")
+    out = agg.abc_by_sku(data, start="2024-06-01", end="2024-06-10")
     # net sales: a = 20 + 12 = 32, b = 40 (o4; o1's b was returned) -> b first: 40/72 = .556 (A), a 1.0 (C)
     assert out["sku"].tolist() == ["b", "a"]
     assert np.allclose(out["share"], [40 / 72, 32 / 72]) and out["abc"].tolist() == ["A", "C"]
@@ -117,8 +118,9 @@ def test_sample_shop_totals_match_the_planted_truth(small_shop_dir: Path, small_
 def test_load_shop_keeps_orders_out_of_pandas_until_asked(small_shop_dir: Path) -> None:
     shop = load_shop(small_shop_dir, tables=["orders", "products"])
     assert shop._frames == {}  # validated on the engine, nothing read into pandas yet
-    weekly = agg.weekly_sku(shop)
-    assert shop._frames == {} and len(weekly) > 0
+    weekly = weekly_sku(shop)  # the public cube functions take the shop and run on its engine
+    cube = daily_sku(shop, start="2025-01-01", end="2025-02-01")
+    assert shop._frames == {} and len(weekly) > 0 and cube["date"].dt.month.unique().tolist() == [1]
     assert len(shop.orders) == shop.lines.rows("orders") and "orders" in shop._frames
 
 
@@ -143,7 +145,7 @@ def spark_engine():  # noqa: ANN201
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the Spark tests: {reason}")
         pytest.skip(reason)
-    from opslib.lines.engine import SparkEngine
+    from opslib.data.engine import SparkEngine
 
     eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
     yield eng
@@ -173,7 +175,7 @@ def test_duckdb_and_spark_give_identical_aggregates(small_shop_dir: Path, spark_
     _same(agg.weekly_sku(duck), agg.weekly_sku(spark), ["week", "sku"])
     _same(agg.customer_summary(duck, as_of="2026-01-01"), agg.customer_summary(spark, as_of="2026-01-01"),
           ["customer_id"])
-    _same(agg.abc(duck, "2025-01-01", "2025-07-01"), agg.abc(spark, "2025-01-01", "2025-07-01"), ["sku"])
+    _same(agg.abc_by_sku(duck, "2025-01-01", "2025-07-01"), agg.abc_by_sku(spark, "2025-01-01", "2025-07-01"), ["sku"])
 
 
 @pytest.mark.spark

@@ -45,8 +45,8 @@ from pathlib import Path
 
 import duckdb
 
-from opslib.lines.engine import sql_str
-from opslib.lines.problems import EXPECTED_NONEMPTY_FILE, Problem
+from opslib.data.engine import sql_str
+from opslib.data.problems import EXPECTED_NONEMPTY_FILE, Problem
 
 __all__ = ["BLOCK", "MAX_EXPANSION", "MAX_LINE_BYTES", "FileProblem", "Staged", "line_numbers", "stage"]
 
@@ -55,7 +55,6 @@ BLOCK = 8 << 20
 MAX_LINE_BYTES = 8 << 20
 MAX_EXPANSION = 100
 MAX_BOMB_FLOOR = 256 << 20
-SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet", ".xlsx")
 
 
 class FileProblem(Exception):
@@ -99,8 +98,16 @@ def _cache_dir(cache: Path, file: Path) -> Path:
     return cache / "staged" / key
 
 
-def stage(file: str | Path, table: str, cache: str | Path, sheets: tuple[str, ...] = ()) -> Staged:
-    """Make ``file`` scannable: Parquet as is, CSV/Excel converted once into ``cache`` (reused after)."""
+def stage(file: str | Path, table: str, cache: str | Path, sheet: str | None = None) -> Staged:
+    """Make ``file`` scannable: Parquet as is, CSV/Excel converted once into ``cache`` (reused after).
+
+    Parameters:
+        file: the table's file. table: its contract table. cache: the staging folder.
+        sheet: Excel only, the sheet holding the table (default: named like the table, or the only one).
+
+    Returns:
+        The :class:`Staged` source; raises :class:`FileProblem` when the file cannot be read.
+    """
     file = Path(file)
     name = file.name.lower()
     if name.endswith(".parquet"):
@@ -113,7 +120,7 @@ def stage(file: str | Path, table: str, cache: str | Path, sheets: tuple[str, ..
         except (TypeError, ValueError):
             pass
     out.mkdir(parents=True, exist_ok=True)
-    staged = _stage_excel(file, table, out, sheets) if name.endswith(".xlsx") else _stage_csv(file, table, out)
+    staged = _stage_excel(file, table, out, sheet) if name.endswith(".xlsx") else _stage_csv(file, table, out)
     tmp = meta.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(staged), ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, meta)
@@ -445,7 +452,7 @@ def line_numbers(staged: Staged, positions: list[int]) -> dict[int, int]:
 # ------------------------------------------------------------------------------------------- Excel
 
 
-def _stage_excel(file: Path, table: str, out: Path, sheets: tuple[str, ...]) -> Staged:
+def _stage_excel(file: Path, table: str, out: Path, wanted: str | None) -> Staged:
     """The sheet holding ``table`` (named like it, the only one, or chosen in shop.yml) as Parquet."""
     import openpyxl
 
@@ -456,15 +463,11 @@ def _stage_excel(file: Path, table: str, out: Path, sheets: tuple[str, ...]) -> 
     try:
         names = [str(n) for n in book.sheetnames]
         notes: list[str] = []
-        if sheets:
-            wanted = sheets[0]
+        if wanted is not None:
             if wanted not in names:
                 raise _problem(table, file, f"has no sheet {wanted!r} (sheets: {', '.join(names)})",
-                               f"one of the sheets in shop.yml sheets: {table}:")
+                               f"the sheet named in shop.yml (sheets: {{{table}: NAME}}) to exist")
             sheet = wanted
-            if len(sheets) > 1:
-                raise _problem(table, file, f"shop.yml names {len(sheets)} sheets for {table}",
-                               "one sheet per table (stack yearly sheets into one first)")
         else:
             named = [n for n in names if n.strip().lower() == table]
             if named:

@@ -12,7 +12,7 @@ unvalidated shop gets the distinct count).
 
 Example:
     >>> import pandas as pd, tempfile, pathlib
-    >>> from opslib.lines.shop import open_shop, check_shop
+    >>> from opslib.data.relations import check_shop, open_shop
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> pd.DataFrame({"sku": ["a", "b"], "name": "x", "category": ["食品", "数码"], "subcategory": "y",
     ...               "brand": "z", "unit_cost": [6.0, 30.0], "launch_date": None}).to_parquet(d / "products.parquet")
@@ -23,7 +23,7 @@ Example:
     >>> shop = open_shop(d, ["orders", "products"]); _ = check_shop(shop)
     >>> daily_sku(shop)[["sku", "orders", "gmv", "net_sales", "cost"]].to_dict("records")  # a: 2*10; b: 1*50 returned
     [{'sku': 'a', 'orders': 1, 'gmv': 20.0, 'net_sales': 20.0, 'cost': 12.0}, {'sku': 'b', 'orders': 1, 'gmv': 50.0, 'net_sales': 0.0, 'cost': 0.0}, {'sku': 'a', 'orders': 1, 'gmv': 12.0, 'net_sales': 12.0, 'cost': 6.0}]
-    >>> abc(shop)[["sku", "net_sales", "cum_share", "abc"]].to_dict("records")  # a: 32 of 32; b: none (C)
+    >>> abc_by_sku(shop)[["sku", "net_sales", "cum_share", "abc"]].to_dict("records")  # a: 32 of 32; b: none (C)
     [{'sku': 'a', 'net_sales': 32.0, 'cum_share': 1.0, 'abc': 'C'}, {'sku': 'b', 'net_sales': 0.0, 'cum_share': 1.0, 'abc': 'C'}]
     >>> customer_summary(shop)[["customer_id", "orders", "gmv", "recency_days"]].to_dict("records")  # as of 06-03
     [{'customer_id': 'c1', 'orders': 1, 'gmv': 70.0, 'recency_days': 2}, {'customer_id': 'c2', 'orders': 1, 'gmv': 12.0, 'recency_days': 1}]
@@ -35,9 +35,9 @@ from typing import Any
 
 import pandas as pd
 
-from opslib.lines.engine import sql_str
+from opslib.data.engine import sql_str
 
-__all__ = ["abc", "customer_summary", "daily_sku", "weekly_sku"]
+__all__ = ["abc_by_sku", "customer_summary", "daily_sku", "weekly_sku"]
 
 
 def _data(shop: Any) -> Any:
@@ -94,8 +94,9 @@ def daily_sku(shop: Any, start: object = None, end: object = None) -> pd.DataFra
         GROUP BY 1, 2 ORDER BY 1, 2"""
     out = data.query(sql)
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
-    out.insert(out.columns.get_loc("list_value") + 1, "discount", out["list_value"] - out["gmv"])
-    return out
+    out["discount"] = out["list_value"] - out["gmv"]
+    front = ["date", "sku"] + [c for c in ("category", "subcategory") if c in out.columns]
+    return out[front + [c for c in out.columns if c not in front]]  # the column order of opslib.data.cube
 
 
 def weekly_sku(shop: Any, start: object = None, end: object = None) -> pd.DataFrame:
@@ -153,7 +154,7 @@ def customer_summary(shop: Any, as_of: object = None, start: object = None, end:
     return out
 
 
-def abc(shop: Any, start: object = None, end: object = None, value: str = "net_sales",
+def abc_by_sku(shop: Any, start: object = None, end: object = None, value: str = "net_sales",
         thresholds: tuple[float, float] = (0.8, 0.95)) -> pd.DataFrame:
     """ABC classes of SKUs by ``value`` (``net_sales``, ``gmv`` or ``units``) over ``start <= order_ts < end``.
 
