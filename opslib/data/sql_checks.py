@@ -136,8 +136,8 @@ class TableSource:
         return [mapped.get(p, p + self.staged.first_row) for p in positions]
 
 
-def _raw_expr(engine: Engine, col: str, category: str) -> str:
-    return engine.strip(q(col)) if category == "text" else q(col)
+def _raw_expr(engine: Engine, col: str, category: str, row_flag: str | None = None) -> str:
+    return engine.strip(q(col), row_flag) if category == "text" else q(col)
 
 
 def _typed(engine: Engine, c: ColumnSpec, category: str) -> tuple[str, str | None]:
@@ -189,33 +189,48 @@ def build_views(engine: Engine, staged: Staged) -> TableSource:
                                   expected="a Parquet file" if staged.kind == "parquet" else "a readable file")) from None
     # Column names as the user wrote them, surrounding spaces ignored.
     stripped = {k.strip(): k for k in types}
-    present = [c.name for c in spec.columns if c.name in stripped]
-    missing = [c.name for c in spec.columns if c.name not in stripped]
-    extras = [k for k in stripped if k not in spec.column_names]
-    cats = {k: types[stripped[k]] for k in stripped}
-    raw_cols = [f"{_raw_expr(engine, stripped[k], cats[k])} AS {q('__s_' + k)}" for k in stripped]
+    src = TableSource(spec=spec, staged=staged, types={k: types[stripped[k]] for k in stripped},
+                      present=[c.name for c in spec.columns if c.name in stripped],
+                      missing=[c.name for c in spec.columns if c.name not in stripped],
+                      extras=[k for k in stripped if k not in spec.column_names],
+                      notes=list(staged.notes), source_names=stripped)
+    if src.extras:
+        src.notes.append(f"{staged.name}: extra columns kept but not used: {', '.join(src.extras)}")
+    create_views(engine, src)
+    return src
+
+
+def create_views(engine: Engine, src: TableSource, clean: frozenset[str] = frozenset()) -> None:
+    """(Re)create ``pad_T``, ``raw0_T``, ``raw_T``, ``T`` and ``all_T`` for ``src``.
+
+    Text columns in ``clean`` are known (from the main pass) to hold no empty or padded cell: they are
+    used as stored, so later queries (keys, references, row fetches) do not strip every cell again.
+    """
+    name, cats, names = src.spec.name, src.types, src.source_names
+    strip = [k for k in names if cats[k] == "text" and k not in clean]
+    padded = engine.padded_row([q(names[k]) for k in strip])
+    flag = "__padded" if padded else None
+    engine.execute(f"CREATE OR REPLACE VIEW pad_{name} AS SELECT *{', ' + padded + ' AS __padded' if padded else ''} "
+                   f"FROM src_{name}")
+    raw_cols = [f"{q(names[k]) if k in clean else _raw_expr(engine, names[k], cats[k], flag)} AS {q('__s_' + k)}"
+                for k in names]
     # The cell as stored, for text columns: equal to the stripped one means the column needs no cleaning.
-    raw_cols += [f"{q(stripped[k])} AS {q('__o_' + k)}" for k in stripped if cats[k] == "text"]
-    blank = " AND ".join(f"{q('__s_' + k)} IS NULL" for k in stripped) or "TRUE"
-    engine.execute(f"CREATE OR REPLACE VIEW raw0_{name} AS SELECT __rn, {', '.join(raw_cols)} FROM src_{name}")
+    raw_cols += [f"{q(names[k])} AS {q('__o_' + k)}" for k in names if cats[k] == "text"]
+    blank = " AND ".join(f"{q('__s_' + k)} IS NULL" for k in names) or "TRUE"
+    engine.execute(f"CREATE OR REPLACE VIEW raw0_{name} AS SELECT __rn, {', '.join(raw_cols)} FROM pad_{name}")
     engine.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT * FROM raw0_{name} WHERE NOT ({blank})")
     typed = []
-    for c in spec.columns:
-        if c.name in present:
+    for c in src.spec.columns:
+        if c.name in src.present:
             expr, _ = _typed(engine, c, cats[c.name])
             typed.append(f"{expr} AS {q(c.name)}")
-    typed += [f"{q('__s_' + k)} AS {q(k)}" for k in extras]
-    raw = [q("__s_" + k) for k in stripped] + [q("__o_" + k) for k in stripped if cats[k] == "text"]
+    typed += [f"{q('__s_' + k)} AS {q(k)}" for k in src.extras]
+    raw = [q("__s_" + k) for k in names] + [q("__o_" + k) for k in names if cats[k] == "text"]
     engine.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT __rn, {', '.join(typed + raw)} FROM raw_{name}")
     # The same typed columns over every row, blank ones included: the main check pass scans this view
     # once and counts blank rows itself (filtering first would compute every cell twice).
     engine.execute(f"CREATE OR REPLACE VIEW all_{name} AS SELECT __rn, {', '.join(typed + raw)}, "
                    f"CASE WHEN {blank} THEN 1 ELSE 0 END AS __blank FROM raw0_{name}")
-    src = TableSource(spec=spec, staged=staged, types=cats, present=present, missing=missing, extras=extras,
-                      notes=list(staged.notes), source_names=stripped)
-    if extras:
-        src.notes.append(f"{staged.name}: extra columns kept but not used: {', '.join(extras)}")
-    return src
 
 
 def missing_column_problems(src: TableSource) -> list[Problem]:
@@ -320,6 +335,9 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
     blank = _int(stats["__blank"])  # blank rows fail only the not-empty checks: take them out there
     src.n_rows = int(stats["n"]) - blank
     src.dirty = {k: _int(stats["dirty_" + k]) for k in text_cols}
+    clean = frozenset(k for k, n in src.dirty.items() if n == 0)
+    if clean:  # every later query reads those text columns as stored
+        create_views(engine, src, clean)
     src.n_source_rows = int(stats["n"])
     if src.n_rows == 0:
         raise FileProblem(Problem(table=src.spec.name, file=src.staged.name, issue="no data rows (header only)",
@@ -341,10 +359,14 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
         n = _int(stats[f"c{i}"]) - (blank if phase == "notnull" else 0)
         if n:
             problems.append(_fetch_problem(engine, src, col, cond, n, expected))
-    # Distinct keys in their own query: inside the main aggregate DuckDB plans a distinct aggregate as a
-    # self-join (measured 2.5x slower than the two queries at 10M lines).
+    # Distinct keys in their own query, as a GROUP BY (which spills to disk beyond the memory limit):
+    # a distinct aggregate inside the main pass is planned as a self-join (2.5x slower at 10M lines).
     if key:
-        distinct = _int(engine.query(f"SELECT {engine.distinct_count([q(k) for k in key])} AS d FROM {src.view}")["d"][0])
+        keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in key)
+        # Distinct 64-bit hashes of the key prove distinct keys (grouping integers, not strings, is fast);
+        # any collision, a real duplicate or (odds ~1e-6 at 10M keys) not, goes to the exact query.
+        distinct = _int(engine.query(f"SELECT count(*) AS d FROM (SELECT {engine.key_hash([q(k) for k in key])} AS h "
+                                     f"FROM {src.view} WHERE {keyed} GROUP BY 1) g")["d"][0])
         if _int(stats["__keyed"]) > distinct:
             problems += _duplicate_problems(engine, src)
     if src.spec.name == "campaigns":
