@@ -181,8 +181,13 @@ def main() -> None:
             rows.append((name, t_ours, t_cap, f"raw DuckDB SQL, same result, memory_limit {DEFAULT_MEMORY_LIMIT}"))
             print(rows[-2:], flush=True)
     t_scan = min(scan_reference(shop) for _ in range(args.repeat))
-    t_val, report = best(lambda: validate_shop(shop), 1 if args.only_validate else args.repeat)
-    assert report.ok, [str(p) for p in report.problems]
+    if args.only_validate:  # one run, in a fresh process: its time and its peak memory
+        t_val, mb = peak_rss(f"from opslib.__main__ import main; main(['validate', '{shop}'])")
+        print(f"peak memory, python -m opslib validate: {mb:,.0f} MB ({t_val:.1f} s)")
+        args.skip_memory = True
+    else:
+        t_val, report = best(lambda: validate_shop(shop), args.repeat)
+        assert report.ok, [str(p) for p in report.problems]
     rows.append(("validate (all tables)", t_val, t_scan, "one DuckDB scan-and-aggregate of every file"))
     print(rows[-1], flush=True)
     print("\n| step | opslib s | reference s | ratio | reference |")

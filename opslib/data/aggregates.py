@@ -136,17 +136,19 @@ def customer_summary(shop: Any, as_of: object = None, start: object = None, end:
         last = data.query(f"SELECT max(o.order_ts) AS t FROM orders o WHERE {where}")["t"][0]
         as_of = (pd.Timestamp(last).normalize() + pd.Timedelta(days=1)) if pd.notna(last) else pd.Timestamp.today()
     day = f"CAST({sql_str(pd.Timestamp(as_of).strftime('%Y-%m-%d'))} AS DATE)"
+    # Orders first, then customers: counting an order once per customer without count(DISTINCT ..),
+    # whose per-group hash sets are the slow and memory-hungry path at millions of customers.
     sql = f"""
-        SELECT o.customer_id, min(o.order_ts) AS first_order, max(o.order_ts) AS last_order,
-            CAST(count(DISTINCT o.order_id) AS BIGINT) AS orders,
-            CAST(sum(o.quantity) AS BIGINT) AS units,
-            CAST(sum(o.quantity * o.unit_price) AS DOUBLE) AS gmv,
-            CAST(coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity * o.unit_price END), 0) AS DOUBLE)
-                AS net_sales,
-            CAST(date_diff('day', CAST(max(o.order_ts) AS DATE), {day}) AS BIGINT) AS recency_days,
-            CAST(date_diff('day', CAST(min(o.order_ts) AS DATE), {day}) AS BIGINT) AS tenure_days
-        FROM orders o
-        WHERE {where}
+        SELECT customer_id, min(first_ts) AS first_order, max(last_ts) AS last_order,
+            CAST(count(*) AS BIGINT) AS orders, CAST(sum(units) AS BIGINT) AS units,
+            CAST(sum(gmv) AS DOUBLE) AS gmv, CAST(sum(net) AS DOUBLE) AS net_sales,
+            CAST(date_diff('day', CAST(max(last_ts) AS DATE), {day}) AS BIGINT) AS recency_days,
+            CAST(date_diff('day', CAST(min(first_ts) AS DATE), {day}) AS BIGINT) AS tenure_days
+        FROM (
+            SELECT o.customer_id, o.order_id, min(o.order_ts) AS first_ts, max(o.order_ts) AS last_ts,
+                sum(o.quantity) AS units, sum(o.quantity * o.unit_price) AS gmv,
+                sum(CASE WHEN o.status = 'completed' THEN o.quantity * o.unit_price ELSE 0 END) AS net
+            FROM orders o WHERE {where} GROUP BY 1, 2) per_order
         GROUP BY 1 ORDER BY 1"""
     out = data.query(sql)
     for col in ("first_order", "last_order"):
