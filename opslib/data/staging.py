@@ -93,9 +93,21 @@ def _problem(table: str, file: Path, issue: str, expected: str, rows: list[int] 
 
 
 def _cache_dir(cache: Path, file: Path) -> Path:
+    """``cache/staged/<path hash>-<version hash>``: one folder per version of a file."""
     st = file.stat()
-    key = hashlib.sha1(f"{STAGE_VERSION}|{file.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:20]
-    return cache / "staged" / key
+    where = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:16]
+    version = hashlib.sha1(f"{STAGE_VERSION}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    return cache / "staged" / f"{where}-{version}"
+
+
+def _drop_old_versions(out: Path) -> None:
+    """Remove the staged copies of earlier versions of the same file (the cache keeps one per file)."""
+    import shutil
+
+    prefix = out.name.split("-")[0] + "-"
+    for old in out.parent.glob(prefix + "*"):
+        if old != out and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def stage(file: str | Path, table: str, cache: str | Path, sheet: str | None = None) -> Staged:
@@ -120,6 +132,7 @@ def stage(file: str | Path, table: str, cache: str | Path, sheet: str | None = N
         except (TypeError, ValueError):
             pass
     out.mkdir(parents=True, exist_ok=True)
+    _drop_old_versions(out)
     staged = _stage_excel(file, table, out, sheet) if name.endswith(".xlsx") else _stage_csv(file, table, out)
     tmp = meta.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(staged), ensure_ascii=False), encoding="utf-8")

@@ -232,6 +232,19 @@ def test_cache_stays_out_of_the_shop_folder(tmp_path: Path, cache: Path) -> None
     assert list((cache / "staged").glob("*/raw.parquet"))
 
 
+def test_cache_keeps_one_version_per_file(tmp_path: Path, cache: Path) -> None:
+    import os
+
+    folder = shop(tmp_path / "shop", HEADER + line("O1", "2024-06-18 10:00"))
+    assert validate_shop(folder).ok
+    (folder / "orders.csv").write_text(HEADER + line("O1", "2024-06-18 10:00") + line("O2", "2024-06-18 11:00"),
+                                       encoding="utf-8")
+    os.utime(folder / "orders.csv", ns=(1, 1))  # a new version even on coarse clocks
+    report = validate_shop(folder)
+    assert report.ok and report.tables["orders"].rows == 2  # the new version was staged, not the old copy
+    assert len(list((cache / "staged").iterdir())) == 2  # orders.csv and products.csv, one version each
+
+
 def test_parquet_is_scanned_in_place_and_counts_rows(tmp_path: Path) -> None:
     folder = shop(tmp_path, HEADER)
     (folder / "orders.csv").unlink()
