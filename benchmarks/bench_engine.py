@@ -111,11 +111,12 @@ def scan_reference(shop: Path) -> float:
 
 
 def peak_rss(code: str) -> tuple[float, float]:
-    """(seconds, max RSS in MB) of a fresh Python running ``code`` (GNU time's %M)."""
+    """(seconds, max RSS in MB) of a fresh Python running ``code`` (GNU time's %M); it must succeed."""
     t0 = time.perf_counter()
     res = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     elapsed = time.perf_counter() - t0
+    assert res.returncode == 0 and "problem" not in res.stdout.lower(), res.stdout[-2000:] + res.stderr[-2000:]
     rss_kb = int(res.stderr.strip().splitlines()[-1])
     return elapsed, rss_kb / 1024
 
@@ -182,7 +183,7 @@ def main() -> None:
             print(rows[-2:], flush=True)
     t_scan = min(scan_reference(shop) for _ in range(args.repeat))
     if args.only_validate:  # one run, in a fresh process: its time and its peak memory
-        t_val, mb = peak_rss(f"from opslib.__main__ import main; main(['validate', '{shop}'])")
+        t_val, mb = peak_rss(f"import sys; from opslib.__main__ import main; sys.exit(main(['validate', '{shop}']))")
         print(f"peak memory, python -m opslib validate: {mb:,.0f} MB ({t_val:.1f} s)")
         args.skip_memory = True
     else:
@@ -195,7 +196,7 @@ def main() -> None:
     for name, a, b, ref in rows:
         print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x | {ref} |")
     if not args.skip_memory:
-        t, mb = peak_rss(f"from opslib.__main__ import main; main(['validate', '{shop}'])")
+        t, mb = peak_rss(f"import sys; from opslib.__main__ import main; sys.exit(main(['validate', '{shop}']))")
         print(f"\npeak memory, python -m opslib validate: {mb:,.0f} MB ({t:.1f} s)")
         if not args.only_validate:
             code = ("from opslib.data import load_shop; from opslib.data import aggregates as a; "
