@@ -44,6 +44,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # DuckDB's own memory (buffers, hash tables) stays under this unless shop.yml says otherwise; beyond it
 # aggregates spill to the cache folder, so validation's peak memory does not grow with the lines.
 DEFAULT_MEMORY_LIMIT = "1200MB"
+# Distinct keys counted in one hash table under that cap: 10M worked, 103M ran out of memory.
+KEYS_PER_PARTITION = 12_000_000
 
 
 def cache_root(settings: ShopSettings | None = None, folder: str | Path | None = None) -> Path:
@@ -124,6 +126,10 @@ class Engine:
         """SQL: a 64-bit hash of the key columns (distinct hashes prove distinct keys)."""
         return f"xxhash64({', '.join(columns)})"
 
+    def partitions(self, n_keys: int) -> int:
+        """In how many hash partitions to count ``n_keys`` distinct keys (1: one query)."""
+        return 1
+
     def local_time(self, text: str) -> str:
         """SQL turning text with a UTC offset or ``Z`` into the shop's naive local time."""
         raise NotImplementedError  # pragma: no cover
@@ -197,6 +203,9 @@ class DuckDBEngine(Engine):
 
     def key_hash(self, columns: list[str]) -> str:
         return f"hash({', '.join(columns)})"
+
+    def partitions(self, n_keys: int) -> int:
+        return max(1, -(-n_keys // KEYS_PER_PARTITION))
 
     def local_time(self, text: str) -> str:
         return f"timezone({sql_str(self.time_zone)}, TRY_CAST({text} AS TIMESTAMPTZ))"
