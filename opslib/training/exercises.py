@@ -513,6 +513,53 @@ def _order_qty(s: Session) -> Key | Ungradable:
                        "a robust σ (an independent, simple forecast: answers within 30% pass)")
 
 
+# ---------------------------------------------------------------------------------------------- 06 operations
+def _planted(s: Session, section: str, key: str, what: str) -> Any:
+    t = s.facts.truth
+    value = (t or {}).get(section, {}).get(key)
+    if value is None:
+        return Ungradable(f"{what} is known only for the sample shop (its planted truth); this shop has none")
+    return value
+
+
+def _late_effect(s: Session) -> Key | Ungradable:
+    v = _planted(s, "fulfilment", "late_review_effect", "the planted late-delivery effect")
+    if isinstance(v, Ungradable):
+        return v
+    return Key(float(v), "truth", abs_tol=0.15, parts={"raw": float(v)},
+               context="the planted score distributions (late minus on time)")
+
+
+def _peak_hours(s: Session) -> Key | Ungradable:
+    v = _planted(s, "fulfilment", "peak_handling_extra_hours", "the planted peak-day delay")
+    if isinstance(v, Ungradable):
+        return v
+    return Key(float(v), "truth", abs_tol=4.0, parts={"days": float(v) / 24}, context="planted extra handling hours")
+
+
+def _slow_agent(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    slow = (t or {}).get("service", {}).get("planted", {}).get("slow_agent")
+    if slow:
+        return Key(str(slow), "truth", context="the planted slow agent")
+    svc = s.facts.table("service")
+    if svc is None:
+        return Ungradable("the shop has no service table")
+    seconds = (svc["first_response_ts"] - svc["contact_ts"]).dt.total_seconds()
+    share = (seconds <= 30).groupby(svc["agent"]).mean()
+    if share.empty:
+        return Ungradable("no service contacts with an agent")
+    return Key(str(share.idxmin()), "recomputed", context="share of contacts answered within 30 s, whole history")
+
+
+def _late_contacts(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    v = (t or {}).get("service", {}).get("planted", {}).get("after_sale_per_100_orders", {}).get("late")
+    if v is None:
+        return Ungradable("the planted contact drivers are known only for the sample shop; this shop has none")
+    return Key(float(v), "truth", abs_tol=4.0, context="planted extra after-sale contacts per 100 late orders")
+
+
 # ---------------------------------------------------------------------------------------------- diagnostics
 def _diag_gmv(a: Any, k: Key, s: Session) -> str | None:
     p = k.parts
@@ -712,6 +759,30 @@ EXERCISES: tuple[Exercise, ...] = (
              ("Order up to: mean weekly demand × (L / 7 + 1 review week) + safety stock; then subtract on hand.",
               "Use a demand level that ignores the 双11 / 双12 spikes, and this notebook's lead time."),
              "a number of units", diagnose=_diag_order, needs=("inventory",)),
+    Exercise("06.1", "By how many points does a late delivery change the review score, with category, carrier and "
+             "month held fixed? 迟到让评分变化多少分？", "number", _late_effect,
+             ("Section 4: `ops.late_review_effect(data)`; its estimate, not the raw gap between the two bars.",
+              "A change in points of a 1-5 score: negative when late parcels get worse reviews."),
+             "a number of score points, e.g. −0.3", diagnose=lambda a, k, s: (
+                 "Check the sign: late deliveries lower the score." if close_to(a, -float(k.value), 0.2) else None)),
+    Exercise("06.2", "How many extra hours of handling does a peak (campaign) day add, controlling for weekday, "
+             "month and warehouse? 大促日多出多少小时处理时长？", "number", _peak_hours,
+             ("Section 3, peak days: `ops.peak_handling_delay(data)` — the estimate on the right of the chart.",
+              "Handling = shipped − paid, in hours, not days."), "a number of hours",
+             diagnose=lambda a, k, s: ("In hours, not days: multiply by 24." if close_to(a, k.parts["days"], 0.25)
+                                       else None)),
+    Exercise("06.3", "Which customer-service agent answers far fewer contacts within 30 seconds than the others? "
+             "哪位客服首响明显偏慢？", "choice", _slow_agent,
+             ("Section 5: `ops.service_levels(data, \"agent\", ...)`, column within_sla.",
+              "Compare the agents' shares answered within the SLA, not their number of contacts."),
+             "an agent's name, e.g. 客服01",
+             options=lambda s: ({str(a): str(a) for a in s.facts.table("service")["agent"].dropna().unique()}
+                                if s.facts.table("service") is not None else {})),
+    Exercise("06.4", "How many extra after-sale contacts per 100 orders does a late delivery cause? "
+             "每 100 单迟到订单多出多少售后咨询？", "number", _late_contacts,
+             ("Section 5: `ops.contact_drivers(data)`, the 'delivered late' bar.",
+              "Per 100 orders, with the other drivers (returns, lost parcels) held fixed."),
+             "a number of contacts per 100 orders", needs=("service",)),
 )
 
 _BY_ID: dict[str, Exercise] = {e.id: e for e in EXERCISES}

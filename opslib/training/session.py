@@ -41,6 +41,7 @@ class Session:
         "01": {"period_start": None, "period_end": None, "period_days": 91, "compare": "last_year", "category": None},
         "03": {"lead_time_days": 14, "service_level": 0.95},
         "04": {"outlier_k": 3.0},
+        "06": {"period_end": None, "period_days": 28, "compare": "previous"},
     }
 
     def param(self, name: str) -> Any:
