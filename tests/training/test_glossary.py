@@ -78,3 +78,12 @@ def test_every_notebook_links_the_glossary_in_its_intro(path: Path) -> None:
 def test_readme_and_training_guide_link_the_glossary() -> None:
     assert "docs/glossary.md" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "glossary.md" in (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+
+
+def test_the_training_guide_lists_the_chapters_in_learning_order() -> None:
+    text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    table = text[text.index("| 步骤 step"):text.index("合计")]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [line.split("|")[2].strip()[1:3] for line in rows] == [c.number for c in CHAPTERS]
+    for row, c in zip(rows, CHAPTERS, strict=True):
+        assert f"{c.hours:g}" == row.split("|")[4].strip(), c.number
