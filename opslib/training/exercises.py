@@ -20,7 +20,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from opslib.training.answers import Key, Ungradable, close_to
-from opslib.training.facts import by_group, in_days, money_totals, visitors_in, weekly_units
+from opslib.training.facts import (
+    by_group,
+    first_order_repeat_rates,
+    in_days,
+    money_totals,
+    visitors_in,
+    weekly_units,
+)
 from opslib.training.session import Session
 
 KeyFn = Callable[[Session], "Key | Ungradable"]
@@ -513,6 +520,109 @@ def _order_qty(s: Session) -> Key | Ungradable:
                        "a robust σ (an independent, simple forecast: answers within 30% pass)")
 
 
+# ---------------------------------------------------------------------------------------------- 05 customers
+def _new_repeat(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    if t and "new_repeat_rate_90d" in t.get("customers", {}):
+        return Key(float(t["customers"]["new_repeat_rate_90d"]), "truth", abs_tol=0.005,
+                   parts={"returning": float(t["customers"]["returning_repeat_rate_90d"])},
+                   context="the realised rate of truth.json (its customers.definition)")
+    lines = s.facts.lines
+    if lines["customer_id"].isna().all():
+        return Ungradable("the orders have no customer ids")
+    r = first_order_repeat_rates(lines, s.facts.table("campaigns"))
+    return Key(r["new"], "recomputed", abs_tol=0.005, parts={"returning": r["returning"]},
+               context="first orders followed by another within 90 days")
+
+
+def _campaign_repeat(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    if t and "campaign_new_repeat_rate_90d" in t.get("customers", {}):
+        c = t["customers"]
+        return Key("less" if c["campaign_new_repeat_rate_90d"] < c["new_repeat_rate_90d"] else "more", "truth",
+                   context="realised repeat rates of campaign-day and all first orders (truth.json)")
+    camp = s.facts.table("campaigns")
+    if camp is None:
+        return Ungradable("the shop has no campaigns table")
+    r = first_order_repeat_rates(s.facts.lines, camp)
+    if not (np.isfinite(r.get("new_campaign", np.nan)) and np.isfinite(r.get("new_other", np.nan))):
+        return Ungradable("no eligible first orders on (or off) campaign days")
+    return Key("less" if r["new_campaign"] < r["new_other"] else "more", "recomputed",
+               context="repeat within 90 days of first orders on vs off campaign days")
+
+
+def _shrink_driver(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    if t and t.get("declining_category"):
+        # the planted trend scales a category's expected units, and the visitors follow expected units
+        return Key("visitors", "truth", context=f"the planted trend of {t['declining_category']} acts on its demand, "
+                                                "which the visitors follow")
+    if (u := _need(s, "traffic")) is not None:
+        return u
+    g = _year_growth(s, "gmv")
+    if g is None or g.empty:
+        return Ungradable("less than two years of orders: no year-on-year growth")
+    cat, end = str(g.idxmin()), s.facts.last_day
+    lines = s.facts.lines[s.facts.lines["category"] == cat]
+    spans = ((end - pd.Timedelta(days=363), end), (end - pd.Timedelta(days=727), end - pd.Timedelta(days=364)))
+    now, then = ({"visitors": visitors_in(s.facts.table("traffic"), a, b, cat), **money_totals(in_days(lines, a, b))}
+                 for a, b in spans)
+    ratios = {"visitors": now["visitors"] / then["visitors"],
+              "conversion_rate": (now["orders"] / now["visitors"]) / (then["orders"] / then["visitors"]),
+              "aov": (now["gmv"] / now["orders"]) / (then["gmv"] / then["orders"])}
+    return Key(min(ratios, key=lambda k: ratios[k]), "recomputed", context=f"{cat}, the last 364 days vs the 364 before")
+
+
+def _guest_share(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    if t and "guest_share" in t.get("customers", {}):
+        return Key(float(t["customers"]["guest_share"]), "truth", abs_tol=0.005, context="share of orders without a "
+                                                                                      "customer id (truth.json)")
+    o = s.facts.shop.orders.drop_duplicates("order_id")
+    return Key(float(o["customer_id"].isna().mean()), "recomputed", abs_tol=0.005,
+               context="orders without a customer id / orders")
+
+
+# ---------------------------------------------------------------------------------------------- 07 pricing
+ELASTICITY_CATEGORY = "服饰"
+
+
+def _elasticity(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    e = (t or {}).get("categories", {}).get(ELASTICITY_CATEGORY, {}).get("elasticity")
+    if e is None:
+        return Ungradable(f"the elasticity of {ELASTICITY_CATEGORY} is known only for the sample shop (planted)")
+    return Key(float(e), "truth", rel_tol=0.2, context=f"the planted elasticity of {ELASTICITY_CATEGORY}")
+
+
+PRICE_COST, PRICE_ELASTICITY = 60.0, -2.5
+
+
+def _optimal_price(s: Session) -> Key:
+    c, e = PRICE_COST, PRICE_ELASTICITY
+    return Key(c * e / (1 + e), "recomputed", rel_tol=0.01, parts={"on_cost": c * (1 - 1 / e)},
+               context="p* = c e / (1 + e) = 60 × 2.5 / 1.5")
+
+
+def _growing(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    if t and t.get("growing_category"):
+        return Key(t["growing_category"], "truth", context="the planted growing category")
+    g = _year_growth(s, "gmv")
+    if g is None or g.empty:
+        return Ungradable("less than two years of orders: no year-on-year growth")
+    return Key(str(g.idxmax()), "recomputed", context="GMV of the last 364 days vs the 364 before")
+
+
+WAR_CUT, WAR_CROSS = 0.10, 1.5
+
+
+def _price_war_hold(s: Session) -> Key:
+    change = (1 - WAR_CUT) ** WAR_CROSS - 1
+    return Key(change, "recomputed", abs_tol=0.005, parts={"linear": -WAR_CUT * WAR_CROSS},
+               context="q = (1 − X)^x: 0.9^1.5 − 1")
+
+
 # ---------------------------------------------------------------------------------------------- 06 operations
 def _planted(s: Session, section: str, key: str, what: str) -> Any:
     t = s.facts.truth
@@ -759,6 +869,27 @@ EXERCISES: tuple[Exercise, ...] = (
              ("Order up to: mean weekly demand × (L / 7 + 1 review week) + safety stock; then subtract on hand.",
               "Use a demand level that ignores the 双11 / 双12 spikes, and this notebook's lead time."),
              "a number of units", diagnose=_diag_order, needs=("inventory",)),
+    Exercise("05.1", "What share of new customers order again within 90 days of their first order? "
+             "新客 90 天复购率是多少？", "share", _new_repeat,
+             ("Section 6: `cu.first_order_repeat(...)`, the row of first orders (new).",
+              "Of first orders placed at least 90 days before the end, the share followed by another within 90 days."),
+             "a fraction, e.g. 0.2", diagnose=lambda a, k, s: (
+                 "That is the rate of repeat orders (returning), not of first orders." if close_to(
+                     a, k.parts.get("returning"), 0, 0.005) and not close_to(a, k.value, 0, 0.005) else None)),
+    Exercise("05.2", "Do customers acquired on campaign days repeat more or less than other new customers? "
+             "Answer 'more' or 'less'. 大促拉来的新客复购更多还是更少？", "choice", _campaign_repeat,
+             ("Section 6: the first-order repeat table has a row for first orders on campaign days.",
+              "Compare campaign-day first orders with the other first orders."), "'more' or 'less'",
+             options={"more": "more", "higher": "more", "更多": "more", "多": "more", "less": "less", "lower": "less",
+                      "fewer": "less", "更少": "less", "少": "less"}),
+    Exercise("05.3", "The shrinking category of 00.5: over a year, is it losing visitors, conversion_rate or aov? "
+             "萎缩品类丢的是流量、转化还是客单价？", "choice", _shrink_driver,
+             ("Section 1: the funnel by category, for the last 364 days and the 364 before (period_days = 364).",
+              "GMV = visitors × conversion × AOV: which of the three fell most for that category?"),
+             "visitors, conversion_rate or aov", options=DRIVERS, needs=("traffic",)),
+    Exercise("05.4", "What share of orders are guest orders (no customer id)? 游客订单占比是多少？", "share", _guest_share,
+             ("Section 0: the guest line (`cu.guest_summary`).", "Guest orders / all orders, as a fraction."),
+             "a fraction, e.g. 0.03"),
     Exercise("06.1", "By how many points does a late delivery change the review score, with category, carrier and "
              "month held fixed? 迟到让评分变化多少分？", "number", _late_effect,
              ("Section 4: `ops.late_review_effect(data)`; its estimate, not the raw gap between the two bars.",
@@ -783,6 +914,29 @@ EXERCISES: tuple[Exercise, ...] = (
              ("Section 5: `ops.contact_drivers(data)`, the 'delivered late' bar.",
               "Per 100 orders, with the other drivers (returns, lost parcels) held fixed."),
              "a number of contacts per 100 orders", needs=("service",)),
+    Exercise("07.1", f"What is the price elasticity of {ELASTICITY_CATEGORY}? {ELASTICITY_CATEGORY}的价格弹性是多少？", "number",
+             _elasticity, ("Section 1: the elasticity table, the category's estimate (`pricing.review_elasticity`).",
+                           "An elasticity is negative: −2 means 1% cheaper sells about 2% more."),
+             "a negative number, e.g. −1.3", diagnose=lambda a, k, s: (
+                 "Elasticities of normal goods are negative: check the sign." if close_to(a, -float(k.value), 0.2)
+                 else None)),
+    Exercise("07.2", f"What price maximises the margin of a product with unit cost ¥{PRICE_COST:g} and elasticity "
+             f"{PRICE_ELASTICITY:g}? 利润最大化的价格是多少？", "number", _optimal_price,
+             ("The Lerner rule: (p − c) / p = −1 / e; `pricing.optimal_price(e, c)`.",
+              "Solve (p − c) / p = 1 / 2.5 for p."), "a price, e.g. 75",
+             diagnose=lambda a, k, s: ("The rule is on the price, not on the cost: (p − c) / p, not (p − c) / c."
+                                       if close_to(a, k.parts["on_cost"], 0.01) else None)),
+    Exercise("07.3", "Which category is gaining share of the shop year after year? 哪个品类份额逐年上升？", "choice",
+             _growing, ("Section 5: the share trend of the categories (`pricing.share_trend`).",
+                        "A rising share means it grows faster than the shop, not just that it grows."),
+             "a category name", options=_categories),
+    Exercise("07.4", f"A competitor cuts its price by {WAR_CUT:.0%}; the cross elasticity is {WAR_CROSS:g}. If we hold "
+             "our price, by how much do our units change? 竞品降价 10%，我们不动价，销量变化多少？", "share", _price_war_hold,
+             ("Our units × (1 − X)^x with X the competitor's cut and x the cross elasticity "
+              "(`pricing.price_war`, the 'hold' scenario).", "A fall is negative: write −0.05 for 5% fewer units."),
+             "a fraction, e.g. −0.05", diagnose=lambda a, k, s: (
+                 "That is the straight-line approximation −X·x; the model is multiplicative: (1 − X)^x − 1."
+                 if close_to(a, k.parts["linear"], 0.01) else None)),
 )
 
 _BY_ID: dict[str, Exercise] = {e.id: e for e in EXERCISES}

@@ -187,6 +187,50 @@ def weekly_units(lines: pd.DataFrame, sku: str, last_day: Any, weeks: int) -> pd
     return d.groupby(week)["quantity"].sum().astype(float).reindex(mondays, fill_value=0.0)
 
 
+def first_order_repeat_rates(lines: pd.DataFrame, campaigns: pd.DataFrame | None = None, days: int = 90,
+                             end: Any = None) -> dict[str, float]:
+    """Share of first orders (and of later orders) followed by another order of the customer within ``days``.
+
+    Over orders not cancelled with a ``customer_id``, one timestamp per order (its first line), in time order
+    per customer: an order is eligible when placed on or before ``end - days`` (default end: the last order
+    day); it repeats when the same customer's next order comes at most ``days`` days later. ``new`` = first
+    orders, ``returning`` = later orders, ``new_campaign`` / ``new_other`` = first orders on / off a campaign day
+    (``campaigns.start .. end``). The definition of ``truth.json``'s ``customers`` section.
+
+    Parameters:
+        lines: rows of :func:`sales_lines`. campaigns: the campaigns table or None. days: the window. end: last day.
+
+    Returns:
+        Rate per kind (NaN for a kind without eligible orders).
+
+    Example (a buys Jan 1 and Feb 1, b once on Jan 10; end Jun 30):
+        >>> o = pd.DataFrame({"order_id": ["a1", "a2", "b1"], "customer_id": ["a", "a", "b"], "sku": "s",
+        ...     "order_ts": pd.to_datetime(["2024-01-01 10:00", "2024-02-01 10:00", "2024-01-10 10:00"]),
+        ...     "quantity": 1, "unit_price": 1.0, "status": "completed"})
+        >>> r = first_order_repeat_rates(sales_lines(o), end="2024-06-30")
+        >>> r["new"], r["returning"]
+        (0.5, 0.0)
+    """
+    d = lines[lines["live"] & lines["customer_id"].notna()]
+    o = (d.groupby("order_id", sort=False).agg(c=("customer_id", "first"), ts=("order_ts", "min"))
+         .sort_values(["c", "ts"], kind="stable"))
+    last = pd.Timestamp(end).normalize() if end is not None else lines["day"].max()
+    same_next = o["c"].shift(-1) == o["c"]
+    gap = o["ts"].shift(-1) - o["ts"]
+    again = same_next & (gap <= pd.Timedelta(days=days))
+    first = o["c"] != o["c"].shift(1)
+    eligible = o["ts"].dt.normalize() <= last - pd.Timedelta(days=days)
+    out = {"new": float(again[first & eligible].mean()), "returning": float(again[~first & eligible].mean())}
+    if campaigns is not None and len(campaigns):
+        day = o["ts"].dt.normalize()
+        on = pd.Series(False, index=o.index)
+        for c in campaigns.itertuples():
+            on |= (day >= pd.Timestamp(c.start)) & (day <= pd.Timestamp(c.end))
+        out["new_campaign"] = float(again[first & eligible & on].mean())
+        out["new_other"] = float(again[first & eligible & ~on].mean())
+    return out
+
+
 def _signature(folder: Path) -> tuple:
     """What identifies a shop folder's content cheaply: its files' names, sizes and modification times."""
     return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
