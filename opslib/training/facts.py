@@ -50,9 +50,10 @@ def sales_lines(orders: pd.DataFrame, products: pd.DataFrame | None = None) -> p
     out["done"] = out["status"] == "completed"
     if products is not None:
         cols = [c for c in ("category", "subcategory", "brand", "unit_cost") if c in products.columns]
-        info = products.drop_duplicates("sku").set_index("sku")[cols]
+        info = products.drop_duplicates("sku")[["sku", *cols]]
+        joined = out[["sku"]].merge(info, on="sku", how="left")
         for c in cols:
-            out[c] = out["sku"].map(info[c])
+            out[c] = joined[c].to_numpy()
         if "unit_cost" in cols:
             out["cost"] = np.where(out["done"], out["quantity"] * out["unit_cost"], 0.0)
             out.loc[out["done"] & out["unit_cost"].isna(), "cost"] = np.nan
@@ -272,13 +273,14 @@ class ShopFacts:
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
+        self._tables: dict[str, pd.DataFrame | None] = {}
 
     @cached_property
     def shop(self) -> Any:
-        """The loaded shop (``opslib.data.load_shop``, every table it has; not validated again)."""
+        """The shop's orders and products (``opslib.data.load_shop``, not validated again); other tables on demand."""
         from opslib.data import load_shop
 
-        return load_shop(self.data_dir, validate=False)
+        return load_shop(self.data_dir, tables=["orders", "products"], validate=False)
 
     @cached_property
     def lines(self) -> pd.DataFrame:
@@ -296,8 +298,14 @@ class ShopFacts:
         return self.lines["day"].max()
 
     def table(self, name: str) -> pd.DataFrame | None:
-        """A table of the shop, or None when the shop does not have it."""
-        return getattr(self.shop, name, None) if self.shop.has(name) else None
+        """A table of the shop (read the first time it is asked for), or None when the shop does not have it."""
+        if name in ("orders", "products"):
+            return getattr(self.shop, name)
+        if name not in self._tables:
+            from opslib.data import load_shop
+
+            self._tables[name] = getattr(load_shop(self.data_dir, tables=[name], validate=False), name, None)
+        return self._tables[name]
 
     @cached_property
     def _truth(self) -> tuple[dict | None, str]:
