@@ -111,6 +111,8 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
         raise ValueError("scale must be > 0 and days >= 60")
     clock = _Clock(progress)
     out = Path(out)
+    if scenario and _answer_path(out, answer).resolve().parent == out.resolve():
+        raise ValueError(f"the drill answer must not be written into the shop folder {out}: choose another --answer")
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.Generator(np.random.PCG64(seed))
     t0 = pd.Timestamp(start)
@@ -339,13 +341,16 @@ def _truth(ctx: dict, seed: int, scale: float, n_lines: int, n_orders: int, n_cu
     }
 
 
+def _answer_path(out: Path, answer: Path | str | None) -> Path:
+    """Where a drill's answer goes: ``answer``, else ``<out>.drill_answer.json`` beside the shop folder."""
+    return Path(answer) if answer is not None else out.parent / f"{out.name}.drill_answer.json"
+
+
 def _write_drill(out: Path, scn: Any, truth: dict, answer: Path | str | None) -> dict:
     """A drill's files: ``drill.json`` (the ticket) in ``out``, the answer (what was planted + truth) beside it."""
     ans = {**scn.answer(), "seed": truth["seed"], "scale": truth["scale"], "generator_version": GENERATOR_VERSION,
            "shop": str(out), "truth": truth}
-    path = Path(answer) if answer is not None else out.parent / f"{out.name}.drill_answer.json"
-    if path.resolve().parent == out.resolve():
-        raise ValueError(f"the drill answer must not be written into the shop folder {out}: choose another --answer")
+    path = _answer_path(out, answer)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(ans, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     ticket = {"drill": True, "brief": scn.brief, "kinds": sorted(SCENARIOS), "start": truth["start"],
@@ -391,11 +396,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {msg}", file=sys.stderr)
         return 2
     t = time.perf_counter()
-    truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True,
-                     scenario=args.scenario, answer=args.answer)
+    try:
+        truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True,
+                         scenario=args.scenario, answer=args.answer)
+    except ValueError as exc:  # a scenario that does not fit the period, an answer file inside the shop
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     secs = time.perf_counter() - t
     if args.scenario:
-        where = args.answer or Path(args.out).parent / f"{Path(args.out).name}.drill_answer.json"
+        where = _answer_path(Path(args.out), args.answer)
         print(f"drill shop in {args.out} (no truth.json; the incident ticket is drill.json); "
               f"answer for the trainer: {where}")
         truth = truth["truth"]

@@ -60,6 +60,8 @@ class Scenario:
     planted: dict[str, Any] = field(default_factory=dict)
 
     name: ClassVar[str] = ""
+    #: Shortest history (days) the scenario can be planted into.
+    min_days: ClassVar[int] = 120
     #: What the incident ticket says (the symptom a manager sees), in 中文 and English.
     brief: ClassVar[str] = ""
     #: What ``size`` in a finding measures, with its unit.
@@ -215,6 +217,7 @@ class LossMaking618(Scenario):
     """The last 618 of the data ran at a far deeper discount: it sold a lot, below cost, and lost money."""
 
     name = "loss_making_618"
+    min_days = 200
     brief = ("财务 Finance: the last 618 festival had record sales, yet the month's profit is poor. Did the "
              "campaign pay? If not, why not, and how much did it cost us?")
     size_means = "net profit of the campaign after pull-forward and marketing spend (money; negative = loss)"
@@ -351,4 +354,7 @@ def make_scenario(name: str, seed: int, t0: pd.Timestamp, days: int, prod: sw.Pr
     """
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; scenarios: {', '.join(SCENARIOS)}")
-    return SCENARIOS[name](seed, t0, days, prod)
+    cls = SCENARIOS[name]
+    if days < cls.min_days:
+        raise ValueError(f"scenario {name} needs at least {cls.min_days} days of data, got --days {days}")
+    return cls(seed, t0, days, prod)

@@ -120,6 +120,11 @@ def test_cli_draws_a_fresh_seed_for_a_drill_and_keeps_it_in_the_answer(tmp_path:
     seed = json.loads((tmp_path / "a.drill_answer.json").read_text(encoding="utf-8"))["seed"]
     assert isinstance(seed, int) and seed >= 0
     assert main(["--scale", "0.02", "--scenario", "nonsense", "--out", str(tmp_path / "b")]) == 2
+    inside = ["--scale", "0.02", "--scenario", "carrier_outage", "--out", str(tmp_path / "c")]
+    assert main([*inside, "--answer", str(tmp_path / "c" / "answer.json")]) == 2
+    assert not (tmp_path / "c").exists()  # refused before anything is written
+    assert main(["--scale", "0.02", "--days", "100", "--scenario", "loss_making_618", "--out", str(tmp_path / "d")]) == 2
+    assert "needs at least 200 days" in capsys.readouterr().err
 
 
 def _grade(finding: dict, answer: dict) -> drills.DrillGrade:
