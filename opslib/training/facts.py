@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -263,6 +264,19 @@ def facts_for(data_dir: str | Path) -> ShopFacts:
     return facts
 
 
+@dataclass(frozen=True)
+class ShopTables:
+    """The two required tables of a shop read for grading, and ``has(name)`` for the optional ones."""
+
+    orders: pd.DataFrame
+    products: pd.DataFrame
+    facts: ShopFacts
+
+    def has(self, name: str) -> bool:
+        """True when the shop has table ``name``."""
+        return self.facts.table(name) is not None
+
+
 class ShopFacts:
     """A shop folder read once for grading: its tables, the sale lines and its planted truth (if any).
 
@@ -275,12 +289,36 @@ class ShopFacts:
         self.data_dir = Path(data_dir)
         self._tables: dict[str, pd.DataFrame | None] = {}
 
-    @cached_property
-    def shop(self) -> Any:
-        """The shop's orders and products (``opslib.data.load_shop``, not validated again); other tables on demand."""
+    def _read(self, name: str) -> pd.DataFrame | None:
+        """One table, read straight from ``<name>.parquet`` when there is one (a second, independent read of
+        the file; contract types restored where a column came in as text), else through ``opslib.data.load_shop``
+        (CSV, Excel); None when the shop has no such table."""
+        path = self.data_dir / f"{name}.parquet"
+        if path.is_file():
+            from opslib.data.contract import TABLES
+
+            frame = pd.read_parquet(path)
+            for col in TABLES[name].columns:
+                if col.name in frame.columns and col.kind in ("datetime", "date") and \
+                        not pd.api.types.is_datetime64_any_dtype(frame[col.name]):
+                    frame[col.name] = pd.to_datetime(frame[col.name], errors="coerce")
+                elif col.name in frame.columns and col.kind in ("int", "float") and \
+                        not pd.api.types.is_numeric_dtype(frame[col.name]):
+                    frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
+            return frame
         from opslib.data import load_shop
 
-        return load_shop(self.data_dir, tables=["orders", "products"], validate=False)
+        return getattr(load_shop(self.data_dir, tables=[name], validate=False), name, None)
+
+    @cached_property
+    def shop(self) -> ShopTables:
+        """The shop's orders and products (other tables through :meth:`table`); ``MissingTableError`` without them."""
+        orders, products = self._read("orders"), self._read("products")
+        if orders is None or products is None:
+            from opslib.errors import MissingTableError
+
+            raise MissingTableError([f"{self.data_dir}: no orders or products file"], header="Cannot grade:")
+        return ShopTables(orders, products, self)
 
     @cached_property
     def lines(self) -> pd.DataFrame:
@@ -302,9 +340,7 @@ class ShopFacts:
         if name in ("orders", "products"):
             return getattr(self.shop, name)
         if name not in self._tables:
-            from opslib.data import load_shop
-
-            self._tables[name] = getattr(load_shop(self.data_dir, tables=[name], validate=False), name, None)
+            self._tables[name] = self._read(name)
         return self._tables[name]
 
     @cached_property
