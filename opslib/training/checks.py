@@ -46,8 +46,8 @@ class CheckResult:
     """The verdict on one answer: ``status`` (:data:`STATUSES`), the message the trainee reads, the record.
 
     ``source`` says what the key came from (``truth`` or ``recomputed``; empty when nothing was graded),
-    ``attempt`` counts this exercise's checks in the session, ``points`` is the exercise's points when
-    correct, else 0.
+    ``attempt`` counts this exercise's answered checks in the session (an empty answer is not one),
+    ``points`` is the exercise's points when correct, else 0.
     """
 
     exercise: str
@@ -126,11 +126,21 @@ def check(exercise_id: str, answer: Any, data_dir: str | Path | None = None, **p
 
     Returns:
         :class:`CheckResult` (displayed as one line in a notebook).
+
+    Example (a tiny shop with orders on 2024-06-01 .. 2024-06-03: 3 days of history):
+        >>> import tempfile
+        >>> from opslib.training.facts import example_shop
+        >>> _ = start("04", example_shop(tempfile.mkdtemp()))
+        >>> check("04.1", 3).status, check("04.1", 2).status, check("04.1", None).status
+        ('correct', 'wrong', 'unanswered')
+        >>> print(check("04.1", 2).message)
+        04.1 ✗ 再想想 not yet (attempt 3). Hint 提示: Count both the first and the last day (inclusive).
     """
     ex = exercise(exercise_id)
     session = _session(ex.id, data_dir, params)
-    session.attempts[ex.id] += 1
-    attempt = session.attempts[ex.id]
+    # An empty answer cell is not an attempt: re-running it must not move the trainee on to the next hint.
+    attempt = session.attempts[ex.id] + (answer is not None and answer is not Ellipsis)
+    session.attempts[ex.id] = attempt
     head = f"{ex.id}"
 
     def result(status: str, text: str, source: str = "") -> CheckResult:
@@ -195,6 +205,13 @@ def subject(exercise_id: str, data_dir: str | Path | None = None) -> Subject:
 
     Returns:
         :class:`Subject`: one line naming it, and ``sku`` (None when the exercise has no subject here).
+
+    Example (the tiny example shop has no inventory, so 03.4 has no SKU to reorder):
+        >>> import tempfile
+        >>> from opslib.training.facts import example_shop
+        >>> _ = start("03", example_shop(tempfile.mkdtemp()))
+        >>> subject("03.4").sku is None, subject("03.1").sku is None
+        (True, True)
     """
     from opslib.training.exercises import order_subject
 

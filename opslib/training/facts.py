@@ -233,6 +233,40 @@ def first_order_repeat_rates(lines: pd.DataFrame, campaigns: pd.DataFrame | None
     return out
 
 
+def example_shop(folder: str | Path) -> Path:
+    """Write a tiny shop (4 order lines on 3 days, 2 products, as Parquet) into ``folder``, for examples and doctests.
+
+    Lines: 2 × ¥10 completed and 1 × ¥30 returned on 2024-06-01, 1 × ¥40 cancelled on 2024-06-02, 1 × ¥10
+    completed on 2024-06-03: GMV 20 + 30 + 10 = 60, net sales 30.
+
+    Parameters:
+        folder: where to write ``orders.parquet`` and ``products.parquet`` (created).
+
+    Returns:
+        The folder.
+
+    Example:
+        >>> import tempfile
+        >>> shop = ShopFacts(example_shop(tempfile.mkdtemp()))
+        >>> money_totals(shop.lines)["gmv"], shop.truth is None
+        (60.0, True)
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    orders = pd.DataFrame({
+        "order_id": ["o1", "o1", "o2", "o3"],
+        "order_ts": pd.to_datetime(["2024-06-01 10:00", "2024-06-01 10:00", "2024-06-02 11:00", "2024-06-03 12:00"]),
+        "customer_id": ["c1", "c1", "c2", "c1"], "sku": ["a", "b", "a", "a"], "quantity": [2, 1, 1, 1],
+        "unit_price": [10.0, 30.0, 40.0, 10.0], "list_price": [10.0, 30.0, 40.0, 10.0], "channel": "app",
+        "region": "华东", "status": ["completed", "returned", "cancelled", "completed"], "campaign_id": None})
+    products = pd.DataFrame({"sku": ["a", "b"], "name": ["甲", "乙"], "category": ["美妆", "服饰"],
+                             "subcategory": ["护肤", "女装"], "brand": ["x", "y"], "unit_cost": [6.0, 12.0],
+                             "launch_date": pd.to_datetime(["2023-01-01", "2023-01-01"])})
+    orders.to_parquet(folder / "orders.parquet", index=False)
+    products.to_parquet(folder / "products.parquet", index=False)
+    return folder
+
+
 def _signature(folder: Path) -> tuple:
     """What identifies a shop folder's content cheaply: its files' names, sizes and modification times."""
     return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))

@@ -38,6 +38,13 @@ def read_notebook(path: str | Path) -> dict[str, Any]:
 
     Returns:
         The parsed notebook.
+
+    Example:
+        >>> import tempfile
+        >>> path = write_notebook({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+        ...                       Path(tempfile.mkdtemp()) / "x.ipynb")
+        >>> read_notebook(path)["nbformat"], path.read_text(encoding="utf-8").endswith("\\n")
+        (4, True)
     """
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -223,6 +230,14 @@ def write_student_copies(notebooks: str | Path, out: str | Path) -> list[Path]:
 
     Returns:
         The notebooks written, in learning-path order.
+
+    Example:
+        >>> import tempfile
+        >>> src, out = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+        >>> _ = write_notebook({"cells": [_code("answer = 3", ["exercises", "solution"])], "metadata": {}},
+        ...                    src / "04_data_quality.ipynb")
+        >>> [p.name for p in write_student_copies(src, out)], read_notebook(out / "04_data_quality.ipynb")["cells"]
+        (['04_data_quality.ipynb'], [])
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

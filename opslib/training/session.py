@@ -72,6 +72,13 @@ class Session:
 
         Returns:
             :class:`opslib.calendar.ReviewPeriods`.
+
+        Example (orders 2024-06-01 .. 2024-06-03, a 2-day period against the 2 days before):
+            >>> import tempfile
+            >>> from opslib.training.facts import example_shop
+            >>> p = Session("00", example_shop(tempfile.mkdtemp()), {"period_days": 2, "compare": "previous"}).periods()
+            >>> str(p.current), str(p.baseline)
+            ('2024-06-02 .. 2024-06-03', '2024-05-31 .. 2024-06-01')
         """
         from opslib.calendar import review_periods
 
