@@ -216,6 +216,7 @@ class ShareTrend:
     start: pd.Timestamp
     end: pd.Timestamp
     alpha: float
+    reason: str | None = None
 
     def summary(self) -> pd.DataFrame:
         """The table (a copy)."""
@@ -229,7 +230,9 @@ class ShareTrend:
         return str(row["direction"].iloc[0])
 
     def describe(self) -> str:
-        """One line: which groups gain and lose share beyond noise."""
+        """One line: which groups gain and lose share beyond noise (or why there is no trend)."""
+        if self.reason:
+            return self.reason
         g = self.table[self.table["direction"] == "gaining"]["group"].tolist()
         lo = self.table[self.table["direction"] == "losing"]["group"].tolist()
         return (f"{self.level} share of units, {self.start:%Y-%m-%d} .. {self.end:%Y-%m-%d}: gaining "
@@ -253,7 +256,7 @@ def share_trend(cube: pd.DataFrame, *, level: str = "category", products: pd.Dat
         since: first day to use (None: all the data). alpha: significance limit on q.
 
     Returns:
-        :class:`ShareTrend`.
+        :class:`ShareTrend` (with ``reason`` and an empty table for fewer than 8 complete weeks).
 
     Example (group a's share doubles in a year: trend ln 2 = 0.693 per year):
         >>> import pandas as pd, numpy as np
@@ -290,8 +293,9 @@ def share_trend(cube: pd.DataFrame, *, level: str = "category", products: pd.Dat
     cols = ["group", "parent", "weeks", "units", "share_start", "share_end", "trend", "trend_low", "trend_high",
             "change_per_year", "z", "p_value", "q_value", "direction"]
     if c.empty or c["week"].nunique() < 8:
-        raise PricingError(f"share_trend needs at least 8 complete weeks of sales; the data hold "
-                           f"{c['week'].nunique() if len(c) else 0}")
+        n = c["week"].nunique() if len(c) else 0
+        return ShareTrend(level, pd.DataFrame(columns=cols), first, last, alpha,
+                          reason=f"share trend needs at least 8 complete weeks of sales; the data hold {n}")
     wide = c.pivot_table(index="week", columns=level, values="units", aggfunc="sum", fill_value=0).sort_index()
     total = wide.sum(axis=1)
     wide, total = wide[total > 0], total[total > 0]
