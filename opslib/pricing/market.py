@@ -497,14 +497,21 @@ def market_review(scope: Any, market: pd.DataFrame | None, elasticities: pd.Data
             a market table (default: a plain sentence).
 
     Returns:
-        :class:`MarketReview`.
+        :class:`MarketReview` (a market table that cannot be used — no whole-market rows, no period inside the
+        shop's data — gives the reason instead of an error).
     """
     if market is None or len(market) == 0:
         war = price_war_review(elasticities, prices, competitor_cut=competitor_cut,
                                assumed_elasticity=assumed_elasticity)
         return MarketReview(None, None, None, None, war, skip_message or "no market table: skipping market share, "
                             "growth against the market and the price index")
-    share = market_share(scope.cube, market)
+    try:
+        share = market_share(scope.cube, market)
+    except MarketError as exc:
+        war = price_war_review(elasticities, prices, competitor_cut=competitor_cut,
+                               assumed_elasticity=assumed_elasticity)
+        return MarketReview(None, None, None, None, war, f"{exc}: skipping market share, growth against the market "
+                            "and the price index")
     latest = share.latest(scope.current)
     index = price_index(scope.skus, market, scope.current)
     moves = competitor_moves(market, scope.current)
