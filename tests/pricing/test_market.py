@@ -137,3 +137,21 @@ def test_the_planted_competitor_cut_is_found(sample: dict, small_truth: dict) ->
     row = war.table.iloc[0]
     assert (row["category"], row["own_source"]) == (cut["category"], "assumed")
     assert np.isfinite(row["cross_elasticity"]) and row["cross_source"].startswith("logit")
+
+
+def test_the_sycm_mapping_example_gives_a_contract_market_table() -> None:
+    # examples/mappings/sycm_market.yml on its synthetic export (GB18030): 12 rows, valid against the contract;
+    # 美妆 in June: market 2,000万, 竞店A 240万 at 120 against the market's 127.55 both months (no cut).
+    from opslib.data import schema_for
+    from opslib.importers import adapt_mapping
+    from tests.conftest import ROOT
+
+    ex = ROOT / "examples" / "mappings"
+    m = adapt_mapping(ex / "sycm_market.yml", ex / "sycm_market_export.csv").tables["market"]
+    schema_for("market").validate(m)
+    assert len(m) == 12 and m["competitor"].isna().sum() == 8
+    june = m[(m["period_start"] == "2025-06-01") & (m["category"] == "美妆")]
+    assert june.loc[june["competitor"].isna() & june["price_min"].isna(), "gmv"].iloc[0] == 20_000_000
+    mv = competitor_moves(m, ("2025-06-01", "2025-06-30")).set_index(["category", "competitor"])
+    assert mv.loc[("美妆", "竞店A"), "change"] == pytest.approx(0.0, abs=1e-3)
+    assert not mv["cut"].any()
