@@ -235,8 +235,12 @@ class ShareTrend:
             return self.reason
         g = self.table[self.table["direction"] == "gaining"]["group"].tolist()
         lo = self.table[self.table["direction"] == "losing"]["group"].tolist()
-        return (f"{self.level} share of units, {self.start:%Y-%m-%d} .. {self.end:%Y-%m-%d}: gaining "
+        text = (f"{self.level} share of units, {self.start:%Y-%m-%d} .. {self.end:%Y-%m-%d}: gaining "
                 f"{', '.join(g) or 'none'}; losing {', '.join(lo) or 'none'} (q < {self.alpha:g})")
+        if (self.end - self.start).days < 728:
+            text += ("\n⚠ less than two years of weeks: a seasonal group (Christmas, summer goods) can look like a "
+                     "trend; read these as the share's drift over the span, not as growth")
+        return text
 
 
 def share_trend(cube: pd.DataFrame, *, level: str = "category", products: pd.DataFrame | None = None,
