@@ -3,7 +3,7 @@
 Reads the optional ``market`` table of the contract (``docs/data_contract.md``): one row per category and
 period for the whole market (``competitor`` and ``price_min``/``price_max`` empty), for one of its price
 bands (``price_min``..``price_max``) or for one competitor — e.g. a 生意参谋 市场大盘 / 竞争 export mapped with
-``examples/mappings/sycm_market.yml``.
+``examples/mappings/market/sycm_market.yml``.
 
 * :func:`market_share` — per category and market period: ``share = shop GMV / market GMV`` (the shop's GMV
   over the same days, from the daily cube); ``shop_growth`` and ``market_growth`` against the same period a

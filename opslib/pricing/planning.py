@@ -289,7 +289,8 @@ class CampaignPlanResult:
         """Write the plan per SKU (with its stock check) as ``campaign_plan_<start>.csv`` into ``folder``.
 
         The file is what the evaluation after the campaign compares against: planned baseline, expected
-        units and range per SKU, prices; the metrics table is written next to it (``..._summary.csv``).
+        units and range per SKU, prices; the metrics table is written next to it (``..._summary.csv``). Both go
+        through the safe writer (``opslib.reporting.exports.write_table``: no spreadsheet formulas from data).
 
         Parameters:
             folder: the output folder (created if missing).
@@ -297,14 +298,13 @@ class CampaignPlanResult:
         Returns:
             The path of the per-SKU file.
         """
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"campaign_plan_{self.plan.start:%Y-%m-%d}.csv"
+        from opslib.reporting.exports import write_table
+
         frame = self.skus if self.stock is None else self.skus.merge(
             self.stock.drop(columns=["category", "expected_units"], errors="ignore"), on="sku", how="left")
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        self.table.to_csv(out / f"campaign_plan_{self.plan.start:%Y-%m-%d}_summary.csv", index=False,
-                          encoding="utf-8-sig")
+        name = f"campaign_plan_{self.plan.start:%Y-%m-%d}"
+        (path,) = write_table(frame, folder, name, formats=("csv",))
+        write_table(self.table, folder, f"{name}_summary", formats=("csv",))
         return path
 
 

@@ -140,13 +140,13 @@ def test_the_planted_competitor_cut_is_found(sample: dict, small_truth: dict) ->
 
 
 def test_the_sycm_mapping_example_gives_a_contract_market_table() -> None:
-    # examples/mappings/sycm_market.yml on its synthetic export (GB18030): 12 rows, valid against the contract;
+    # examples/mappings/market/sycm_market.yml on its synthetic export (GB18030): 12 rows, valid against the contract;
     # 美妆 in June: market 2,000万, 竞店A 240万 at 120 against the market's 127.55 both months (no cut).
     from opslib.data import schema_for
     from opslib.importers import adapt_mapping
     from tests.conftest import ROOT
 
-    ex = ROOT / "examples" / "mappings"
+    ex = ROOT / "examples" / "mappings" / "market"
     m = adapt_mapping(ex / "sycm_market.yml", ex / "sycm_market_export.csv").tables["market"]
     schema_for("market").validate(m)
     assert len(m) == 12 and m["competitor"].isna().sum() == 8
