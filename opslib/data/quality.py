@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03, 06) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 06, 07) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -250,6 +250,11 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                     ("reviews", "review scores, topics and the late-delivery effect"),
                                     ("service", "inquiry conversion, response and resolution SLAs, contact rates"),
                                     ("campaigns", "campaign days as peak days (uses high-load days instead)")]),
+    "07_industry_pricing_and_costs": (("orders", "products"),
+                                      [("campaigns", "the campaign plan's lift from past campaigns and their spend"),
+                                       ("inventory", "the stock check of the campaign plan"),
+                                       ("market", "market share, growth against the market, the price index and "
+                                                  "competitors' price cuts")]),
 }
 
 
@@ -273,6 +278,12 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
     "06_operations_coordination": [
         (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
              "are not judged"),
+    ],
+    "07_industry_pricing_and_costs": [
+        (56, "fewer than 8 weeks of orders: no SKU has the 8 selling weeks a price elasticity needs"),
+        (182, "less than 26 weeks of orders: trends and the share of the shop see a shorter window"),
+        (420, "less than 60 weeks of orders: the campaign plan has no season factor (the weeks a year before its "
+              "baseline are not in the data), so it plans on the last weeks' run rate"),
     ],
 }
 #: Two years of orders are needed to compare a period with the same weeks last year.
@@ -333,7 +344,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False, False]
+    [False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
     span_days = order_days(shop)
