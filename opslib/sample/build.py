@@ -34,12 +34,13 @@ import pyarrow.parquet as pq
 
 from opslib.data.contract import ORDER_STATUSES, TABLES
 from opslib.sample import demand as sd
+from opslib.sample import market as sm
 from opslib.sample import orders as so
 from opslib.sample import service as ss
 from opslib.sample import world as sw
 from opslib.sample.scenarios import SCENARIOS, make_scenario
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 _PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
 
 
@@ -247,7 +248,12 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
            "order_ts": order_ts, "canc_n": canc_n, "peak_day": peak_day, "order_day": order_day_n,
            "svc": svc, "end_ns": end_ns, "start_ns": start_ns}
     truth = _truth(ctx, seed, scale, n_lines, n_orders, n_cust, inv_rows)
-    if scn:
+    # The market table comes last and from a random stream of its own: every table above stays byte-identical.
+    mkt = sm.make_market(seed, prod, dem, t0, days)
+    truth["counts"]["market_rows"] = _write(out, "market", scn.market(mkt.columns) if scn else mkt.columns)
+    truth["market"] = mkt.truth
+    clock.step("market")
+    if scn:  # a drill: the ticket in the shop, the answer (what was planted + truth) beside it, no truth.json
         return _write_drill(out, scn, truth, answer)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                                     encoding="utf-8")

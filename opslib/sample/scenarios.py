@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from opslib.sample import orders as so
 from opslib.sample import world as sw
@@ -117,6 +118,10 @@ class Scenario:
         return rev
 
     # -- the answer ----------------------------------------------------------------------------
+    def market(self, cols: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The market table's columns (written last, from the shop's expected sales after the other hooks)."""
+        return cols
+
     def answer(self) -> dict[str, Any]:
         """What was planted: ``scenario``, ``kind``, ``where``, ``start``, ``size``, tolerances and the details."""
         return {"scenario": self.name, "brief": self.brief, "size_means": self.size_means, **self.planted}
@@ -177,6 +182,23 @@ class _CategoryDemandDrop(Scenario):
         skus = self.prod.cat == self._cat
         dem.lam0[self._start:, skus] *= self._factor
 
+    def market(self, cols: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The market did not shrink with the shop: undo the drop in the category's market and competitor rows
+        (the sample market is derived from the shop's expected sales), so the shop loses market share."""
+        df = pa.table(cols).to_pandas()
+        start = self.t0 + pd.Timedelta(days=self._start)
+        days = (df["period_end"] - df["period_start"]).dt.days + 1
+        hit = ((df["period_end"] - df["period_start"].clip(lower=start)).dt.days + 1).clip(lower=0) / days
+        rows = (df["category"] == sw.CATEGORIES[self._cat].name) & (hit > 0)
+        df.loc[rows, "gmv"] = (df.loc[rows, "gmv"] / (1 - hit[rows] * (1 - self._factor))).round(0)
+        self._market_rows(df, rows, hit)
+        df["units"] = (df["gmv"] / df["avg_price"]).round(0)
+        table = pa.Table.from_pandas(df, schema=pa.schema([(k, v.type) for k, v in cols.items()]), preserve_index=False)
+        return {k: table.column(k).combine_chunks() for k in cols}
+
+    def _market_rows(self, df: pd.DataFrame, rows: pd.Series, hit: pd.Series) -> None:
+        """What else the scenario changes in the category's market rows from the start (nothing here)."""
+
     def traffic_units(self, exp_units: np.ndarray) -> np.ndarray:
         if self.traffic_follows:
             return exp_units
@@ -194,10 +216,19 @@ class CompetitorPriceCut(_CategoryDemandDrop):
              "changed anything. What happened, where, since when, and how big is it?")
     size_means = "relative change of the category's conversion rate after the start (e.g. -0.3 = 30% lower)"
 
+    competitor: ClassVar[str] = "竞店B"
+
     def choose(self) -> None:
         super().choose()
+        self._cut = float(np.round(self.rng.uniform(0.12, 0.2), 2))
         self.planted.update({"size": round(self._factor - 1, 4), "size_tolerance": 0.15, "size_relative": False,
-                             "driver": "conversion_rate"})
+                             "driver": "conversion_rate", "competitor": self.competitor, "competitor_cut": self._cut})
+
+    def _market_rows(self, df: pd.DataFrame, rows: pd.Series, hit: pd.Series) -> None:
+        """The competitor's price falls by the planted cut and its sales take what the shop lost."""
+        comp = rows & (df["competitor"] == self.competitor)
+        df.loc[comp, "avg_price"] = (df.loc[comp, "avg_price"] * (1 - self._cut * hit[comp])).round(2)
+        df.loc[comp, "gmv"] = (df.loc[comp, "gmv"] * (1 + 0.3 * hit[comp])).round(0)
 
 
 class TrafficLoss(_CategoryDemandDrop):

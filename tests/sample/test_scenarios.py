@@ -16,7 +16,7 @@ import pytest
 
 from opslib import assortment as cat
 from opslib import campaigns as cp
-from opslib import kpi
+from opslib import kpi, pricing
 from opslib import operations as ops
 from opslib.calendar import parse_period
 from opslib.data import daily_sku, load_shop
@@ -40,6 +40,18 @@ PINNED = {
         "service.parquet": "4f371fffa96198f2f6a953a8d9017c34f58409fd3c10869524d0d896572c615b",
         "traffic.parquet": "1d7f94b05a47db56821de5f046f8d345ff8fc775b5acbda92ce8dc99f1d5e565",
         "truth.json": "7a5a8cc179405cf458205f99e2a074bbf7d5ff4835595bfaea3dfb78ee6ad3df",
+    },
+    "1.2.0": {  # the market table added (main 724ba2d); every other table as in 1.1.0
+        "campaigns.parquet": "250e2347f999ba4596a53fbe88dbb10fd3d24cd799321780797ea58b4ab51570",
+        "fulfilment.parquet": "30dda980e6677457203f7d25980dc8b1ff7feafd9a173e89f721f18937c66f6f",
+        "inventory.parquet": "acc5452d8eed3c84d960c144a0b924b0848ffded357887d40c36642ce0bcd07a",
+        "market.parquet": "08efe31926ed263dbd81487397d5906cd92bd2613d264262c6e8e7db3177a8b4",
+        "orders.parquet": "99986ed5dafc5b254299897425140762e1c9e1a928eda588782d839e53a6bad0",
+        "products.parquet": "60a7e916a3c17a0922c764bbe80ed9b99f2a33f84a6ee7e93cbd7833bbfd05b0",
+        "reviews.parquet": "26e9cdbeb29b10a494d2cc55664a578aaebd20c867281a04fdb9d48b1ea4e27e",
+        "service.parquet": "4f371fffa96198f2f6a953a8d9017c34f58409fd3c10869524d0d896572c615b",
+        "traffic.parquet": "1d7f94b05a47db56821de5f046f8d345ff8fc775b5acbda92ce8dc99f1d5e565",
+        "truth.json": "647384ae1afc944132dab48fcf752a80903e8ccaeb449c314cbccf4c856a7cd6",
     },
 }
 
@@ -172,6 +184,17 @@ def test_a_category_drop_is_split_into_the_right_driver(drill, name: str, driver
     other = "visitors" if driver == "conversion_rate" else "conversion_rate"
     assert abs(changes[worst][other]) < abs(changes[worst][driver]) / 2  # the other driver did not move as much
     _grade({"kind": name, "where": worst, "start": answer["start"], "size": float(changes[worst][driver])}, answer)
+
+
+def test_the_competitor_cut_shows_in_the_market_table(drill) -> None:
+    """Notebook 07, section 6: the competitor's cut in the drilled category, relative to the market."""
+    out, answer = drill("competitor_price_cut")
+    shop = load_shop(out, tables=["orders", "products", "market"])
+    moves = pricing.competitor_moves(shop.market, _last_weeks(shop))
+    cuts = moves[moves["cut"]].set_index(["category", "competitor"])["change"]
+    assert (answer["where"], answer["competitor"]) in cuts.index
+    # a cut of 12-20% from a start 3-8 weeks back: in the last 28 days it shows as a fall of at least 5%
+    assert cuts[(answer["where"], answer["competitor"])] <= -0.05
 
 
 def test_loss_making_618_loses_money_before_marketing(drill) -> None:
