@@ -584,15 +584,36 @@ def _guest_share(s: Session) -> Key | Ungradable:
 
 
 # ---------------------------------------------------------------------------------------------- 07 pricing
-ELASTICITY_CATEGORY = "服饰"
+MARGIN_CATEGORY = "服饰"
+MARGIN_DAYS = 91  # notebook 07's default review period (a quarter)
 
 
-def _elasticity(s: Session) -> Key | Ungradable:
-    t = s.facts.truth
-    e = (t or {}).get("categories", {}).get(ELASTICITY_CATEGORY, {}).get("elasticity")
-    if e is None:
-        return Ungradable(f"the elasticity of {ELASTICITY_CATEGORY} is known only for the sample shop (planted)")
-    return Key(float(e), "truth", rel_tol=0.2, context=f"the planted elasticity of {ELASTICITY_CATEGORY}")
+def _recent_margins(s: Session) -> tuple[float, float] | Ungradable:
+    """(list margin, margin on the price paid) of the completed MARGIN_CATEGORY lines of the last MARGIN_DAYS days."""
+    lines = s.facts.lines
+    if "list_price" not in lines or "unit_cost" not in lines:
+        return Ungradable("the shop has no list prices or unit costs: no list margin")
+    end = lines["day"].max()
+    kept = in_days(lines, end - pd.Timedelta(days=MARGIN_DAYS - 1), end)
+    kept = kept[kept["done"] & (kept["category"] == MARGIN_CATEGORY) & kept["unit_cost"].notna()]
+    list_value = float((kept["quantity"] * kept["list_price"]).sum())
+    paid = float((kept["quantity"] * kept["unit_price"]).sum())
+    if list_value <= 0 or paid <= 0:
+        return Ungradable(f"no completed {MARGIN_CATEGORY} lines with a cost in the last {MARGIN_DAYS} days")
+    cogs = float((kept["quantity"] * kept["unit_cost"]).sum())
+    return 1 - cogs / list_value, 1 - cogs / paid
+
+
+def _list_margin(s: Session) -> Key | Ungradable:
+    recent = _recent_margins(s)
+    parts = {"paid": recent[1]} if not isinstance(recent, Ungradable) else {}
+    m = ((s.facts.truth or {}).get("categories", {}).get(MARGIN_CATEGORY, {}).get("margin"))
+    if m is not None:
+        return Key(float(m), "truth", abs_tol=0.02, parts=parts, context=f"the planted list margin of {MARGIN_CATEGORY}")
+    if isinstance(recent, Ungradable):
+        return recent
+    return Key(recent[0], "recomputed", abs_tol=0.02, parts=parts,
+               context=f"1 − Σ cost / Σ list price of the completed {MARGIN_CATEGORY} lines, last {MARGIN_DAYS} days")
 
 
 PRICE_COST, PRICE_ELASTICITY = 60.0, -2.5
@@ -619,8 +640,34 @@ WAR_CUT, WAR_CROSS = 0.10, 1.5
 
 def _price_war_hold(s: Session) -> Key:
     change = (1 - WAR_CUT) ** WAR_CROSS - 1
-    return Key(change, "recomputed", abs_tol=0.005, parts={"linear": -WAR_CUT * WAR_CROSS},
+    # ±0.2 points: −14.6% is right, the straight-line −15% (−X·x) is not
+    return Key(change, "recomputed", abs_tol=0.002, parts={"linear": -WAR_CUT * WAR_CROSS},
                context="q = (1 − X)^x: 0.9^1.5 − 1")
+
+
+def _price_cut(s: Session) -> Key | Ungradable:
+    t = s.facts.truth
+    cut = (t or {}).get("market", {}).get("price_cut")
+    if cut:
+        return Key(str(cut["category"]), "truth", context=f"the planted cut by {cut['competitor']}")
+    missing = _need(s, "market")
+    if missing:
+        return missing
+    m = s.facts.table("market")
+    m = m[m["price_min"].isna() & m["avg_price"].notna()]
+    own = m[m["competitor"].isna()].groupby(["period_start", "category"])["avg_price"].mean()
+    comp = m[m["competitor"].notna()].set_index(["period_start", "category"])
+    comp = comp.assign(index=comp["avg_price"] / own.reindex(comp.index).to_numpy()).reset_index()
+    months = sorted(comp["period_start"].unique())
+    if len(months) < 6:
+        return Ungradable("fewer than 6 months of competitor prices in the market table")
+    last = comp[comp["period_start"].isin(months[-3:])].groupby(["competitor", "category"])["index"].mean()
+    before = comp[comp["period_start"].isin(months[-6:-3])].groupby(["competitor", "category"])["index"].mean()
+    change = (last / before - 1).dropna()
+    if change.empty or change.min() >= 0:
+        return Ungradable("no competitor lowered its prices against the market in the last 3 months")
+    return Key(str(change.idxmin()[1]), "recomputed",
+               context="competitor / market average price, last 3 months vs the 3 before: the deepest fall")
 
 
 # ---------------------------------------------------------------------------------------------- 06 operations
@@ -914,12 +961,13 @@ EXERCISES: tuple[Exercise, ...] = (
              ("Section 5: `ops.contact_drivers(data)`, the 'delivered late' bar.",
               "Per 100 orders, with the other drivers (returns, lost parcels) held fixed."),
              "a number of contacts per 100 orders", needs=("service",)),
-    Exercise("07.1", f"What is the price elasticity of {ELASTICITY_CATEGORY}? {ELASTICITY_CATEGORY}的价格弹性是多少？", "number",
-             _elasticity, ("Section 1: the elasticity table, the category's estimate (`pricing.review_elasticity`).",
-                           "An elasticity is negative: −2 means 1% cheaper sells about 2% more."),
-             "a negative number, e.g. −1.3", diagnose=lambda a, k, s: (
-                 "Elasticities of normal goods are negative: check the sign." if close_to(a, -float(k.value), 0.2)
-                 else None)),
+    Exercise("07.1", f"What is the list margin of {MARGIN_CATEGORY} (1 − cost / list price of the units kept)? "
+             f"{MARGIN_CATEGORY}的标价毛利率是多少？", "share", _list_margin,
+             ("Section 3: the cost structure's line for the category (`pricing.cost_structure`).",
+              "List margin = 1 − Σ cost / Σ list price over completed lines; the price paid comes later in the "
+              "waterfall."), "a fraction, e.g. 0.45 or '45%'",
+             diagnose=lambda a, k, s: ("That margin is on the price paid; the list margin divides by the list price."
+                                       if close_to(a, k.parts.get("paid"), 0, 0.01) else None)),
     Exercise("07.2", f"What price maximises the margin of a product with unit cost ¥{PRICE_COST:g} and elasticity "
              f"{PRICE_ELASTICITY:g}? 利润最大化的价格是多少？", "number", _optimal_price,
              ("The Lerner rule: (p − c) / p = −1 / e; `pricing.optimal_price(e, c)`.",
@@ -937,6 +985,11 @@ EXERCISES: tuple[Exercise, ...] = (
              "a fraction, e.g. −0.05", diagnose=lambda a, k, s: (
                  "That is the straight-line approximation −X·x; the model is multiplicative: (1 − X)^x − 1."
                  if close_to(a, k.parts["linear"], 0.01) else None)),
+    Exercise("07.5", "In which category did a competitor just cut its prices against the market? "
+             "竞店在哪个品类刚刚降价？", "choice", _price_cut,
+             ("Section 6: the competitor moves table (`pricing.competitor_moves`).",
+              "Compare each competitor's price with the market's price, recent months against the months before."),
+             "a category name", options=_categories, needs=("market",)),
 )
 
 _BY_ID: dict[str, Exercise] = {e.id: e for e in EXERCISES}

@@ -22,6 +22,7 @@ from opslib.campaigns import abtest
 from opslib.data import daily_sku, load_shop
 from opslib.data import quality as dq
 from opslib.forecasting import replenishment as R
+from opslib.pricing import cost_structure, optimal_price, price_war
 from opslib.training import EXERCISES, check, exercise, start
 from opslib.training.answers import Key, Ungradable
 from opslib.training.facts import money_totals
@@ -101,6 +102,16 @@ def test_review_keys_match_the_assortment_functions(shop, keys) -> None:
     assert keys["01.5"].value == health["stockout_days"].sum()
 
 
+def test_the_margin_key_matches_the_cost_structure(small_shop_dir: Path, tmp_path: Path, shop) -> None:
+    """07.1 recomputed (no truth.json) agrees with notebook 07's cost structure over the same 91 days."""
+    bare = tmp_path / "bare"
+    shutil.copytree(small_shop_dir, bare, ignore=shutil.ignore_patterns("truth.json"))
+    key = exercise("07.1").key(Session("07", bare))
+    end = shop.orders["order_ts"].max().normalize()
+    costs = cost_structure(shop.orders, shop.products, (end - pd.Timedelta(days=90), end))
+    assert key.value == pytest.approx(costs.table.set_index(costs.by).loc["服饰", "list_margin"], abs=0.005)
+
+
 def test_data_quality_keys_match_the_quality_functions(shop, keys) -> None:
     assert keys["04.1"].value == dq.order_days(shop)
     assert keys["04.4"].value == dq.calendar_gaps(shop.orders)["days"].sum()
@@ -115,6 +126,12 @@ def test_formula_keys_match_the_library_and_the_hand_calculation(keys) -> None:
     # 1.6449 * 40 * sqrt(14 / 7) = 93.05
     assert keys["03.3"].value == pytest.approx(93.05, abs=0.01)
     assert keys["03.3"].value == pytest.approx(R.safety_stock(40, 14, 0.95), rel=1e-9)
+    # Lerner: 60 × −2.5 / (1 − 2.5) = 100; hold in a price war: 0.9^1.5 − 1 = 0.8538 − 1 = −0.1462
+    assert keys["07.2"].value == pytest.approx(100.0)
+    assert keys["07.2"].value == pytest.approx(float(optimal_price(-2.5, 60.0)))
+    hold = price_war(-2.0, 1.5, 100.0, 60.0, 1.0, 0.10).summary().set_index("scenario").loc["hold", "units_change"]
+    assert keys["07.4"].value == pytest.approx(-0.1462, abs=1e-4)
+    assert keys["07.4"].value == pytest.approx(hold)
 
 
 def test_planted_keys_are_the_truth(keys, small_truth: dict) -> None:
@@ -124,6 +141,8 @@ def test_planted_keys_are_the_truth(keys, small_truth: dict) -> None:
     w = small_truth["seasonality"]["weekly"]
     assert keys["03.1"].value == pytest.approx(np.mean(w[5:]) / np.mean(w[:5]) - 1)  # 1.085 / 0.966 - 1 = 0.123
     assert keys["02.3"].value == frozenset({"flash_sale"})
+    assert keys["07.1"].value == small_truth["categories"]["服饰"]["margin"]
+    assert keys["07.5"].value == small_truth["market"]["price_cut"]["category"] == "数码"
     assert keys["02.1"].value is False and keys["02.1"].parts["net"] < 0
 
 
@@ -132,7 +151,8 @@ def test_the_recomputation_agrees_with_the_truth_where_both_exist(small_shop_dir
     """The same shop without truth.json: the fallbacks (recomputed from data) land on the planted values."""
     bare = tmp_path / "bare"
     shutil.copytree(small_shop_dir, bare, ignore=shutil.ignore_patterns("truth.json"))
-    for ex_id in ("00.5", "03.1", "03.2", "04.3", "02.3", "05.1", "05.2", "05.3", "05.4", "07.3"):
+    for ex_id in ("00.5", "03.1", "03.2", "04.3", "02.3", "05.1", "05.2", "05.3", "05.4", "07.1", "07.3",
+                  "07.5"):
         s = Session(ex_id[:2], bare)
         k = exercise(ex_id).key(s)
         assert k.source == "recomputed", ex_id
@@ -141,7 +161,7 @@ def test_the_recomputation_agrees_with_the_truth_where_both_exist(small_shop_dir
             assert k.value == pytest.approx(truth_value, abs=exercise(ex_id).key(s).abs_tol), ex_id
         else:
             assert k.value == truth_value, ex_id
-    for ex_id in ("02.1", "02.2", "06.1", "06.2", "06.4", "07.1"):
+    for ex_id in ("02.1", "02.2", "06.1", "06.2", "06.4"):
         assert isinstance(exercise(ex_id).key(Session(ex_id[:2], bare)), Ungradable), ex_id
 
 
@@ -202,7 +222,8 @@ def test_a_wrong_answer_gets_a_hint_and_never_the_key(ex, keys, small_shop_dir: 
     ("00.1", "net_sales", "net sales"), ("00.1", "placed", "Cancelled"), ("00.1", "baseline", "baseline"),
     ("00.2", "relative", "relative change"), ("02.4", "total", "per arm"), ("02.4", "one_sided", "two-sided"),
     ("03.3", "two_sided", "one-sided"), ("03.3", "no_sqrt", "square root"), ("04.1", "exclusive", "inclusive"),
-    ("01.1", "count", "share of SKUs"),
+    ("01.1", "count", "share of SKUs"), ("07.1", "paid", "price paid"), ("07.2", "on_cost", "not on the cost"),
+    ("07.4", "linear", "multiplicative"),
 ])
 def test_a_typical_mistake_gets_its_own_hint(keys, small_shop_dir: Path, ex_id: str, mistake: str, says: str) -> None:
     start(ex_id[:2], small_shop_dir)
