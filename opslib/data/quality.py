@@ -25,7 +25,8 @@ from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
-                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts"}
+                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts",
+                               "market": "period_start"}
 
 
 def _source(shop: Shop, name: str) -> Any:
