@@ -25,7 +25,8 @@ from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
-                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts"}
+                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts",
+                               "market": "period_start"}
 
 
 def _source(shop: Shop, name: str) -> Any:
@@ -228,7 +229,7 @@ def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
     days = _order_days(orders)
     full = pd.Series(pd.date_range(days.min(), days.max(), freq="D"))
     has = full.isin(days)
-    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.dayofweek, "has": has})
+    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.day_of_week, "has": has})
     out = df.groupby(["dow", "weekday"]).agg(days=("has", "size"), with_orders=("has", "sum")).reset_index()
     out["empty_share"] = 1 - out["with_orders"] / out["days"]
     return out.drop(columns="dow")
