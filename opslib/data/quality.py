@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03, 06) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 05, 06) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -181,6 +181,10 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                [("traffic", "the shop's own conversion rate in the A/B sample size (uses 3%)")]),
     "03_trend_forecasting": (("orders", "products"),
                              [("inventory", "weeks of cover and the suggested order list")]),
+    "05_customers_and_traffic": (("orders", "products"),
+                                 [("traffic", "the funnel's visitors, views and add-to-carts and the funnel decomposition"),
+                                  ("fulfilment", "paid orders (counted as orders not cancelled)"),
+                                  ("campaigns", "the repeat rate of customers acquired on campaign days")]),
     "06_operations_coordination": (("orders", "products"),
                                    [("fulfilment", "handling, transit, on-time delivery, peak-day delay and lost "
                                                    "parcels"),
@@ -206,6 +210,12 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
     ],
     "03_trend_forecasting": [
         (112, "fewer than 16 weeks of orders: forecasts fall back to simple models (no seasonality)"),
+    ],
+    "05_customers_and_traffic": [
+        (91, "fewer than 91 days of orders: no 90-day window is complete, so the 90-day repeat rates are partial "
+             "and no first order can be followed for 90 days"),
+        (364, "less than a year of orders: the CLV check holds out the last 182 days, leaving less than half a "
+              "year to fit the model on (CLV figures are rough)"),
     ],
 }
 #: Two years of orders are needed to compare a period with the same weeks last year.
@@ -266,7 +276,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False, False]
+    [False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
     span_days = order_days(shop)
@@ -275,6 +285,8 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         p = shop.products
         assumed_cost = bool(p["unit_cost"].isna().any() or
                             ("cost_source" in p and p["cost_source"].astype(str).str.startswith("assumed").any()))
+    no_ids = bool(shop.has("orders") and len(shop.orders) and "customer_id" in shop.orders
+                  and shop.orders["customer_id"].isna().all())
     rows = []
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
@@ -282,6 +294,9 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         skips += history_notes(span_days, nb)
         if assumed_cost and nb in ("01_category_optimisation", "02_campaign_evaluation"):
             skips.append("costs missing or assumed (default margin): margin figures are an assumption")
+        if nb == "05_customers_and_traffic" and no_ids:
+            skips.append("no customer_id in orders: only the funnel runs (RFM, cohorts, repeat purchase and CLV "
+                         "need customer ids)")
         rows.append({"notebook": nb, "can_run": not missing,
                      "missing_tables": ", ".join(missing),
                      "skips": "; ".join(skips) if not missing else f"cannot run without {', '.join(missing)}"})
