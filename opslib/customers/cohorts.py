@@ -79,10 +79,15 @@ def _open(orders: Table, what: str, **more: Table | None):
 
 
 # ------------------------------------------------------------------------------------------------- cohorts
+_COHORT_COLUMNS = ["cohort", "period", "cohort_size", "customers", "orders", "revenue", "retention",
+                   "revenue_per_customer", "cum_revenue_per_customer", "complete"]
+
+
 @dataclass
 class CohortResult:
     """First-order cohorts (:func:`cohort_table`).
 
+    ``reason``: why the table is empty (no customer's first order in the range), else None.
     ``table``: long form, one row per (cohort, period): ``cohort`` (first day of the first-order month/week),
     ``period`` (months/weeks since, 0 = the first month), ``cohort_size``, ``customers`` (active in that period),
     ``retention`` = customers / cohort_size, ``orders``, ``revenue``, ``revenue_per_customer`` = revenue /
@@ -93,6 +98,7 @@ class CohortResult:
     table: pd.DataFrame
     freq: str
     data_end: pd.Timestamp
+    reason: str | None = None
 
     def matrix(self, value: str = "retention") -> pd.DataFrame:
         """Cohorts (rows) × periods since first order (columns) of ``value`` (``retention``, ``customers``,
@@ -112,6 +118,9 @@ class CohortResult:
     def summary(self) -> pd.DataFrame:
         """One row per cohort: size, retention after 1, 3, 6 and 12 periods, revenue per customer to date."""
         t = self.table
+        if t.empty:
+            return pd.DataFrame(columns=["cohort", "cohort_size", "retention_1", "retention_3", "retention_6",
+                                         "retention_12", "revenue_per_customer"])
         out = t[t["period"] == 0][["cohort", "cohort_size"]].set_index("cohort")
         for k in (1, 3, 6, 12):
             out[f"retention_{k}"] = t[t["period"] == k].set_index("cohort")["retention"]
@@ -119,7 +128,10 @@ class CohortResult:
         return out.reset_index()
 
     def plot(self, value: str = "retention") -> Any:
-        """The cohort heatmap of ``value`` (``opslib.plotting.customers.cohort_heatmap``)."""
+        """The cohort heatmap of ``value`` (``opslib.plotting.customers.cohort_heatmap``); the reason when empty."""
+        if self.reason:
+            print(self.reason)
+            return None
         from opslib.plotting.customers import cohort_heatmap
 
         return cohort_heatmap(self.matrix(value), value=value, freq=self.freq)
@@ -139,10 +151,11 @@ def cohort_table(orders: Table, freq: str = "M", start: object | None = None, en
         start: the first cohort's first day (None: from the data's start).
         end: the report day: orders after it are ignored, so the last cohort is the one of ``end`` (None: the
             data's last day).
-        last: keep only the last N cohorts up to ``end`` (None: all from ``start``).
+        last: keep only the last N cohorts (first-order months/weeks with customers) up to ``end``
+            (None: all from ``start``).
 
     Returns:
-        :class:`CohortResult`.
+        :class:`CohortResult` (empty, with a ``reason``, when no customer's first order falls in the range).
 
     Example (a buys in Jan and Mar, b in Jan: the January cohort has 2 customers, 1 active in month 2):
         >>> lines = pd.DataFrame({"order_id": ["a1", "a2", "b1"], "customer_id": ["a", "a", "b"],
@@ -162,19 +175,20 @@ def cohort_table(orders: Table, freq: str = "M", start: object | None = None, en
             raise CLVError("cohort_table: no order that is not cancelled" + (f" on or before {end}" if end else ""))
         data_end = pd.Timestamp(last_ts).normalize()
         lo = f" AND first_d >= {day(start)}" if start is not None else ""
+        keep = ""
         if last is not None:
             if not (isinstance(last, int | np.integer) and last >= 1):
                 raise CLVError(f"cohort_table: last={last!r}, expected a whole number of cohorts >= 1")
-            first = (data_end.to_period("M").start_time - pd.DateOffset(months=int(last) - 1) if unit == "month"
-                     else data_end - pd.Timedelta(days=data_end.dayofweek + 7 * (int(last) - 1)))
-            lo += f" AND first_d >= {day(first)}"
+            keep = f" WHERE cohort IN (SELECT cohort FROM all_sizes ORDER BY cohort DESC LIMIT {int(last)})"
         diff = ("date_diff('month', k.cohort, date_trunc('month', o.d))" if unit == "month"
                 else "CAST(date_diff('day', k.cohort, date_trunc('week', o.d)) / 7 AS BIGINT)")
         sql = f"""
             WITH o AS ({_base(upto)}),
             f AS (SELECT c, min(d) AS first_d FROM o GROUP BY c),
-            k AS (SELECT c, CAST(date_trunc('{unit}', first_d) AS DATE) AS cohort FROM f WHERE TRUE{lo}),
-            sizes AS (SELECT cohort, count(*) AS cohort_size FROM k GROUP BY 1)
+            k0 AS (SELECT c, CAST(date_trunc('{unit}', first_d) AS DATE) AS cohort FROM f WHERE TRUE{lo}),
+            all_sizes AS (SELECT cohort, count(*) AS cohort_size FROM k0 GROUP BY 1),
+            sizes AS (SELECT * FROM all_sizes{keep}),
+            k AS (SELECT k0.* FROM k0 JOIN sizes USING (cohort))
             SELECT k.cohort, CAST({diff} AS BIGINT) AS period, any_value(s.cohort_size) AS cohort_size,
                 CAST(count(DISTINCT o.c) AS BIGINT) AS customers, CAST(count(*) AS BIGINT) AS orders,
                 CAST(sum(o.v) AS DOUBLE) AS revenue
@@ -184,8 +198,9 @@ def cohort_table(orders: Table, freq: str = "M", start: object | None = None, en
     finally:
         con.close()
     if t.empty:
-        raise CLVError("cohort_table: no customer's first order falls in the cohort range "
-                       f"{start or 'start'} .. {end or 'end'} (guest orders have no customer id)")
+        return CohortResult(pd.DataFrame(columns=_COHORT_COLUMNS), freq, data_end,
+                            reason=f"no customer's first order falls in {start or 'the data start'} .. {data_end:%Y-%m-%d} "
+                                   "(guest orders have no customer id): skipping the cohorts")
     t["cohort"] = pd.to_datetime(t["cohort"]).astype("datetime64[ns]")
     t["retention"] = t["customers"] / t["cohort_size"]
     t["revenue_per_customer"] = t["revenue"] / t["cohort_size"]

@@ -235,6 +235,8 @@ def cohort_heatmap(matrix: pd.DataFrame, value: str = "retention", freq: str = "
 def cohort_summary_table(cohorts: Any) -> pd.DataFrame:
     """``CohortResult.summary()`` for display."""
     t = cohorts.summary()
+    if t.empty:
+        return pd.DataFrame()
     t["cohort"] = t["cohort"].dt.strftime("%Y-%m" if cohorts.freq == "M" else "%Y-%m-%d")
     return format_table(t, units=["cohort_size"], percent=[c for c in t.columns if c.startswith("retention_")],
                         money=["revenue_per_customer"],
