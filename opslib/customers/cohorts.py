@@ -169,11 +169,6 @@ def cohort_table(orders: Table, freq: str = "M", start: object | None = None, en
     con = _open(orders, "cohort_table")
     try:
         upto = _upto(end)
-        last_ts = con.execute(f"SELECT max(order_ts) FROM orders o WHERE status <> 'cancelled'"
-                              f"{' AND ' + upto if upto else ''}").fetchone()[0]
-        if last_ts is None:
-            raise CLVError("cohort_table: no order that is not cancelled" + (f" on or before {end}" if end else ""))
-        data_end = pd.Timestamp(last_ts).normalize()
         lo = f" AND first_d >= {day(start)}" if start is not None else ""
         keep = ""
         if last is not None:
@@ -191,16 +186,25 @@ def cohort_table(orders: Table, freq: str = "M", start: object | None = None, en
             k AS (SELECT k0.* FROM k0 JOIN sizes USING (cohort))
             SELECT k.cohort, CAST({diff} AS BIGINT) AS period, any_value(s.cohort_size) AS cohort_size,
                 CAST(count(DISTINCT o.c) AS BIGINT) AS customers, CAST(count(*) AS BIGINT) AS orders,
-                CAST(sum(o.v) AS DOUBLE) AS revenue
+                CAST(sum(o.v) AS DOUBLE) AS revenue, max(o.d) AS last_day
             FROM o JOIN k ON o.c = k.c JOIN sizes s ON s.cohort = k.cohort
             GROUP BY 1, 2 ORDER BY 1, 2"""
         t = con.execute(sql).df()
+        if t.empty:  # only then: the last day with orders, for the message
+            last_ts = con.execute(f"SELECT max(order_ts) FROM orders o WHERE status <> 'cancelled'"
+                                  f"{' AND ' + upto if upto else ''}").fetchone()[0]
     finally:
         con.close()
     if t.empty:
+        if last_ts is None:
+            raise CLVError("cohort_table: no order that is not cancelled" + (f" on or before {end}" if end else ""))
+        data_end = pd.Timestamp(last_ts).normalize()
         return CohortResult(pd.DataFrame(columns=_COHORT_COLUMNS), freq, data_end,
                             reason=f"no customer's first order falls in {start or 'the data start'} .. {data_end:%Y-%m-%d} "
                                    "(guest orders have no customer id): skipping the cohorts")
+    # the last day with orders (the data's, or end's): the latest order of the latest period of any cohort
+    data_end = pd.Timestamp(t["last_day"].max()).normalize()
+    t = t.drop(columns="last_day")
     t["cohort"] = pd.to_datetime(t["cohort"]).astype("datetime64[ns]")
     t["retention"] = t["customers"] / t["cohort_size"]
     t["revenue_per_customer"] = t["revenue"] / t["cohort_size"]

@@ -13,9 +13,10 @@ lines, i.e. what the customer kept), ``first_order`` / ``last_order`` (days), ``
 * ``F = 1 + ⌊5 · #(customers with fewer orders) / n⌋``;
 * ``M = 1 + ⌊5 · #(customers with a lower value) / n⌋``.
 
-Ties share a score (the same value always gets the same score), which matters for F: when 70% of
-customers ordered once they all get F = 1, and a customer with two orders, above 70% of the others, gets
-F = 4 — quintiles of a count with ties cannot be five equal groups. Scoring runs in SQL with ``rank()``.
+Ties share a score (the same value always gets the same score; values are compared at 6 decimals, so the
+rounding of a sum never splits a tie), which matters for F: when 70% of customers ordered once they all get
+F = 1, and a customer with two orders, above 70% of the others, gets F = 4 — quintiles of a count with ties
+cannot be five equal groups. Scoring runs in SQL with ``rank()``.
 
 **Segments**: the 125 score codes ``RFM`` map to the 11 segments of the classic RFM segment table
 (Champions, Loyal, Potential loyalist, New, Promising, Needs attention, About to sleep, At risk, Cannot lose,
@@ -108,10 +109,19 @@ SEGMENT_CODES: dict[int, str] = {code: key for key, codes in _CODES.items() for 
 STATUSES = {"completed": "('completed')", "not_cancelled": "('completed', 'returned')"}
 
 
+def _enum(values: list[str]) -> str:
+    return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+#: DuckDB ENUM types of the segment keys and score codes: they arrive in pandas as categoricals (one byte per
+#: customer instead of a Python string), which is most of the cost of bringing millions of customers over.
+_SEGMENT_ENUM = _enum([s.key for s in SEGMENTS])
+_CODE_ENUM = _enum([str(c) for c in sorted(SEGMENT_CODES)])
+
+
 def _segment_values() -> str:
-    rows = ", ".join(f"({code}, '{key}', '{SEGMENT_BY_KEY[key].name}', '{SEGMENT_BY_KEY[key].name_cn}')"
-                     for code, key in sorted(SEGMENT_CODES.items()))
-    return f"SELECT * FROM (VALUES {rows}) seg(code, segment, segment_name, segment_cn)"
+    rows = ", ".join(f"({code}, '{key}')" for code, key in sorted(SEGMENT_CODES.items()))
+    return f"SELECT code, CAST(segment AS {_SEGMENT_ENUM}) AS segment FROM (VALUES {rows}) seg(code, segment)"
 
 
 def _summary_sql(as_of: pd.Timestamp, since: pd.Timestamp | None, statuses: str) -> str:
@@ -216,7 +226,7 @@ class RFMResult:
 
     ``customers``: one row per customer — ``customer_id``, ``first_order``, ``last_order``, ``recency_days``,
     ``frequency`` (orders), ``monetary`` (value), ``r``, ``f``, ``m`` (1..5), ``rfm`` (e.g. ``"543"``),
-    ``segment`` (key), ``segment_name``, ``segment_cn``. ``as_of``, ``lookback_days``, ``status``: how it was
+    ``segment`` (key), ``segment_name``, ``segment_cn`` (the last four categoricals). ``as_of``, ``lookback_days``, ``status``: how it was
     taken. ``not_scored``: customers with lines in the window but none with the scored statuses (e.g. only
     returns).
     """
@@ -286,7 +296,7 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                 SELECT *, count(*) OVER () AS n,
                     rank() OVER (ORDER BY recency_days DESC) AS rr,
                     rank() OVER (ORDER BY orders) AS fr,
-                    rank() OVER (ORDER BY value) AS mr
+                    rank() OVER (ORDER BY round(value, 6)) AS mr
                 FROM s),
             sc AS (
                 SELECT *, CAST(1 + floor(5 * (rr - 1) / n) AS INTEGER) AS r,
@@ -294,8 +304,8 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                     CAST(1 + floor(5 * (mr - 1) / n) AS INTEGER) AS m
                 FROM k)
             SELECT sc.customer_id, sc.first_order, sc.last_order, sc.recency_days, sc.orders AS frequency,
-                sc.value AS monetary, sc.r, sc.f, sc.m, CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS rfm,
-                seg.segment, seg.segment_name, seg.segment_cn, sc.n_all
+                sc.value AS monetary, sc.r, sc.f, sc.m,
+                CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM}) AS rfm, seg.segment, sc.n_all
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
         out = con.execute(sql).df()
@@ -310,6 +320,11 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
     notes = [] if len(out) else [f"no customer with a {status} order line on or before {ref:%Y-%m-%d}"]
     for c in ("first_order", "last_order"):
         out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
+    seg = out["segment"].astype(pd.CategoricalDtype([s.key for s in SEGMENTS]))
+    out["segment"] = seg
+    out["segment_name"] = seg.cat.rename_categories({s.key: s.name for s in SEGMENTS})
+    out["segment_cn"] = seg.cat.rename_categories({s.key: s.name_cn for s in SEGMENTS})
+    out["rfm"] = out["rfm"].astype(pd.CategoricalDtype([str(c) for c in sorted(SEGMENT_CODES)]))
     return RFMResult(out, ref, lookback_days, status, not_scored=int(everyone) - len(out), notes=notes)
 
 
@@ -335,9 +350,9 @@ def segment_summary(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
         [[2.0, 0.6666666666666666, 0.75]]
     """
     c = rfm.customers if isinstance(rfm, RFMResult) else rfm
-    g = c.groupby("segment").agg(customers=("segment", "size"), monetary=("monetary", "sum"),
-                                 recency_days=("recency_days", "median"), frequency=("frequency", "mean"),
-                                 monetary_mean=("monetary", "mean"))
+    g = c.groupby(c["segment"].astype(str)).agg(customers=("monetary", "size"), monetary=("monetary", "sum"),
+                                                recency_days=("recency_days", "median"),
+                                                frequency=("frequency", "mean"), monetary_mean=("monetary", "mean"))
     out = pd.DataFrame({"segment": [s.key for s in SEGMENTS], "segment_name": [s.name for s in SEGMENTS],
                         "segment_cn": [s.name_cn for s in SEGMENTS]})
     out = out.merge(g, left_on="segment", right_index=True, how="left")
@@ -411,7 +426,8 @@ def segment_transitions(before: RFMResult, after: RFMResult) -> Transitions:
     con = connect(b=before.customers[["customer_id", "segment"]], a=after.customers[["customer_id", "segment"]])
     try:
         pairs = con.execute("""
-            SELECT coalesce(b.segment, '(none)') AS s0, coalesce(a.segment, '(none)') AS s1, count(*) AS n
+            SELECT coalesce(CAST(b.segment AS VARCHAR), '(none)') AS s0,
+                   coalesce(CAST(a.segment AS VARCHAR), '(none)') AS s1, count(*) AS n
             FROM b FULL OUTER JOIN a ON a.customer_id = b.customer_id GROUP BY 1, 2""").df()
     finally:
         con.close()
