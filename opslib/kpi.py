@@ -83,6 +83,10 @@ DRIVER_OWNERS: dict[str, tuple[str, str]] = {
     "visitors": ("市场 marketing", "review channels, ad spend and search ranking of the top SKUs"),
     "conversion_rate": ("运营 operations", "check price competitiveness, stock-outs and page quality of the top SKUs"),
     "aov": ("品类 category", "review bundles, free-shipping thresholds and discount depth"),
+    "views_per_visitor": ("内容 content", "improve search, recommendations and listing pages so visitors see more "
+                                         "products"),
+    "cart_rate": ("商品 product", "check price, images, reviews and stock of the most viewed SKUs"),
+    "order_rate": ("运营 operations", "check checkout, shipping fees, free-shipping thresholds and coupons"),
 }
 #: Metrics that are shares (shown as %).
 RATE_METRICS: frozenset[str] = frozenset({"return_rate", "cancellation_rate", "conversion_rate", "cart_rate",
@@ -439,10 +443,22 @@ def compare_periods(
 
 # ------------------------------------------------------------------------------------ decomposition
 def _log_mean(a: float, b: float) -> float:
-    """Logarithmic mean L(a, b) = (a - b) / (ln a - ln b), with L(a, a) = a."""
+    """Logarithmic mean L(a, b) = (a - b) / (ln a - ln b), with L(a, a) = a.
+
+    When a and b are so close that their logs round to the same number, the series
+    ``L = b (1 + (r - 1)/2 - (r - 1)²/12)``, ``r = a/b``, is used (no division by zero).
+
+    Example:
+        >>> round(_log_mean(2.0, 1.0), 6), _log_mean(3.0, 3.0), _log_mean(0.001, 0.0010000000000000002) > 0
+        (1.442695, 3.0, True)
+    """
     if a == b:
         return float(a)
-    return (a - b) / (math.log(a) - math.log(b))
+    d = math.log(a) - math.log(b)
+    r = a / b
+    if d == 0 or abs(r - 1) < 1e-9:
+        return b * (1 + (r - 1) / 2 - (r - 1) ** 2 / 12)
+    return (a - b) / d
 
 
 #: The driver sets :func:`gmv_decomposition` knows: each multiplies out to GMV exactly.

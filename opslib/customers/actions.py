@@ -8,7 +8,8 @@
   time to a second order (``opslib.customers.cohorts.order_gaps``).
 * :func:`segment_campaigns` — one suggested campaign per segment (goal, offer, channel), next to its size and
   value share: a starting point for the CRM plan, not a rule.
-* :func:`export_actions` — CSV (UTF-8 with BOM, so Excel shows Chinese) or xlsx, like every action table.
+* :func:`export_actions` — CSV (UTF-8 with BOM, so Excel shows Chinese) and xlsx through the safe table writer
+  (``opslib.reporting.exports``), like every action table.
 
 Example (the segment playbook covers all 11 segments):
     >>> len(CAMPAIGN_PLAYBOOK), CAMPAIGN_PLAYBOOK["cannot_lose"]["goal"]
@@ -190,19 +191,31 @@ def segment_campaigns(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
                 "action", "offer", "channel"]]
 
 
-def export_actions(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a customer action list for Excel users, as every action table is written.
+def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
+                   formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
+    """Write a customer action list for Excel users, safely, as every action table is written.
 
-    ``.csv`` as UTF-8 with BOM (``utf-8-sig``, so Excel shows Chinese), ``.xlsx`` through openpyxl; creates
-    the folder; returns the path. (Delegates to ``opslib.assortment.export_actions`` until the shared export
-    helper ``opslib.reporting.exports`` lands.)
+    Through :func:`opslib.reporting.exports.write_table`: ``<folder>/<name>.csv`` as UTF-8 with BOM (so Excel
+    shows Chinese) with formula-like text cells prefixed by ``'`` (a customer id or name typed by someone else
+    cannot run as a formula), ``<name>.xlsx`` with every text cell stored as a string; ``name`` is made a safe
+    file name that stays inside ``folder`` (created when missing).
+
+    Parameters:
+        table: a win-back or nurture list (:func:`win_back_list`, :func:`nurture_list`) or any table.
+        folder: the export folder. name: the file name without suffix, e.g. ``"customers_win_back_2025-12-31"``.
+        formats: any of ``"csv"``, ``"xlsx"``.
+
+    Returns:
+        The paths written, in the order of ``formats``.
 
     Example:
-        >>> import os, tempfile
-        >>> p = export_actions(pd.DataFrame({"action_cn": ["召回"]}), os.path.join(tempfile.mkdtemp(), "w.csv"))
-        >>> p.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
-        True
+        >>> import tempfile
+        >>> paths = export_actions(pd.DataFrame({"customer_id": ["=1+1"], "action_cn": ["召回"]}), tempfile.mkdtemp(), "w")
+        >>> [p.suffix for p in paths], paths[0].read_bytes()[:3] == b"\\xef\\xbb\\xbf"
+        (['.csv', '.xlsx'], True)
+        >>> paths[0].read_text(encoding="utf-8-sig").splitlines()[1]
+        "'=1+1,召回"
     """
-    from opslib.assortment import export_actions as _export
+    from opslib.reporting.exports import write_table
 
-    return _export(table, path)
+    return write_table(table, folder, name, formats=formats, sheet="actions")

@@ -72,9 +72,14 @@ def test_segment_campaigns_cover_every_segment() -> None:
 
 def test_export_actions_csv_with_bom_and_xlsx(tmp_path) -> None:
     w = win_back_list(_rfm())
-    csv = export_actions(w, tmp_path / "out" / "win_back.csv")
+    csv, xlsx = export_actions(w, tmp_path / "out", name="customers_win_back_2024-06-30")
+    assert (csv.name, xlsx.name) == ("customers_win_back_2024-06-30.csv", "customers_win_back_2024-06-30.xlsx")
     assert csv.read_bytes()[:3] == b"\xef\xbb\xbf"
     back = pd.read_csv(csv, encoding="utf-8-sig")
     assert back["customer_id"].tolist() == ["c", "a"] and back["segment_cn"].tolist() == ["重要挽留客户", "流失风险客户"]
-    xlsx = export_actions(w, tmp_path / "out" / "win_back.xlsx")
     assert pd.read_excel(xlsx)["customer_id"].tolist() == ["c", "a"]
+    # a customer id typed as a formula stays text, and a name from data cannot leave the folder
+    evil = w.assign(customer_id="=HYPERLINK(\"http://x\")")
+    (p,) = export_actions(evil, tmp_path / "out", name="../../x", formats=("csv",))
+    assert p.parent == (tmp_path / "out").resolve()
+    assert pd.read_csv(p, encoding="utf-8-sig")["customer_id"].iloc[0].startswith("'=")

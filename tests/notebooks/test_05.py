@@ -40,6 +40,9 @@ def test_notebook_05_on_the_sample_shop(small_shop_dir: Path, small_truth: dict,
     c = small_truth["customers"]
     for key in ("new_repeat_rate_90d", "returning_repeat_rate_90d", "campaign_new_repeat_rate_90d"):
         assert f"{c[key]:.1%}" in text, key
+    # the executive summary on top: traffic and customer tiles, the CLV verdict, the CRM actions
+    assert "05 · 客户与流量 Customers and traffic" in text and "90天重复购买率 90-day repeat" in text
+    assert "BG/NBD predicted the holdout's purchases" in text and "[客户运营 CRM] Win back" in text
     # segments, CLV check, actions
     assert "Champions" in text and "Cannot lose" in text
     assert "Calibration up to" in text and "customers valued as of" in text
@@ -47,7 +50,7 @@ def test_notebook_05_on_the_sample_shop(small_shop_dir: Path, small_truth: dict,
     # funnel, by category, by day, waterfall, mix, segments, transitions, 2 cohorts, repeat, gaps,
     # new vs returning, holdout, P(alive), P(alive) matrix
     assert image_count(nb) == 15
-    written = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    written = sorted(p.name for p in (tmp_path / "exports").iterdir())  # through the safe writer
     assert written == [f"customers_{n}_{small_truth['end']}{s}" for n in ("nurture", "win_back") for s in (".csv", ".xlsx")]
 
 
@@ -74,6 +77,22 @@ def test_notebook_05_without_customer_ids_stops_clearly(small_shop_dir: Path, tm
     assert "customers scored" not in text  # later cells were skipped
     # the funnel part (no ids needed) still ran: funnel, by category, by day, waterfall, mix
     assert image_count(nb) == 5
+
+
+def test_notebook_05_on_twenty_days(small_shop_dir: Path, tmp_path: Path) -> None:
+    """A 20-day export: the notebook completes and says what the short history leaves out (readiness table)."""
+    from opslib.data import load_shop
+    from opslib.data import quality as dq
+    from tests.notebooks.test_short_data import _cut
+
+    shop = _cut(small_shop_dir, tmp_path / "d20", 20)
+    text = output_text(_run(shop, tmp_path / "05_d20.ipynb", period_days=28))
+    days = dq.order_days(load_shop(shop, tables=["orders", "products"]))
+    notes = dq.history_notes(days, "05_customers_and_traffic")
+    assert len(notes) == 3  # no 90-day window, less than a year for the CLV check, < 2 years
+    for note in notes:
+        assert note in text
+    assert "customers scored as of" in text
 
 
 @pytest.mark.slow
