@@ -95,6 +95,12 @@ _CODES: dict[str, tuple[int, ...]] = {
 def segment_legend() -> pd.DataFrame:
     """The 11 segments with their Chinese names and what characterises them, best first.
 
+    Parameters:
+        (none)
+
+    Returns:
+        Columns ``segment`` (English name), ``segment_cn``, ``description``; one row per segment.
+
     Example:
         >>> segment_legend().iloc[0].tolist()
         ['Champions', '重要价值客户', 'bought recently, buy often and spend the most']
