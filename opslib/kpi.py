@@ -568,11 +568,16 @@ def gmv_decomposition(current: Mapping | pd.Series | pd.DataFrame,
     add up to ``ln(GMV1 / GMV0)`` (:func:`lmdi_decomposition`). ``share`` = contribution / change (NaN
     when GMV did not change).
 
-    ``current``/``baseline``: a row with ``gmv``, ``orders``, ``visitors`` (e.g. :func:`kpi_table` with
-    traffic), and for ``"funnel"`` also ``product_views`` and ``add_to_cart``, all positive. Returns one row
-    per driver (``visitors``, ``conversion_rate``, ``aov``; or ``visitors``, ``views_per_visitor``,
-    ``cart_rate``, ``order_rate``, ``aov``) with columns ``driver``, ``label``, ``baseline``, ``current``,
-    ``contribution``, ``share``; ``attrs`` holds ``gmv_baseline``, ``gmv_current``, ``change``.
+    Parameters:
+        current, baseline: a row (mapping, Series or one-row DataFrame) with ``gmv``, ``orders``, ``visitors``
+            (e.g. :func:`kpi_table` with traffic), and for ``"funnel"`` also ``product_views`` and
+            ``add_to_cart``, all positive.
+        drivers: ``"basic"`` (visitors × conversion × AOV) or ``"funnel"`` (the five funnel drivers).
+
+    Returns:
+        One row per driver (``visitors``, ``conversion_rate``, ``aov``; or ``visitors``, ``views_per_visitor``,
+        ``cart_rate``, ``order_rate``, ``aov``) with columns ``driver``, ``label``, ``baseline``, ``current``,
+        ``contribution``, ``share``; ``attrs`` holds ``gmv_baseline``, ``gmv_current``, ``change``.
 
     Example (visitors 1000 -> 2000, conversion and AOV unchanged: all the change is traffic):
         >>> d = gmv_decomposition({"gmv": 2000.0, "orders": 20, "visitors": 2000},
