@@ -217,6 +217,10 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
         (364, "less than a year of orders: the CLV check holds out the last 182 days, leaving less than half a "
               "year to fit the model on (CLV figures are rough)"),
     ],
+    "06_operations_coordination": [
+        (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
+             "are not judged"),
+    ],
 }
 #: Two years of orders are needed to compare a period with the same weeks last year.
 LAST_YEAR_DAYS_NEEDED = 728
