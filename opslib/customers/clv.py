@@ -685,6 +685,17 @@ class BGNBDResult:
         """
         return customer_lifetime_value(self, spend, summary, **kwargs)
 
+    def plot(self, summary: pd.DataFrame | None = None, max_frequency: int = 20):
+        """The P(alive) matrix by frequency and recency for a customer as old as the oldest in ``summary``
+        (``opslib.plotting.customers.p_alive_matrix_chart``); without a summary, for an age of 52 units."""
+        from opslib.plotting.customers import p_alive_matrix_chart
+
+        big_t = float(summary["T"].max()) if summary is not None and len(summary) else 52.0
+        if summary is not None and len(summary):
+            max_frequency = int(min(max_frequency, max(int(summary["frequency"].quantile(0.99)), 1)))
+        unit = {1.0: "days", 7.0: "weeks"}.get(self.unit_days or 0.0, "units")
+        return p_alive_matrix_chart(self, max_frequency=max_frequency, max_recency=big_t, unit=unit)
+
 
 def _check_rft(summary: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _columns(summary, ["frequency", "recency", "T"], what)
@@ -1042,6 +1053,13 @@ class HoldoutEvaluation:
         return pd.DataFrame([{"customers": len(self.customers), "duration": self.duration, "mae": self.mae,
                               "rmse": self.rmse, "total_actual": self.total_actual,
                               "total_predicted": self.total_predicted, "aggregate_error": self.aggregate_error}])
+
+    def plot(self):
+        """Predicted vs actual holdout purchases by calibration frequency
+        (``opslib.plotting.customers.calibration_chart``)."""
+        from opslib.plotting.customers import calibration_chart
+
+        return calibration_chart(self.by_frequency, duration=self.duration, unit="units")
 
 
 def holdout_evaluation(model: BGNBDResult, summary: pd.DataFrame, max_frequency: int = 7) -> HoldoutEvaluation:
