@@ -9,10 +9,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opslib.errors import UserError
+
 TOTAL = "全店"
 
-
 OTHER = "其他"
+
+#: Levels a forecast can be made at.
+SERIES_LEVELS: tuple[str, ...] = ("total", "category", "sku")
+
+
+class ForecastError(UserError, ValueError):
+    """A forecast request that cannot be served (unknown level or category, bad horizon or origin).
+
+    Belongs in ``opslib.errors`` with the other user errors (to be moved there at merge).
+    """
+
+
+def _check_level(level: str) -> None:
+    if level not in SERIES_LEVELS:
+        raise ForecastError(f"level must be 'total', 'category' or 'sku', got {level!r}")
+
+
+def _select_category(daily: pd.DataFrame, category: str | None) -> pd.DataFrame:
+    if category is None:
+        return daily
+    d = daily[daily["category"] == category]
+    if d.empty:
+        known = sorted(daily["category"].dropna().astype(str).unique()) if "category" in daily else []
+        raise ForecastError(f"no sales for category {category!r}; categories with sales: {', '.join(known[:20])}"
+                            + (" ..." if len(known) > 20 else ""))
+    return d
 
 
 def complete_weeks(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
@@ -62,11 +89,8 @@ def weekly_series(
     per category) or ``'sku'`` (the ``max_skus`` best sellers by units over the last 52 weeks).
     ``category`` restricts every level to one category.
     """
-    if level not in ("total", "category", "sku"):
-        raise ValueError(f"level must be 'total', 'category' or 'sku', got {level!r}")
-    d = daily if category is None else daily[daily["category"] == category]
-    if d.empty:
-        raise ValueError(f"no sales for category {category!r}")
+    _check_level(level)
+    d = _select_category(daily, category)
     if level == "total":
         return to_weekly(d.groupby("date", as_index=False)[measure].sum(), None, measure)
     if level == "category":
@@ -76,15 +100,60 @@ def weekly_series(
     return wide[top.index[: max_skus or len(top)]]
 
 
-def daily_series(daily: pd.DataFrame, category: str | None = None, measure: str = "units") -> pd.Series:
-    """One daily series (whole shop or one category) over every day of the data, zeros filled."""
-    d = daily if category is None else daily[daily["category"] == category]
+def daily_series(daily: pd.DataFrame, category: str | None = None, measure: str = "units",
+                 end: pd.Timestamp | None = None) -> pd.Series:
+    """One daily series (whole shop or one category) over every day of the data, zeros filled.
+
+    Parameters:
+        daily: the daily x SKU cube (``date``, ``category``, ``measure``). category: one category or None
+            (the shop). measure: the column summed. end: last day (default: the last day of the data).
+
+    Returns:
+        Units per day from the data's first day to ``end``, named ``category`` (or ``全店``).
+
+    Example:
+        >>> d = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-03"]), "category": "a", "units": [2, 5]})
+        >>> daily_series(d).tolist()
+        [2.0, 0.0, 5.0]
+    """
+    d = _select_category(daily, category)
     s = d.groupby("date")[measure].sum()
-    days = pd.date_range(daily["date"].min(), daily["date"].max(), freq="D")
+    days = pd.date_range(daily["date"].min(), end if end is not None else daily["date"].max(), freq="D")
     s = s.reindex(days, fill_value=0).astype(float)
     s.index.name = "date"
     s.name = category or TOTAL
     return s
+
+
+def daily_frame(daily: pd.DataFrame, level: str = "category", measure: str = "units", category: str | None = None,
+                max_skus: int | None = 50, end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Daily series at one level, wide (index ``date``, one column per series), zeros filled.
+
+    ``level``: ``'total'`` (one column ``全店``), ``'category'`` (one per category) or ``'sku'`` (the
+    ``max_skus`` best sellers by units over the last 364 days; None or 0 = all). ``category`` restricts
+    every level to one category. Days run from the data's first day to ``end`` (default its last day).
+
+    Example:
+        >>> d = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02"]),
+        ...                   "sku": ["x", "x", "y"], "category": ["a", "a", "b"], "units": [1, 2, 3]})
+        >>> daily_frame(d, "category").to_dict("list")
+        {'a': [1.0, 2.0], 'b': [0.0, 3.0]}
+    """
+    _check_level(level)
+    d = _select_category(daily, category)
+    days = pd.date_range(daily["date"].min(), end if end is not None else daily["date"].max(), freq="D")
+    if level == "total":
+        wide = d.groupby("date")[[measure]].sum().rename(columns={measure: TOTAL})
+    else:
+        key = "category" if level == "category" else "sku"
+        wide = d.pivot_table(index="date", columns=key, values=measure, aggfunc="sum", fill_value=0)
+    wide = wide.reindex(days, fill_value=0).astype(float)
+    wide.index.name = "date"
+    wide.columns.name = None
+    if level == "sku":
+        top = wide.iloc[-364:].sum().sort_values(ascending=False, kind="stable")
+        wide = wide[top.index[: max_skus or len(top)]]
+    return wide
 
 
 def trim_leading_zeros(y: pd.Series) -> pd.Series:
