@@ -62,6 +62,8 @@ def test_constant_residual_series_do_not_blow_up_mint() -> None:
     r = reconciliation(base, S, "mint_shrink", resid)
     assert np.isfinite(r.values).all()
     assert r.values.max() <= 2 * base.max()
+    # the node that never sold (c, base 0, constant residuals) stays at 0; without the floor MinT put 9.5 on it
+    assert r.values[5, 0] < 0.5 and r.values[2, 0] < 0.5
     np.testing.assert_allclose(r.values[0], r.values[1] + r.values[2])  # coherent: total = X + Y
 
 
