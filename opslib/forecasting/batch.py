@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -190,3 +192,54 @@ def backtest_many(
     parts = _run(_backtest_one, tasks, n_jobs, progress, "backtest")
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+#: Models a report compares by default (``auto`` last: the choice it would make, backtested like the others).
+COMPARED: tuple[str, ...] = ("snaive", "ets", "mstl", "mstl_stable", "sarimax", "auto")
+
+
+@dataclass
+class ModelComparison:
+    """A rolling-origin backtest of several models on several series.
+
+    ``backtest``: the long frame (:func:`backtest_many`); ``leaderboard``:
+    :func:`opslib.forecasting.backtest.leaderboard` (with what actually ran); ``series``: the wide input.
+    """
+
+    backtest: pd.DataFrame
+    leaderboard: pd.DataFrame
+    series: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """The leaderboard, best model first."""
+        return self.leaderboard
+
+    def best(self) -> str:
+        """The model with the lowest mean MASE."""
+        return str(self.leaderboard["model"].iloc[0])
+
+    def plot(self, series_id: str | None = None, model: str | None = None) -> Any:
+        """Actuals and the backtest forecasts of one series and model (default: the first series, the best
+        model; :func:`opslib.plotting.forecasting.plot_backtest`)."""
+        from opslib.plotting.forecasting import plot_backtest
+
+        sid = str(series_id if series_id is not None else self.series.columns[0])
+        return plot_backtest(self.backtest, sid, model or self.best(), self.series[sid])
+
+
+def compare_models(series: pd.DataFrame, models: Sequence[str] = COMPARED, horizon: int = 8, windows: int = 3,
+                   n_jobs: int = 1, progress: bool = True, country: str | None = None) -> ModelComparison:
+    """Backtest ``models`` on every series (:func:`backtest_many`) and rank them (``leaderboard``).
+
+    Parameters:
+        series: wide frame, one column per series. models: names of ``MODELS`` and/or ``'auto'``.
+        horizon: periods per origin. windows: origins. n_jobs, progress: the process pool.
+        country: the shop's country (holidays).
+
+    Returns:
+        :class:`ModelComparison`.
+    """
+    from opslib.forecasting.backtest import leaderboard
+
+    bt = backtest_many(series, models, horizon, windows, n_jobs=n_jobs, progress=progress, country=country)
+    return ModelComparison(bt, leaderboard(bt), series)

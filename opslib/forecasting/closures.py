@@ -95,6 +95,8 @@ class Closures:
                          "reason": self.reason})
         if self.holidays:
             rows.append({"rule": "public holidays", "value": self.country, "reason": self.reason})
+        if not rows:
+            rows.append({"rule": "none", "value": "", "reason": "no closed days found: every day is a trading day"})
         return pd.DataFrame(rows, columns=["rule", "value", "reason"])
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,6 +142,88 @@ def decompose(y: pd.Series, periods: Sequence[int] = (7, 365)) -> pd.DataFrame:
         out[f"seasonal_{p}"] = seas[:, i]
     out["resid"] = v - trend - seas.sum(axis=1)
     return out
+
+
+def seasonal_strength(dec: pd.DataFrame) -> pd.DataFrame:
+    """How much of the variation each seasonal component explains (Wang, Smith & Hyndman 2006):
+    ``F_p = max(0, 1 - Var(resid) / Var(seasonal_p + resid))``; 0 = no such season, 1 = all season. The trend's
+    strength is ``max(0, 1 - Var(resid) / Var(trend + resid))``.
+
+    Parameters:
+        dec: a :func:`decompose` frame.
+
+    Returns:
+        ``component``, ``strength``.
+
+    Example:
+        >>> d = pd.DataFrame({"trend": [0.0] * 4, "seasonal_7": [1.0, -1, 1, -1], "resid": [0.1, -0.1, -0.1, 0.1]})
+        >>> seasonal_strength(d).round(3).values.tolist()  # 1 - 0.01 / 1.01 = 0.990; the flat trend explains nothing
+        [['trend', 0.0], ['seasonal_7', 0.99]]
+    """
+    r = dec["resid"].to_numpy(float)
+    rows = []
+    for c in ["trend"] + [c for c in dec.columns if c.startswith("seasonal_")]:
+        v = np.var(dec[c].to_numpy(float) + r)
+        rows.append({"component": c, "strength": float(max(0.0, 1 - np.var(r) / v)) if v > 0 else 0.0})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Decomposition:
+    """A daily series split into trend, seasons and remainder.
+
+    ``components``: the :func:`decompose` frame; ``segments``: :func:`trend_segments` of the trend;
+    ``strength``: :func:`seasonal_strength`; ``closed``: days treated as missing (closures) before
+    decomposing; ``reason``: why it could not be made ('' when it could).
+    """
+
+    series_id: str
+    components: pd.DataFrame
+    segments: pd.DataFrame
+    strength: pd.DataFrame
+    closed: int = 0
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """The trend segments (start, end, levels, slope and growth per year)."""
+        return self.segments
+
+    def plot(self) -> Any:
+        """One panel per component (:func:`opslib.plotting.forecasting.plot_decomposition`), or the reason."""
+        if self.reason:
+            print(self.reason)
+            return None
+        from opslib.plotting.forecasting import plot_decomposition
+
+        return plot_decomposition(self.components, f"{self.series_id}: 日销量分解 daily units decomposition")
+
+
+def seasonal_decomposition(y: pd.Series, periods: Sequence[int] = (7, 365), closures: Any = None,
+                           max_changes: int = 2) -> Decomposition:
+    """Decompose a daily series (:func:`decompose`) with its closed days taken out first, find the trend's
+    changes (:func:`trend_segments`) and the strength of each season (:func:`seasonal_strength`).
+
+    Closed days (``closures``, :class:`opslib.forecasting.closures.Closures`) are missing, filled by
+    interpolation: a shop shut on Sundays has no "Sunday season", it is shut.
+
+    Parameters:
+        y: daily units. periods: candidate seasons in days. closures: the shop's closed days, or None.
+        max_changes: most trend changes looked for.
+
+    Returns:
+        :class:`Decomposition` (``reason`` set when ``y`` has fewer than two weeks).
+    """
+    from opslib.forecasting.closures import open_series
+
+    name = str(y.name) if y.name is not None else ""
+    if len(y) <= 2 * min(periods):
+        return Decomposition(name, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), reason=(
+            f"{len(y)} days of history: a decomposition needs more than two cycles of {min(periods)} days."))
+    filled, closed = open_series(y, closures)
+    dec = decompose(filled, periods)
+    seg = trend_segments(pd.Series(dec["trend"].to_numpy(), index=pd.DatetimeIndex(dec["date"])), max_changes)
+    return Decomposition(name, dec, seg, seasonal_strength(dec), int(closed.sum()))
 
 
 def trend_segments(trend: pd.Series, max_changes: int = 2, min_size: int = 120, min_gain: float = 0.5) -> pd.DataFrame:

@@ -82,8 +82,16 @@ class Hierarchy:
 
 def build_hierarchy(daily: pd.DataFrame, top_skus: int = 50, measure: str = "units",
                     category: str | None = None) -> Hierarchy:
-    """Build the :class:`Hierarchy` from :func:`daily_cube`: the ``top_skus`` best sellers (last 52 weeks)
-    as their own series, every other SKU pooled into ``'<category>|其他'``."""
+    """Build the weekly :class:`Hierarchy` from the daily x SKU cube: the ``top_skus`` best sellers (last 52
+    weeks) as their own series, every other SKU pooled into ``'<category>|其他'``, so each category adds up.
+
+    Parameters:
+        daily: the daily x SKU cube (``date``, ``sku``, ``category``, ``measure``). top_skus: SKUs of their own.
+        measure: the column summed. category: only this category (the hierarchy is then category -> SKUs).
+
+    Returns:
+        :class:`Hierarchy`.
+    """
     d = daily if category is None else daily[daily["category"] == category]
     sku_w = to_weekly(d, "sku", measure)
     cat_of = d.groupby("sku")["category"].first()
@@ -369,6 +377,11 @@ def hierarchy_backtest(h: Hierarchy, model: str = "ets", horizon: int = 8, windo
     """Rolling-origin backtest of the hierarchy: for each origin, :func:`hierarchy_forecast` on the
     history before it.
 
+    Parameters:
+        h: the hierarchy. model: base model. horizon: weeks per origin. windows: origins
+            (:func:`opslib.forecasting.backtest.origins`). methods: reconciliation methods. n_jobs, progress:
+            the process pool.
+
     Returns:
         Long frame: ``origin``, ``node``, ``level``, ``date``, ``actual``, ``base``, one column per method and
         its bounds, ``used_<method>`` (the method actually used at that origin, after the guards),
@@ -395,6 +408,10 @@ def hierarchy_backtest(h: Hierarchy, model: str = "ets", horizon: int = 8, windo
 def hierarchy_accuracy(bt: pd.DataFrame, methods: Sequence[str] = ("base", "bottom_up", "ols", "mint_shrink"),
                        levels: Sequence[int] = LEVELS) -> pd.DataFrame:
     """Accuracy per level and method from :func:`hierarchy_backtest`.
+
+    Parameters:
+        bt: the backtest frame. methods: columns to score (``base`` = the unreconciled forecasts). levels:
+            interval levels to report coverage for.
 
     Returns:
         ``level``, ``method``, ``used`` (what actually ran at the origins, e.g. ``wls_var (1 of 2 origins)``

@@ -665,10 +665,10 @@ class ForecastResult:
 
     @property
     def fell_back(self) -> bool:
-        """True when the model used is not the one requested (``auto`` counts as never falling back unless
-        its choice itself could not be fitted)."""
+        """True when the model used is not the one requested (``auto`` runs whatever its backtest chose, so it
+        falls back only when nothing could be fitted and the forecast is 0)."""
         if self.requested == "auto":
-            return self.model not in self.extra.get("chosen_models", [self.model])
+            return self.model == "zero"
         return self.model != self.requested
 
     def summary(self) -> pd.DataFrame:
@@ -731,7 +731,8 @@ def fit_forecast(
 
     Fallback chain: requested model -> non-seasonal ETS (``ANN``/``AAdN`` by AICc) -> ``naive`` -> zeros
     (empty history). Each step down records why in ``reason`` (e.g. ``'10 weeks of history < 79 needed by
-    mstl; fell back to ets (non-seasonal)'``). ``model='auto'`` is :func:`opslib.forecasting.auto.auto_forecast`.
+    mstl; fell back to ets (non-seasonal)'``). A name that is not a model raises ``ValueError``; ``'auto'`` is
+    :func:`opslib.forecasting.auto.auto_forecast`.
 
     Parameters:
         y: the history (regular daily or weekly ``DatetimeIndex``; NaN dropped). model: a name of ``MODELS``.
@@ -743,10 +744,9 @@ def fit_forecast(
     Returns:
         :class:`ForecastResult`.
     """
-    if model == "auto":
-        from opslib.forecasting.auto import auto_forecast
-
-        return auto_forecast(y, horizon, levels=levels, series_id=series_id, closures=closures, country=country)
+    if model not in MODELS:
+        hint = " (the backtest-weighted choice is opslib.forecasting.auto_forecast)" if model == "auto" else ""
+        raise ValueError(f"unknown model {model!r}: choose one of {sorted(MODELS)}{hint}")
     y = pd.Series(y, dtype=float).dropna()
     daily = len(y) >= 2 and _freq_code(pd.DatetimeIndex(y.index)) == "D"
     if isinstance(closures, str):

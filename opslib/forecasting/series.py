@@ -6,6 +6,9 @@ Measure: ``units`` (non-cancelled units, from ``opslib.data.cube``) by default -
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -160,3 +163,97 @@ def trim_leading_zeros(y: pd.Series) -> pd.Series:
     """Drop the periods before the first sale (a SKU not yet launched is not 'zero demand')."""
     nz = np.flatnonzero(y.to_numpy() != 0)
     return y.iloc[nz[0]:] if len(nz) else y.iloc[0:0]
+
+
+@dataclass
+class ForecastScope:
+    """What a forecast report works on: the cube, the daily series of the scope, the weekly series of the level,
+    the shop's closed days and calendar.
+
+    ``daily``: the daily x SKU cube; ``y_day``: daily units of the shop or of ``category``; ``series``: weekly
+    series at ``level`` (:func:`weekly_series`); ``closures``: the shop's closed days (from its total units,
+    country and own events); ``closed_days``: flags of ``y_day``'s closed days; ``country``/``events``: the
+    shop's calendar; ``reason``: why nothing can be forecast ('' when it can); ``notes``: what is weaker.
+    """
+
+    level: str
+    category: str | None
+    daily: pd.DataFrame
+    y_day: pd.Series
+    series: pd.DataFrame
+    closures: Any
+    closed_days: np.ndarray
+    country: str = "CN"
+    events: pd.DataFrame | None = None
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """The scope in one line: level, series, days and weeks of history, closed days."""
+        if self.reason:
+            return self.reason
+        scope = self.category or TOTAL
+        closed = self.closures.reason if self.closures is not None and not self.closures.empty else "none found"
+        return (f"{scope}: {len(self.series.columns)} weekly series at level {self.level}, "
+                f"{len(self.series)} complete weeks ({self.series.index.min():%Y-%m-%d} .. "
+                f"{self.series.index.max() + pd.Timedelta(days=6):%Y-%m-%d}); daily history "
+                f"{len(self.y_day)} days; closed days: {closed}")
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``level``, ``scope``, ``series``, ``weeks``, ``first_week``, ``last_week``, ``days``,
+        ``closed_days``, ``country``."""
+        return pd.DataFrame([{"level": self.level, "scope": self.category or TOTAL, "series": self.series.shape[1],
+                              "weeks": len(self.series), "first_week": self.series.index.min() if len(self.series)
+                              else pd.NaT, "last_week": self.series.index.max() if len(self.series) else pd.NaT,
+                              "days": len(self.y_day), "closed_days": int(np.sum(self.closed_days)),
+                              "country": self.country}])
+
+    def sku_series(self, max_skus: int | None = 50) -> pd.DataFrame:
+        """Weekly series of the best-selling SKUs of the scope (:func:`weekly_series` at level ``sku``)."""
+        return weekly_series(self.daily, "sku", category=self.category, max_skus=max_skus)
+
+
+def forecast_scope(shop: Any, level: str = "category", category: str | None = None, max_skus: int | None = 50,
+                   measure: str = "units", min_weeks: int = 2) -> ForecastScope:
+    """Everything a forecast report needs from a loaded shop, and the reason when it cannot run.
+
+    The cube (``opslib.data.daily_sku``), the daily series of the scope (:func:`daily_series`), the weekly
+    series at ``level`` (:func:`weekly_series`), and the closed days
+    (:func:`opslib.forecasting.closures.infer_closures` on the shop's total units, with the shop's country
+    and own closure events).
+
+    Parameters:
+        shop: a loaded shop (``opslib.data.load_shop``; orders and products). level: ``total``, ``category``
+            or ``sku``. category: one category or None. max_skus: SKUs at level ``sku``. measure: the cube
+            column forecast. min_weeks: fewest complete weeks to go on.
+
+    Returns:
+        :class:`ForecastScope`; ``reason`` is set (and the frames empty) when the category has no sales or the
+        history holds fewer than ``min_weeks`` complete weeks.
+    """
+    from opslib.data import daily_sku
+    from opslib.forecasting.closures import Closures, closure_dates, infer_closures
+
+    _check_level(level)
+    daily = daily_sku(shop.orders, shop.products)
+    events = shop.settings.events_frame() if hasattr(shop, "settings") else None
+    country = shop.settings.country if hasattr(shop, "settings") else "CN"
+    empty = ForecastScope(level, category, daily, pd.Series(dtype=float), pd.DataFrame(), Closures(), np.array([]),
+                          country, events)
+    if daily.empty:
+        empty.reason = "The orders table has no sales: nothing to forecast."
+        return empty
+    try:
+        y_day = daily_series(daily, category, measure)
+        series = weekly_series(daily, level, measure, category, max_skus)
+    except ForecastError as e:
+        empty.reason = f"{e}. Nothing to forecast: pick one of those categories or category = None."
+        return empty
+    if len(series) < min_weeks:
+        empty.reason = (f"Only {len(series)} complete Monday-Sunday weeks of orders "
+                        f"({daily['date'].min():%Y-%m-%d} .. {daily['date'].max():%Y-%m-%d}): weekly forecasts need "
+                        f"at least {min_weeks}.")
+        return empty
+    closures = infer_closures(daily_series(daily, None, measure), country, extra_dates=closure_dates(events))
+    return ForecastScope(level, category, daily, y_day, series, closures, closures.is_closed(y_day.index), country,
+                         events)
