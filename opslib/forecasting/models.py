@@ -224,10 +224,12 @@ class SeasonalNaive(Model):
 
 _ETS_LABELS = {(None, False, None): "ANN", ("add", False, None): "AAN", ("add", True, None): "AAdN",
                (None, False, "add"): "ANA", ("add", True, "add"): "AAdA"}
+_ETS_CONFIGS = {label: cfg for cfg, label in _ETS_LABELS.items()}
 
 
 def _fit_ets(v: np.ndarray, configs: Sequence[tuple[str | None, bool, str | None]], m: int | None) -> tuple[Any, str, float]:
-    """The ETS configuration of ``configs`` with the lowest AICc on ``v``: ``(results, label, aicc)``."""
+    """The ETS configuration of ``configs`` with the lowest AICc on ``v``: ``(results, label, aicc)``; the
+    configuration itself is ``_ETS_CONFIGS[label]``."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     n = len(v)
@@ -264,14 +266,17 @@ class ETSAuto(Model):
 
     Candidates ``ANN`` (level) and ``AAdN`` (damped trend) and, with two full seasons of history
     (``n >= 2m + 2``), ``ANA`` and ``AAdA`` (additive season ``m``). Fits use the heuristic
-    initialisation (fast; the ``m`` seasonal states are not optimised). ``seasonal=False`` keeps the first two.
+    initialisation (fast; the ``m`` seasonal states are not optimised). ``seasonal=False`` keeps the first two;
+    ``config`` (a label such as ``"ANA"``) fits that configuration only (``auto`` re-fits the configuration
+    chosen on the whole history at its backtest origins). ``config_`` is the label chosen.
     """
 
     name = "ets"
 
-    def __init__(self, seasonal: bool = True) -> None:
+    def __init__(self, seasonal: bool = True, config: str | None = None) -> None:
         super().__init__()
         self.seasonal = seasonal
+        self.config = config
 
     def min_length(self, freq: str) -> int:
         return 4
@@ -285,7 +290,10 @@ class ETSAuto(Model):
             configs.append(("add", True, None))
         if self.seasonal and n >= 2 * m + 2:
             configs += [(None, False, "add"), ("add", True, "add")]
+        if self.config is not None:
+            configs = [_ETS_CONFIGS[self.config]]
         self.res_, label, crit = _fit_ets(self.y_.to_numpy(), configs, m)
+        self.config_ = label
         self.spec_ = f"ETS({label}) AICc={crit:.1f}"
         self.residuals_ = np.asarray(self.res_.resid, float)
         return self
@@ -309,6 +317,8 @@ class SeasonalAdjusted(Model):
 
     name = "seasonal_adjusted"
     stable = False
+    #: Configuration of the model of the adjusted series to fit only (None: choose), see :class:`ETSAuto`.
+    config: str | None = None
 
     def min_cycles(self, freq: str) -> float:
         return 1.5 if freq == "W" else 2.0
@@ -364,7 +374,11 @@ class MSTLModel(SeasonalAdjusted):
 
     def _fit_adjusted(self, adj: np.ndarray) -> None:
         configs = [(None, False, None), ("add", False, None), ("add", True, None)]
-        self.res_, label, crit = _fit_ets(adj, configs if len(adj) >= 8 else configs[:1], None)
+        configs = configs if len(adj) >= 8 else configs[:1]
+        if self.config is not None:
+            configs = [_ETS_CONFIGS[self.config]]
+        self.res_, label, crit = _fit_ets(adj, configs, None)
+        self.config_ = label
         self.spec_ = f"{self._season_label()} + ETS({label}) AICc={crit:.1f}"
         self.residuals_ = np.asarray(self.res_.resid, float)
 
@@ -725,7 +739,7 @@ def apply_closures(fc: pd.DataFrame, closures: Closures | None) -> pd.DataFrame:
 
 def fit_forecast(
     y: pd.Series, model: str = "ets", horizon: int = 8, levels: Sequence[int] = LEVELS, series_id: str = "",
-    closures: Closures | str | None = "infer", country: str = "CN",
+    closures: Closures | str | None = "infer", country: str = "CN", config: str | None = None,
 ) -> ForecastResult:
     """Fit ``model`` to ``y`` and forecast ``horizon`` periods; never fails.
 
@@ -739,10 +753,11 @@ def fit_forecast(
         horizon: periods to forecast. levels: interval levels in %. series_id: carried into the result.
         closures: closed days (daily series): missing in the history, 0 in the forecast; ``"infer"``
             reads them off ``y`` (:func:`opslib.forecasting.closures.infer_closures`), None ignores them.
-        country: the shop's country (holiday regressors of ``sarimax``).
+        country: the shop's country (holiday regressors of ``sarimax``). config: fit only this configuration
+            of the model (``extra["config"]`` of an earlier fit, e.g. ``"AAdN"``); models without one ignore it.
 
     Returns:
-        :class:`ForecastResult`.
+        :class:`ForecastResult` (``extra["config"]``: the configuration chosen, where the model has one).
     """
     if model not in MODELS:
         hint = " (the backtest-weighted choice is opslib.forecasting.auto_forecast)" if model == "auto" else ""
@@ -757,7 +772,13 @@ def fit_forecast(
     if yearly is not None:
         y_fit = y_fit - yearly
     reasons: list[str] = []
-    chain: list[tuple[str, Callable[[], Model]]] = [(model, lambda: make_model(model, country))]
+    def _requested() -> Model:
+        m = make_model(model, country)
+        if config is not None and hasattr(m, "config"):
+            m.config = config
+        return m
+
+    chain: list[tuple[str, Callable[[], Model]]] = [(model, _requested)]
     if model not in ("naive",):
         chain.append(("ets", lambda: ETSAuto(seasonal=False)))
     chain.append(("naive", Naive))
@@ -779,8 +800,9 @@ def fit_forecast(
             resid = np.asarray(m.residuals_, float)
             if cl is not None and not cl.empty:
                 resid = np.where(cl.is_closed(y.index)[-len(resid):], np.nan, resid) if len(resid) else resid
+            extra = {"residuals": resid, "config": getattr(m, "config_", None)}
             return ForecastResult(series_id, model, name, reason, m.spec_, apply_closures(fc, cl), m.sigma_,
-                                  {"residuals": resid}, history=y)
+                                  extra, history=y)
         except Exception as exc:  # noqa: BLE001 - any failure moves down the chain, with its reason
             reasons.append(str(exc) or type(exc).__name__)
     reason = "; ".join(reasons) + "; no model could be fitted, forecast is 0"
