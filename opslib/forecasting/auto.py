@@ -204,7 +204,8 @@ def auto_forecast(
     Parameters:
         y: the history (daily or weekly ``DatetimeIndex``). horizon: periods to forecast (also the length of
             each backtest window). windows: backtest origins (None: 3; 5 scored alike on the peer bench in
-            about 1.35x the time). candidates: override the pool of the demand class. levels: interval levels in %. series_id: carried into the result.
+            about 1.35x the time). candidates: override the pool of the demand class. levels: interval
+            levels in %. series_id: carried into the result.
         closures: ``"infer"`` (from ``y`` itself, with ``country``'s holidays), a :class:`Closures`, or None.
         country: the shop's country (closed public holidays, ``sarimax`` regressors).
         top: candidates combined. calibrate: calibrate the intervals on the backtest errors.
