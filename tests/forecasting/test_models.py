@@ -163,3 +163,14 @@ def test_forecasts_are_scale_free(seed: int, factor: float) -> None:
         b = fit_forecast(y * factor, name, 10).forecast
         for col in ("mean", "lo_80", "hi_95"):
             np.testing.assert_allclose(b[col], factor * a[col], rtol=1e-3, atol=1e-9 * factor, err_msg=name)
+
+
+def test_sarimax_does_not_extrapolate_a_fraction_of_a_year() -> None:
+    """150 days of a product that started selling in spring: no yearly wave is fitted to a third of a year, so the
+    forecast stays in the range of the history (it used to run to hundreds of times the actual units)."""
+    idx = pd.date_range("2011-05-01", periods=150)
+    rng = np.random.default_rng(5)
+    y = pd.Series(20 + 0.05 * np.arange(150) + rng.poisson(5, 150), index=idx, dtype=float)
+    r = fit_forecast(y, "sarimax", 28)
+    assert r.model == "sarimax" and "no yearly terms" in r.spec
+    assert r.forecast["mean"].max() < 2 * y.max()
