@@ -54,7 +54,8 @@ SF_METHODS = ("sf_autoets", "sf_autoarima", "sf_mstl", "sf_croston", "sf_sba", "
 SF_INTERMITTENT = ("sf_croston", "sf_sba", "sf_tsb", "sf_adida")
 OPSLIB_METHODS = ("opslib_auto", "opslib_ets", "opslib_mstl", "opslib_sarimax", "opslib_snaive",
                   # the models added with issue 12 (auto's candidates), so "best single opslib model" sees them all
-                  "opslib_mstl_stable", "opslib_theta", "opslib_arima", "opslib_sba", "opslib_tsb", "opslib_adida",
+                  "opslib_mstl_stable", "opslib_mstl_trend", "opslib_theta", "opslib_arima", "opslib_sba",
+                  "opslib_tsb", "opslib_adida",
                   "opslib_croston")
 METHODS = (*R_METHODS, *SF_METHODS, *OPSLIB_METHODS, "snaive")
 #: Default caps (series per set) for slow methods; none is needed at today's sizes (see README).

@@ -7,11 +7,13 @@ The steps, exactly (:func:`auto_forecast`):
    days are missing in the history and 0 in the forecast, for every candidate.
 2. **Route by demand class** (:func:`opslib.forecasting.intermittent.demand_class` on open days):
    ``smooth``/``erratic`` series get ``SMOOTH_POOL`` (STL + ETS with a changing and a stable weekly
-   pattern, ETS, and two smooth-level models); ``intermittent``/``lumpy`` series get ``INTERMITTENT_POOL``
-   (SBA, TSB, ADIDA, ETS, stable STL + ETS). Candidates that need more history than the series has are
-   left out.
+   pattern and, with two years, a yearly pattern that may grow; ETS; two smooth-level models);
+   ``intermittent``/``lumpy`` series get ``INTERMITTENT_POOL`` (SBA, TSB, ADIDA, ETS, stable STL + ETS);
+   weekly series ``WEEKLY_POOL``. Candidates that need more history than the series has are left out.
 3. **Backtest like with like**: ``windows`` origins ``o_k = n - k * horizon`` (``k = 1..windows``, 3 by
-   default; each with enough history for every candidate, else the most demanding candidate is dropped);
+   default) and, on weekly series, the same weeks a year earlier (``n - 52``: a forecast made before 双11 is
+   also judged on last year's 双11, the only time the recent weeks cannot show; ``seasonal_origins``); each
+   with enough history for every candidate, else the most demanding candidate is dropped;
    every candidate is first fitted on the whole history (its forecast, and its configuration such as ETS
    ``AAdN``), then re-fitted with that configuration on ``y[:o]`` (parameters re-estimated on the history
    before the origin) to forecast ``y[o:o + horizon]`` at **the same origins**; a candidate that falls back at
@@ -52,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.forecasting.closures import Closures, infer_closures
+from opslib.forecasting.decomposition import usable_periods
 from opslib.forecasting.intermittent import demand_class
 from opslib.forecasting.metrics import mase_scale
 from opslib.forecasting.models import (
@@ -62,15 +65,16 @@ from opslib.forecasting.models import (
     apply_closures,
     fit_forecast,
     make_model,
+    season_lengths,
 )
 from opslib.forecasting.models import primary_season as _primary
 
 #: Candidates for smooth and erratic demand, in order of preference on ties.
-SMOOTH_POOL: tuple[str, ...] = ("mstl_stable", "mstl", "ets", "adida", "tsb")
+SMOOTH_POOL: tuple[str, ...] = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb")
 #: Candidates for intermittent and lumpy demand.
 INTERMITTENT_POOL: tuple[str, ...] = ("sba", "tsb", "adida", "ets", "mstl_stable")
 #: Weekly series (one point per week, the yearly season is the season): seasonal naive joins the pool.
-WEEKLY_POOL: tuple[str, ...] = ("mstl_stable", "mstl", "ets", "snaive", "tsb")
+WEEKLY_POOL: tuple[str, ...] = ("mstl", "mstl_trend", "ets", "snaive", "tsb")
 
 
 def candidate_pool(y: pd.Series, closures: Closures | None = None) -> tuple[str, list[str]]:
@@ -95,17 +99,21 @@ def candidate_pool(y: pd.Series, closures: Closures | None = None) -> tuple[str,
         pool = WEEKLY_POOL if cls in ("smooth", "erratic") else INTERMITTENT_POOL
     else:
         pool = SMOOTH_POOL if cls in ("smooth", "erratic") else INTERMITTENT_POOL
-    return cls, [c for c in pool if make_model(c).min_length(freq) <= len(y)]
+    yearly = usable_periods(len(y), season_lengths(freq)[-1:], 1.5 if freq == "W" else 2.0)
+    return cls, [c for c in pool if make_model(c).min_length(freq) <= len(y) and (c != "mstl_trend" or yearly)]
 
 
-def backtest_origins(n: int, horizon: int, windows: int = 3, min_train: int = 28) -> list[int]:
-    """Origins of the inner backtest: ``o_k = n - k * horizon`` for ``k = windows..1`` with ``o_k >= min_train``.
+def backtest_origins(n: int, horizon: int, windows: int = 3, min_train: int = 28, seasonal: int = 0,
+                     year: int = 52) -> list[int]:
+    """Origins of the inner backtest: ``o_k = n - k * horizon`` for ``k = windows..1``, plus ``seasonal`` origins
+    ``n - j * year`` (the same weeks one, two ... years earlier), each with ``o >= min_train``; sorted, unique.
 
     Example:
-        >>> backtest_origins(200, 28), backtest_origins(70, 28)
-        ([116, 144, 172], [42])
+        >>> backtest_origins(200, 28), backtest_origins(70, 28), backtest_origins(156, 8, seasonal=1, min_train=79)
+        ([116, 144, 172], [42], [104, 132, 140, 148])
     """
-    return [n - k * horizon for k in range(windows, 0, -1) if n - k * horizon >= min_train]
+    out = {n - k * horizon for k in range(windows, 0, -1)} | {n - j * year for j in range(1, seasonal + 1)}
+    return sorted(o for o in out if min_train <= o < n)
 
 
 def _weights(scores: dict[str, float], top: int, cutoff: float = 2.0, power: float = 1.0) -> dict[str, float]:
@@ -198,6 +206,8 @@ def auto_forecast(
     min_points: int = 20,
     shrink_floor: float = 1.0,
     power: float = 1.0,
+    seasonal_origins: int | None = None,
+    score_by: str = "mean",
 ) -> ForecastResult:
     """Forecast ``y`` with the backtest-weighted combination of its best candidate models (module docstring).
 
@@ -210,7 +220,10 @@ def auto_forecast(
         country: the shop's country (closed public holidays, ``sarimax`` regressors).
         top: candidates combined. calibrate: calibrate the intervals on the backtest errors.
         min_points, shrink_floor: calibration settings (module docstring, step 5). power: weights
-            ``s^-power``.
+            ``s^-power``. seasonal_origins: origins a year apart (None: 1 on weekly, 0 on daily series: a
+            daily origin a year back leaves less than the two years the yearly season needs).
+        score_by: ``"mean"`` MASE over the origins, or ``"relative"`` (geometric mean of each candidate's
+            MASE over the best one's at that origin).
 
     Returns:
         :class:`ForecastResult` with ``requested='auto'`` and ``model`` = the models that ran, joined by ``+``.
@@ -220,6 +233,8 @@ def auto_forecast(
     freq = _freq_code(pd.DatetimeIndex(y.index)) if n >= 2 else "W"
     if windows is None:
         windows = 3
+    if seasonal_origins is None:
+        seasonal_origins = 1 if freq == "W" else 0
     if closures == "infer":
         closures = infer_closures(y, country) if freq == "D" and n >= 14 else None
     cls, pool = candidate_pool(y, closures if isinstance(closures, Closures) else None)
@@ -231,7 +246,7 @@ def auto_forecast(
     origins: list[int] = []
     while pool:  # origins where every candidate has enough history; else drop the most demanding candidate
         need = max(min_train, *(make_model(c).min_length(freq) for c in pool))
-        origins = backtest_origins(n, horizon, windows, need)
+        origins = backtest_origins(n, horizon, windows, need, seasonal_origins, 52 if freq == "W" else 364)
         if origins or len(pool) == 1:
             break
         pool.remove(max(pool, key=lambda c: (make_model(c).min_length(freq), pool.index(c))))
@@ -265,10 +280,17 @@ def auto_forecast(
             f = row[c]
             per[c].append(float(np.mean(np.abs(test.to_numpy() - f["mean"].to_numpy()))) / scale)
             fcs[c].append(f)
-    scores = {c: float(np.mean(per[c])) for c in pool if kept and len(per[c]) == len(kept)}
+    # score: mean over the origins of each candidate's MASE relative to the best at that origin, so an origin
+    # where every candidate errs (a festival no history explains) weighs as much as a calm one, not more
+    ok = [c for c in pool if kept and len(per[c]) == len(kept)]
+    best_at = np.min(np.array([per[c] for c in ok]), axis=0) if ok else np.array([])
+    rel = {c: np.array(per[c]) / np.where(best_at > 0, best_at, 1.0) for c in ok}
+    scores = {c: float(np.mean(per[c])) for c in ok}
+    rel_scores = {c: float(np.exp(np.mean(np.log(np.maximum(rel[c], 1e-9))))) for c in ok}
     first = finals[fitted[0]] if fitted else None
-    finals = {c: finals[c] for c in sorted(scores, key=scores.get)[:top]}
-    weights = _weights({c: scores[c] for c in finals}, top, power=power)
+    rank_by = rel_scores if score_by == "relative" else scores
+    finals = {c: finals[c] for c in sorted(rank_by, key=rank_by.get)[:top]}
+    weights = _weights({c: rank_by[c] for c in finals}, top, power=power)
     if not weights:  # nothing could be backtested: the first candidate that fits the whole series
         r = first if first is not None else fit_forecast(y, "ets", horizon, **kw)
         why = (f"auto: {len(kept)} backtest origins of {horizon} periods need {min_train + horizon} points, "

@@ -53,7 +53,7 @@ _STL_CACHE_SIZE = 32
 
 
 def stl_components(v: np.ndarray, periods: Sequence[int], robust: bool = False,
-                   periodic_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                   periodic_first: bool = False, yearly_deg: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Multiple-seasonal STL as R's ``forecast::mstl`` does it: ``v = trend + sum_i s_i + remainder``.
 
     Periods sorted ascending; period ``i`` (1-based) gets the seasonal window ``7 + 4 i`` (11, 15, ...);
@@ -62,11 +62,14 @@ def stl_components(v: np.ndarray, periods: Sequence[int], robust: bool = False,
     seasonal (``seasonal_deg = 0``), trend window ``nextodd(1.5 p / (1 - 1.5 / s_window))``, low-pass
     window ``nextodd(p + 1)``, LOESS evaluated every ``ceil(window / 10)`` points and interpolated (R's
     ``*.jump``), not robust unless asked. ``periodic_first`` makes the shortest season periodic (one
-    fixed profile, R's ``s.window = "periodic"``: window ``10 n + 1``).
+    fixed profile, R's ``s.window = "periodic"``: window ``10 n + 1``); ``yearly_deg = 1`` fits the yearly
+    season (a period of 52 or more) locally linear: with 2-4 years, each week (day) of the year is then a
+    straight line through its 2-4 values, so a festival peak that grows with the business keeps growing.
 
     Parameters:
         v: the series (no missing values). periods: seasonal periods to estimate (each needs ``len(v) > 2p``).
         robust: robust LOESS weights (outliers get less weight). periodic_first: a fixed shortest season.
+        yearly_deg: LOESS degree of the yearly season (0 or 1).
 
     Returns:
         ``(trend, seasonal)``: arrays of shape ``(n,)`` and ``(n, len(periods))`` (columns in the order of
@@ -86,7 +89,7 @@ def stl_components(v: np.ndarray, periods: Sequence[int], robust: bool = False,
     if not periods:
         raise ValueError("stl_components needs at least one seasonal period")
     # The same training window is decomposed by several candidate models of ``auto``: keep the last few.
-    key = (v.tobytes(), tuple(periods), robust, periodic_first)
+    key = (v.tobytes(), tuple(periods), robust, periodic_first, yearly_deg)
     if key in _STL_CACHE:
         trend, seas = _STL_CACHE[key]
         return trend.copy(), seas.copy()
@@ -100,7 +103,8 @@ def stl_components(v: np.ndarray, periods: Sequence[int], robust: bool = False,
                 deseas = deseas + seas[:, i]
                 sw = _odd(10 * len(v) + 1) if periodic_first and i == 0 else 7 + 4 * (i + 1)
                 tw, lw = _odd(1.5 * p / (1 - 1.5 / sw)), _odd(p + 1)
-                res = STL(deseas, period=p, seasonal=sw, trend=tw, low_pass=lw, seasonal_deg=0, trend_deg=1,
+                deg = yearly_deg if p >= 52 else 0
+                res = STL(deseas, period=p, seasonal=sw, trend=tw, low_pass=lw, seasonal_deg=deg, trend_deg=1,
                           low_pass_deg=1, robust=robust, seasonal_jump=int(np.ceil(sw / 10)),
                           trend_jump=int(np.ceil(tw / 10)), low_pass_jump=int(np.ceil(lw / 10))).fit()
                 seas[:, i] = np.asarray(res.seasonal)

@@ -203,7 +203,8 @@ def adida(y: np.ndarray) -> dict:
 def empirical_bounds(y: np.ndarray, fitted: np.ndarray, forecast: float, levels: tuple[int, ...] = (80, 95),
                      min_points: int = 10) -> dict[int, tuple[float, float]]:
     """Interval of a flat forecast from the one-step errors ``e_t = y_t - fitted_t``:
-    ``[f + q_{(1-L)/2}(e), f + q_{(1+L)/2}(e)]``, clipped at 0 below.
+    ``[f + q_{(1-L)/2}(e), f + q_{(1+L)/2}(e)]``, widened to hold ``f`` itself (a biased rate, e.g. SBA on smooth
+    demand, can have every error on one side), clipped at 0 below.
 
     With fewer than ``min_points`` errors the spread of ``y`` itself is used
     (``[q_{(1-L)/2}(y), q_{(1+L)/2}(y)]`` around nothing: the demand's own range).
@@ -224,5 +225,5 @@ def empirical_bounds(y: np.ndarray, fitted: np.ndarray, forecast: float, levels:
             yy = np.asarray(y, float)
             lo, hi = (np.quantile(yy, a), np.quantile(yy, 1 - a)) if len(yy) else (0.0, 0.0)
             lo, hi = min(lo, forecast), max(hi, forecast)
-        out[lv] = (float(max(0.0, lo)), float(max(0.0, hi, forecast)))
+        out[lv] = (float(max(0.0, min(lo, forecast))), float(max(0.0, hi, forecast)))  # the band holds the forecast
     return out

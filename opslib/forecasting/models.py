@@ -18,9 +18,9 @@ Models (``MODELS``):
   every season with two full cycles, locally constant seasonal, windows 11/15), each seasonal component
   forecast by repeating its last cycle, the seasonally adjusted series by non-seasonal ETS (``ANN``,
   ``AAN``, ``AAdN`` by AICc); intervals from that ETS.
-* ``mstl_stable``: the same with a fixed (periodic) shortest season: one weekday profile (daily data) or
-  one week-of-year profile (weekly data) for the whole history; better on noisy series whose pattern does
-  not drift.
+* ``mstl_stable``: the same with a fixed (periodic) weekly season: one weekday profile for the whole
+  history; better on noisy series whose pattern does not drift. ``mstl_trend``: ``mstl_stable`` with a locally
+  linear yearly season (a yearly pattern that grows or shrinks with the business).
 * ``theta``: the theta method (statsmodels ``ThetaModel``: simple exponential smoothing plus half the
   linear trend) on the same seasonally adjusted series, seasonal added back.
 * ``arima``: ARIMA on the seasonally adjusted series, ``d`` from a KPSS test (5%), ``(p, q)`` from
@@ -317,6 +317,7 @@ class SeasonalAdjusted(Model):
 
     name = "seasonal_adjusted"
     stable = False
+    yearly_deg = 0
     #: Configuration of the model of the adjusted series to fit only (None: choose), see :class:`ETSAuto`.
     config: str | None = None
 
@@ -332,7 +333,8 @@ class SeasonalAdjusted(Model):
         if not self.periods_:
             self.seasonal_ = np.zeros((len(v), 0))
             return v
-        _, self.seasonal_ = stl_components(v, self.periods_, periodic_first=self.stable)
+        periodic = self.stable and self.periods_[0] < 52  # only the weekly season is made periodic
+        _, self.seasonal_ = stl_components(v, self.periods_, periodic_first=periodic, yearly_deg=self.yearly_deg)
         return v - self.seasonal_.sum(axis=1)
 
     def _seasonal_forecast(self, horizon: int) -> np.ndarray:
@@ -346,7 +348,9 @@ class SeasonalAdjusted(Model):
     def _season_label(self) -> str:
         if not self.periods_:
             return "no season"
-        return "STL" + ("-stable" if self.stable else "") + str(tuple(self.periods_))
+        tags = (["stable"] if self.stable and self.periods_[0] < 52 else []) + (
+            ["yearly trend"] if self.yearly_deg and self.periods_[-1] >= 52 else [])
+        return "STL" + "".join(f"-{t}" for t in tags).replace(" ", "-") + str(tuple(self.periods_))
 
     def fit(self, y: pd.Series) -> SeasonalAdjusted:
         self._check(y)
@@ -387,10 +391,22 @@ class MSTLModel(SeasonalAdjusted):
 
 
 class MSTLStable(MSTLModel):
-    """``mstl`` with a periodic (fixed) shortest season: one weekday profile for the whole history."""
+    """``mstl`` with a periodic (fixed) weekly season: one weekday profile for the whole history (daily series;
+    on weekly series, whose only season is the yearly one, it is ``mstl``)."""
 
     name = "mstl_stable"
     stable = True
+
+
+class MSTLTrend(MSTLModel):
+    """``mstl_stable`` with a locally linear yearly season (``yearly_deg = 1``, see
+    :func:`opslib.forecasting.decomposition.stl_components`): the yearly pattern may grow or shrink from year to
+    year (a growing category's festival peaks). Needs the yearly season (more than two years daily, 79 weeks
+    weekly); with less it is ``mstl_stable``."""
+
+    name = "mstl_trend"
+    stable = True
+    yearly_deg = 1
 
 
 class ThetaSTL(SeasonalAdjusted):
@@ -627,6 +643,7 @@ MODELS: dict[str, Callable[[], Model]] = {
     "ets": ETSAuto,
     "mstl": MSTLModel,
     "mstl_stable": MSTLStable,
+    "mstl_trend": MSTLTrend,
     "theta": ThetaSTL,
     "arima": ArimaSTL,
     "sarimax": SarimaxFestival,
@@ -638,17 +655,20 @@ MODELS: dict[str, Callable[[], Model]] = {
 
 #: The intermittent-demand models of ``MODELS``.
 INTERMITTENT_MODELS: tuple[str, ...] = ("croston", "sba", "tsb", "adida")
-#: Models without a yearly season of their own: on daily series with more than two years, :func:`fit_forecast`
-#: takes the yearly STL component out first and adds it back to the forecast.
+#: Models without a yearly season of their own: on series with more than two years (daily: 730 days, weekly:
+#: 104 weeks), :func:`fit_forecast` takes the yearly STL component out first and adds its last cycle back to
+#: the forecast (on weekly series ETS then fits without a season of its own: the yearly one is the only one).
 YEARLY_ADJUSTED: frozenset[str] = frozenset({"ets", *INTERMITTENT_MODELS})
 
 
-def _yearly_component(v: np.ndarray) -> np.ndarray | None:
-    """The 365-day STL component of a daily series with more than two years (else None)."""
-    if len(v) <= 2 * 365:
+def _yearly_component(v: np.ndarray, freq: str = "D") -> tuple[np.ndarray, int] | None:
+    """The yearly STL component of a series with more than two years and its period (365 days or 52 weeks), or
+    None (daily: STL with the 7- and 365-day seasons, the 365-day one returned)."""
+    p = 365 if freq == "D" else 52
+    if len(v) <= 2 * p:
         return None
-    _, seas = stl_components(v, [7, 365])
-    return seas[:, 1]
+    _, seas = stl_components(v, [7, 365] if freq == "D" else [52])
+    return seas[:, -1], p
 
 
 def make_model(name: str, country: str = "CN") -> Model:
@@ -775,14 +795,18 @@ def fit_forecast(
         closures = infer_closures(y, country if country != "CN" else None) if daily and len(y) >= 14 else None
     cl = closures if daily else None
     y_fit, _ = open_series(y, cl)
-    yearly = _yearly_component(y_fit.to_numpy()) if daily and model in YEARLY_ADJUSTED else None
+    freq = _freq_code(pd.DatetimeIndex(y.index)) if len(y) >= 2 else "W"
+    yearly = _yearly_component(y_fit.to_numpy(), freq) if model in YEARLY_ADJUSTED else None
     if yearly is not None:
-        y_fit = y_fit - yearly
+        y_fit = y_fit - yearly[0]
     reasons: list[str] = []
+
     def _requested() -> Model:
         m = make_model(model, country)
         if config is not None and hasattr(m, "config"):
             m.config = config
+        if yearly is not None and freq == "W" and isinstance(m, ETSAuto):
+            m.seasonal = False  # the yearly season is the weekly series' only one, and it was taken out
         return m
 
     chain: list[tuple[str, Callable[[], Model]]] = [(model, _requested)]
@@ -795,8 +819,9 @@ def fit_forecast(
             m.fit(y_fit)
             offset = None
             if yearly is not None:  # the yearly component's last cycle, added back to mean and bounds
+                comp, p = yearly
                 h = np.arange(1, horizon + 1)
-                offset = yearly[len(yearly) + h - 1 - 365 * ((h - 1) // 365 + 1)]
+                offset = comp[len(comp) + h - 1 - p * ((h - 1) // p + 1)]
                 m.spec_ += "; yearly STL season taken out first"
             fc = m.predict(horizon, levels, offset)
             if not np.isfinite(fc[["mean"]].to_numpy()).all():

@@ -116,4 +116,6 @@ def test_weekly_auto_on_three_years() -> None:
     t = np.arange(156)
     y = pd.Series(200 + 40 * np.sin(2 * np.pi * t / 52.18) + np.random.default_rng(0).normal(0, 5, 156), index=idx)
     r = auto_forecast(y, horizon=8)
-    assert len(r.extra["origins"]) == 3 and r.forecast["date"].iloc[0] == idx[-1] + pd.Timedelta(days=7)
+    # weekly: 3 recent origins (156 - 24, - 16, - 8) and the same weeks a year earlier (156 - 52)
+    assert r.extra["origins"] == [idx[104], idx[132], idx[140], idx[148]]
+    assert r.forecast["date"].iloc[0] == idx[-1] + pd.Timedelta(days=7)
