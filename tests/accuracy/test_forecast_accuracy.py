@@ -110,7 +110,10 @@ def test_online_retail_forecast_is_zero_on_closed_days(retail_shop: Path, tmp_pa
 def test_online_retail_auto_beats_seasonal_naive_and_covers(retail_shop: Path) -> None:
     total, skus = _retail_daily(retail_shop)
     rows = []
-    for sid, y in [("total", total)] + [(c, F.trim_leading_zeros(skus[c])) for c in skus.columns]:
+    series = [("total", total)] + [(c, F.trim_leading_zeros(skus[c])) for c in skus.columns]
+    series = [(sid, y) for sid, y in series if len(y) >= 4 * 28 + 28]  # three windows and some history
+    assert len(series) >= 4
+    for sid, y in series:
         for o in _windows(y):
             test = y.iloc[o : o + 28].to_numpy()
             r = F.auto_forecast(y.iloc[:o], horizon=28, country="GB")
@@ -121,7 +124,7 @@ def test_online_retail_auto_beats_seasonal_naive_and_covers(retail_shop: Path) -
                          "in95": np.mean((fc["lo_95"] <= test) & (test <= fc["hi_95"]))})
     df = pd.DataFrame(rows)
     assert df["auto"].mean() < df["snaive"].mean(), df.groupby("series")[["auto", "snaive"]].mean()
-    # 6 series x 3 windows x 28 days = 504 days: nominal coverage within 7 points
+    # up to 6 series x 3 windows x 28 days = 504 days: nominal coverage within 7 points
     assert abs(df["in80"].mean() - 0.80) <= 0.07 and abs(df["in95"].mean() - 0.95) <= 0.07, df[["in80", "in95"]].mean()
 
 
