@@ -7,6 +7,7 @@ Commands:
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
   forecast DIR ...   forecasts as CSV for schedulers (--level, --horizon, --out; see --help)
+  operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "forecast":
         from opslib.forecasting.cli import main as forecast_main
         return forecast_main(rest)
+    if cmd == "operations":
+        from opslib.operations.cli import main as operations_main
+
+        return operations_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 
