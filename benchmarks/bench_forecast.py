@@ -38,7 +38,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     shop = load_shop(args.shop, tables=["orders", "products"], validate=False)
-    daily = daily_sku(shop.orders, shop.products)
+    daily = daily_sku(shop)
     cats = F.weekly_series(daily, "category")
     h = args.horizon
 

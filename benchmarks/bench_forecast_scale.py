@@ -31,7 +31,7 @@ def main() -> None:
     if not args.shop.is_dir():
         raise SystemExit(f"{args.shop} is missing: run `make sample` first")
     shop = load_shop(args.shop, tables=["orders", "products"], validate=False)
-    daily = daily_sku(shop.orders, shop.products)
+    daily = daily_sku(shop)
     if args.freq == "W":
         wide, horizon = F.weekly_series(daily, "sku", max_skus=args.skus or 10_000), 8
     else:

@@ -88,7 +88,7 @@ def forecast_table(data_dir: str | Path, level: str, horizon: int, origin: str |
     if model != "auto" and model not in MODELS:
         raise ForecastError(f"--model {model!r} is not a model: use auto or one of {', '.join(sorted(MODELS))}")
     shop = load_shop(data_dir, tables=["orders", "products"], validate=False)
-    daily = daily_sku(shop.orders, shop.products)
+    daily = daily_sku(shop)  # on the shop's engine: the lines never come into pandas
     if daily.empty:
         raise ForecastError(f"{data_dir}: the orders table has no sales to forecast from")
     first, last = daily["date"].min(), daily["date"].max()

@@ -223,7 +223,7 @@ def forecast_scope(shop: Any, level: str = "category", category: str | None = No
     and own closure events).
 
     Parameters:
-        shop: a loaded shop (``opslib.data.load_shop``; orders and products). level: ``total``, ``category``
+        shop: a loaded shop (``opslib.data.load_shop``; orders and products; the cube runs on its engine). level: ``total``, ``category``
             or ``sku``. category: one category or None. max_skus: SKUs at level ``sku``. measure: the cube
             column forecast. min_weeks: fewest complete weeks to go on.
 
@@ -235,7 +235,8 @@ def forecast_scope(shop: Any, level: str = "category", category: str | None = No
     from opslib.forecasting.closures import Closures, closure_dates, infer_closures
 
     _check_level(level)
-    daily = daily_sku(shop.orders, shop.products)
+    # a shop opened by load_shop: the cube runs on its engine, the lines never come into pandas
+    daily = daily_sku(shop) if getattr(shop, "lines", None) is not None else daily_sku(shop.orders, shop.products)
     events = shop.settings.events_frame() if hasattr(shop, "settings") else None
     country = shop.settings.country if hasattr(shop, "settings") else "CN"
     empty = ForecastScope(level, category, daily, pd.Series(dtype=float), pd.DataFrame(), Closures(), np.array([]),

@@ -41,7 +41,7 @@ def category_backtest(tmp_path_factory: pytest.TempPathFactory):
     out: Path = tmp_path_factory.mktemp("shop30")
     generate(out=out, seed=11, scale=0.3)
     shop = load_shop(out, tables=["orders", "products"], validate=False)
-    series = F.weekly_series(daily_sku(shop.orders, shop.products), "category")
+    series = F.weekly_series(daily_sku(shop), "category")
     return F.backtest_many(series, models=("snaive", "auto"), horizon=8, windows=3, n_jobs=2, progress=False)
 
 
@@ -72,7 +72,7 @@ def _retail_daily(shop_dir: Path) -> tuple[pd.Series, pd.DataFrame]:
     from opslib.data import load_shop
 
     shop = load_shop(shop_dir, tables=["orders", "products"], validate=False)
-    daily = daily_sku(shop.orders, shop.products)
+    daily = daily_sku(shop)
     return F.daily_series(daily), F.daily_frame(daily, "sku", max_skus=5)
 
 
