@@ -182,6 +182,7 @@ def backtest_many(
     Feed it to ``leaderboard`` or ``score``.
 
     Example:
+        >>> import numpy as np
         >>> wide = pd.DataFrame({"a": np.arange(30.0) % 5 + 3}, index=pd.date_range("2024-01-01", periods=30))
         >>> bt = backtest_many(wide, models=("naive",), horizon=7, windows=2, progress=False)
         >>> bt["origin"].nunique(), bt["used"].unique().tolist()
