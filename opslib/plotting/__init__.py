@@ -8,7 +8,7 @@ are exported here.
 
 from __future__ import annotations
 
-from opslib.plotting import assortment, operations, quality
+from opslib.plotting import assortment, operations, pricing, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -41,6 +41,7 @@ from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_p
 __all__ = [
     "operations",
     "assortment",
+    "pricing",
     "quality",
     "axis_formatter",
     "category_mix_chart",
