@@ -12,7 +12,8 @@ traceback, through its ``_render_traceback_`` hook; on the command line the CLIs
 | ``DateError`` | a date parameter is missing or not a date | 2 |
 | ``CampaignError`` | a campaign cannot be evaluated as asked (unknown id, too short a pre-period) | 2 |
 | ``ReportError`` | a report request is wrong (unknown notebook or parameter, bad value or config) | 2 |
-| ``ImportDataError`` | an export cannot be imported (missing file or column) | 1 |
+| ``ImportDataError`` | an export cannot be imported (missing column, rows that break the contract) | 1 |
+| ``ImportRequestError`` | an import request is wrong (unknown kind, OUT inside SRC or not written by opslib) | 2 |
 | ``MappingError`` | a column mapping is wrong or does not fit the export | 2 |
 | ``PricingError`` | a pricing estimate cannot be made from the data (no usable weeks, bad bounds) | 1 |
 | ``CLVError``, ``FitError`` | customer data cannot be modelled as asked; a fit did not converge | 1 |
@@ -71,10 +72,14 @@ class ReportError(UserError):
 
 
 class ImportDataError(UserError):
-    """An export cannot be imported (missing file or column, bad mapping); str() is the message."""
+    """An export cannot be imported (missing column, rows that break the contract); str() is the message."""
 
 
-class MappingError(ImportDataError):
+class ImportRequestError(ImportDataError):
+    """A wrong import request: unknown kind, bad option, an OUT folder the import may not write (exit 2)."""
+
+
+class MappingError(ImportRequestError):
     """A mapping is wrong or does not fit the export; str() names mapping file, table, field and column."""
 
 

@@ -63,3 +63,14 @@ def test_reports_yml_dry_run_checks_every_planned_run(small_shop_dir, capsys) ->
     planned = captured.out.strip().splitlines()
     assert sum("01_category_optimisation__" in line for line in planned) == 3  # top 3 categories
     assert any("00_shop_at_a_glance" in line for line in planned)
+
+
+def test_every_example_mapping_is_a_valid_mapping() -> None:
+    """Each mapping in examples/mappings parses, and names only contract tables, fields and safe expressions."""
+    from opslib.importers import load_mapping
+
+    mappings = sorted((ROOT / "examples" / "mappings").glob("*.yml"))
+    assert {p.stem for p in mappings} >= {"taobao_orders", "online_retail", "superstore", "olist", "cdnow"}
+    for path in mappings:
+        spec = load_mapping(path)
+        assert {"orders", "products"} <= set(spec["tables"]), f"{path.name} must give the two required tables"

@@ -148,10 +148,15 @@ class ImportLog:
 
 @dataclass
 class ImportResult:
-    """Contract frames (table name -> frame, contract columns in order) and the log of the import."""
+    """Contract frames (table name -> frame, contract columns in order), the log, and the source's settings.
+
+    ``settings`` are the ``shop.yml`` keys the source implies (``currency``, ``country``, ``timezone`` ...,
+    see ``opslib.data.settings``); the import writes them to ``OUT/shop.yml`` unless the user has one.
+    """
 
     tables: dict[str, pd.DataFrame]
     log: ImportLog
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------- shared helpers
