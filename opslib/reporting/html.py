@@ -42,7 +42,7 @@ NAV_START, NAV_END = "<!--ops-prevnext-->", "<!--/ops-prevnext-->"
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _NOTEBOOK_REF = re.compile(r"`?\b(\d{2}_[A-Za-z0-9_]+)\.ipynb\b`?")
 _CELL = re.compile(r"<td>([^<>]*)</td>")
-_EXPORT_LINK = re.compile(r'<a class="ops-export" data-ops-export="([^"]*)" href="[^"]*"')
+_EXPORT_LINK = re.compile(r'<a\b[^>]*\bdata-ops-export="([^"]*)"[^>]*>')
 
 
 def _number_pattern() -> re.Pattern[str]:
@@ -411,9 +411,8 @@ def report_page(nb: Any, links: PageLinks | None = None) -> str:
     body, _ = exporter.from_notebook_node(page_nb, resources=resources)
     body = mark_numbers(body)
     if links.export_base:
-        base = links.export_base.rstrip("/")
-        body = _EXPORT_LINK.sub(lambda m: f'<a class="ops-export" data-ops-export="{m.group(1)}" '
-                                          f'href="{html.escape(base)}/{m.group(1)}"', body)
+        base = html.escape(links.export_base.rstrip("/"))
+        body = _EXPORT_LINK.sub(lambda m: re.sub(r'\bhref="[^"]*"', f'href="{base}/{m.group(1)}"', m.group(0)), body)
     return body
 
 

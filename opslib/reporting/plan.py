@@ -27,7 +27,9 @@ schedule does not set it, the runner sets it to that week's Sunday / that month'
 
 ``for_each`` takes a list of values or one of the data-driven sources: ``top_categories N`` (the N
 categories with the highest GMV over the last 28 days of data), ``all_categories``,
-``ended_campaigns N`` (campaigns whose last day lies in the last N days of data), ``all_campaigns``.
+``ended_campaigns N`` (campaigns whose last day lies in the last N days of data), ``settled_campaigns N``
+(campaigns whose after-period of ``post_days`` ended in the last N days: reviewed once, with the pull-forward
+dip complete), ``all_campaigns``.
 
 Values are typed by the notebook's declaration (:mod:`opslib.reporting.params`), never by their looks:
 ``reports.yml`` is read with every value as text, like ``-p``, so ``category: No`` is the text ``No``
@@ -397,7 +399,6 @@ def data_end(data_dir: str | Path | None) -> dt.date | None:
     if key in _END_CACHE:
         return _END_CACHE[key]
     from opslib.data.cube import order_span
-    from opslib.errors import DataError
 
     last = None
     for f in files:
@@ -408,7 +409,7 @@ def data_end(data_dir: str | Path | None) -> dt.date | None:
                 from opslib.data.readers import read_table
 
                 _, day, n = order_span(read_table(f, "orders"))
-        except (DataError, OSError, ValueError, KeyError, RuntimeError):  # duckdb's errors are RuntimeErrors
+        except Exception:  # an unreadable file is the run's failure later, not the plan's
             continue
         if n and not pd.isna(day):
             last = max(last, day.date()) if last else day.date()
@@ -435,18 +436,32 @@ def check_period(label: str) -> str:
 
 # ---------------------------------------------------------------------------------- schedules
 
-_SOURCE = re.compile(r"^\s*(top_categories|ended_campaigns|all_categories|all_campaigns)\s*(\d+)?\s*$")
+_SOURCE = re.compile(
+    r"^\s*(top_categories|ended_campaigns|settled_campaigns|all_categories|all_campaigns)\s*(\d+)?\s*$")
 
 
-def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
-    """The values a ``for_each`` entry stands for: a list as it is, or a data-driven source (module doc)."""
+def expand_source(source: Any, data_dir: Path | None, post_days: int = 14) -> list[Any]:
+    """The values a ``for_each`` entry stands for: a list as it is, or a data-driven source (module doc).
+
+    ``settled_campaigns N``: campaigns whose after-period — ``post_days`` days after their last day, where a
+    campaign review looks for the pull-forward dip — ended in the last N days of data (so a weekly schedule
+    reviews each campaign once, when its after-period is complete). ``ended_campaigns N``: campaigns whose last
+    day lies in the last N days of data.
+
+    Parameters:
+        source: a list, or ``top_categories N``, ``all_categories``, ``ended_campaigns N``, ``settled_campaigns N``,
+            ``all_campaigns``. data_dir: the shop. post_days: the review's after-period (``settled_campaigns``).
+
+    Returns:
+        The values, one run each.
+    """
     if isinstance(source, list):
         return source
     m = _SOURCE.match(str(source))
     if not m:
         raise ReportError(
             f"for_each value {source!r}: expected a list or one of top_categories N, all_categories, "
-            "ended_campaigns N, all_campaigns"
+            "ended_campaigns N, settled_campaigns N, all_campaigns"
         )
     if data_dir is None or not data_dir.is_dir():
         raise ReportError(f"for_each {source!r} needs data_dir to point at a shop folder, got {data_dir}")
@@ -468,7 +483,8 @@ def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
     if what == "all_campaigns":
         return camps["campaign_id"].tolist()
     last_day = shop.orders["order_ts"].max().normalize()
-    recent = camps[(camps["end"] <= last_day) & (camps["end"] > last_day - pd.Timedelta(days=n or 14))]
+    ends = camps["end"] + pd.Timedelta(days=post_days if what == "settled_campaigns" else 0)
+    recent = camps[(ends <= last_day) & (ends > last_day - pd.Timedelta(days=n or 14))]
     return recent.sort_values("end")["campaign_id"].tolist()
 
 
@@ -537,6 +553,15 @@ def absolute_paths(params: dict[str, Any], declared: dict[str, Param], base: Pat
     return out
 
 
+def _post_days(params: dict[str, Any], declared: dict[str, Param]) -> int:
+    """The run's ``post_days`` (given, else the notebook's default, else 14) for ``settled_campaigns``."""
+    value = params.get("post_days", declared["post_days"].default if "post_days" in declared else 14)
+    try:
+        return int(str(value))
+    except ValueError:
+        return 14
+
+
 def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[str], overrides: dict[str, Any],
                    base: Path, today: dt.date | None = None) -> tuple[list[Run], list[str]]:
     """Expand the named schedules (all, or those in ``only``) into concrete runs.
@@ -564,7 +589,7 @@ def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[s
         combos: list[dict[str, Any]] = [{}]
         for key, source in (spec.get("for_each") or {}).items():
             try:
-                values = expand_source(source, data_dir)
+                values = expand_source(source, data_dir, post_days=_post_days(base_params, declared))
             except ReportError:
                 raise  # a mistake in reports.yml: a bad request
             except (UserError, OSError) as exc:
