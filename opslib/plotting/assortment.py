@@ -234,7 +234,8 @@ def _band_label(band: object) -> str:
 
 
 def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.price_bands`` for display: bands as money ranges, shares and margin rate as %.
+    """``opslib.assortment.price_bands`` for display: bands as money ranges (the lowest and highest average price of
+    the band's SKUs, never the raw interval ``(7.263, 46.796]``), shares and margin rate as %.
 
     Parameters:
         bands: :func:`opslib.assortment.price_bands`.
@@ -243,7 +244,10 @@ def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
         A display table (strings).
     """
     t = bands[["band", "skus", "gmv", "gmv_share", "gross_margin", "margin_share", "margin_rate"]].copy()
-    t["band"] = [_band_label(b) for b in t["band"]]
+    if {"price_min", "price_max"} <= set(bands.columns):  # the band's own prices, as money: ¥51.90–¥131.10
+        t["band"] = [f"{money(lo)}–{money(hi)}" for lo, hi in zip(bands["price_min"], bands["price_max"], strict=True)]
+    else:
+        t["band"] = [_band_label(b) for b in t["band"]]
     return format_table(t, money=["gmv", "gross_margin"], units=["skus"],
                         percent=["gmv_share", "margin_share", "margin_rate"],
                         labels={"band": "价格带 price band"})

@@ -34,7 +34,8 @@ main{max-width:1280px;margin:0 auto;padding:8px 16px 40px}
 h2{font-size:1.1em;margin:22px 0 6px;border-bottom:1px solid #eaecef;padding-bottom:4px}
 h2 small{color:#666;font-weight:normal}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
-.card{border:1px solid #d9dce1;border-radius:8px;padding:10px 12px;background:#fafbfc}
+.card{border:1px solid #d9dce1;border-radius:8px;padding:10px 12px;background:#fafbfc;min-width:0;
+ overflow-wrap:anywhere}
 .card h3{font-size:1em;margin:0 0 2px}.card h3 a{color:#0b5cad;text-decoration:none}
 .card .sub{color:#555;font-size:.85em;margin:0 0 6px}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:.8em;color:#fff;margin-left:4px;

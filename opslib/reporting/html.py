@@ -317,7 +317,8 @@ body.ops-report{background:#fff}
 .jp-RenderedHTMLCommon td.ops-num{white-space:nowrap;text-align:right;font-variant-numeric:tabular-nums}
 .jp-RenderedHTMLCommon th{white-space:nowrap}
 .jp-OutputArea-output img{max-width:100%;height:auto}
-.jp-RenderedText pre{white-space:pre-wrap;word-break:break-word}
+.jp-RenderedText pre{white-space:pre-wrap;overflow-wrap:anywhere}
+.ops-summary,.ops-toc,.jp-RenderedMarkdown{overflow-wrap:anywhere}
 .celltag_ops-same-title .ops-summary h2{display:none}
 .ops-anchor{position:relative;top:-52px;display:block;visibility:hidden}
 @media (max-width:640px){.ops-report main{padding:0 6px 30px}.jp-Cell{padding:2px 0}
