@@ -6,6 +6,7 @@ Commands:
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
+  operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.importers import main as import_main
 
         return import_main(rest)
+    if cmd == "operations":
+        from opslib.operations.cli import main as operations_main
+
+        return operations_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

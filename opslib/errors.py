@@ -18,6 +18,7 @@ traceback, through its ``_render_traceback_`` hook; on the command line the CLIs
 | ``PricingError`` | a pricing estimate cannot be made from the data (no usable weeks, bad bounds) | 1 |
 | ``CLVError``, ``FitError`` | customer data cannot be modelled as asked; a fit did not converge | 1 |
 | ``SettingsError`` | a shop's ``shop.yml`` is wrong (unknown currency, country or time zone) | 2 |
+| ``NormsError`` | a ``norms.yml`` of process norms is wrong (unknown metric, missing target or owner) | 2 |
 
 Example:
     >>> class ShopError(UserError): ...
@@ -101,3 +102,8 @@ class BoundaryWarning(UserWarning):
 
 class SettingsError(UserError):
     """A shop's settings (``shop.yml``) are wrong: the message names the key, the value and what is allowed."""
+
+
+class NormsError(UserError):
+    """A process-norms file (``norms.yml``) is wrong: the message names the file, department, norm, key and what
+    is allowed. Command line exit 2."""

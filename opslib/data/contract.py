@@ -36,6 +36,8 @@ ORDER_STATUSES: tuple[str, ...] = ("completed", "cancelled", "returned")
 CAMPAIGN_KINDS: tuple[str, ...] = ("festival", "flash_sale", "coupon", "bundle", "other")
 SCOPE_TYPES: tuple[str, ...] = ("all", "category", "sku")
 SCOPE_SEPARATOR = "|"
+SERVICE_STAGES: tuple[str, ...] = ("pre_sale", "after_sale")
+YES_NO: tuple[str, ...] = ("yes", "no")
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,34 @@ REVIEWS = TableSpec(
     ),
 )
 
+SERVICE = TableSpec(
+    name="service",
+    description=("Customer-service contacts (客服咨询): one row per chat or call, before a purchase (售前询单) or "
+                 "after it (售后), with the agent's first response and the resolution."),
+    key=("contact_id",),
+    references=(("order_id", "orders", "order_id"), ("sku", "products", "sku")),
+    columns=(
+        C("contact_id", "str", "Contact (session) id.", example="S000004711"),
+        C("contact_ts", "datetime", "When the customer's first message arrived.", example="2024-06-18 20:15:03"),
+        C("stage", "str", "pre_sale: an inquiry before buying (询单); after_sale: about an order (售后).",
+          allowed=SERVICE_STAGES, example="pre_sale"),
+        C("reason", "str", "What the contact is about (物流查询, 退换货, 尺码推荐 ...).", example="物流查询"),
+        C("customer_id", "str", "Buyer id; empty when unknown.", nullable=True, example="C0004711"),
+        C("order_id", "str", "after_sale: the order concerned; pre_sale: the order the inquiry led to; empty if none.",
+          nullable=True, example="O00000123"),
+        C("sku", "str", "Product the contact is about; empty if none.", nullable=True, example="SKU00042"),
+        C("agent", "str", "Agent (客服) who answered; empty if nobody did.", nullable=True, example="客服03"),
+        C("first_response_ts", "datetime", "The agent's first reply; empty if never answered.", nullable=True,
+          example="2024-06-18 20:15:11"),
+        C("resolved_ts", "datetime", "When the contact was closed as resolved; empty if not (yet) resolved.",
+          nullable=True, example="2024-06-18 20:21:40"),
+        C("converted", "str", "pre_sale only: did the inquiry lead to an order (询单转化)? Empty for after_sale.",
+          nullable=True, allowed=YES_NO, example="yes"),
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (ORDERS, PRODUCTS, CAMPAIGNS, TRAFFIC, INVENTORY, FULFILMENT, REVIEWS)
+    t.name: t for t in (ORDERS, PRODUCTS, CAMPAIGNS, TRAFFIC, INVENTORY, FULFILMENT, REVIEWS, SERVICE)
 }
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
 OPTIONAL_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if not t.required)

@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 06) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -23,7 +23,7 @@ from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
-                               "fulfilment": "paid_ts", "reviews": "review_ts"}
+                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts"}
 
 
 def coverage(shop: Shop) -> pd.DataFrame:
@@ -181,6 +181,12 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                [("traffic", "the shop's own conversion rate in the A/B sample size (uses 3%)")]),
     "03_trend_forecasting": (("orders", "products"),
                              [("inventory", "weeks of cover and the suggested order list")]),
+    "06_operations_coordination": (("orders", "products"),
+                                   [("fulfilment", "handling, transit, on-time delivery, peak-day delay and lost "
+                                                   "parcels"),
+                                    ("reviews", "review scores, topics and the late-delivery effect"),
+                                    ("service", "inquiry conversion, response and resolution SLAs, contact rates"),
+                                    ("campaigns", "campaign days as peak days (uses high-load days instead)")]),
 }
 
 
@@ -260,7 +266,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False]
+    [False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
     span_days = order_days(shop)
