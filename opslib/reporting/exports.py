@@ -391,18 +391,26 @@ class ExportedFiles(list):
     """The files an export wrote, shown as links (HTML) or their names (text) where a notebook cell ends.
 
     The links are relative to the notebook's folder (where JupyterLab opens it); in a report the runner points
-    them at the report's own export folder (the ``data-ops-export`` attribute names the file).
+    them at the report's own export folder (``data-ops-path`` holds the file's path until then). Files in
+    sub-folders (one hand-off pack per team) show their path below the common folder.
 
     Example:
         >>> ExportedFiles([Path("/tmp/x/actions.xlsx"), Path("/tmp/x/actions.csv")])
         written: actions.xlsx, actions.csv (in /tmp/x)
     """
 
+    def _names(self) -> tuple[str, list[str]]:
+        import os
+
+        paths = [Path(p).resolve() for p in self]
+        base = Path(os.path.commonpath([str(p.parent) for p in paths])) if paths else Path()
+        return str(base), [p.relative_to(base).as_posix() for p in paths]
+
     def __repr__(self) -> str:
         if not self:
             return "(nothing written)"
-        folders = sorted({str(Path(p).parent) for p in self})
-        return f"written: {', '.join(Path(p).name for p in self)} (in {', '.join(folders)})"
+        base, names = self._names()
+        return f"written: {', '.join(names)} (in {base})"
 
     def _repr_html_(self) -> str:
         import html
@@ -410,15 +418,16 @@ class ExportedFiles(list):
 
         if not self:
             return "<p><i>(nothing written)</i></p>"
+        _, names = self._names()
         links = []
-        for p in self:
-            p = Path(p)
+        for p, name in zip(self, names, strict=True):
+            p = Path(p).resolve()
             try:
                 href = Path(os.path.relpath(p, Path.cwd())).as_posix()
             except ValueError:  # another drive (Windows)
                 href = p.as_uri()
-            links.append(f'<a class="ops-export" data-ops-export="{html.escape(p.name)}" href="{html.escape(href)}" '
-                         f'download>{html.escape(p.name)}</a>')
+            links.append(f'<a class="ops-export" data-ops-path="{html.escape(str(p))}" href="{html.escape(href)}" '
+                         f'download>{html.escape(name)}</a>')
         return f'<p class="ops-exports">⬇ 下载 Download: {" · ".join(links)}</p>'
 
 

@@ -42,7 +42,7 @@ NAV_START, NAV_END = "<!--ops-prevnext-->", "<!--/ops-prevnext-->"
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _NOTEBOOK_REF = re.compile(r"`?\b(\d{2}_[A-Za-z0-9_]+)\.ipynb\b`?")
 _CELL = re.compile(r"<td>([^<>]*)</td>")
-_EXPORT_LINK = re.compile(r'<a\b[^>]*\bdata-ops-export="([^"]*)"[^>]*>')
+_EXPORT_LINK = re.compile(r'<a\b[^>]*\bdata-ops-path="([^"]*)"[^>]*>')
 
 
 def _number_pattern() -> re.Pattern[str]:
@@ -82,7 +82,8 @@ class PageLinks:
     ``previous`` / ``next``: ``(period label, href)`` of the same schedule's neighbouring reports; ``exports``:
     ``(file name, href)`` of the files the report wrote; ``reports``: notebook stem -> href of its latest report
     (for "what to look at next"; other notebooks link to the index); ``export_base``: the href of the report's
-    export folder, so the notebook's own download links point there.
+    export folder and ``export_root`` the folder the notebook wrote into, so the notebook's own download links
+    (``opslib.reporting.exported``) point at the files next to the report.
     """
 
     index: str = "../index.html"
@@ -92,6 +93,7 @@ class PageLinks:
     exports: list[tuple[str, str]] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
     export_base: str = ""
+    export_root: str = ""
 
 
 # ------------------------------------------------------------------------------------- the notebook
@@ -222,7 +224,8 @@ def _toc_html(toc: list[tuple[int, str, str]], exports: list[tuple[str, str]]) -
             items.append("</ol>")
         parts.append(f'<nav class="ops-toc" aria-label="目录 Contents"><b>目录 Contents</b><ol>{"".join(items)}</ol></nav>')
     if exports:
-        links = " · ".join(f'<a href="{e(href)}" download>{e(name)}</a>' for name, href in exports)
+        links = " · ".join(f'<a href="{e(href)}" download>{e(name)}</a>' for name, href in exports
+                           if not name.endswith(".csv") or len(exports) <= 4)
         parts.append(f'<p class="ops-downloads"><b>⬇ 下载 Downloads</b> {links}</p>')
     return "".join(parts)
 
@@ -411,10 +414,23 @@ def report_page(nb: Any, links: PageLinks | None = None) -> str:
     resources = {"ops": {"css": _CSS, "nav": _nav_html(info["title"], links)}}
     body, _ = exporter.from_notebook_node(page_nb, resources=resources)
     body = mark_numbers(body)
-    if links.export_base:
-        base = html.escape(links.export_base.rstrip("/"))
-        body = _EXPORT_LINK.sub(lambda m: re.sub(r'\bhref="[^"]*"', f'href="{base}/{m.group(1)}"', m.group(0)), body)
-    return body
+    return _point_exports(body, links)
+
+
+def _point_exports(body: str, links: PageLinks) -> str:
+    """Download links of the notebook's own cells (``data-ops-path``) pointed at the report's export folder."""
+    root = links.export_root.rstrip("/")
+    base = links.export_base.rstrip("/")
+
+    def repl(m: re.Match[str]) -> str:
+        tag, path = m.group(0), html.unescape(m.group(1))
+        tag = re.sub(r'\s*data-ops-path="[^"]*"', "", tag)  # the server's paths stay out of the page
+        if root and base and (path == root or path.startswith(root + "/")):
+            rel = path[len(root) + 1:]
+            tag = re.sub(r'\bhref="[^"]*"', f'href="{html.escape(base)}/{html.escape(rel)}"', tag)
+        return tag
+
+    return _EXPORT_LINK.sub(repl, body)
 
 
 def replace_navigation(page: str, period: str, previous: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:

@@ -226,7 +226,7 @@ def export_folder(run: Run) -> str:
 
 
 def _page_links(run: Run, out_dir: Path, history: list[dict[str, Any]], exports: list[str],
-                failed: bool) -> tuple[PageLinks, dict[str, Any] | None]:
+                failed: bool, export_root: Path | None = None) -> tuple[PageLinks, dict[str, Any] | None]:
     """Where the report links to, and the previous report's history entry (None when it is the first)."""
     here = f"{run.period}/x.html"
     previous, nxt = neighbours(history, run.name, run.schedule, run.period, out_dir)
@@ -239,8 +239,9 @@ def _page_links(run: Run, out_dir: Path, history: list[dict[str, Any]], exports:
         index="../index.html", period=run.period,
         previous=(previous["period"], report_href(here, previous["html"])) if previous else None,
         next=(nxt["period"], report_href(here, nxt["html"])) if nxt else None,
-        exports=[] if failed else [(Path(e).name, f"{folder}/{Path(e).name}") for e in exports],
-        reports=latest, export_base="" if failed else folder)
+        exports=[] if failed else [(e, f"{folder}/{e}") for e in exports],
+        reports=latest, export_base="" if failed else folder,
+        export_root="" if failed or export_root is None else str(export_root.resolve()))
     return links, previous
 
 
@@ -260,12 +261,12 @@ def _previous_summary(out_dir: Path, previous: dict[str, Any] | None) -> dict[st
 
 
 def _write_page(tmp_nb: Path, tmp_html: Path, run: Run, out_dir: Path, exports: list[str],
-                failed: bool) -> dict[str, Any] | None:
+                failed: bool, export_root: Path | None = None) -> dict[str, Any] | None:
     """Add what changed since the previous report to the summary, then write the HTML page; returns the summary."""
     import nbformat
 
     history = read_history(out_dir)
-    links, previous = _page_links(run, out_dir, history, exports, failed)
+    links, previous = _page_links(run, out_dir, history, exports, failed, export_root)
     nb = nbformat.read(str(tmp_nb), as_version=4)
     payload = read_summary(nb)
     if payload is not None and not failed:
@@ -365,7 +366,7 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
                        error=error, timeout=float(run.timeout or 0.0))
                 payload = _write_page(tmp_nb, tmp_html, run, out_dir,
                                       [p.relative_to(tmp_exports).as_posix() for p in written] if tmp_exports
-                                      else [], failed=bool(error))
+                                      else [], failed=bool(error), export_root=tmp_exports)
             except Exception as exc:  # a broken export must not lose the executed notebook
                 error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
         stem = run.name if not error else f"{run.name}.failed"

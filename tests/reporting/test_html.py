@@ -87,13 +87,21 @@ def test_report_page_stands_alone() -> None:
 
 
 def test_export_links_point_at_the_reports_own_folder() -> None:
+    from pathlib import Path
+
+    from opslib.reporting import exported
+
     nb = _executed()
+    files = exported([Path("/srv/r/.tmp/x.exports/ops_warehouse/exceptions.xlsx"),
+                      Path("/srv/r/.tmp/x.exports/ops_service/exceptions.xlsx")])
     nb.cells[5].outputs.append(nbformat.v4.new_output("display_data", data={
-        "text/html": '<p><a class="ops-export" data-ops-export="a.xlsx" href="../../tmp/.tmp/x.exports/a.xlsx" '
-                     'download>a.xlsx</a></p>', "text/plain": "written"}))
-    page = report_page(nb, PageLinks(export_base="r.exports"))
-    (tag,) = re.findall(r"<a[^>]*ops-export[^>]*>", page)
-    assert 'href="r.exports/a.xlsx"' in tag and ".tmp" not in page
+        "text/html": files._repr_html_(), "text/plain": repr(files)}))
+    page = report_page(nb, PageLinks(export_base="r.exports", export_root="/srv/r/.tmp/x.exports"))
+    tags = re.findall(r"<a[^>]*ops-export[^>]*>[^<]*", page)
+    assert [re.search(r'href="([^"]*)"', t).group(1) for t in tags] == [
+        "r.exports/ops_warehouse/exceptions.xlsx", "r.exports/ops_service/exceptions.xlsx"]
+    assert tags[0].endswith(">ops_warehouse/exceptions.xlsx")  # two files of one name stay apart
+    assert ".tmp" not in page and "/srv/" not in page
 
 
 @pytest.mark.parametrize("text", ["¥366.5万", "-¥6.9万", "+2.0%", "1,234", "+0.58 pt", "&lt; 0.001", "–", "∞",
