@@ -22,7 +22,6 @@ when Chromium is absent; in CI (``CI`` set) a missing Chromium is a failure, so 
 
 from __future__ import annotations
 
-import html as htmllib
 import json
 import os
 import re
@@ -301,15 +300,3 @@ def test_report_renders_charts_and_chinese_in_chromium(site: Path, browser, tmp_
     keep = os.environ.get("OPSPLAYBOOK_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
-
-
-def test_no_notebook_needs_mathjax() -> None:
-    """The page loads no MathJax, so no notebook may write TeX math: formulas are Unicode and code."""
-    import nbformat
-
-    tex = re.compile(r"(?<![\\$])\$[^$\s][^$\n]*\$|\$\$|\\\(|\\\[")
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
-            if cell.cell_type == "markdown":
-                text = re.sub(r"`[^`]*`", "", cell.source)  # code spans may hold a dollar sign
-                assert not tex.search(htmllib.unescape(text)), f"{path.name} cell {i} writes TeX math"
