@@ -41,9 +41,9 @@ h2 small{color:#666;font-weight:normal}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:.8em;color:#fff;margin-left:4px;
  vertical-align:middle}
 .tiles{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:6px;margin:6px 0}
-.tile{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:5px 7px;min-width:0}
+.tile{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:5px 7px;min-width:0;overflow:hidden}
 .tile .l{color:#555;font-size:.78em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.tile .v{font-size:1.15em;white-space:nowrap}.tile .c{font-size:.78em;white-space:nowrap}
+.tile .v{font-size:1.15em;white-space:nowrap}.tile .c{font-size:.78em}
 .good{color:#027a5b}.bad{color:#b8410a}.neutral{color:#666}
 .spark{display:block;margin-top:2px}
 .verdict{font-size:.88em;margin:4px 0}.changes{font-size:.82em;color:#444;margin:4px 0}

@@ -210,23 +210,27 @@ def _toc_html(toc: list[tuple[int, str, str]], exports: list[tuple[str, str]]) -
     e = html.escape
     parts = []
     if toc:
-        items, open_sub = [], False
+        tree: list[tuple[tuple[str, str], list[tuple[str, str]]]] = []
         for level, anchor, text in toc:
-            if level == 3 and items:
-                if not open_sub:
-                    items.append("<ol>")
-                    open_sub = True
-            elif open_sub:
-                items.append("</ol>")
-                open_sub = False
-            items.append(f'<li><a href="#{anchor}">{e(text)}</a></li>')
-        if open_sub:
-            items.append("</ol>")
+            if level == 3 and tree:
+                tree[-1][1].append((anchor, text))
+            else:
+                tree.append(((anchor, text), []))
+        items = []
+        for (anchor, text), subs in tree:
+            sub = ("<ol>" + "".join(f'<li><a href="#{a}">{e(t)}</a></li>' for a, t in subs) + "</ol>") if subs else ""
+            items.append(f'<li><a href="#{anchor}">{e(text)}</a>{sub}</li>')
         parts.append(f'<nav class="ops-toc" aria-label="目录 Contents"><b>目录 Contents</b><ol>{"".join(items)}</ol></nav>')
     if exports:
-        links = " · ".join(f'<a href="{e(href)}" download>{e(name)}</a>' for name, href in exports
-                           if not name.endswith(".csv") or len(exports) <= 4)
-        parts.append(f'<p class="ops-downloads"><b>⬇ 下载 Downloads</b> {links}</p>')
+        groups: dict[str, list[str]] = {}
+        for name, href in exports:
+            if name.endswith(".csv") and len(exports) > 4:  # many files: the workbooks (the CSVs sit beside them)
+                continue
+            folder, _, file = name.rpartition("/")
+            groups.setdefault(folder, []).append(f'<a href="{e(href)}" download>{e(file)}</a>')
+        rows = [(f"<b>{e(folder)}/</b> " if folder else "") + " · ".join(items) for folder, items in groups.items()]
+        body = rows[0] if len(rows) == 1 else "<ul>" + "".join(f"<li>{r}</li>" for r in rows) + "</ul>"
+        parts.append(f'<div class="ops-downloads"><b>⬇ 下载 Downloads</b> {body}</div>')
     return "".join(parts)
 
 
@@ -308,8 +312,10 @@ body.ops-report{background:#fff}
 .ops-toggle{position:absolute;opacity:0;pointer-events:none}
 .ops-toc{border:1px solid #e3e6ea;border-radius:6px;padding:6px 12px;margin:4px 0 10px;font-size:.92em;
  max-width:1100px;background:#fff}
-.ops-toc ol{margin:4px 0 2px 18px;padding:0;columns:2 320px}.ops-toc li{margin:1px 0}
+.ops-toc ol{margin:4px 0 2px 18px;padding:0;columns:2 320px}.ops-toc li{margin:1px 0;break-inside:avoid}
+.ops-toc ol ol{columns:auto;list-style-type:circle;margin:0 0 0 16px}
 .ops-downloads{margin:4px 0 12px}.ops-downloads a,.ops-exports a{margin-right:4px}
+.ops-downloads ul{margin:2px 0 0 18px;padding:0}
 .celltag_teaching{display:none}
 .jp-MarkdownCell:has(.celltag_teaching){display:none}
 .ops-toggle:checked ~ main .celltag_teaching{display:block}
@@ -324,7 +330,7 @@ body.ops-report{background:#fff}
 .ops-summary,.ops-toc,.jp-RenderedMarkdown{overflow-wrap:anywhere}
 .celltag_ops-same-title .ops-summary h2{display:none}
 .ops-anchor{position:relative;top:-52px;display:block;visibility:hidden}
-@media (max-width:640px){.ops-report main{padding:0 6px 30px}.jp-Cell{padding:2px 0}
+@media (max-width:640px){.ops-report main{padding:0 6px 30px}.jp-Cell{padding:2px 0}.ops-nav .ops-title{display:none}
  .jp-RenderedHTMLCommon{font-size:15px}.ops-nav{font-size:13px;padding:6px 8px}}
 @media print{.ops-nav{position:static}.ops-nav label{display:none}}
 """

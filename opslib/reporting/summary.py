@@ -42,9 +42,10 @@ _CSS = """<style>
  border-radius:8px;padding:12px 14px;margin:4px 0 12px;background:#fafbfc;max-width:1100px}
 .ops-summary h2{font-size:1.15em;margin:0 0 2px}.ops-summary .ops-sub{color:#555;margin:0 0 10px;font-size:.92em}
 .ops-tiles{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:10px}
-.ops-tile{flex:1 1 150px;min-width:140px;background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:8px 10px}
+.ops-tile{flex:1 1 150px;min-width:140px;background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:8px 10px;
+ overflow-wrap:anywhere}
 .ops-tile .ops-label{color:#555;font-size:.85em}.ops-tile .ops-value{font-size:1.45em;white-space:nowrap}
-.ops-tile .ops-change{font-size:.85em;white-space:nowrap}.ops-good{color:#027a5b}.ops-bad{color:#b8410a}
+.ops-tile .ops-change{font-size:.85em}.ops-good{color:#027a5b}.ops-bad{color:#b8410a}
 .ops-neutral{color:#666}.ops-summary ul{margin:4px 0 6px 18px;padding:0}.ops-summary li{margin:2px 0}
 .ops-owner{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 6px;margin-right:6px;font-size:.85em}
 .ops-changes{border-top:1px dashed #d9dce1;margin-top:8px;padding-top:6px;font-size:.92em}

@@ -116,6 +116,14 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def _too_wide(page, width: int) -> list[str]:
+    """Elements that stick out of a ``width`` px page (outside the scrolling tables), for the failure message."""
+    return page.evaluate("""(w) => Array.from(document.querySelectorAll('body *')).filter(e =>
+        e.getBoundingClientRect().right > w + 2 && !e.closest('.history, .jp-OutputArea-output table'))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)
+        + 'px: ' + (e.innerText || '').slice(0, 60))""", width)
+
+
 def _table_problems(page) -> list[str]:
     cells = page.evaluate("""() => Array.from(document.querySelectorAll('.jp-OutputArea-output table')).flatMap(t => {
         const heads = Array.from(t.querySelectorAll('thead th')).map(th => th.innerText.trim());
@@ -196,10 +204,10 @@ def test_every_report_reads_as_a_manager_report(site: Path, browser) -> None:
             found.append("no cell tagged teaching")
         page.close()
         phone, _ = _open(browser, path, width=390, height=844)
+        _shot(phone, rel.replace("/", "__").removesuffix(".html") + "__phone")
         wide = phone.evaluate("document.documentElement.scrollWidth")
         if wide > 390 + 4:
-            found.append(f"scrolls sideways on a phone ({wide} px)")
-        _shot(phone, rel.replace("/", "__").removesuffix(".html") + "__phone")
+            found.append(f"scrolls sideways on a phone ({wide} px): {_too_wide(phone, 390)}")
         phone.close()
         if found:
             problems[rel] = found
@@ -262,8 +270,8 @@ def test_index_is_a_dashboard(site: Path, browser) -> None:
     _shot(page, "index__desktop")
     page.close()
     phone, _ = _open(browser, path, width=390, height=844)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 394
     _shot(phone, "index__phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 394, _too_wide(phone, 390)
     phone.close()
 
 
