@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -49,6 +50,16 @@ def relation(con: duckdb.DuckDBPyConnection, name: str, source: Source) -> None:
     rel.create_view(name)
 
 
+def _period_sql(start: object, end: object) -> str:
+    """``start <= o.order_ts < end`` in SQL (either bound optional)."""
+    parts = []
+    if start is not None:
+        parts.append(f"o.order_ts >= TIMESTAMP '{pd.Timestamp(start)}'")
+    if end is not None:
+        parts.append(f"o.order_ts < TIMESTAMP '{pd.Timestamp(end)}'")
+    return " AND ".join(parts) or "TRUE"
+
+
 _LINE_MEASURES = """
     CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' THEN o.order_id END) AS BIGINT) AS orders,
     CAST(coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity END), 0) AS BIGINT) AS units,
@@ -60,8 +71,19 @@ _LINE_MEASURES = """
 """
 
 
-def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
+def _on_engine(source: object) -> bool:
+    """True for a shop opened on its engine (``load_shop``'s Shop or ``open_shop``'s ShopData)."""
+    return getattr(source, "lines", None) is not None or hasattr(source, "sources")
+
+
+def daily_sku(orders: Source | Any, products: Source | None = None, start: object = None,
+              end: object = None) -> pd.DataFrame:
     """Daily x SKU cube of sales.
+
+    ``orders`` is a frame or a Parquet/CSV path (with ``products`` alongside), or a shop from
+    ``load_shop``: then the cube runs on the shop's engine over its files
+    (``opslib.data.aggregates.daily_sku``, products joined when the shop has them) and ``start <=
+    order_ts < end`` filters the lines in SQL; the lines never come into pandas.
 
     Returns one row per (date, sku) with at least one line, columns: ``date`` (datetime64, day),
     ``sku``, ``orders`` (distinct non-cancelled orders), ``units`` (non-cancelled units),
@@ -78,6 +100,10 @@ def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
     Returns:
         One row per (day, sku) with sales (columns above).
     """
+    if _on_engine(orders):
+        from opslib.data.aggregates import daily_sku as on_engine
+
+        return on_engine(orders, start, end)
     con = connect()
     relation(con, "o", orders)
     cols = "date_trunc('day', o.order_ts) AS date, o.sku"
@@ -90,7 +116,8 @@ def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
         cols += ", any_value(p.category) AS category, any_value(p.subcategory) AS subcategory"
         extra = (", CAST(sum(CASE WHEN o.status = 'completed' THEN o.quantity END) * "
                  "any_value(p.unit_cost) AS DOUBLE) AS cost")
-    sql = f"SELECT {cols}, {_LINE_MEASURES} {extra} FROM o {join} GROUP BY {group} ORDER BY 1, 2"
+    where = _period_sql(start, end)
+    sql = f"SELECT {cols}, {_LINE_MEASURES} {extra} FROM o {join} WHERE {where} GROUP BY {group} ORDER BY 1, 2"
     out = con.execute(sql).df()
     out["discount"] = out["list_value"] - out["gmv"]
     out["date"] = pd.to_datetime(out["date"])
@@ -169,8 +196,11 @@ def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
     return out
 
 
-def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
+def weekly_sku(orders: Source | Any, products: Source | None = None) -> pd.DataFrame:
     """Weekly x SKU cube of sales, in DuckDB (weeks start on Monday).
+
+    ``orders`` may be a shop from ``load_shop``: then it runs on the shop's engine over its files
+    (``opslib.data.aggregates.weekly_sku``).
 
     One row per (week, sku) with at least one non-cancelled line. Columns: ``week`` (datetime64,
     the Monday), ``sku``, ``units`` = sum(quantity) over non-cancelled lines, ``gmv`` =
@@ -191,6 +221,10 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
         >>> weekly_sku(lines)[["week", "units", "gmv"]].to_dict("records")
         [{'week': Timestamp('2024-01-01 00:00:00'), 'units': 3, 'gmv': 30.0}]
     """
+    if _on_engine(orders):
+        from opslib.data.aggregates import weekly_sku as on_engine
+
+        return on_engine(orders)
     con = connect()
     relation(con, "o", orders)
     cols, join = "date_trunc('week', o.order_ts) AS week, o.sku", ""

@@ -207,6 +207,10 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
     "03_trend_forecasting": [
         (112, "fewer than 16 weeks of orders: forecasts fall back to simple models (no seasonality)"),
     ],
+    "06_operations_coordination": [
+        (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
+             "are not judged"),
+    ],
 }
 #: Two years of orders are needed to compare a period with the same weeks last year.
 LAST_YEAR_DAYS_NEEDED = 728

@@ -1,15 +1,19 @@
 """Check a shop against the data contract: types, ranges, allowed values, unique keys, references.
 
-``validate_shop(path) -> ValidationReport`` never raises for mistakes in the data; ``format_report`` is the
-human report and ``validate_main`` is ``python -m opslib validate DIR``.
+``validate_shop(path) -> ValidationReport`` never raises for mistakes in the data; it runs on the shop's
+engine (DuckDB by default: ``opslib.data.relations``, ``opslib.data.sql_checks``). ``format_report`` is the
+human report and ``validate_main`` is ``python -m opslib validate DIR`` (a progress line per table on
+stderr). ``schema_for`` is the contract as a pandera schema, for frames built in memory; the pandas
+reading path (``_load``) is kept for it and is no longer what ``validate_shop`` runs.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +35,7 @@ from opslib.data.problems import (
     _Table,
 )
 from opslib.data.readers import _read_table, _table_files
+from opslib.errors import SettingsError
 
 # ------------------------------------------------------------------------------------ the schema
 
@@ -292,27 +297,40 @@ def _summary(t: _Table) -> TableSummary:
 
 
 
-def validate_shop(path: str | Path) -> ValidationReport:
-    """Check every table of a shop against the contract. Never raises for mistakes in the data.
+def validate_shop(path: str | Path, progress: Callable[[str], None] | None = None,
+                  settings: dict[str, Any] | None = None) -> ValidationReport:
+    """Check every table of a shop against the contract on its engine. Never raises for mistakes in the data.
+
+    The files are scanned by the engine (``opslib.data.relations``; DuckDB by default) and every rule
+    is SQL (``opslib.data.sql_checks``), so memory does not grow with the number of lines.
 
     Parameters:
-        path: the shop folder.
+        path: the shop folder. progress: called with one line per table checked (rows, seconds).
+        settings: shop.yml keys replacing the folder's own (e.g. ``{"engine": "spark"}``).
 
     Returns:
-        A ``ValidationReport`` (``ok``, ``problems``, ``notes``, a summary per table).
+        The :class:`ValidationReport` (problems, notes, a summary per table).
     """
+    from opslib.data.relations import check_shop, open_shop
+
     folder = Path(path)
     if not folder.is_dir():
         p = Problem(table="", file=str(folder), issue="not a folder", expected="a folder with one file per table")
         return ValidationReport(path=folder, problems=[p], notes=[], tables={}, missing=list(TABLES))
-    loaded = _load(folder, list(TABLES), checks=True)
-    return ValidationReport(
-        path=folder,
-        problems=_all_problems(loaded),
-        notes=loaded.notes,
-        tables={n: _summary(t) for n, t in loaded.tables.items()},
-        missing=loaded.missing,
-    )
+    try:
+        shop = open_shop(folder, settings=settings)
+    except SettingsError as e:
+        p = Problem(table="", file=str(folder / "shop.yml"), issue=str(e), expected="a valid shop.yml")
+        return ValidationReport(path=folder, problems=[p], notes=[], tables={}, missing=[])
+    problems = check_shop(shop, progress)
+    tables = {}
+    for name, src in shop.sources.items():
+        s = TableSummary(table=name, file=src.staged.name, rows=src.n_rows, row_label=src.staged.row_label)
+        if src.summary:
+            s.date_column, s.date_min, s.date_max = src.summary["column"], src.summary["min"], src.summary["max"]
+        tables[name] = s
+    shop.engine.close()
+    return ValidationReport(path=folder, problems=problems, notes=shop.notes, tables=tables, missing=shop.missing)
 
 
 def _format_stamp(ts: pd.Timestamp) -> str:
@@ -369,7 +387,9 @@ def validate_main(argv: list[str]) -> int:
     if not folder.is_dir():
         print(f"opslib validate: {folder} is not a folder\n{USAGE}", file=sys.stderr)
         return 2
-    report = validate_shop(folder)
+    from opslib.data.relations import progress_printer
+
+    report = validate_shop(folder, progress=progress_printer())
     print(format_report(report))
     return 0 if report.ok else 1
 

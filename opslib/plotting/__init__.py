@@ -8,7 +8,7 @@ are exported here.
 
 from __future__ import annotations
 
-from opslib.plotting import assortment, quality
+from opslib.plotting import assortment, operations, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -40,6 +40,7 @@ from opslib.plotting.kpi import (
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
 
 __all__ = [
+    "operations",
     "assortment",
     "quality",
     "axis_formatter",

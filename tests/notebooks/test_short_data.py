@@ -16,7 +16,8 @@ from opslib.data import load_shop
 from opslib.data import quality as dq
 from tests.notebooks.helpers import output_text, run_notebook
 
-TIME = {"traffic": "date", "inventory": "date", "fulfilment": "paid_ts", "reviews": "review_ts"}
+TIME = {"traffic": "date", "inventory": "date", "fulfilment": "paid_ts", "reviews": "review_ts",
+        "service": "contact_ts"}
 
 
 def _cut(src: Path, out: Path, days: int) -> Path:
@@ -35,6 +36,8 @@ def _cut(src: Path, out: Path, days: int) -> Path:
             df = df[df[TIME[table]] >= start]
         if table in ("fulfilment", "reviews"):
             df = df[df["order_id"].isin(kept["order_id"])]
+        if table == "service":  # a contact may have no order (an inquiry that did not convert)
+            df = df[df["order_id"].isna() | df["order_id"].isin(kept["order_id"])]
         if len(df):  # a table left without rows is absent, as a real short export would be
             df.to_parquet(out / f.name, index=False)
     return out
