@@ -283,14 +283,18 @@ def _write_page(tmp_nb: Path, tmp_html: Path, run: Run, out_dir: Path, exports: 
 
 
 def _move_exports(tmp_exports: Path | None, final: Path) -> list[Path]:
-    """Put a good run's exports in place of the last ones (the old folder goes only once the new one is in)."""
-    if tmp_exports is None or not tmp_exports.is_dir() or not any(tmp_exports.iterdir()):
+    """Put a good run's exports in place of the last ones (the old folder goes only once the new one is in); a
+    good run that exported nothing removes the replaced report's exports, so no stale list stays next to it."""
+    if tmp_exports is None:
         return []
     aside = final.with_name(f".{final.name}.old-{os.getpid()}-{threading.get_ident()}")
     if final.exists():
         os.replace(final, aside)
-    os.replace(tmp_exports, final)
+    if tmp_exports.is_dir() and any(tmp_exports.iterdir()):
+        os.replace(tmp_exports, final)
     shutil.rmtree(aside, ignore_errors=True)
+    if not final.is_dir():
+        return []
     order = {".xlsx": 0, ".csv": 1}  # the workbook first: that is what the teams open
     return sorted((p for p in final.rglob("*") if p.is_file()), key=lambda p: (order.get(p.suffix, 2), p.name))
 
