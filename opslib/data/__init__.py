@@ -13,10 +13,10 @@ Lines stay in the engine (DuckDB by default, Spark when ``shop.yml`` says ``engi
 contract as SQL), ``relations`` (``open_shop``: typed views over the files), ``aggregates`` (cube,
 weekly series, customer summary, ABC). See ``docs/engine.md``.
 
-Modules: ``contract`` (the tables and columns, in code), ``readers`` (CSV/Parquet/Excel with row numbers),
-``casting`` (typing raw cells), ``validation`` (every contract rule, ``python -m opslib validate``), ``shop``
-(``Shop``, ``load_shop``), ``cube`` (DuckDB aggregation of frames, files or shops), ``quality`` (coverage, outliers, gaps, readiness,
-cost notes), ``problems`` (how a problem is located and worded).
+Other modules: ``contract`` (the tables and columns, in code), ``settings`` (``shop.yml``), ``validation`` (the
+report of every contract rule, ``python -m opslib validate``), ``shop`` (``Shop``, ``load_shop``), ``cube`` (DuckDB
+aggregation of frames, files or shops), ``quality`` (coverage, outliers, gaps, readiness, cost notes), ``schema``
+(the contract as a pandera schema for frames in memory), ``problems`` (how a problem is located and worded).
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ from opslib.data.quality import (
     weekday_profile,
 )
 from opslib.data.relations import ShopData, open_shop, read_table
+from opslib.data.schema import schema_for
 from opslib.data.settings import CURRENCIES, ShopSettings, read_settings
 from opslib.data.shop import Shop, load_shop
 from opslib.data.validation import (
     TableSummary,
     ValidationReport,
     format_report,
-    schema_for,
     validate_main,
     validate_shop,
 )
