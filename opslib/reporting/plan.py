@@ -406,7 +406,7 @@ def data_end(data_dir: str | Path | None) -> dt.date | None:
             if f.suffix == ".parquet":
                 _, day, n = order_span(str(f))
             else:
-                from opslib.data.readers import read_table
+                from opslib.data import read_table
 
                 _, day, n = order_span(read_table(f, "orders"))
         except Exception:  # an unreadable file is the run's failure later, not the plan's
