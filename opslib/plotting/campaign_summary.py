@@ -12,6 +12,7 @@ showing a number.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace  # noqa: F401 - used by the doctest
 from typing import Any
 
 import pandas as pd
@@ -51,6 +52,33 @@ def _overview_frame(overview: Any) -> pd.DataFrame | None:
         return overview
     frame = overview.summary() if hasattr(overview, "summary") else None
     return frame if isinstance(frame, pd.DataFrame) else None
+
+
+def header(evaluation: Any) -> dict[str, str]:
+    """The summary's period and scope lines for a campaign: its window and its name, scope and discount.
+
+    Parameters:
+        evaluation: ``opslib.campaigns.evaluate_campaign`` (or None when it could not run).
+
+    Returns:
+        ``{"period": ..., "scope": ...}`` for ``ExecutiveSummary(title, **header(evaluation))``.
+
+    Example:
+        >>> c = SimpleNamespace(campaign_id="CMP_2025_1212", name="双12", start=pd.Timestamp("2025-12-10"),
+        ...                     end=pd.Timestamp("2025-12-12"), scope_type="all", discount_depth=0.3)
+        >>> header(SimpleNamespace(campaign=c))
+        {'period': '2025-12-10 .. 2025-12-12 (3 days)', 'scope': 'CMP_2025_1212 双12 · scope all · discount 30.0%'}
+    """
+    if evaluation is None:
+        return {"period": "", "scope": "no campaign could be evaluated"}
+    c = evaluation.campaign
+    start, end = pd.Timestamp(c.start), pd.Timestamp(c.end)
+    days = (end.normalize() - start.normalize()).days + 1
+    parts = [f"{c.campaign_id} {getattr(c, 'name', '')}".strip(), f"scope {getattr(c, 'scope_type', '') or 'all'}"]
+    depth = getattr(c, "discount_depth", None)
+    if isinstance(depth, int | float) and depth == depth:
+        parts.append(f"discount {percent(depth)}")
+    return {"period": f"{start:%Y-%m-%d} .. {end:%Y-%m-%d} ({days} days)", "scope": " · ".join(parts)}
 
 
 def campaign_verdict(name: str, net_profit: float | None, spend: float | None) -> str:
@@ -159,4 +187,4 @@ def summarise_campaign(summary: Any, evaluation: Any, overview: Any = None, conf
     return summary
 
 
-__all__ = ["CAMPAIGN_OWNER", "FINANCE_OWNER", "campaign_verdict", "summarise_campaign"]
+__all__ = ["CAMPAIGN_OWNER", "FINANCE_OWNER", "campaign_verdict", "header", "summarise_campaign"]

@@ -34,6 +34,26 @@ ORDER_EXPORT: dict[str, tuple[str, str]] = {
 }
 
 
+def header(last_day: Any, horizon_weeks: int, level: str = "category", category: str | None = None) -> dict[str, str]:
+    """The summary's period and scope lines: what is forecast from when, at which level.
+
+    Parameters:
+        last_day: the last day of data (a date or timestamp). horizon_weeks: weeks forecast.
+        level: ``total``, ``category`` or ``sku``. category: the one category forecast, or None (the whole shop).
+
+    Returns:
+        ``{"period": ..., "scope": ...}`` for ``ExecutiveSummary(title, **header(...))``.
+
+    Example:
+        >>> header(pd.Timestamp("2025-12-31"), 8, "category")
+        {'period': 'the next 8 weeks, from data up to 2025-12-31', 'scope': 'the whole shop, per category'}
+    """
+    where = "the whole shop" if category is None else f"category '{category}'"
+    per = {"total": "in total", "category": "per category", "sku": "per SKU"}.get(level, f"per {level}")
+    return {"period": f"the next {horizon_weeks} weeks, from data up to {pd.Timestamp(last_day):%Y-%m-%d}",
+            "scope": f"{where}, {per}"}
+
+
 def plan_frame(plan: Any) -> pd.DataFrame | None:
     """The plan as a frame: a ``replenishment_plan`` frame as it is, an object's ``summary()``, or None."""
     if plan is None or isinstance(plan, pd.DataFrame):
@@ -215,5 +235,5 @@ def export_orders(plan: Any, products: pd.DataFrame | None, folder: Any, name: s
     return exported(paths)
 
 
-__all__ = ["ORDER_EXPORT", "PURCHASING", "demand_change", "export_orders", "order_export_table", "order_list",
-           "plan_frame", "summarise_forecast"]
+__all__ = ["ORDER_EXPORT", "PURCHASING", "demand_change", "export_orders", "header", "order_export_table",
+           "order_list", "plan_frame", "summarise_forecast"]
