@@ -52,7 +52,7 @@ h2 small{color:#666;font-weight:normal}
 table{border-collapse:collapse;font-size:.85em;width:100%}
 .history{overflow-x:auto}
 td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-td.num{white-space:nowrap;text-align:right}
+td.num{white-space:nowrap;text-align:right}td.when{white-space:nowrap}
 .params{color:#444}.params span{white-space:nowrap;margin-right:8px}
 code{font-size:85%}
 """
@@ -196,6 +196,12 @@ def _card(key: tuple[str, str], entries: list[dict[str, Any]], runs: list[dict[s
     return "".join(parts)
 
 
+def _when(started: Any) -> str:
+    """A run's start as ``YYYY-MM-DD HH:MM`` (ISO text without the ``T`` and the seconds), else as it is."""
+    text = str(started or "")
+    return text[:16].replace("T", " ") if len(text) >= 16 and text[10:11] == "T" else text
+
+
 def _history_rows(runs: list[dict[str, Any]]) -> str:
     e = html.escape
     rows = []
@@ -211,7 +217,7 @@ def _history_rows(runs: list[dict[str, Any]]) -> str:
             notes.append("entry rebuilt from the report's metadata")
         note = f"<br><small>{e('; '.join(notes))}</small>" if notes else ""
         rows.append(
-            f"<tr><td>{e(str(r.get('started', '')))}</td><td>{e(str(r.get('period', '')))}</td>"
+            f"<tr><td class='when'>{e(_when(r.get('started')))}</td><td class='when'>{e(str(r.get('period', '')))}</td>"
             f"<td>{link}{note}</td><td>{e(str(r.get('schedule', '')))}</td>"
             f"<td style='color:{colour};font-weight:bold'>{e(status)}</td>"
             f"<td class='num'>{float(r.get('seconds') or 0):,.1f} s</td><td>{_params_text(r.get('parameters') or {})}</td>"
