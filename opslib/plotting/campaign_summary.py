@@ -54,11 +54,19 @@ def _overview_frame(overview: Any) -> pd.DataFrame | None:
     return frame if isinstance(frame, pd.DataFrame) else None
 
 
+def _unwrap(evaluation: Any) -> tuple[Any, str]:
+    """The evaluation and why there is none: ``evaluate_shop``'s result is unwrapped, a bare evaluation (or None)
+    passes through."""
+    if evaluation is not None and not hasattr(evaluation, "campaign") and hasattr(evaluation, "evaluation"):
+        return evaluation.evaluation, str(getattr(evaluation, "problem", "") or "")
+    return evaluation, ""
+
+
 def header(evaluation: Any) -> dict[str, str]:
     """The summary's period and scope lines for a campaign: its window and its name, scope and discount.
 
     Parameters:
-        evaluation: ``opslib.campaigns.evaluate_campaign`` (or None when it could not run).
+        evaluation: ``opslib.campaigns.evaluate_campaign`` or ``evaluate_shop`` (or None when it could not run).
 
     Returns:
         ``{"period": ..., "scope": ...}`` for ``ExecutiveSummary(title, **header(evaluation))``.
@@ -69,8 +77,9 @@ def header(evaluation: Any) -> dict[str, str]:
         >>> header(SimpleNamespace(campaign=c))
         {'period': '2025-12-10 .. 2025-12-12 (3 days)', 'scope': 'CMP_2025_1212 双12 · scope all · discount 30.0%'}
     """
+    evaluation, problem = _unwrap(evaluation)
     if evaluation is None:
-        return {"period": "", "scope": "no campaign could be evaluated"}
+        return {"period": "", "scope": f"no campaign could be evaluated{': ' + problem if problem else ''}"}
     c = evaluation.campaign
     start, end = pd.Timestamp(c.start), pd.Timestamp(c.end)
     days = (end.normalize() - start.normalize()).days + 1
@@ -118,15 +127,17 @@ def summarise_campaign(summary: Any, evaluation: Any, overview: Any = None, conf
     it; campaigns of the overview that lost money -> campaigns & finance review them (items: their ids).
 
     Parameters:
-        summary: an ``opslib.reporting.ExecutiveSummary``. evaluation: ``opslib.campaigns.evaluate_campaign`` (or
-        None when it could not run). overview: ``campaign_overview`` (a frame with ``campaign_id``, ``net_profit``,
+        summary: an ``opslib.reporting.ExecutiveSummary``. evaluation: ``opslib.campaigns.evaluate_campaign`` or
+        ``evaluate_shop`` (its ``problem`` is the verdict when there is no evaluation), or None. overview: ``campaign_overview`` (a frame with ``campaign_id``, ``net_profit``,
         or an object with ``summary()``), or None. confidence: the intervals' coverage.
 
     Returns:
         The summary (filled in place).
     """
+    evaluation, problem = _unwrap(evaluation)
     if evaluation is None:
-        summary.verdict("The campaign could not be evaluated (see the reason below the summary).")
+        summary.verdict(f"The campaign could not be evaluated: {problem}" if problem else
+                        "The campaign could not be evaluated (see the reason below the summary).")
         return summary
     c = evaluation.campaign
     name = str(getattr(c, "name", "") or getattr(c, "campaign_id", "the campaign"))

@@ -111,7 +111,7 @@ def demand_change(history: pd.DataFrame, forecast: pd.DataFrame) -> tuple[float,
     if history is None or not len(history) or not len(dates):
         return total, None, ""
     hist = history.sum(axis=1) if isinstance(history, pd.DataFrame) else history
-    hist.index = pd.to_datetime(hist.index)
+    hist = hist.set_axis(pd.to_datetime(hist.index))  # a copy: the caller's series keeps its index
     last_year = dates - pd.Timedelta(weeks=52)
     if last_year.isin(hist.index).all():
         return total, float(hist.loc[last_year].sum()), "the same weeks last year"
@@ -131,13 +131,17 @@ def summarise_forecast(summary: Any, history: pd.DataFrame, forecast: pd.DataFra
     a verdict saying the order list needs the inventory table.
 
     Parameters:
-        summary: an ``opslib.reporting.ExecutiveSummary``. history: the weekly series forecast. forecast:
-        ``forecast_frame``. plan: the replenishment plan (frame or object) or None. leaderboard: the backtest's
-        leaderboard (or a ``compare_models`` result's ``summary()``), or None.
+        summary: an ``opslib.reporting.ExecutiveSummary``. history: the weekly series forecast (wide: one column
+        per series). forecast: ``forecast_frame`` or a ``forecast_many`` batch (its ``frame()``). plan: the
+        replenishment plan (frame or object; an object's ``reason`` says why there is no order list) or None.
+        leaderboard: the backtest's leaderboard or a ``compare_models`` result (its ``summary()``), or None.
 
     Returns:
         The summary (filled in place).
     """
+    forecast = forecast.frame() if hasattr(forecast, "frame") else forecast
+    if leaderboard is not None and not isinstance(leaderboard, pd.DataFrame) and hasattr(leaderboard, "summary"):
+        leaderboard = leaderboard.summary()
     weeks = int(pd.to_datetime(forecast["date"]).nunique()) if len(forecast) else 0
     total, base, label = demand_change(history, forecast)
     change = f"{percent(total / base - 1, signed=True)} vs {label}" if base else None
@@ -147,6 +151,7 @@ def summarise_forecast(summary: Any, history: pd.DataFrame, forecast: pd.DataFra
         summary.verdict(f"Demand for the next {weeks} weeks: {units(total)} units, "
                         f"{percent(total / base - 1, signed=True)} vs {label} ({units(base)}).")
     board = leaderboard if leaderboard is not None and {"model", "mase"} <= set(leaderboard.columns) else None
+    board = None if board is None else board[pd.to_numeric(board["mase"], errors="coerce").notna()]
     if board is not None and len(board):
         best = board.sort_values("mase").iloc[0]
         summary.tile("预测误差 MASE (best model)", decimal(best["mase"], 2), str(best["model"]),
@@ -160,7 +165,9 @@ def summarise_forecast(summary: Any, history: pd.DataFrame, forecast: pd.DataFra
     if frame is None:
         return summary
     if "order_now" not in frame.columns:
-        summary.verdict("No stock levels (inventory table): safety stock and reorder points only, no order list.")
+        reason = str(getattr(plan, "reason", "") or "")
+        summary.verdict(reason[:1].upper() + reason[1:] if reason else
+                        "No stock levels (inventory table): safety stock and reorder points only, no order list.")
         return summary
     orders = order_list(frame)
     qty = float(orders["order_qty"].sum()) if len(orders) else 0.0

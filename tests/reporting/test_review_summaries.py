@@ -98,3 +98,31 @@ def test_order_list_export_for_purchasing(tmp_path: Path) -> None:
                         "品类 category", "建议下单量 order quantity"]
     assert [c.value for c in ws[2]][:7] == ["采购 purchasing", "待处理 open", "S1", "面霜 50ml", "玉泽坊", "美妆", 31]
     assert ws.cell(2, 7).number_format == "#,##0" and ws.max_row == 2 and ws.freeze_panes == "A2"
+
+
+def test_fillers_take_what_the_reworked_notebooks_hold() -> None:
+    """02 holds ``evaluate_shop``'s result, 03 a ``forecast_many`` batch, a ``compare_models`` result and a plan
+    object with ``reason``: the fillers take them as they are."""
+    chosen = SimpleNamespace(evaluation=None, problem="no campaign has ended with a 56-day pre-period")
+    assert cs.header(chosen)["scope"] == "no campaign could be evaluated: no campaign has ended with a 56-day pre-period"
+    s = cs.summarise_campaign(ExecutiveSummary("02"), chosen)
+    assert s.verdicts == ["The campaign could not be evaluated: no campaign has ended with a 56-day pre-period"]
+    ev = _evaluation(MONEY)
+    ev.campaign.start, ev.campaign.end, ev.campaign.scope_type = pd.Timestamp("2025-12-10"), pd.Timestamp("2025-12-12"), "all"
+    wrapped = cs.summarise_campaign(ExecutiveSummary("02"), SimpleNamespace(evaluation=ev, problem=None))
+    assert wrapped.verdicts[0].startswith("双12 did not pay") and cs.header(SimpleNamespace(evaluation=ev))["period"] == \
+        "2025-12-10 .. 2025-12-12 (3 days)"
+
+    weeks = pd.date_range("2025-01-06", periods=4, freq="7D")
+    history = pd.Series([10.0, 10.0, 10.0, 10.0], index=weeks.astype(str))
+    f = pd.DataFrame({"series_id": "A", "date": weeks[-1:] + pd.Timedelta(weeks=1), "mean": [12.0]})
+    batch = SimpleNamespace(frame=lambda: f)
+    comparison = SimpleNamespace(summary=lambda: pd.DataFrame({"model": ["mstl", "ets"], "mase": [np.nan, 0.9]}))
+    plan = SimpleNamespace(summary=lambda: pd.DataFrame({"sku": ["S1"], "safety_stock": [3.0]}),
+                           reason="no inventory table: targets only")
+    s = fs.summarise_forecast(ExecutiveSummary("03"), history, batch, plan, comparison)
+    tiles = {t.metric: t.value for t in s.tiles}
+    assert tiles["forecast_units"] == "12" and tiles["mase"] == "0.90"  # the NaN model is not "best"
+    assert s.verdicts[0] == "Demand for the next 1 weeks: 12 units, +20.0% vs the last 1 weeks (10)."  # 12 / 10 - 1
+    assert s.verdicts[-1] == "No inventory table: targets only"
+    assert isinstance(history.index[0], str)  # the caller's series is not changed
