@@ -64,7 +64,7 @@ class Festival:
         """``(window start, peak day, window end)`` of the festival in ``year``."""
         if self.rule == "black_friday":
             nov1 = pd.Timestamp(year, 11, 1)
-            thanksgiving = nov1 + pd.Timedelta(days=(3 - nov1.dayofweek) % 7 + 21)
+            thanksgiving = nov1 + pd.Timedelta(days=(3 - nov1.day_of_week) % 7 + 21)
             peak = thanksgiving + pd.Timedelta(days=1)
             return peak, peak, peak + pd.Timedelta(days=self.days_after)
         peak = pd.Timestamp(year, *self.peak)

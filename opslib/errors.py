@@ -16,6 +16,8 @@ traceback, through its ``_render_traceback_`` hook; on the command line the CLIs
 | ``ImportRequestError`` | an import request is wrong (unknown kind, OUT inside SRC or not written by opslib) | 2 |
 | ``MappingError`` | a column mapping is wrong or does not fit the export | 2 |
 | ``PricingError`` | a pricing estimate cannot be made from the data (no usable weeks, bad bounds) | 1 |
+| ``CostsError`` | a shop's ``costs.yml`` is wrong (unknown key, a rate outside 0..1, a negative amount) | 2 |
+| ``MarketError`` | the ``market`` table cannot be used as asked (no market-size rows, no period overlap) | 1 |
 | ``CLVError``, ``FitError`` | customer data cannot be modelled as asked; a fit did not converge | 1 |
 | ``SettingsError`` | a shop's ``shop.yml`` is wrong (unknown currency, country or time zone) | 2 |
 | ``NormsError`` | a ``norms.yml`` of process norms is wrong (unknown metric, missing target or owner) | 2 |
@@ -86,6 +88,14 @@ class MappingError(ImportRequestError):
 
 class PricingError(UserError, ValueError):
     """Input to a pricing function is unusable: a missing column, no usable weeks, bad bounds ..."""
+
+
+class CostsError(PricingError):
+    """A shop's cost rates (``costs.yml``) are wrong: the message names the file, the key and what is allowed."""
+
+
+class MarketError(PricingError):
+    """The ``market`` table cannot be used as asked: the message says which rows or periods are missing."""
 
 
 class CLVError(UserError, ValueError):

@@ -117,10 +117,10 @@ def totals(data: pd.DataFrame) -> pd.Series:
         >>> totals(daily)[["gmv", "orders"]].tolist()
         [30.0, 3.0]
     """
-    if _is_lines(data):
-        if len(data) == 0:
-            return pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")
+    if not isinstance(data, pd.DataFrame) or _is_lines(data):
         t = cube.period_totals(data, None)
+        if len(t) == 0:
+            return pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")
         return t.drop(columns="date").sum()
     return data[[c for c in data.columns if c in _SUM_COLUMNS or c == "visitors"]].sum()
 
@@ -240,8 +240,7 @@ def shop_conversion_rate(orders: pd.DataFrame, traffic: pd.DataFrame) -> float:
         >>> shop_conversion_rate(lines, pd.DataFrame({"visitors": [50, 50]}))  # 2 orders / 100
         0.02
     """
-    placed = orders.loc[orders["status"] != "cancelled", "order_id"].nunique()
-    return conversion_rate(placed, float(traffic["visitors"].sum()))
+    return conversion_rate(cube.placed_orders(orders), float(traffic["visitors"].sum()))
 
 
 def _add_ratios(t: pd.DataFrame) -> pd.DataFrame:
@@ -271,8 +270,8 @@ def kpi_table(orders: pd.DataFrame, period: Period, traffic: pd.DataFrame | None
 
     Example: see the module docstring (GMV 50, 2 orders, AOV 25, return rate 0.6).
     """
-    lines = orders[period.contains(orders["order_ts"])]
-    t = totals(lines).to_frame().T
+    t = cube.period_totals(orders, None, start=period.start, end=period.end + pd.Timedelta(days=1))
+    t = (t.drop(columns="date").sum() if len(t) else pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")).to_frame().T
     if traffic is not None:
         t["visitors"] = visitors(traffic, period)
     t = _add_ratios(t)
@@ -329,11 +328,11 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
 
     Example: two orders on Mon 2024-06-17 and Tue 2024-06-25 give weeks 2024-W25 and 2024-W26.
     """
-    if len(orders) == 0:
+    d0, d1, n_lines = cube.order_span(orders)
+    if n_lines == 0:
         raise ValueError("kpi_trend needs at least one order line")
-    b = bucket_start(orders["order_ts"], freq)
     t = cube.period_totals(orders, freq).rename(columns={"date": "period_start"})
-    first, last = b.min(), bucket_start(pd.Series([orders["order_ts"].max()]), freq).iloc[0]
+    first, last = bucket_start(pd.Series([d0]), freq).iloc[0], bucket_start(pd.Series([d1]), freq).iloc[0]
     all_b = bucket_start(pd.Series(pd.date_range(first, last, freq="D")), freq).drop_duplicates()
     t = pd.DataFrame({"period_start": all_b.to_numpy()}).merge(t, on="period_start", how="left").fillna(0)
     if traffic is not None:
@@ -344,8 +343,6 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     for c in _INT_COLUMNS:
         t[c] = t[c].astype("int64")
     t["period_end"] = _bucket_end(t["period_start"], freq)
-    d0 = orders["order_ts"].min().normalize()
-    d1 = orders["order_ts"].max().normalize()
     lo = t["period_start"].where(t["period_start"] > d0, d0)
     hi = t["period_end"].where(t["period_end"] < d1, d1)
     t["days"] = ((hi - lo).dt.days + 1).astype("int64")
@@ -509,10 +506,10 @@ def category_mix(orders: pd.DataFrame, products: pd.DataFrame, current: Period,
     Example: 美妆 60, 服饰 40 -> shares 0.6 and 0.4.
     """
     def one(p: Period, tag: str) -> pd.DataFrame:
-        lines = orders[p.contains(orders["order_ts"])]
-        if len(lines) == 0:
+        d = cube.daily_totals(orders, by="category", products=products, start=p.start,
+                              end=p.end + pd.Timedelta(days=1))
+        if len(d) == 0:
             return pd.DataFrame({"category": pd.Series(dtype="str"), f"gmv_{tag}": pd.Series(dtype="float64")})
-        d = cube.daily_totals(lines, by="category", products=products)
         d["category"] = d["category"].fillna("(unknown)")
         return d.groupby("category", as_index=False)["gmv"].sum().rename(columns={"gmv": f"gmv_{tag}"})
 

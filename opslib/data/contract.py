@@ -221,6 +221,32 @@ SERVICE = TableSpec(
 TABLES: dict[str, TableSpec] = {
     t.name: t for t in (ORDERS, PRODUCTS, CAMPAIGNS, TRAFFIC, INVENTORY, FULFILMENT, REVIEWS, SERVICE)
 }
+
+MARKET = TableSpec(
+    name="market",
+    description=("The market around the shop per category and period, from a market-analytics export "
+                 "(生意参谋 市场/竞争, 京东商智 行业): market size, its price bands, competitors' sales and prices. "
+                 "A row with an empty competitor describes the whole market (with price_min/price_max: one price "
+                 "band of it); a row with a competitor describes that competing shop or brand."),
+    key=("period_start", "category", "competitor", "price_min"),
+    columns=(
+        C("period_start", "date", "First day of the period (a month, week or day of the export).", example="2025-06-01"),
+        C("period_end", "date", "Last day of the period (inclusive).", example="2025-06-30"),
+        C("category", "str", "Category, mapped to the shop's products.category.", example="美妆"),
+        C("competitor", "str", "Competing shop or brand (竞店/竞品); empty for the whole market.", nullable=True,
+          example="竞店A"),
+        C("price_min", "float", "Lower end of the price band (inclusive); empty for all prices.", nullable=True,
+          min_value=0, example="100"),
+        C("price_max", "float", "Upper end of the price band (exclusive); empty for all prices.", nullable=True,
+          min_value=0, example="200"),
+        C("gmv", "float", "Sales (交易金额) in the period, shop currency; empty when the export has none.",
+          nullable=True, min_value=0, example="12500000"),
+        C("units", "float", "Units sold (支付件数); empty when unknown.", nullable=True, min_value=0, example="98000"),
+        C("avg_price", "float", "Average selling price (成交均价); empty when unknown.", nullable=True, min_value=0,
+          example="127.5"),
+    ),
+)
+TABLES[MARKET.name] = MARKET
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
 OPTIONAL_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if not t.required)
 

@@ -40,8 +40,22 @@ def connect() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(database=":memory:")
 
 
-def relation(con: duckdb.DuckDBPyConnection, name: str, source: Source) -> None:
-    """Expose a frame or a Parquet/CSV file to ``con`` as view ``name``."""
+#: The table a view name stands for when a whole shop is passed as a source.
+VIEW_TABLES: dict[str, str] = {"o": "orders", "p": "products", "t": "traffic", "i": "inventory", "c": "campaigns",
+                               "f": "fulfilment", "r": "reviews", "s": "service"}
+
+
+def relation(con: duckdb.DuckDBPyConnection, name: str, source: Source | Any, table: str | None = None) -> None:
+    """Expose a frame, a Parquet/CSV file or a shop's table to ``con`` as view ``name``.
+
+    A shop (``load_shop``'s ``Shop``) stands for its table ``table`` (default: ``VIEW_TABLES[name]``, e.g. ``o`` ->
+    orders), read from its typed Parquet file (``Shop.source``): the lines never pass through pandas.
+    """
+    if hasattr(source, "source") and hasattr(source, "lines"):
+        shop = source
+        source = shop.source(table or VIEW_TABLES.get(name, name))
+        if source is None:
+            raise KeyError(f"the shop in {shop.path} has no {table or VIEW_TABLES.get(name, name)} table")
     if isinstance(source, pd.DataFrame):
         con.register(name, source)
         return
@@ -124,8 +138,11 @@ def daily_sku(orders: Source | Any, products: Source | None = None, start: objec
     return out
 
 
-def daily_totals(orders: Source, by: str | None = None, products: Source | None = None) -> pd.DataFrame:
+def daily_totals(orders: Source, by: str | None = None, products: Source | None = None, start: object = None,
+                 end: object = None) -> pd.DataFrame:
     """Daily totals for the whole shop, or per ``by`` (``'category'`` needs products, or any orders column).
+
+    Lines with ``start <= order_ts < end`` (either bound optional) are counted; the filter runs in SQL.
 
     Columns: ``date``, [``by``], ``orders``, ``units``, ``units_net``, ``units_returned``, ``gmv``,
     ``net_sales``, ``list_value``, ``buyers`` (distinct non-empty customer_id on non-cancelled
@@ -150,7 +167,7 @@ def daily_totals(orders: Source, by: str | None = None, products: Source | None 
             CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' THEN o.customer_id END) AS BIGINT) AS buyers,
             CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' AND o.customer_id IS NULL
                                      THEN o.order_id END) AS BIGINT) AS guest_orders
-        FROM o {join} GROUP BY {group} ORDER BY {group}
+        FROM o {join} WHERE {_period_sql(start, end)} GROUP BY {group} ORDER BY {group}
     """
     out = con.execute(sql).df()
     out["date"] = pd.to_datetime(out["date"])
@@ -160,8 +177,10 @@ def daily_totals(orders: Source, by: str | None = None, products: Source | None 
 _TRUNC = {"D": "day", "W": "week", "M": "month"}
 
 
-def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
+def period_totals(orders: Source, freq: str | None = None, start: object = None, end: object = None) -> pd.DataFrame:
     """Shop totals per day (``'D'``), ISO week (``'W'``, Monday start), month (``'M'``) or overall (None).
+
+    Lines with ``start <= order_ts < end`` (either bound optional) are counted; the filter runs in SQL.
 
     One pass over the lines. Columns: ``date`` (first day of the bucket; NaT for ``freq=None``), the
     :func:`daily_totals` measures with ``orders`` and ``buyers`` distinct over the whole bucket (not
@@ -189,7 +208,7 @@ def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
                                      THEN o.order_id END) AS BIGINT) AS guest_orders,
             CAST(count(DISTINCT o.order_id) AS BIGINT) AS orders_placed,
             CAST(coalesce(sum(o.quantity * o.unit_price), 0) AS DOUBLE) AS gmv_placed
-        FROM o GROUP BY 1 ORDER BY 1
+        FROM o WHERE {_period_sql(start, end)} GROUP BY 1 ORDER BY 1
     """
     out = con.execute(sql).df()
     out["date"] = pd.to_datetime(out["date"])
@@ -265,3 +284,21 @@ def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     if n == 0:
         return pd.NaT, pd.NaT, 0
     return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize(), int(n)
+
+
+def placed_orders(orders: Source) -> int:
+    """Distinct orders with a line that was not cancelled, in one DuckDB query.
+
+    Parameters:
+        orders: order lines (a frame, a Parquet/CSV path or a shop).
+
+    Returns:
+        The count.
+
+    Example:
+        >>> placed_orders(pd.DataFrame({"order_id": ["a", "a", "b"], "status": ["completed", "returned", "cancelled"]}))
+        1
+    """
+    con = connect()
+    relation(con, "o", orders)
+    return int(con.execute("SELECT count(DISTINCT order_id) FROM o WHERE status <> 'cancelled'").fetchone()[0])

@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03, 06) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 06, 07) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,13 +25,22 @@ from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
-                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts"}
+                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts",
+                               "market": "period_start"}
+
+
+def _source(shop: Shop, name: str) -> Any:
+    """A table of the shop for a DuckDB query: its typed Parquet path on the engine, else its frame (or None)."""
+    if hasattr(shop, "source"):
+        return shop.source(name) if shop.has(name) else None
+    return getattr(shop, name, None)
 
 
 def coverage(shop: Shop) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
-    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump.
+    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted in
+    DuckDB over each table's file (the lines never pass through pandas).
 
     Parameters:
         shop: the loaded shop.
@@ -37,12 +48,19 @@ def coverage(shop: Shop) -> pd.DataFrame:
     Returns:
         Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
+    from opslib.data.cube import connect, relation
+
     parts = {}
     for name, col in TIME_COLUMN.items():
-        df = getattr(shop, name, None)
-        if df is None or col not in df or df.empty:
+        src = _source(shop, name)
+        if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
             continue
-        parts[name] = df[col].dt.to_period("M").value_counts().sort_index()
+        con = connect()
+        relation(con, "x", src)
+        counts = con.execute(f'SELECT strftime(date_trunc(\'month\', "{col}"), \'%Y-%m\') AS month, count(*) AS n '
+                             f'FROM x WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY 1').df()
+        if len(counts):
+            parts[name] = counts.set_index("month")["n"]
     if not parts:
         return pd.DataFrame()
     out = pd.DataFrame(parts).fillna(0).astype("int64").sort_index()
@@ -79,21 +97,57 @@ def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit
         >>> int(r["high"]), round(float(r["fence_high"]), 1), bool(r["iqr_floored"])
         (1, 15.0, True)
     """
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
     rows = []
     for c in columns:
-        v = orders[c].dropna().astype("float64")
-        v = v[v >= 0]
-        x = np.log1p(v)
-        q1, q3 = x.quantile([0.25, 0.75]) if len(x) else (np.nan, np.nan)
-        iqr = max(q3 - q1, MIN_LOG_IQR) if len(x) else np.nan
+        n, med, q1, q3 = con.execute(
+            f'SELECT count(*), median("{c}"), quantile_cont(ln(1 + "{c}"), 0.25), quantile_cont(ln(1 + "{c}"), 0.75) '
+            f'FROM o WHERE "{c}" >= 0').fetchone()
+        if not n:
+            rows.append({"column": c, "median": np.nan, "fence_low": np.nan, "fence_high": np.nan, "low": 0,
+                         "high": 0, "share": np.nan, "largest": "", "iqr_floored": False})
+            continue
+        iqr = max(q3 - q1, MIN_LOG_IQR)
         lo, hi = q1 - k * iqr, q3 + k * iqr
-        low, high = int((x < lo).sum()), int((x > hi).sum())
-        rows.append({"column": c, "median": float(v.median()) if len(v) else np.nan,
-                     "fence_low": float(max(np.expm1(lo), 0.0)), "fence_high": float(np.expm1(hi)),
-                     "low": low, "high": high, "share": (low + high) / len(v) if len(v) else np.nan,
-                     "largest": ", ".join(f"{z:,.4g}" for z in v.nlargest(3)),
-                     "iqr_floored": bool(len(x) and q3 - q1 < MIN_LOG_IQR)})
+        low, high = con.execute(f'SELECT count(*) FILTER (WHERE ln(1 + "{c}") < {lo!r}), '
+                                f'count(*) FILTER (WHERE ln(1 + "{c}") > {hi!r}) FROM o WHERE "{c}" >= 0').fetchone()
+        top = [r[0] for r in con.execute(f'SELECT "{c}" FROM o WHERE "{c}" >= 0 ORDER BY "{c}" DESC LIMIT 3').fetchall()]
+        rows.append({"column": c, "median": float(med), "fence_low": float(max(np.expm1(lo), 0.0)),
+                     "fence_high": float(np.expm1(hi)), "low": int(low), "high": int(high),
+                     "share": (int(low) + int(high)) / int(n), "largest": ", ".join(f"{float(z):,.4g}" for z in top),
+                     "iqr_floored": bool(q3 - q1 < MIN_LOG_IQR)})
     return pd.DataFrame(rows)
+
+
+def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> pd.DataFrame:
+    """Counts of ``column`` (values >= 0, capped at ``upper``) in ``bins`` equal bins, counted in DuckDB.
+
+    Parameters:
+        orders: order lines (frame, path or shop). column: a numeric column. upper: the cap (the last bin holds
+            every value at or above it). bins: number of bins.
+
+    Returns:
+        ``left``, ``right``, ``count`` per bin (bins without values included).
+
+    Example:
+        >>> # bins [0, 2) and [2, 4]: 0, 1, 1 in the first; 9 is capped at 4 and lands in the last
+        >>> value_histogram(pd.DataFrame({"q": [0, 1, 1, 9]}), "q", upper=4, bins=2)["count"].tolist()
+        [3, 1]
+    """
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
+    upper = float(upper) if upper and np.isfinite(upper) and upper > 0 else 1.0
+    width = upper / bins
+    got = con.execute(f'SELECT least(CAST(floor(least("{column}", {upper!r}) / {width!r}) AS BIGINT), {bins - 1}) AS b, '
+                      f'count(*) AS n FROM o WHERE "{column}" >= 0 GROUP BY 1').df()
+    counts = got.set_index("b")["n"].reindex(range(bins), fill_value=0)
+    return pd.DataFrame({"left": np.arange(bins) * width, "right": (np.arange(bins) + 1) * width,
+                         "count": counts.to_numpy(dtype="int64")})
 
 
 def daily_orders(orders: pd.DataFrame) -> pd.Series:
@@ -123,6 +177,16 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
     return d.set_index("date")["orders"].reindex(full, fill_value=0).astype("int64").rename("orders")
 
 
+def _order_days(orders: Any) -> pd.DatetimeIndex:
+    """The days with at least one order line (any status), from one DuckDB query."""
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
+    d = con.execute("SELECT DISTINCT date_trunc('day', order_ts) AS d FROM o WHERE order_ts IS NOT NULL ORDER BY 1").df()
+    return pd.DatetimeIndex(pd.to_datetime(d["d"]))
+
+
 def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
     """Runs of days without any order between the first and last order day (``min_days`` long or more).
 
@@ -135,11 +199,11 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
     Returns:
         One row per run of empty days (columns above).
     """
-    days = orders["order_ts"].dt.normalize()
+    days = _order_days(orders)
     if days.empty:
         return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
     full = pd.date_range(days.min(), days.max(), freq="D")
-    empty = ~full.isin(days.unique())
+    empty = ~full.isin(days)
     if not empty.any():
         return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
     idx = np.flatnonzero(empty)
@@ -162,10 +226,10 @@ def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per weekday: ``weekday``, ``days``, ``with_orders``, ``empty_share``.
     """
-    days = orders["order_ts"].dt.normalize()
+    days = _order_days(orders)
     full = pd.Series(pd.date_range(days.min(), days.max(), freq="D"))
-    has = full.isin(days.unique())
-    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.dayofweek, "has": has})
+    has = full.isin(days)
+    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.day_of_week, "has": has})
     out = df.groupby(["dow", "weekday"]).agg(days=("has", "size"), with_orders=("has", "sum")).reset_index()
     out["empty_share"] = 1 - out["with_orders"] / out["days"]
     return out.drop(columns="dow")
@@ -187,6 +251,11 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                     ("reviews", "review scores, topics and the late-delivery effect"),
                                     ("service", "inquiry conversion, response and resolution SLAs, contact rates"),
                                     ("campaigns", "campaign days as peak days (uses high-load days instead)")]),
+    "07_industry_pricing_and_costs": (("orders", "products"),
+                                      [("campaigns", "the campaign plan's lift from past campaigns and their spend"),
+                                       ("inventory", "the stock check of the campaign plan"),
+                                       ("market", "market share, growth against the market, the price index and "
+                                                  "competitors' price cuts")]),
 }
 
 
@@ -210,6 +279,12 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
     "06_operations_coordination": [
         (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
              "are not judged"),
+    ],
+    "07_industry_pricing_and_costs": [
+        (56, "fewer than 8 weeks of orders: no SKU has the 8 selling weeks a price elasticity needs"),
+        (182, "less than 26 weeks of orders: trends and the share of the shop see a shorter window"),
+        (420, "less than 60 weeks of orders: the campaign plan has no season factor (the weeks a year before its "
+              "baseline are not in the data), so it plans on the last weeks' run rate"),
     ],
 }
 #: Two years of orders are needed to compare a period with the same weeks last year.
@@ -270,7 +345,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False, False]
+    [False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
     span_days = order_days(shop)

@@ -84,6 +84,44 @@ class ShopData:
         """Number of data rows of a table (one count on the engine)."""
         return int(self.engine.query(f"SELECT count(*) AS n FROM {name}")["n"][0])
 
+    def parquet(self, name: str) -> Path:
+        """Table ``name`` with the contract's types as one Parquet file, for DuckDB queries outside the engine.
+
+        Every opslib function that aggregates lines with its own DuckDB query (campaigns, customers, operations,
+        pricing, forecasting) reads this file, so the lines never pass through pandas. It is written once per
+        version of the user's file (path, size, modification time) into the cache (``opslib.data.engine.cache_root``),
+        streaming (memory does not grow with lines), and reused after that.
+
+        Parameters:
+            name: a table of the shop.
+
+        Returns:
+            The path of the typed Parquet file.
+        """
+        import hashlib
+        import os
+
+        from opslib.data.engine import DuckDBEngine
+        from opslib.errors import SettingsError
+
+        if name not in self.sources:
+            raise KeyError(f"no {name} table in {self.path}")
+        if not isinstance(self.engine, DuckDBEngine):
+            raise SettingsError(f"this analysis reads {name} with DuckDB on this machine; with engine: spark use the "
+                                "engine's aggregates (opslib.data.aggregates) or run it on a DuckDB copy of the shop")
+        src = self.sources[name]
+        stat = os.stat(src.staged.file)
+        key = hashlib.sha1(f"{src.staged.file}|{stat.st_size}|{stat.st_mtime_ns}|{name}|{self.settings.timezone}"
+                           .encode()).hexdigest()[:16]
+        folder = cache_root(self.settings, self.path) / "typed"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"{name}-{key}.parquet"
+        if not out.exists():
+            tmp = folder / f".{name}-{key}.{os.getpid()}.tmp"
+            self.engine.execute(f"COPY (SELECT * EXCLUDE (__rn) FROM {name}) TO '{tmp.as_posix()}' (FORMAT PARQUET)")
+            os.replace(tmp, out)
+        return out
+
 
 def _typed_frame(df: pd.DataFrame, src: checks.TableSource) -> pd.DataFrame:
     """Pandas dtypes of the contract: str (NaN = empty), int64 (float64 with gaps), float64, datetime64[ns]."""

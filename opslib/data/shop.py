@@ -87,6 +87,23 @@ class Shop:
             return
         super().__setattr__(name, value)
 
+    def source(self, name: str) -> Any:
+        """Table ``name`` for a DuckDB query without bringing it into pandas: a typed Parquet path when the shop
+        is on its engine (:meth:`ShopData.parquet`), else the frame it was built with.
+
+        Parameters:
+            name: a contract table of the shop.
+
+        Returns:
+            A path (str) or a DataFrame, as ``opslib.data.cube.relation`` takes them; None when absent.
+        """
+        frames = self.__dict__.get("_frames", {})
+        if name in frames:
+            return frames[name]
+        if self.lines is not None and self.lines.has(name):
+            return str(self.lines.parquet(name))
+        return None
+
     def has(self, name: str) -> bool:
         """True when table ``name`` was loaded."""
         return name in self.available or name in self.__dict__.get("_frames", {})

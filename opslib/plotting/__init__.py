@@ -9,7 +9,7 @@ purchasing) are ``plotting.campaign_summary`` and ``plotting.forecast_summary``.
 
 from __future__ import annotations
 
-from opslib.plotting import assortment, campaign_summary, forecast_summary, operations, quality
+from opslib.plotting import assortment, campaign_summary, forecast_summary, operations, pricing, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -45,6 +45,7 @@ __all__ = [
     "assortment",
     "campaign_summary",
     "forecast_summary",
+    "pricing",
     "quality",
     "axis_formatter",
     "category_mix_chart",

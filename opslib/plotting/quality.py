@@ -109,20 +109,25 @@ def dropped_table(summary: pd.DataFrame) -> pd.DataFrame:
     return format_table(summary, units=["rows"], percent=["share_of_input"], empty="(no rule touched any row)")
 
 
-def outlier_chart(orders: pd.DataFrame, outliers: pd.DataFrame) -> Figure:
+def outlier_chart(orders: Any, outliers: pd.DataFrame) -> Figure:
     """One histogram (log counts) per checked column with its high fence (:func:`opslib.data.quality.outliers`).
 
+    The bins are counted in DuckDB (:func:`opslib.data.quality.value_histogram`), up to three times the fence.
+
     Parameters:
-        orders: order lines. outliers: :func:`opslib.data.quality.outliers`.
+        orders: order lines (frame, path or shop). outliers: :func:`opslib.data.quality.outliers`.
 
     Returns:
         The Figure.
     """
+    from opslib.data.quality import value_histogram
+
     fig, axes = plt.subplots(1, max(1, len(outliers)), figsize=(5.5 * max(1, len(outliers)), 3.5), squeeze=False)
     for ax, row in zip(axes.flat, outliers.itertuples(), strict=False):
-        v = orders[row.column].dropna().clip(lower=0)
-        top = row.fence_high * 3 if np.isfinite(row.fence_high) else v.max()
-        ax.hist(v.clip(upper=top), bins=60, log=True, color=PALETTE[0])
+        top = row.fence_high * 3 if np.isfinite(row.fence_high) else 1.0
+        h = value_histogram(orders, row.column, top)
+        ax.bar(h["left"], h["count"].where(h["count"] > 0), width=h["right"] - h["left"], align="edge",
+               color=PALETTE[0], log=True)
         ax.axvline(row.fence_high, color=NEGATIVE, ls="--", lw=1)
         ax.set(title=f"{row.column}: {row.high:,} lines above the fence", xlabel=row.column)
     fig.tight_layout()

@@ -332,6 +332,12 @@ def _fit_group(g: pd.DataFrame, *, method: str, time_effects: str, campaign_week
     if len(keep) == 0 or len(d) < 3:
         return (_empty_estimate(f"no SKU with >= {min_lines:g} lines a week and {min_weeks}+ selling weeks"),
                 pd.DataFrame(), pd.DataFrame())
+    if d["sku"].nunique() < 2:
+        # Standard errors are clustered by SKU: one cluster leaves no variance to estimate (and statsmodels
+        # divides by n_clusters - 1).
+        return (_empty_estimate(f"only 1 SKU with >= {min_lines:g} lines a week and {min_weeks}+ selling weeks: "
+                                "an interval needs 2 or more", n_skus=1, n_obs=len(d)),
+                pd.DataFrame(), pd.DataFrame())
     if float(np.std(d["lp"].to_numpy())) < 1e-9:
         return (_empty_estimate("no price variation in the SKUs kept", n_skus=len(keep), n_obs=len(d)),
                 pd.DataFrame(), pd.DataFrame())

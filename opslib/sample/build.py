@@ -34,11 +34,12 @@ import pyarrow.parquet as pq
 
 from opslib.data.contract import ORDER_STATUSES, TABLES
 from opslib.sample import demand as sd
+from opslib.sample import market as sm
 from opslib.sample import orders as so
 from opslib.sample import service as ss
 from opslib.sample import world as sw
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 _PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
 
 
@@ -223,6 +224,11 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
            "order_ts": order_ts, "canc_n": canc_n, "peak_day": peak_day, "order_day": order_day_n,
            "svc": svc, "end_ns": end_ns, "start_ns": start_ns}
     truth = _truth(ctx, seed, scale, n_lines, n_orders, n_cust, inv_rows)
+    # The market table comes last and from a random stream of its own: every table above stays byte-identical.
+    mkt = sm.make_market(seed, prod, dem, t0, days)
+    truth["counts"]["market_rows"] = _write(out, "market", mkt.columns)
+    truth["market"] = mkt.truth
+    clock.step("market")
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                                     encoding="utf-8")
     clock.step("truth")

@@ -17,7 +17,7 @@ from opslib.data import quality as dq
 from tests.notebooks.helpers import output_text, run_notebook
 
 TIME = {"traffic": "date", "inventory": "date", "fulfilment": "paid_ts", "reviews": "review_ts",
-        "service": "contact_ts"}
+        "service": "contact_ts", "market": "period_end"}
 
 
 def _cut(src: Path, out: Path, days: int) -> Path:

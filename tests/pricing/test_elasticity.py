@@ -188,6 +188,17 @@ def test_campaign_weeks_are_dropped_by_default_and_controlled_on_request() -> No
     assert coefs["campaign"] == pytest.approx(math.log(1.5) / (3 / 7), abs=1e-8)
 
 
+def test_a_group_with_one_usable_sku_gets_no_estimate_and_the_others_still_do() -> None:
+    # 食品 has two SKUs (exactly -1.5); 家居 has one: SEs are clustered by SKU, and one cluster has no
+    # variance to estimate (statsmodels divided by n_clusters - 1 = 0 before), so 家居 is NaN with a note.
+    panel = _two_sku_panel(-1.5, [1.0, 1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0])
+    single = panel[panel["sku"] == "a"].assign(category="家居", sku="c")
+    res = estimate_elasticity(pd.concat([panel, single]), cross_price=False, min_weeks=3).summary().set_index("category")
+    assert res.loc["食品", "elasticity"] == pytest.approx(-1.5, abs=1e-8)
+    assert math.isnan(res.loc["家居", "elasticity"]) and res.loc["家居", "n_skus"] == 1
+    assert "only 1 SKU" in res.loc["家居", "note"]
+
+
 def test_bad_requests_say_what_is_wrong() -> None:
     panel = _two_sku_panel(-1.5, [1.0] * 8)
     with pytest.raises(PricingError, match="price_index"):
