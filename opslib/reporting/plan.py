@@ -20,9 +20,10 @@ A *run* is one notebook executed with concrete parameters. Runs come from the co
 **Periods that fit the schedule.** A report folder is named by the *data* period, not the run day: the
 ``period_end`` parameter when given, else the last day with orders in the shop (:func:`data_end`). A
 ``period: week`` schedule reviews the last complete ISO week of the data (Monday to Sunday) and a
-``period: month`` schedule the last complete month: when the notebook declares ``period_end`` and the
-schedule does not set it, the runner sets it to that week's Sunday / that month's last day (and
-``period_start`` to its first day, when the notebook declares it) — :func:`fit_period`. So the Monday
+``period: month`` / ``period: quarter`` schedule the last complete month / calendar quarter: when the notebook
+declares ``period_end`` and the schedule does not set it, the runner sets it to that week's Sunday / that month's
+or quarter's last day (and ``period_start`` to its first day when the notebook declares it, else ``period_days``
+to the period's length when the notebook declares that and the schedule does not set it) — :func:`fit_period`. So the Monday
 06:30 weekly review covers exactly the week that just ended and lands in ``reports/2025-W52/``.
 
 ``for_each`` takes a list of values or one of the data-driven sources: ``top_categories N`` (the N
@@ -68,7 +69,7 @@ NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
 
 SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description", "timeout", "cell_timeout"}
-PERIOD_KINDS = ("day", "week", "month")
+PERIOD_KINDS = ("day", "week", "month", "quarter")
 _PERIOD_LABEL = re.compile(r"^[\w][\w.+-]{0,63}$")
 
 __all__ = ["DATE_PARAMETERS", "Run", "check_run", "data_end", "declared_parameters", "discover", "expand_source",
@@ -283,10 +284,11 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
 
     The reference day is the ``period_end`` parameter when given, else ``data_end`` (the last day with
     orders, :func:`data_end`), else ``today``; ``kind`` 'week' gives its ISO week (``2026-W48``), 'month'
-    ``2026-11``, 'day' or None ``2026-11-25``.
+    ``2026-11``, 'quarter' ``2026-Q4``, 'day' or None ``2026-11-25``.
 
     Parameters:
-        kind: the schedule's period (``day``, ``week``, ``month`` or None). parameters: the run's parameters.
+        kind: the schedule's period (``day``, ``week``, ``month``, ``quarter`` or None). parameters: the run's
+        parameters.
         today: the fallback day (default: today). data_end: the last day of the data, when known.
 
     Returns:
@@ -297,6 +299,8 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
         '2025-W01'
         >>> period_label(None, {}, data_end=dt.date(2025, 12, 31))
         '2025-12-31'
+        >>> period_label("quarter", {"period_end": "2025-11-30"})
+        '2025-Q4'
     """
     ref = parameters.get("period_end")
     if not _given(ref):
@@ -310,6 +314,8 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
         return f"{y}-W{w:02d}"
     if kind == "month":
         return f"{day:%Y-%m}"
+    if kind == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     if kind in (None, "day"):
         return day.isoformat()
     raise ReportError(f"period must be one of {', '.join(PERIOD_KINDS)}, got {kind!r}")
@@ -319,10 +325,11 @@ def last_complete(kind: str | None, day: dt.date) -> tuple[dt.date, dt.date]:
     """The last complete period of ``kind`` that ends on or before ``day``: ``(first day, last day)``.
 
     Formula: 'week' -> the ISO week (Monday .. Sunday) ending on the last Sunday <= ``day``; 'month' -> the
-    month of ``day`` when ``day`` is its last day, else the month before; 'day' or None -> ``(day, day)``.
+    month of ``day`` when ``day`` is its last day, else the month before; 'quarter' -> likewise for the calendar
+    quarter (Jan-Mar, Apr-Jun, Jul-Sep, Oct-Dec); 'day' or None -> ``(day, day)``.
 
     Parameters:
-        kind: ``day``, ``week``, ``month`` or None. day: the last day with data.
+        kind: ``day``, ``week``, ``month``, ``quarter`` or None. day: the last day with data.
 
     Returns:
         The first and last day of that period.
@@ -332,6 +339,8 @@ def last_complete(kind: str | None, day: dt.date) -> tuple[dt.date, dt.date]:
         (datetime.date(2025, 12, 22), datetime.date(2025, 12, 28))
         >>> last_complete("month", dt.date(2025, 12, 31)), last_complete("month", dt.date(2025, 12, 15))[1]
         ((datetime.date(2025, 12, 1), datetime.date(2025, 12, 31)), datetime.date(2025, 11, 30))
+        >>> last_complete("quarter", dt.date(2025, 12, 15))   # Q4 is not over: Q3, 1 Jul .. 30 Sep
+        (datetime.date(2025, 7, 1), datetime.date(2025, 9, 30))
     """
     if kind == "week":
         end = day - dt.timedelta(days=(day.weekday() + 1) % 7)
@@ -340,6 +349,11 @@ def last_complete(kind: str | None, day: dt.date) -> tuple[dt.date, dt.date]:
         nxt = day + dt.timedelta(days=1)
         end = day if nxt.month != day.month else day.replace(day=1) - dt.timedelta(days=1)
         return end.replace(day=1), end
+    if kind == "quarter":
+        nxt = day + dt.timedelta(days=1)
+        closes = nxt.day == 1 and nxt.month in (1, 4, 7, 10)  # day is the last day of its quarter
+        end = day if closes else dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+        return dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
     return day, day
 
 
@@ -347,10 +361,12 @@ def fit_period(kind: str | None, declared: dict[str, Param], parameters: dict[st
                last_day: dt.date | None) -> dict[str, Any]:
     """The run's parameters with the period fitted to its schedule (module doc, "Periods that fit").
 
-    Formula: for ``kind`` 'week' or 'month', a notebook that declares ``period_end`` and was not given one gets
-    ``period_end`` = the last day of :func:`last_complete` (``kind``, ``last_day``), and ``period_start`` = its first
-    day when it declares ``period_start`` and was not given one. Nothing changes for 'day' / None, without
-    ``last_day``, or when the period is given.
+    Formula: for ``kind`` 'week', 'month' or 'quarter', a notebook that declares ``period_end`` and was not given
+    one gets ``period_end`` = the last day of :func:`last_complete` (``kind``, ``last_day``), and ``period_start`` =
+    its first day when it declares ``period_start`` and was not given one; a notebook that declares
+    ``period_days`` but not ``period_start`` gets ``period_days`` = the period's length in days when it was not
+    given (so a quarterly review covers the whole quarter: 92 days for Oct-Dec). Nothing changes for 'day' /
+    None, without ``last_day``, or when the period is given.
 
     Parameters:
         kind: the schedule's period. declared: the notebook's parameters. parameters: the run's parameters.
@@ -365,7 +381,7 @@ def fit_period(kind: str | None, declared: dict[str, Param], parameters: dict[st
         {'period_days': '7', 'period_end': '2025-12-28'}
     """
     out = dict(parameters)
-    if kind not in ("week", "month") or last_day is None or "period_end" not in declared:
+    if kind not in ("week", "month", "quarter") or last_day is None or "period_end" not in declared:
         return out
     if _given(out.get("period_end")) or _given(out.get("period_start")):
         return out
@@ -373,6 +389,8 @@ def fit_period(kind: str | None, declared: dict[str, Param], parameters: dict[st
     out["period_end"] = last.isoformat()
     if "period_start" in declared:
         out["period_start"] = first.isoformat()
+    elif "period_days" in declared and not _given(out.get("period_days")):
+        out["period_days"] = str((last - first).days + 1)
     return out
 
 

@@ -21,6 +21,26 @@ def test_last_complete_week_and_month() -> None:
     assert last_complete("day", D(2024, 3, 30)) == (D(2024, 3, 30), D(2024, 3, 30))
 
 
+def test_last_complete_quarter_and_its_label() -> None:
+    # 31 Dec closes Q4 (1 Oct .. 31 Dec = 31 + 30 + 31 = 92 days); 30 Dec does not, so Q3 (1 Jul .. 30 Sep).
+    assert last_complete("quarter", D(2025, 12, 31)) == (D(2025, 10, 1), D(2025, 12, 31))
+    assert last_complete("quarter", D(2025, 12, 30)) == (D(2025, 7, 1), D(2025, 9, 30))
+    assert last_complete("quarter", D(2024, 2, 10)) == (D(2023, 10, 1), D(2023, 12, 31))  # across the year
+    assert last_complete("quarter", D(2024, 3, 31)) == (D(2024, 1, 1), D(2024, 3, 31))
+    assert period_label("quarter", {"period_end": "2025-09-30"}) == "2025-Q3"
+    assert period_label("quarter", {}, data_end=D(2026, 1, 5)) == "2026-Q1"
+
+
+def test_a_quarterly_review_covers_the_whole_quarter() -> None:
+    # A notebook with period_end and period_days (no period_start), like 07: the days are the quarter's length.
+    declared = {"period_end": Param("period_end", None, "None", "date", True),
+                "period_days": Param("period_days", 91, "91", "int", False)}
+    assert fit_period("quarter", declared, {}, D(2025, 12, 31)) == {"period_end": "2025-12-31", "period_days": "92"}
+    assert fit_period("quarter", declared, {}, D(2025, 12, 30)) == {"period_end": "2025-09-30", "period_days": "92"}
+    assert fit_period("quarter", declared, {}, D(2024, 3, 31)) == {"period_end": "2024-03-31", "period_days": "91"}
+    assert fit_period("quarter", declared, {"period_days": "30"}, D(2025, 12, 31))["period_days"] == "30"  # given
+
+
 def test_fit_period_only_fills_what_was_not_given() -> None:
     declared = {"period_end": Param("period_end", None, "None", "date", True),
                 "period_start": Param("period_start", None, "None", "date", True)}
