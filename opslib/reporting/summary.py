@@ -41,6 +41,7 @@ _CSS = """<style>
 .ops-summary{font-family:system-ui,-apple-system,"Noto Sans CJK SC","PingFang SC",sans-serif;border:1px solid #d9dce1;
  border-radius:8px;padding:12px 14px;margin:4px 0 12px;background:#fafbfc;max-width:1100px}
 .ops-summary h2{font-size:1.15em;margin:0 0 2px}.ops-summary .ops-sub{color:#555;margin:0 0 10px;font-size:.92em}
+.ops-summary .ops-notes{color:#555;margin:6px 0 0;font-size:.85em}
 .ops-tiles{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:10px}
 .ops-tile{flex:1 1 150px;min-width:140px;background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:8px 10px;
  overflow-wrap:anywhere}
@@ -188,7 +189,7 @@ class ExecutiveSummary:
             parts.append("<p><b>行动 Actions</b></p><ul>" + "".join(
                 f'<li><span class="ops-owner">{e(a.owner)}</span>{e(a.text)}</li>' for a in self.actions) + "</ul>")
         if self.notes:
-            parts.append('<p class="ops-sub">' + "<br>".join(e(n) for n in self.notes) + "</p>")
+            parts.append('<p class="ops-notes">' + "<br>".join(e(n) for n in self.notes) + "</p>")
         if self.changes is not None:
             parts.append(changes_html(self.changes))
         parts.append("</div>")
