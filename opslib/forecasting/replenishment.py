@@ -40,6 +40,14 @@ def service_z(service_level: float) -> float:
 def safety_stock(sigma_weekly: float | np.ndarray, lead_time_days: float, service_level: float = 0.95):
     """``SS = z * sigma_w * sqrt(L / 7)`` units.
 
+    Parameters:
+        sigma_weekly: standard deviation of weekly demand (forecast errors), units; a number or an array.
+        lead_time_days: days from placing an order to stock on the shelf (``L``).
+        service_level: chance that stock covers demand over the lead time; ``z = Φ⁻¹(service_level)``.
+
+    Returns:
+        Safety stock in units (a float, or an array like ``sigma_weekly``).
+
     Example: ``sigma_w = 10``, ``L = 14`` days, 95% -> ``1.6449 * 10 * sqrt(2) = 23.26``.
     """
     ss = service_z(service_level) * np.asarray(sigma_weekly, float) * np.sqrt(lead_time_days / 7.0)

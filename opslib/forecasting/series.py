@@ -91,6 +91,16 @@ def weekly_series(
     ``daily`` is :func:`daily_cube`. ``level``: ``'total'`` (one column ``全店``), ``'category'`` (one
     per category) or ``'sku'`` (the ``max_skus`` best sellers by units over the last 52 weeks).
     ``category`` restricts every level to one category.
+
+    Parameters:
+        daily: the day x SKU cube (``date``, ``sku``, ``category``, ``units``, ...).
+        level: ``'total'``, ``'category'`` or ``'sku'``.
+        measure: the cube column summed per week.
+        category: only this category (None: the whole shop).
+        max_skus: at level ``sku``, how many best sellers to keep (None: all).
+
+    Returns:
+        A wide frame: index ``week`` (Monday of each complete week), one column per series.
     """
     _check_level(level)
     d = _select_category(daily, category)
