@@ -21,9 +21,12 @@ After the test (is the difference real?):
 * :func:`adjust_pvalues` — several metrics at once: Holm (default) or Bonferroni.
 * :func:`test_warnings` — plain-language warnings for peeking, many metrics and too small samples.
 
+Results come back as small dataclasses (:class:`ProportionTest`, :class:`MeanTest`, :class:`AbExample`) with
+``summary()`` (a DataFrame).
+
 Example:
     >>> r = two_proportion_ztest(100, 1000, 130, 1000)
-    >>> round(r["diff"], 3), round(r["z"], 2), r["p_value"] < 0.05
+    >>> round(r.diff, 3), round(r.z, 2), r.p_value < 0.05
     (0.03, 2.1, True)
 """
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -93,16 +97,47 @@ def sample_size_means(delta: float, sd: float, alpha: float = 0.05, power: float
     return int(math.ceil(n))
 
 
-def two_proportion_ztest(x_a: int, n_a: int, x_b: int, n_b: int, confidence: float = 0.95) -> dict[str, float]:
+@dataclass
+class ProportionTest:
+    """A two-proportion z-test of conversion B versus A (:func:`two_proportion_ztest`).
+
+    ``p_a``, ``p_b`` conversion rates; ``diff = p_b - p_a``; ``lift = diff / p_a``; ``z``, two-sided ``p_value``;
+    ``ci_low`` .. ``ci_high`` the interval of ``diff`` at ``confidence``; ``n_a``, ``n_b`` visitors.
+    """
+
+    p_a: float
+    p_b: float
+    diff: float
+    lift: float
+    z: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n_a: int
+    n_b: int
+    confidence: float
+
+    def summary(self) -> pd.DataFrame:
+        """One row with every field."""
+        return pd.DataFrame([asdict(self)])
+
+
+def two_proportion_ztest(x_a: int, n_a: int, x_b: int, n_b: int, confidence: float = 0.95) -> ProportionTest:
     """Two-sided pooled z-test of conversion B versus A, with a Wald interval for ``p_b - p_a``.
 
-    Returns ``p_a``, ``p_b``, ``diff`` = p_b - p_a, ``lift`` = diff / p_a, ``z``, ``p_value``,
-    ``ci_low``, ``ci_high`` (of diff, unpooled SE), ``n_a``, ``n_b``.
+    ``z = (p_b - p_a) / sqrt(p (1 - p) (1/n_a + 1/n_b))`` with the pooled ``p = (x_a + x_b) / (n_a + n_b)``;
+    interval ``diff ± z_{conf} sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``.
+
+    Parameters:
+        x_a, n_a: conversions and visitors of arm A. x_b, n_b: of arm B. confidence: of the interval.
+
+    Returns:
+        :class:`ProportionTest`.
 
     Example (hand-computed): 100/1000 vs 130/1000: p = 0.115, SE_pooled = sqrt(.115*.885*.002) = 0.014267,
     z = 0.03 / 0.014267 = 2.103 (rounded 2.10); two-sided p = 0.0355.
         >>> r = two_proportion_ztest(100, 1000, 130, 1000)
-        >>> round(r["z"], 3), round(r["p_value"], 4)
+        >>> round(r.z, 3), round(r.p_value, 4)
         (2.103, 0.0355)
     """
     if min(n_a, n_b) <= 0 or not (0 <= x_a <= n_a and 0 <= x_b <= n_b):
@@ -115,21 +150,52 @@ def two_proportion_ztest(x_a: int, n_a: int, x_b: int, n_b: int, confidence: flo
     pv = 2 * stats.norm.sf(abs(z))
     se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
     q = stats.norm.ppf(0.5 + confidence / 2)
-    return {"p_a": p_a, "p_b": p_b, "diff": diff, "lift": diff / p_a if p_a > 0 else float("nan"), "z": z,
-            "p_value": float(pv), "ci_low": diff - q * se, "ci_high": diff + q * se, "n_a": n_a, "n_b": n_b}
+    return ProportionTest(p_a=p_a, p_b=p_b, diff=diff, lift=diff / p_a if p_a > 0 else float("nan"), z=z,
+                          p_value=float(pv), ci_low=diff - q * se, ci_high=diff + q * se, n_a=int(n_a), n_b=int(n_b),
+                          confidence=confidence)
+
+
+@dataclass
+class MeanTest:
+    """Welch's t-test of mean(b) - mean(a) (:func:`welch_ttest`): ``mean_a``, ``mean_b``, ``diff``, ``lift``,
+    ``t``, ``df`` (Welch–Satterthwaite), two-sided ``p_value``, interval ``ci_low`` .. ``ci_high`` at
+    ``confidence``, ``n_a``, ``n_b``."""
+
+    mean_a: float
+    mean_b: float
+    diff: float
+    lift: float
+    t: float
+    df: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n_a: int
+    n_b: int
+    confidence: float
+
+    def summary(self) -> pd.DataFrame:
+        """One row with every field."""
+        return pd.DataFrame([asdict(self)])
 
 
 def welch_ttest(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
-                confidence: float = 0.95) -> dict[str, float]:
+                confidence: float = 0.95) -> MeanTest:
     """Welch's t-test of mean(b) - mean(a) (e.g. order values in two arms) with its confidence interval.
 
     ``se = sqrt(s_a^2/n_a + s_b^2/n_b)``, ``t = (m_b - m_a) / se``,
     ``df = se^4 / ((s_a^2/n_a)^2/(n_a-1) + (s_b^2/n_b)^2/(n_b-1))``; interval ``diff ± t_{df} se``.
 
+    Parameters:
+        a, b: the observations of the two arms (NaN dropped). confidence: of the interval.
+
+    Returns:
+        :class:`MeanTest`.
+
     Example: a = [1, 2, 3], b = [4, 5, 6, 7]: diff = 5.5 - 2 = 3.5, se = sqrt(1/3 + 1.6667/4) = 0.866,
     t = 4.041, df = 0.75^2 / (0.3333^2/2 + 0.4167^2/3) = 4.96.
         >>> r = welch_ttest([1, 2, 3], [4, 5, 6, 7])
-        >>> round(r["diff"], 2), round(r["t"], 3), round(r["df"], 2)
+        >>> round(r.diff, 2), round(r.t, 3), round(r.df, 2)
         (3.5, 4.041, 4.96)
     """
     xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -143,10 +209,10 @@ def welch_ttest(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray
     t = diff / se if se > 0 else 0.0
     pv = 2 * stats.t.sf(abs(t), df)
     q = stats.t.ppf(0.5 + confidence / 2, df)
-    return {"mean_a": float(xa.mean()), "mean_b": float(xb.mean()), "diff": diff,
-            "lift": diff / float(xa.mean()) if xa.mean() != 0 else float("nan"), "t": t, "df": float(df),
-            "p_value": float(pv), "ci_low": diff - q * se, "ci_high": diff + q * se,
-            "n_a": int(len(xa)), "n_b": int(len(xb))}
+    return MeanTest(mean_a=float(xa.mean()), mean_b=float(xb.mean()), diff=diff,
+                    lift=diff / float(xa.mean()) if xa.mean() != 0 else float("nan"), t=t, df=float(df),
+                    p_value=float(pv), ci_low=diff - q * se, ci_high=diff + q * se, n_a=int(len(xa)),
+                    n_b=int(len(xb)), confidence=confidence)
 
 
 def adjust_pvalues(p_values: Sequence[float] | pd.Series, method: Literal["holm", "bonferroni"] = "holm",
@@ -198,3 +264,55 @@ def test_warnings(n_a: int, n_b: int, events_a: int | None = None, events_b: int
         out.append(f"多指标 many metrics: {n_metrics} metrics tested; correct the p-values with "
                    "adjust_pvalues(..., method='holm') before calling any of them significant.")
     return out
+
+
+@dataclass
+class AbExample:
+    """A worked A/B test on conversion (:func:`ab_example`): the plan, a reading at the planned sample, the
+    correction for several metrics and the warnings.
+
+    ``base_rate`` -> ``target_rate``; ``n_per_arm`` visitors per arm (power 80%, two-sided 5%); ``test``: the
+    z-test if both arms convert exactly at their rates; ``adjusted``: Holm-corrected p-values of
+    ``test`` and the other metrics; ``warnings``: :func:`test_warnings` for ``looks`` interim looks.
+    """
+
+    base_rate: float
+    target_rate: float
+    n_per_arm: int
+    test: ProportionTest
+    adjusted: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric: ``metric``, ``p_value``, ``p_adjusted``, ``significant``."""
+        return self.adjusted.rename_axis("metric").reset_index()
+
+
+def ab_example(base_rate: float, relative_lift: float = 0.10, confidence: float = 0.95,
+               other_p_values: dict[str, float] | None = None, looks: int = 5) -> AbExample:
+    """Plan and read a conversion A/B test for a shop with conversion ``base_rate``.
+
+    ``target = base_rate x (1 + relative_lift)``; ``n = sample_size_proportions(base, target)``; the reading
+    is :func:`two_proportion_ztest` with ``floor(base n)`` and ``floor(target n)`` conversions; the p-values
+    of ``conversion`` and ``other_p_values`` (default: AOV 0.04, units per order 0.20) are Holm-adjusted.
+
+    Parameters:
+        base_rate: conversion of arm A (e.g. ``kpi.shop_conversion_rate``). relative_lift: the lift to detect.
+        confidence: of the interval. other_p_values: further metrics read from the same test. looks: how
+            often the result was looked at (for the peeking warning).
+
+    Returns:
+        :class:`AbExample`.
+
+    Example: 10% -> 11% needs 14,745 visitors per arm.
+        >>> ex = ab_example(0.10)
+        >>> ex.n_per_arm, ex.summary()["metric"].tolist()
+        (14745, ['conversion', 'aov', 'units_per_order'])
+    """
+    target = base_rate * (1 + relative_lift)
+    n = sample_size_proportions(base_rate, target)
+    r = two_proportion_ztest(int(base_rate * n), n, int(target * n), n, confidence=confidence)
+    others = {"aov": 0.04, "units_per_order": 0.20} if other_p_values is None else dict(other_p_values)
+    adjusted = adjust_pvalues(pd.Series({"conversion": r.p_value, **others}))
+    return AbExample(base_rate=base_rate, target_rate=target, n_per_arm=n, test=r, adjusted=adjusted,
+                     warnings=test_warnings(n, n, n_metrics=len(adjusted), looks=looks))

@@ -23,19 +23,19 @@ def _series(effect: float = 0.0, seed: int = 0):
 def test_known_effect_is_recovered_with_interval():
     idx, y, X = _series(effect=10.0)
     r = causal_impact(y, X, idx[0], idx[69], idx[70], idx[76], confidence=0.9)
-    assert r.summary["effect_low"] <= 70 <= r.summary["effect_high"]
-    assert r.summary["effect"] == pytest.approx(70, abs=10)
-    assert r.summary["tail_probability"] < 0.01
+    assert r.effect_low <= 70 <= r.effect_high
+    assert r.effect == pytest.approx(70, abs=10)
+    assert r.tail_probability < 0.01
     post = r.series[r.series["period"] == "post"]
-    assert post["cum_effect"].iloc[-1] == pytest.approx(r.summary["effect"])
+    assert post["cum_effect"].iloc[-1] == pytest.approx(r.effect)
     assert (post["pred_low"] < post["predicted"]).all() and (post["predicted"] < post["pred_high"]).all()
 
 
 def test_no_effect_gives_large_tail_probability():
     idx, y, X = _series(effect=0.0, seed=3)
     r = causal_impact(y, X, idx[0], idx[69], idx[70], idx[76])
-    assert r.summary["effect_low"] <= 0 <= r.summary["effect_high"]
-    assert r.summary["tail_probability"] > 0.05
+    assert r.effect_low <= 0 <= r.effect_high
+    assert r.tail_probability > 0.05
 
 
 def test_forecast_covariance_diagonal_matches_statsmodels():
@@ -50,6 +50,6 @@ def test_masked_days_and_too_short_pre_period():
     idx, y, X = _series(effect=10.0)
     mask = pd.Series(idx < idx[10], index=idx)
     r = causal_impact(y, X, idx[0], idx[69], idx[70], idx[76], mask=mask)
-    assert r.summary["pre_days_used"] == 60 and r.series["masked"].sum() == 10
+    assert r.pre_days_used == 60 and r.series["masked"].sum() == 10
     with pytest.raises(ValueError, match="usable pre-period days"):
         causal_impact(y, X, idx[50], idx[69], idx[70], idx[76])

@@ -1,0 +1,311 @@
+"""Charts and display tables of the campaign evaluation (notebook 02): counterfactual, DiD, money, overview.
+
+Every chart takes a frame or a result of :mod:`opslib.campaigns` and returns the matplotlib ``Figure`` (or, when
+there is nothing to draw, prints why and returns None); every table returns a frame of display strings written
+with :mod:`opslib.plotting.format` in the shop's currency (``set_theme(shop=shop)``): units as whole numbers,
+money as ``¥12.3万`` / ``£12.3K``, rates as %, p-values as ``< 0.001``, and "unknown (no cost data)" where a
+figure needs a cost the shop does not have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from opslib.plotting.format import (
+    MISSING,
+    axis_formatter,
+    decimal,
+    format_table,
+    money,
+    number,
+    percent,
+    pvalue,
+    units,
+)
+from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL
+
+_UNITS_AXIS = FuncFormatter(lambda v, _pos: number(v))
+
+
+def _shade(ax: Any, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
+    if window is not None:
+        ax.axvspan(pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(hours=23), color="#de8f05",
+                   alpha=0.15, lw=0)
+
+
+# ------------------------------------------------------------------------------------------- charts
+def impact_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                 confidence: float = 0.90, title: str | None = None) -> Figure:
+    """Three panels from :class:`~opslib.campaigns.counterfactual.ImpactResult` ``.series``: observed vs
+    counterfactual (band = interval), the daily effect, the cumulative effect with its interval; window shaded.
+
+    Parameters:
+        series: columns ``observed``, ``predicted``, ``pred_low``, ``pred_high``, ``effect``, ``cum_effect``,
+            ``cum_low``, ``cum_high`` (index: day). window: first and last campaign day. confidence: for the
+            legend. title: above the chart.
+
+    Returns:
+        The figure.
+    """
+    s = series
+    fig, axes = plt.subplots(3, 1, figsize=(11, 8.5), sharex=True)
+    axes[0].plot(s.index, s["observed"], color="black", lw=1, label="observed 实际")
+    axes[0].plot(s.index, s["predicted"], ls="--", color=PALETTE[0], label="counterfactual 反事实")
+    axes[0].fill_between(s.index, s["pred_low"], s["pred_high"], alpha=0.25, color=PALETTE[0],
+                         label=f"{percent(confidence, 0)} interval 区间")
+    eff = s["effect"].fillna(0.0)
+    axes[1].bar(s.index, eff, color=[POSITIVE if v >= 0 else NEGATIVE for v in eff], width=0.8)
+    axes[1].axhline(0, color="grey", lw=0.8)
+    axes[2].plot(s.index, s["cum_effect"], color=POSITIVE)
+    axes[2].fill_between(s.index, s["cum_low"], s["cum_high"], alpha=0.25, color=POSITIVE)
+    axes[2].axhline(0, color="grey", lw=0.8)
+    for ax, name in zip(axes, ["daily units 日销量", "pointwise effect 逐日效应", "cumulative effect 累计效应"],
+                        strict=True):
+        _shade(ax, window)
+        ax.set_title(name, fontsize=11)
+        ax.yaxis.set_major_formatter(_UNITS_AXIS)
+    axes[0].legend(loc="upper left", fontsize=9)
+    axes[2].tick_params(axis="x", labelrotation=30)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def did_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Figure:
+    """Treated vs scaled control (:class:`~opslib.campaigns.did.DidResult` ``.series``), window shaded.
+
+    Parameters:
+        series: columns ``treated``, ``control_scaled`` (index: day). window: first and last campaign day.
+
+    Returns:
+        The figure.
+    """
+    fig, ax = plt.subplots(figsize=(11, 3.5))
+    ax.plot(series.index, series["treated"], color=PALETTE[0], label="treated 活动SKU")
+    ax.plot(series.index, series["control_scaled"], color=PALETTE[1], label="control (scaled) 对照组")
+    _shade(ax, window)
+    ax.yaxis.set_major_formatter(_UNITS_AXIS)
+    ax.set_title("DiD: treated vs control 双重差分")
+    ax.legend(loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def money_waterfall(m: Any) -> Figure | None:
+    """Waterfall from the incremental margin to the net profit of a :class:`~opslib.campaigns.money.CampaignMoney`:
+    minus pull-forward, minus cannibalisation, minus marketing spend.
+
+    Parameters:
+        m: the campaign money.
+
+    Returns:
+        The figure; None (after printing why) when the margin or net profit is unknown (no cost data).
+    """
+    if m.net_profit is None:
+        print(f"money waterfall skipped: net profit is {m.status('net_profit')} — "
+              + (m.notes[0] if m.notes else "the margin needs unit costs"))
+        return None
+    steps = [("incremental margin 增量毛利", m.incremental_margin), ("pull-forward 透支", -m.pull_forward_margin),
+             ("cannibalisation 蚕食", -m.cannibalised_margin), ("marketing 营销费用", -m.marketing_spend)]
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    run = 0.0
+    for i, (_label, v) in enumerate(steps):
+        bottom = run if v >= 0 else run + v
+        if i == 0:
+            bottom = min(0.0, v)
+        ax.bar(i, abs(v), bottom=bottom, color=POSITIVE if v >= 0 else NEGATIVE)
+        ax.text(i, bottom + abs(v), money(v, signed=True), ha="center", va="bottom", fontsize=9)
+        run += v
+    ax.bar(len(steps), abs(run), bottom=min(0.0, run), color=TOTAL)
+    ax.text(len(steps), max(0.0, run), money(run, signed=True), ha="center", va="bottom", fontsize=9)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["net profit 净利润"], rotation=15)
+    ax.yaxis.set_major_formatter(axis_formatter("profit"))
+    ax.set_title("money waterfall 活动损益瀑布")
+    fig.tight_layout()
+    return fig
+
+
+def overview_chart(overview: Any, top: int = 25) -> Figure | None:
+    """Horizontal bars of the ranking measure per campaign of a :class:`~opslib.campaigns.evaluation.CampaignOverview`
+    (incremental margin, or incremental GMV when costs are missing), green for gains, red for losses.
+
+    Parameters:
+        overview: the overview. top: at most this many campaigns.
+
+    Returns:
+        The figure; None (after printing why) when no campaign could be evaluated.
+    """
+    t = overview.table
+    ok = t[(t["problem"] == "") & t[overview.ranked_by].notna()].head(top)
+    if not len(ok):
+        print("campaign overview: no campaign of the period could be evaluated (see the problem column)")
+        return None
+    d = ok.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(d) + 1.4))
+    v = d[overview.ranked_by].astype(float)
+    ax.barh(d["campaign_id"].astype(str), v, color=[POSITIVE if x >= 0 else NEGATIVE for x in v])
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.xaxis.set_major_formatter(axis_formatter("gmv"))
+    what = "incremental gross margin 增量毛利" if overview.ranked_by == "incremental_margin" else \
+        "incremental GMV 增量成交额 (no cost data: margin unknown)"
+    ax.set_title(f"{what} by campaign 活动排名")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------------------- tables
+def estimates_table(evaluation: Any) -> pd.DataFrame:
+    """The incremental units three ways (naive, counterfactual, DiD) of a
+    :class:`~opslib.campaigns.evaluation.CampaignEvaluation`, with intervals, for display."""
+    e = evaluation.estimates()
+    return format_table(e, units=["units", "low", "high"], signed=["units"],
+                        labels={"method": "方法 method", "units": "增量销量 incremental units",
+                                "low": "下限 low", "high": "上限 high", "note": "说明 note"})
+
+
+def effects_table(evaluation: Any) -> pd.DataFrame:
+    """The counterfactual effect per segment (window, post-period) with observed, counterfactual, interval and
+    tail probability, plus the fit check, for display."""
+    e = evaluation.effects[["segment", "observed", "predicted", "effect", "low", "high", "tail_probability"]].copy()
+    e["relative"] = e["effect"] / e["predicted"].where(e["predicted"] != 0)
+    out = format_table(e, units=["observed", "predicted", "effect", "low", "high"], percent=["relative"],
+                       pvalues=["tail_probability"], signed=["effect", "relative"],
+                       labels={"segment": "时段 segment", "observed": "实际 observed", "predicted": "反事实 counterfactual",
+                               "effect": "效应 effect", "low": "下限 low", "high": "上限 high",
+                               "tail_probability": "尾概率 tail p", "relative": "相对 relative"})
+    imp = evaluation.impact
+    out["拟合 pre-period fit (MAPE)"] = [percent(imp.fit_mape_pre, 0) + ("" if imp.fit_ok else " ⚠ do not trust")] * len(out)
+    return out
+
+
+def money_table(m: Any) -> pd.DataFrame:
+    """A :class:`~opslib.campaigns.money.CampaignMoney` for display: every figure in the shop's currency (units
+    as whole numbers, ratios with 2 decimals, coverage as %), the reason where it is unknown, and its formula."""
+    s = m.summary()
+    text = []
+    for kind, v, status in zip(s["kind"], s["value"], s["status"], strict=True):
+        if status:
+            text.append(status)
+        elif kind == "money":
+            text.append(money(v))
+        elif kind == "units":
+            text.append(units(v, signed=True))
+        elif kind == "percent":
+            text.append(percent(v, 0))
+        else:
+            text.append(decimal(v))
+    return pd.DataFrame({"指标 figure": s["label"], "金额 value": text, "公式 formula": s["formula"]})
+
+
+def side_effects_table(evaluation: Any) -> pd.DataFrame:
+    """Side effects (pull-forward, cannibalisation, halo, stock-up) for display: units and interval."""
+    s = evaluation.side_effects.copy()
+    stock = s["effect"] == "stock_up"
+    out = format_table(s, units=["units", "low", "high"], signed=["units"],
+                       labels={"effect": "效应 effect", "units": "销量 units", "low": "下限 low", "high": "上限 high",
+                               "note": "说明 note"})
+    out.loc[stock.to_numpy(), "销量 units"] = [decimal(v, 2, signed=True) + " units/order" for v in s.loc[stock, "units"]]
+    return out
+
+
+def did_table(did: Any) -> pd.DataFrame:
+    """The 2x2 cell means of a :class:`~opslib.campaigns.did.DidResult` (units a day) plus the estimate row."""
+    t = did.table.reset_index()
+    out = format_table(t, labels={"group": "组 group", "pre": "活动前 pre", "window": "活动期 window",
+                                  "change": "变化 change"}, signed=["change"], decimals=1)
+    est = pd.DataFrame([{"组 group": "DiD estimate (units, window)",
+                         "活动前 pre": "", "活动期 window": f"{units(did.low)} .. {units(did.high)}",
+                         "变化 change": f"{units(did.incremental_units, signed=True)} (p {pvalue(did.p_value)})"}])
+    return pd.concat([out, est], ignore_index=True)
+
+
+def overlaps_table(evaluation: Any) -> pd.DataFrame:
+    """Other campaigns and calendar days around the campaign and what the evaluation did about them."""
+    t = evaluation.overlaps
+    if not len(t):
+        return pd.DataFrame({"说明 note": ["no other campaign, holiday or festival touched this campaign's periods"]})
+    return format_table(t, percent=["scope_share", "control_share"],
+                        labels={"campaign_id": "活动/节日 campaign or day", "name": "名称 name", "kind": "类型 kind",
+                                "start": "开始 start", "end": "结束 end", "where": "位置 where",
+                                "scope_share": "占活动销量 share of scope", "control_share": "占对照 share of control",
+                                "action": "处理 action"})
+
+
+def overview_table(overview: Any) -> pd.DataFrame:
+    """A :class:`~opslib.campaigns.evaluation.CampaignOverview` for display: rank, campaign, incremental units with
+    interval, GMV, margin, net profit, ROI (or "unknown (no cost data)"), fit check and problem."""
+    t = overview.table.copy()
+    cols = [c for c in ("rank", "campaign_id", "name", "start", "end", "incremental_units", "units_low", "units_high",
+                        "incremental_gmv", "incremental_margin", "net_profit", "roi", "incremental_roas",
+                        "cost_coverage", "fit_mape_pre", "problem") if c in t.columns]
+    t = t[cols]
+    out = format_table(t, money=[c for c in ("incremental_gmv", "incremental_margin", "net_profit") if c in cols],
+                       units=[c for c in ("incremental_units", "units_low", "units_high") if c in cols],
+                       percent=[c for c in ("cost_coverage", "fit_mape_pre") if c in cols],
+                       signed=[c for c in ("incremental_units",) if c in cols])
+    evaluated = (overview.table["problem"] == "").to_numpy()
+    for col in ("incremental_margin", "net_profit", "roi"):
+        if col in t.columns:
+            unknown = evaluated & overview.table[col].isna().to_numpy()
+            if col == "roi":
+                spend = overview.table.get("marketing_spend", pd.Series(0.0, index=t.index)).fillna(0.0).to_numpy()
+                no_cost = overview.table["incremental_margin"].isna().to_numpy()
+                out.loc[unknown & no_cost, col] = "unknown (no cost data)"
+                out.loc[unknown & ~no_cost & (spend <= 0), col] = "no marketing spend"
+            else:
+                out.loc[unknown, col] = "unknown (no cost data)"
+    if "incremental_roas" in t.columns:
+        out.loc[evaluated & overview.table["incremental_roas"].isna().to_numpy(), "incremental_roas"] = "no marketing spend"
+    out.loc[~evaluated, [c for c in out.columns if c not in ("rank", "campaign_id", "name", "start", "end", "problem")]] = MISSING
+    return out.rename(columns={"rank": "排名 rank", "campaign_id": "活动 campaign", "incremental_units": "增量销量 units",
+                               "units_low": "下限 low", "units_high": "上限 high", "incremental_gmv": "增量GMV",
+                               "incremental_margin": "增量毛利 margin", "net_profit": "净利润 net profit",
+                               "incremental_roas": "增量ROAS", "cost_coverage": "成本覆盖 cost coverage",
+                               "fit_mape_pre": "拟合 fit MAPE", "problem": "问题 problem"})
+
+
+def ab_table(example: Any) -> pd.DataFrame:
+    """An :class:`~opslib.campaigns.abtest.AbExample` for display: the plan, the reading and the Holm-adjusted
+    p-values of every metric."""
+    t = example.test
+    plan = pd.DataFrame([
+        {"item": "conversion A → B", "value": f"{percent(example.base_rate, 2)} → {percent(example.target_rate, 2)}"},
+        {"item": "visitors per arm (power 80%, 5%)", "value": f"{example.n_per_arm:,}"},
+        {"item": "difference (interval)", "value": f"{percent(t.diff, 2, signed=True)} "
+                                                   f"({percent(t.ci_low, 2)} .. {percent(t.ci_high, 2)})"},
+        {"item": "z, p-value", "value": f"{decimal(t.z)}, {pvalue(t.p_value)}"},
+    ])
+    adj = example.summary()
+    rows = [{"item": f"{m}: p {pvalue(p)} → Holm {pvalue(a)}", "value": "significant" if s else "not significant"}
+            for m, p, a, s in zip(adj["metric"], adj["p_value"], adj["p_adjusted"], adj["significant"], strict=True)]
+    return pd.concat([plan, pd.DataFrame(rows)], ignore_index=True).rename(columns={"item": "项目 item",
+                                                                                   "value": "值 value"})
+
+
+def notes_table(notes: list[str]) -> pd.DataFrame:
+    """Notes (what was assumed, set aside or skipped) as a one-column table; a dash when there are none."""
+    return pd.DataFrame({"说明 notes": notes or [MISSING]})
+
+
+__all__ = [
+    "ab_table",
+    "did_chart",
+    "did_table",
+    "effects_table",
+    "estimates_table",
+    "impact_chart",
+    "money_table",
+    "money_waterfall",
+    "notes_table",
+    "overlaps_table",
+    "overview_chart",
+    "overview_table",
+    "side_effects_table",
+]
