@@ -6,6 +6,7 @@ Commands:
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
+  campaign evaluate DIR --campaign ID [--format json]   evaluate one campaign (counterfactual, money)
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.importers import main as import_main
 
         return import_main(rest)
+    if cmd == "campaign":
+        from opslib.campaigns.cli import main as campaign_main
+        return campaign_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

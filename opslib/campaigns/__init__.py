@@ -20,6 +20,7 @@ from opslib.campaigns.abtest import (
     power_proportions,
     sample_size_means,
     sample_size_proportions,
+    shop_ab_example,
     test_warnings,
     two_proportion_ztest,
     welch_ttest,
@@ -30,6 +31,8 @@ from opslib.campaigns.counterfactual import (
     ImpactResult,
     causal_impact,
     forecast_covariance,
+    outlier_days,
+    placebo_errors,
 )
 from opslib.campaigns.did import DidEstimate, DidResult, did_2x2, did_regression, scaled_did
 from opslib.campaigns.evaluation import (
@@ -46,7 +49,13 @@ from opslib.campaigns.overlap import (
     calendar_events,
     plan_overlaps,
 )
-from opslib.campaigns.planted import PlantedCampaign, plant_campaign, scale_quantities
+from opslib.campaigns.planted import (
+    Plant,
+    PlantedCampaign,
+    plant_campaign,
+    scale_quantities,
+    write_planted_shop,
+)
 from opslib.campaigns.side_effects import buyer_mix, naive_uplift
 from opslib.campaigns.table import (
     Campaign,
@@ -87,6 +96,7 @@ __all__ = [
     "DidResult",
     "estimate_discount_depth",
     "evaluate_campaign",
+    "evaluate_shop",
     "forecast_covariance",
     "get_campaign",
     "ImpactResult",
@@ -98,9 +108,12 @@ __all__ = [
     "naive_uplift",
     "OVERLAP_MODES",
     "OverlapPlan",
+    "outlier_days",
     "overlapping_campaigns",
     "parse_scope",
+    "placebo_errors",
     "plan_overlaps",
+    "Plant",
     "plant_campaign",
     "PlantedCampaign",
     "power_proportions",
@@ -110,10 +123,13 @@ __all__ = [
     "scale_quantities",
     "scaled_did",
     "scope_skus",
+    "shop_ab_example",
+    "ShopEvaluation",
     "sibling_skus",
     "test_warnings",
     "two_proportion_ztest",
     "UNKNOWN_COST",
     "welch_ttest",
     "with_adhoc",
+    "write_planted_shop",
 ]

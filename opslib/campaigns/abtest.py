@@ -282,6 +282,7 @@ class AbExample:
     test: ProportionTest
     adjusted: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    note: str = ""
 
     def summary(self) -> pd.DataFrame:
         """One row per metric: ``metric``, ``p_value``, ``p_adjusted``, ``significant``."""
@@ -316,3 +317,35 @@ def ab_example(base_rate: float, relative_lift: float = 0.10, confidence: float 
     adjusted = adjust_pvalues(pd.Series({"conversion": r.p_value, **others}))
     return AbExample(base_rate=base_rate, target_rate=target, n_per_arm=n, test=r, adjusted=adjusted,
                      warnings=test_warnings(n, n, n_metrics=len(adjusted), looks=looks))
+
+
+#: The conversion rate the worked example uses when the shop has no traffic table.
+EXAMPLE_RATE = 0.03
+
+
+def shop_ab_example(orders: pd.DataFrame, traffic: pd.DataFrame | None, relative_lift: float = 0.10,
+                    confidence: float = 0.95, looks: int = 5) -> AbExample:
+    """:func:`ab_example` at the shop's own conversion rate (``opslib.kpi.shop_conversion_rate``: distinct
+    non-cancelled orders / summed visitors), or at :data:`EXAMPLE_RATE` (3%) without a traffic table.
+
+    Parameters:
+        orders: order lines. traffic: the traffic table or None. relative_lift, confidence, looks: as
+            :func:`ab_example`.
+
+    Returns:
+        :class:`AbExample` whose ``note`` says which rate was used.
+
+    Example:
+        >>> shop_ab_example(pd.DataFrame({"order_id": ["o1"], "status": ["completed"]}), None).note
+        'no traffic table: using 3.0% as an example conversion rate'
+    """
+    from opslib.kpi import shop_conversion_rate
+
+    if traffic is None:
+        ex = ab_example(EXAMPLE_RATE, relative_lift, confidence, looks=looks)
+        ex.note = f"no traffic table: using {EXAMPLE_RATE:.1%} as an example conversion rate"
+        return ex
+    rate = shop_conversion_rate(orders, traffic)
+    ex = ab_example(rate, relative_lift, confidence, looks=looks)
+    ex.note = f"the shop's conversion rate: {rate:.2%} (orders / visitors over the whole data)"
+    return ex

@@ -94,6 +94,8 @@ class ImpactResult:
     fit_mape_pre: float
     notes: list[str] = field(default_factory=list)
     cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: placebo checks (:func:`placebo_errors`) or None
+    placebos: pd.DataFrame | None = None
 
     @property
     def relative_effect(self) -> float:
@@ -185,6 +187,114 @@ def forecast_covariance(res: Any, h: int) -> np.ndarray:
     return cov
 
 
+def _weekday_median_and_scale(y: pd.Series, use: np.ndarray) -> tuple[pd.Series, float]:
+    """Per day the median of ``y`` on its weekday (over the ``use`` days) and the robust sd of the residuals."""
+    ok = use & y.notna().to_numpy()
+    wd = pd.Series(y.index.day_of_week, index=y.index)
+    med = y[ok].groupby(wd[ok]).median()
+    center = wd.map(med).astype(float)
+    res = (y - center)[ok].abs()
+    scale = 1.4826 * float(res.median()) if len(res) else 0.0
+    if not scale > 0:
+        scale = 1.2533 * float(res.mean()) if len(res) else 0.0  # mean absolute deviation of a normal: sd / 1.2533
+    return center, scale
+
+
+#: A spike is also at least this many times the mean day (so the upper tail of ordinary count noise is kept).
+SPIKE_MULTIPLE = 4.0
+
+
+def outlier_days(y: pd.Series, k: float = 5.0) -> pd.Series:
+    """True on the spike days of ``y``: far above the median of their weekday and a multiple of the mean day.
+
+    ``center_t`` = median of ``y`` over the days with the same weekday; ``s = 1.4826 median |y - center|`` (the
+    MAD, an sd for normal data; ``1.2533 mean |y - center|`` when the MAD is 0); a spike when
+    ``y_t > center_t + k s`` **and** ``y_t > SPIKE_MULTIPLE x mean(y)``. The second condition keeps the
+    ordinary upper tail of small, skewed counts (a day of 4 units in a series of 1 a day), so only the
+    wholesale order or the data glitch is flagged. Missing days are never spikes. Scale-free: ``1000 y`` flags
+    the same days.
+
+    Parameters:
+        y: a daily series (index: day). k: the threshold in robust sds.
+
+    Returns:
+        A boolean series on ``y``'s index.
+
+    Example: three weeks of about 10 a day and one wholesale order of 500 units on a Tuesday.
+        >>> idx = pd.date_range("2024-01-01", periods=21)
+        >>> y = pd.Series(np.tile([10.0, 12, 11, 9, 10, 13, 8], 3), idx); y.iloc[8] = 500
+        >>> outlier_days(y)[outlier_days(y)].index.strftime("%Y-%m-%d").tolist()
+        ['2024-01-09']
+    """
+    bound = _upper_bound(y, np.ones(len(y), dtype=bool), k)
+    if bound is None:
+        return pd.Series(False, index=y.index)
+    return (y > bound) & y.notna()
+
+
+def _upper_bound(x: pd.Series, use: np.ndarray, k: float) -> pd.Series | None:
+    """The spike bound of :func:`outlier_days`, ``max(center_t + k s, SPIKE_MULTIPLE x mean)``, from the ``use`` days."""
+    center, scale = _weekday_median_and_scale(x, use)
+    if not scale > 0 or center.isna().any():
+        return None
+    mean = float(x[use & x.notna().to_numpy()].mean())
+    return np.maximum(center + k * scale, SPIKE_MULTIPLE * mean)
+
+
+def placebo_errors(y: pd.Series, controls: pd.DataFrame | None, before: pd.Timestamp, days: int, pre_days: int,
+                   n: int = 4, mask: pd.Series | None = None, max_tries: int = 12, **kwargs: object) -> pd.DataFrame:
+    """The counterfactual's errors on windows where nothing happened: placebo campaigns before ``before``.
+
+    Candidate windows of ``days`` days end right before ``before`` and go back ``days`` at a time
+    (``[before - j days, before - (j - 1) days - 1]``, ``j = 1 .. max_tries``); each needs ``pre_days`` days of
+    ``y`` before it and at least half its days free of ``mask`` days. On each, :func:`causal_impact` (with
+    ``kwargs``) is fitted on its own pre-period; with no campaign there, its "effect" summed over the free days
+    is the model's error and the sd of that sum the error the model expected; both are scaled by
+    ``days / free days`` to the window (``e_j``, ``sd_j``). At most ``n`` are kept.
+
+    Parameters:
+        y: the daily outcome over the whole history (index: day). controls: the controls on the same index.
+        before: the first day of the real campaign. days: placebo window length. pre_days: their pre-periods.
+        n: how many placebos at most. mask: days to set aside (and to keep out of placebo windows).
+        max_tries: how many candidate windows to try. kwargs: further :func:`causal_impact` arguments.
+
+    Returns:
+        Columns ``start``, ``end``, ``effect``, ``sd`` (one row per placebo; empty without enough history).
+
+    Example: a flat noisy series has placebo errors of the size the model expects.
+        >>> idx = pd.date_range("2024-01-01", periods=140)
+        >>> y = pd.Series(np.random.default_rng(1).normal(100, 5, 140), idx)
+        >>> p = placebo_errors(y, None, idx[-7], 7, 56, n=3)
+        >>> len(p), bool((p["effect"].abs() < 4 * p["sd"]).all())
+        (3, True)
+    """
+    rows = []
+    one = pd.Timedelta(days=1)
+    first = y.first_valid_index()
+    m = mask.reindex(y.index).fillna(False).astype(bool) if mask is not None else pd.Series(False, index=y.index)
+    for j in range(1, max_tries + 1):
+        if len(rows) >= n:
+            break
+        a = pd.Timestamp(before) - j * days * one
+        b = a + (days - 1) * one
+        pre_a = a - pre_days * one
+        if first is None or pre_a < first:
+            break
+        free = ~m.reindex(pd.date_range(a, b, freq="D")).fillna(False).to_numpy()
+        if free.sum() < max(1, days / 2):
+            continue
+        try:
+            r = causal_impact(y, controls, pre_a, a - one, a, b, mask=m, placebo=0, **kwargs)  # type: ignore[arg-type]
+        except ValueError:
+            continue
+        post = r.series[r.series["period"] == "post"]
+        idx = np.flatnonzero(free)
+        scale = days / len(idx)  # a window partly under another campaign: its free days, scaled to the window
+        rows.append({"start": a, "end": b, "effect": float(post["effect"].to_numpy()[idx].sum()) * scale,
+                     "sd": float(np.sqrt(max(r.cov[np.ix_(idx, idx)].sum(), 0.0))) * scale})
+    return pd.DataFrame(rows, columns=["start", "end", "effect", "sd"])
+
+
 def _standardise(X: pd.DataFrame, pre_idx: pd.DatetimeIndex, notes: list[str], what: str) -> pd.DataFrame:
     """Columns of ``X`` minus their pre-period mean, over their pre-period sd; constant columns dropped."""
     sd = X.loc[pre_idx].std()
@@ -198,7 +308,8 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
                   post_start: pd.Timestamp, post_end: pd.Timestamp, confidence: float = 0.90,
                   mask: pd.Series | None = None, trend: bool = False, seasonal: int | None = 7,
                   level_sd: float | None = 0.01, control_coef: str = "mle",
-                  regressors: pd.DataFrame | None = None) -> ImpactResult:
+                  regressors: pd.DataFrame | None = None, outlier_sd: float | None = None,
+                  placebo: int = 0, placebo_days: int | None = None) -> ImpactResult:
     """Counterfactual forecast of ``y`` over ``[post_start, post_end]`` from a model fitted on ``[pre_start, pre_end]``.
 
     Formula: see the module docstring (standardise on the pre-period, local level + weekly seasonal +
@@ -219,6 +330,17 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
             outcome's shocks, e.g. the untreated SKUs of the same shop).
         regressors: further daily regressors (other campaigns' days) whose coefficients are always
             estimated; a regressor without variation in the pre-period is dropped with a note.
+        outlier_sd: spike handling (None: off). Pre-period spike days of the outcome (:func:`outlier_days`
+            with ``k = outlier_sd``: a wholesale order, a data glitch) are set missing and the interval is
+            widened by their share of the squared one-step errors; the controls' spikes are clipped to the
+            spike bound over the whole span, so one big order in the control does not become a
+            counterfactual spike.
+        placebo: up to this many placebo checks (:func:`placebo_errors`): the same model on earlier windows of
+            ``placebo_days`` days (default: the post-period's length) without a campaign, each with its own
+            pre-period, using the days of ``y`` before ``pre_start`` (pass the longer history). When they err
+            more than the model's own interval says, the counterfactual's variance gets the excess as an
+            unknown level shift: ``Var(delta) = max(0, mean(e_j^2) - mean(sd_j^2)) / days^2`` on every pair of
+            post-period days. Placebo windows holding ``mask`` days are skipped.
 
     Returns:
         :class:`ImpactResult`. Raises ``ValueError`` with fewer than :data:`MIN_PRE_DAYS` usable days.
@@ -226,7 +348,8 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     pre_idx = pd.date_range(pre_start, pre_end, freq="D")
     post_idx = pd.date_range(post_start, post_end, freq="D")
     full = pre_idx.append(post_idx)
-    y = y.astype(float).reindex(full)
+    y_full = y.astype(float)
+    y = y_full.reindex(full)
     if y[post_idx].isna().any():
         raise ValueError("the outcome series has gaps in the campaign window: fill days without sales with 0")
     if control_coef not in ("mle", "ratio"):
@@ -236,10 +359,21 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     if mask is not None:
         masked = mask.reindex(pre_idx).fillna(False).astype(bool)
         y_pre[masked] = np.nan
+    notes: list[str] = []
+    outliers = pd.Series(False, index=pre_idx)
+    if outlier_sd is not None:
+        outliers = outlier_days(y_pre, outlier_sd) & ~masked
+        if outliers.any() and int(y_pre.notna().sum() - outliers.sum()) >= MIN_PRE_DAYS:
+            y_pre[outliers] = np.nan
+            notes.append(f"{int(outliers.sum())} pre-period spike day(s) set aside (more than {outlier_sd:g} robust "
+                         f"sd above their weekday median and {SPIKE_MULTIPLE:g}x the mean day): "
+                         + ", ".join(f"{d:%Y-%m-%d}" for d in outliers[outliers].index[:8])
+                         + (" ..." if outliers.sum() > 8 else ""))
+        else:
+            outliers[:] = False
     n_used = int(y_pre.notna().sum())
     if n_used < MIN_PRE_DAYS:
         raise ValueError(f"only {n_used} usable pre-period days (need {MIN_PRE_DAYS})")
-    notes: list[str] = []
     # 1. standardise the outcome: the model works on z = (y - m) / s
     m = float(y_pre.mean())
     s = float(y_pre.std(ddof=0))
@@ -254,6 +388,18 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
         raw_controls = controls.astype(float).reindex(full)
         if raw_controls.isna().any().any():
             raw_controls = raw_controls.interpolate(limit_direction="both").fillna(0.0)
+        if outlier_sd is not None:
+            clipped = 0
+            for col in raw_controls.columns:
+                bound = _upper_bound(raw_controls[col], raw_controls.index.isin(pre_idx) & ~np.concatenate(
+                    [masked.to_numpy(), np.zeros(len(post_idx), dtype=bool)]), outlier_sd)
+                if bound is not None:
+                    over = raw_controls[col] > bound
+                    clipped += int(over.sum())
+                    raw_controls[col] = raw_controls[col].where(~over, bound)
+            if clipped:
+                notes.append(f"{clipped} spike day(s) of the control clipped (more than {outlier_sd:g} robust sd "
+                             f"above their weekday median and {SPIKE_MULTIPLE:g}x the mean day)")
         Xc = _standardise(raw_controls, pre_idx, notes, "controls")
         keep = list(Xc.columns)
         n_controls = len(keep)
@@ -299,6 +445,34 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     # 3. back to the outcome's units
     pred = m + s * np.asarray(fc.predicted_mean)
     cov = forecast_covariance(res, h) * s ** 2
+    if outliers.any():
+        # the window can hold such days too: widen the interval by the pre-period's squared one-step errors with
+        # the outlier days over those without them (the point estimate stays robust)
+        e = (y[pre_idx].to_numpy() - (m + s * np.asarray(in_sample.predicted_mean)))[(seasonal or 1) + 2:]
+        keep_o = (~masked.to_numpy())[(seasonal or 1) + 2:]
+        out_o = outliers.to_numpy()[(seasonal or 1) + 2:]
+        clean = keep_o & ~out_o
+        base = float(np.nanmean(e[clean] ** 2)) if clean.sum() > 0 else 0.0
+        if base > 0:
+            ratio = float(np.nanmean(e[keep_o] ** 2)) / base
+            if np.isfinite(ratio) and ratio > 1:
+                cov = cov * ratio
+                notes.append(f"interval widened x{np.sqrt(ratio):.2f} for the outlying days the window may hold too")
+    placebos = None
+    if placebo > 0:
+        kw = dict(confidence=confidence, trend=trend, seasonal=seasonal, level_sd=level_sd,
+                  control_coef=control_coef, regressors=regressors, outlier_sd=outlier_sd)
+        placebos = placebo_errors(y_full, controls, post_start, placebo_days or h, len(pre_idx), placebo,
+                                  mask=mask, **kw)
+        if len(placebos) >= 2:
+            days = placebo_days or h
+            excess = float((placebos["effect"] ** 2).mean() - (placebos["sd"] ** 2).mean())
+            if excess > 0:
+                cov = cov + excess / days ** 2
+                notes.append(f"interval widened by {len(placebos)} placebo checks: on earlier {days}-day windows "
+                             f"without a campaign the model erred by {np.sqrt((placebos['effect'] ** 2).mean()):,.4g} "
+                             f"units (root mean square) where its interval expected "
+                             f"{np.sqrt((placebos['sd'] ** 2).mean()):,.4g}")
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     sd_t = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     in_pred = m + s * np.asarray(in_sample.predicted_mean)
@@ -312,13 +486,15 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     out["effect_high"] = out["observed"] - out["pred_low"]
     out["period"] = ["pre"] * len(pre_idx) + ["post"] * h
     out["masked"] = np.concatenate([masked.to_numpy(), np.zeros(h, dtype=bool)])
+    out["outlier"] = np.concatenate([outliers.to_numpy(), np.zeros(h, dtype=bool)])
     # the first week of the pre-period is the filter's burn-in: no meaningful prediction
     burn = min(len(pre_idx), (seasonal or 1) + 2)
     out.iloc[:burn, out.columns.get_indexer(["predicted", "pred_low", "pred_high", "effect", "effect_low",
                                              "effect_high"])] = np.nan
     # 5. the fit check on the usable pre-period days
     pre_rows = out.iloc[:len(pre_idx)]
-    fit_rows = pre_rows[~pre_rows["masked"] & pre_rows["predicted"].notna() & pre_rows["observed"].notna()]
+    fit_rows = pre_rows[~pre_rows["masked"] & ~pre_rows["outlier"] & pre_rows["predicted"].notna()
+                        & pre_rows["observed"].notna()]
     denom = float(fit_rows["observed"].abs().sum())
     fit_mape = float((fit_rows["observed"] - fit_rows["predicted"]).abs().sum() / denom) if denom > 0 else float("nan")
     post = out["period"] == "post"
@@ -339,7 +515,8 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
     result = ImpactResult(series=out, observed=float(out.loc[post, "observed"].sum()), predicted=float(pred.sum()),
                           effect=eff, effect_low=eff - z * sd_c, effect_high=eff + z * sd_c, effect_sd=sd_c,
                           tail_probability=tail, confidence=confidence, pre_days_used=n_used,
-                          model=" + ".join(parts), fit_mape_pre=fit_mape, notes=notes, cov=cov)
+                          model=" + ".join(parts), fit_mape_pre=fit_mape, notes=notes, cov=cov,
+                          placebos=placebos)
     if not result.fit_ok:
         notes.append(f"do not trust this counterfactual: the pre-period fit is poor (weighted MAPE "
                      f"{fit_mape:.0%} > {MAX_FIT_MAPE:.0%}); the series is too noisy or changed shape")

@@ -62,6 +62,7 @@ from opslib.campaigns.side_effects import buyer_mix, naive_uplift
 from opslib.campaigns.table import (
     Campaign,
     _id_text,
+    _mask_other_campaigns,
     campaign_periods,
     get_campaign,
     scope_skus,
@@ -72,6 +73,15 @@ from opslib.errors import CampaignError
 
 #: Days between a date and the same weekday last year.
 LAST_YEAR_DAYS = 364
+#: Pre-period days of the outcome this many robust sds from their weekday median are set aside, and the
+#: control's upward outliers clipped there (:func:`~opslib.campaigns.counterfactual.outlier_days`).
+OUTLIER_SD = 5.0
+#: Random-walk sd of the counterfactual's level, in pre-period sds (CausalImpact's prior scale).
+LEVEL_SD: float | None = 0.01
+#: Placebo checks of the counterfactual (earlier windows of the campaign's length without a campaign) and how
+#: many candidate windows are tried (:func:`~opslib.campaigns.counterfactual.placebo_errors`).
+PLACEBOS = 4
+PLACEBO_TRIES = 12
 #: Values of ``control``.
 CONTROLS: tuple[str, ...] = ("auto", "by_category", "none")
 
@@ -250,6 +260,13 @@ class CampaignEvaluation:
         out["notes"] = list(self.notes) + list(self.money.notes)
         return out
 
+    def plot_did(self) -> Any:
+        """Treated vs scaled control (:meth:`DidResult.plot`), or why the DiD was skipped printed and None."""
+        if self.did is None:
+            print("DiD skipped: no untreated control group for this campaign (scope 'all' or control='none').")
+            return None
+        return self.did.plot()
+
     def plot(self) -> Any:
         """Observed vs counterfactual, daily and cumulative effect, window shaded
         (:func:`opslib.plotting.campaigns.impact_chart`)."""
@@ -344,9 +361,11 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
                             "matches products.sku/category: fix the scope column of campaigns.")
     sibs = set(sibling_skus(camp, products))
     span_end = per["post"][1] if per["post"][1] >= per["post"][0] else per["window"][1]
-    span = cube[(cube["date"] >= per["pre"][0]) & (cube["date"] <= span_end)]
+    pre_len = int((per["pre"][1] - per["pre"][0]).days) + 1
+    hist_start = max(data_start, per["pre"][0] - pd.Timedelta(days=PLACEBO_TRIES * camp.days + pre_len))
+    span = cube[(cube["date"] >= hist_start) & (cube["date"] <= span_end)]
     span = span.assign(sku=span["sku"].astype(str))
-    pre_rows = span[span["date"] <= per["pre"][1]]
+    pre_rows = span[(span["date"] >= per["pre"][0]) & (span["date"] <= per["pre"][1])]
     units_by_sku = pre_rows.groupby("sku")["units"].sum()
     all_skus = set(products["sku"].astype(str))
     candidates = None if camp.scope_type == "all" or control == "none" else all_skus - scope - sibs
@@ -364,11 +383,31 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
     regressors = plan.regressors.reindex(index).fillna(0.0) if plan.regressors is not None else None
     obs = _daily(span, scope, index, ("units", "gmv", "list_value", "units_net", "orders"))
     y = obs["units"]
+    # the longer history before the pre-period, for the placebo checks: other campaigns and calendar days set aside
+    hist_index = pd.date_range(hist_start, end, freq="D")
+    hist_mask = pd.Series(False, index=hist_index)
+    hist_mask[index] = mask.to_numpy()
+    before = hist_index < per["pre"][0]
+    if before.any():
+        if campaigns is not None:
+            hist_mask |= _mask_other_campaigns(campaigns, camp, hist_index, post_days) & before
+        if calendar:
+            for e in calendar_events(hist_index[0], per["pre"][0] - pd.Timedelta(days=1), country, events).itertuples():
+                hist_mask |= (hist_index >= e.start) & (hist_index <= e.end) & before
+    y_hist = _daily(span, scope, hist_index)["units"]
+    placebo = PLACEBOS
     if camp.scope_type == "all":
-        controls = _last_year_control(cube, campaigns, index, post_days,
-                                      calendar_events(index[0] - pd.Timedelta(days=LAST_YEAR_DAYS),
-                                                      index[-1] - pd.Timedelta(days=LAST_YEAR_DAYS), country, events)
-                                      if calendar else None) if control != "none" else None
+        def _ly(ix: pd.DatetimeIndex) -> pd.DataFrame | None:
+            cal_ly = calendar_events(ix[0] - pd.Timedelta(days=LAST_YEAR_DAYS), ix[-1] - pd.Timedelta(days=LAST_YEAR_DAYS),
+                                     country, events) if calendar else None
+            return _last_year_control(cube, campaigns, ix, post_days, cal_ly)
+
+        controls = None
+        if control != "none":
+            controls = _ly(hist_index)
+            if controls is None and before.any():
+                controls = _ly(index)
+                placebo = 0  # last year's series does not reach back far enough for the placebo pre-periods
         notes.append("scope 'all': no untreated SKUs. Counterfactual = pre-period level and weekly pattern"
                      + (" + last year's series (campaign and holiday days interpolated)" if controls is not None else
                         " only (no data a year earlier)") + "; an extrapolation — trust it less than a "
@@ -377,7 +416,7 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
     else:
         control_skus = (candidates or set()) - plan.control_exclude
         controls = None if control == "none" or not control_skus else _control_frame(span, products, control_skus,
-                                                                                     index, control)
+                                                                                     hist_index, control)
         if controls is not None and (controls.empty or float(controls.to_numpy().sum()) <= 0):
             controls = None
         if controls is None and control != "none":
@@ -388,8 +427,9 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
                                                                    else " by category"))
     coef = _control_coef(controls, camp)
     try:
-        res = causal_impact(y, controls, per["pre"][0], per["pre"][1], per["window"][0], end,
-                            confidence=confidence, mask=mask, control_coef=coef, regressors=regressors)
+        res = causal_impact(y_hist, controls, per["pre"][0], per["pre"][1], per["window"][0], end,
+                            confidence=confidence, mask=hist_mask, control_coef=coef, regressors=regressors,
+                            outlier_sd=OUTLIER_SD, placebo=placebo, placebo_days=camp.days, level_sd=LEVEL_SD)
     except ValueError as exc:
         raise CampaignError(f"campaign {camp.campaign_id} ({camp.name}): {exc} in the pre-period "
                             f"{per['pre'][0]:%Y-%m-%d}..{per['pre'][1]:%Y-%m-%d} after setting other campaigns' "
@@ -404,7 +444,7 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
     # --- DiD
     did = None
     if controls is not None and camp.scope_type != "all":
-        did = scaled_did(y, controls.sum(axis=1), per["pre"], per["window"], mask, confidence)
+        did = scaled_did(y, controls.reindex(index).sum(axis=1), per["pre"], per["window"], mask, confidence)
     else:
         notes.append("DiD skipped: no untreated control group (scope 'all' or control='none').")
     # --- side effects
@@ -500,7 +540,7 @@ class CampaignOverview:
         return overview_chart(self)
 
 
-def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame, products: pd.DataFrame,
+def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame | None, products: pd.DataFrame,
                       start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
                       last_days: int | None = None, **kwargs: Any) -> CampaignOverview:
     """Every campaign starting in ``[start, end]`` (or in the ``last_days`` before the data end) evaluated and ranked.
@@ -518,6 +558,10 @@ def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame, products: pd.
         :class:`CampaignOverview`.
     """
     kwargs.setdefault("halo", False)
+    if campaigns is None or len(campaigns) == 0:
+        empty = pd.DataFrame(columns=["rank", "campaign_id", "name", "incremental_margin", "incremental_gmv", "problem"])
+        return CampaignOverview(table=empty, ranked_by="incremental_margin",
+                                notes=["no campaigns table: the overview needs one row per promotion in campaigns.csv"])
     if last_days is not None:
         end = cube["date"].max()
         start = end - pd.Timedelta(days=int(last_days))
@@ -550,3 +594,54 @@ def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame, products: pd.
     out = out.sort_values(ranked_by, ascending=False, na_position="last").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return CampaignOverview(table=out, ranked_by=ranked_by, notes=notes)
+
+
+@dataclass
+class ShopEvaluation:
+    """What :func:`evaluate_shop` did: the evaluation (None when it could not be done), the messages about the
+    choice of campaign, and ``problem`` (the reason, a :class:`CampaignError` text) when there is none."""
+
+    evaluation: CampaignEvaluation | None
+    messages: list[str] = field(default_factory=list)
+    problem: str | None = None
+    campaigns: pd.DataFrame | None = None
+
+    def describe(self) -> str:
+        """The choice messages and the campaign in one line each, or why nothing could be evaluated."""
+        lines = list(self.messages)
+        lines.append(self.evaluation.describe() if self.evaluation is not None else f"无法评估 Cannot evaluate: "
+                     f"{self.problem}")
+        return "\n".join(lines)
+
+
+def evaluate_shop(shop: Any, cube: pd.DataFrame | None = None, campaign_id: object = None, start: object = None,
+                  end: object = None, scope: str | None = None, buyers: bool = True, **kwargs: Any) -> ShopEvaluation:
+    """Choose and evaluate a campaign of a loaded shop as notebook 02 and the command line do.
+
+    ``campaign_id`` (text; None: the latest campaign that has ended with a usable pre-period) or an ad-hoc window
+    ``start``/``end``/``scope`` (:func:`~opslib.campaigns.table.choose_campaign`); the shop's country and own
+    events set the calendar (``shop.settings``). A :class:`CampaignError` becomes ``problem`` instead of an
+    exception, so a report can stop once, with the reason.
+
+    Parameters:
+        shop: an ``opslib.data.Shop`` with orders and products (campaigns optional). cube: its
+            :func:`opslib.data.daily_sku` (built when None). campaign_id, start, end, scope: what to evaluate.
+        buyers: add new vs returning buyers (needs ``customer_id``). kwargs: go to :func:`evaluate_campaign`
+            (``pre_days``, ``post_days``, ``control``, ``confidence``, ``overlap``, ``halo``).
+
+    Returns:
+        :class:`ShopEvaluation`.
+    """
+    from opslib.campaigns.table import choose_campaign
+    from opslib.data import daily_sku
+
+    try:
+        campaigns, cid, messages = choose_campaign(shop.campaigns, shop.products, campaign_id, start, end, scope,
+                                                   orders=shop.orders)
+        if cube is None:
+            cube = daily_sku(shop.orders, shop.products)
+        ev = evaluate_campaign(cube, campaigns, shop.products, cid, orders=shop.orders if buyers else None,
+                               country=shop.settings.country, events=shop.settings.events_frame(), **kwargs)
+    except CampaignError as exc:
+        return ShopEvaluation(None, [], str(exc))
+    return ShopEvaluation(ev, messages, None, campaigns)

@@ -64,15 +64,15 @@ OVERLAP_MODES: tuple[str, ...] = ("mask", "regress", "raise")
 #: An other campaign touching less than this share of the scoped (and of the control) units is ignored.
 MIN_OVERLAP_SHARE = 0.01
 
-_COLUMNS = ["campaign_id", "name", "kind", "start", "end", "where", "scope_share", "control_share", "action"]
+_COLUMNS = ["source", "campaign_id", "name", "kind", "start", "end", "where", "scope_share", "control_share", "action"]
 
 
 @dataclass
 class OverlapPlan:
     """What :func:`plan_overlaps` decided.
 
-    ``table``: one row per other campaign or calendar day-block that matters (``campaign_id`` — for calendar
-    rows the holiday/festival/event name —, ``name``, ``kind``, ``start``, ``end``, ``where`` (``pre``,
+    ``table``: one row per other campaign or calendar day-block that matters (``source``: ``campaign`` or
+    ``calendar``; ``campaign_id`` — for calendar rows the holiday/festival/event name —, ``name``, ``kind``, ``start``, ``end``, ``where`` (``pre``,
     ``window``, ``post``, comma-separated), ``scope_share``, ``control_share``, ``action``); ``mask``: True on
     the days of the analysis span that are set aside in the fit; ``regressors``: the pooled campaign regressors
     (``regress`` mode) or None; ``control_exclude``: SKUs removed from the control; ``post_end``: the last day of
@@ -232,7 +232,7 @@ def plan_overlaps(campaigns: pd.DataFrame | None, campaign: Campaign, products: 
                 day = max(c.start, post_a) - pd.Timedelta(days=1)
                 cut = day if cut is None else min(cut, day)
                 actions.append(f"post-period cut at {day:%Y-%m-%d}" if day >= post_a else "post-period dropped")
-        rows.append({"campaign_id": c.campaign_id, "name": c.name, "kind": c.kind, "start": c.start, "end": c.end,
+        rows.append({"source": "campaign", "campaign_id": c.campaign_id, "name": c.name, "kind": c.kind, "start": c.start, "end": c.end,
                      "where": ", ".join(where), "scope_share": s_share, "control_share": c_share,
                      "action": "; ".join(actions)})
     if mode == "raise" and (in_pre or clash):
@@ -261,18 +261,28 @@ def plan_overlaps(campaigns: pd.DataFrame | None, campaign: Campaign, products: 
             action = "its days in the pre-period set aside" if days_pre.any() else ""
             if in_win:
                 action += ("; " if action else "") + "in the window: its effect is part of the estimate"
-            rows.append({"campaign_id": e.name, "name": e.name, "kind": e.kind, "start": e.start, "end": e.end,
+            rows.append({"source": "calendar", "campaign_id": e.name, "name": e.name, "kind": e.kind, "start": e.start, "end": e.end,
                          "where": ", ".join(where), "scope_share": np.nan, "control_share": np.nan, "action": action})
     usable = lambda m: int((is_pre & ~m).sum())  # noqa: E731
     mask = mask_windows | mask_after | mask_cal
+    cal_used = bool(mask_cal.any())
     if usable(mask) < MIN_PRE_DAYS and mask_cal.any():
+        cal_used = False
         notes.append(f"holidays and festivals kept in the fit: setting them aside too would leave only "
                      f"{usable(mask)} usable pre-period days")
         mask = mask_windows | mask_after
+    after_used = True
     if usable(mask) < MIN_PRE_DAYS and mask_after.any():
         notes.append(f"only the other campaigns' windows set aside, not their {post_days} after-days: that would "
                      f"leave only {usable(mask)} usable pre-period days")
         mask = mask_windows
+        after_used = False
+    aside = "its days in the pre-period set aside"
+    for r in rows:
+        if r["source"] == "calendar" and not cal_used:
+            r["action"] = r["action"].replace(aside, "kept in the fit (too few pre-period days otherwise)")
+        elif r["source"] == "campaign" and not after_used:
+            r["action"] = r["action"].replace(aside, "its window in the pre-period set aside (after-days kept)")
     if usable(mask) < MIN_PRE_DAYS:
         raise CampaignError(f"campaign {campaign.campaign_id} ({campaign.name}): only {usable(mask)} usable days are "
                             f"left of the pre-period {pre_a:%Y-%m-%d}..{pre_b:%Y-%m-%d} after setting aside other "
@@ -281,9 +291,8 @@ def plan_overlaps(campaigns: pd.DataFrame | None, campaign: Campaign, products: 
                             "campaign with a quieter run-up.")
     if in_pre and mode == "mask":
         notes.append("other campaigns in the pre-period were set aside (treated as missing): " + ", ".join(in_pre))
-    if mask_cal.any() and (mask & mask_cal).any():
-        names = sorted({str(r["campaign_id"]) for r in rows if r["kind"] in ("holiday", "festival", "event")
-                        and "pre" in r["where"]})
+    if cal_used:
+        names = sorted({str(r["campaign_id"]) for r in rows if r["source"] == "calendar" and "pre" in r["where"]})
         notes.append("holidays, festivals and events in the pre-period set aside: " + ", ".join(names))
     if joint:
         notes.append("other campaigns ran in the window on the scoped SKUs: the estimate is their joint effect on "

@@ -23,6 +23,7 @@ lines (the evaluation estimates observed minus counterfactual, and the counterfa
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -155,3 +156,73 @@ def plant_campaign(orders: pd.DataFrame, products: pd.DataFrame, campaign_id: st
                               baseline_units=baseline, level=baseline / days, pull_forward_units=pf_units,
                               n_skus=len(skus))
     return out, row, planted
+
+
+@dataclass(frozen=True)
+class Plant:
+    """One campaign to plant (:func:`write_planted_shop`): id, scope text, first day, length in days, uplift
+    (multiplier minus 1), pull-forward days and depth, and the campaign's price cut."""
+
+    campaign_id: str
+    scope: str
+    start: pd.Timestamp
+    days: int
+    uplift: float
+    pull_forward_days: int = 7
+    pull_forward_depth: float = 0.2
+    discount: float = 0.2
+
+
+def write_planted_shop(src: str | Path, out: str | Path, plants: list[Plant], factor: int = 1, seed: int = 0,
+                       settings: dict | None = None) -> pd.DataFrame:
+    """Copy the shop in ``src`` to ``out`` with every quantity times ``factor`` and ``plants`` planted into it.
+
+    The planted campaigns are appended to the shop's campaigns table (created when there is none), so the
+    evaluation sets each one aside in the others' pre-periods like any campaign. ``settings`` (e.g.
+    ``{"currency": "GBP", "country": "GB"}``) is written as ``shop.yml``; otherwise the source's is copied.
+
+    Parameters:
+        src: a shop folder (orders, products, optional campaigns). out: the new folder.
+        plants: the campaigns to plant (in order; each on the lines the previous ones left). factor: whole
+            multiplier of every quantity (:func:`scale_quantities`). seed: of the random rounding.
+        settings: the ``shop.yml`` keys.
+
+    Returns:
+        The truth: one :class:`PlantedCampaign` row per plant (also written as ``out/planted_truth.csv``).
+    """
+    import shutil
+
+    import yaml
+
+    from opslib.data import load_shop
+
+    src, out = Path(src), Path(out)
+    shop = load_shop(src, tables=["orders", "products", "campaigns"], validate=False)
+    orders = scale_quantities(shop.orders, factor) if factor != 1 else shop.orders.copy()
+    rows = [] if shop.campaigns is None else [shop.campaigns]
+    truth = []
+    for i, p in enumerate(plants):
+        orders, row, t = plant_campaign(orders, shop.products, p.campaign_id, p.start,
+                                        p.start + pd.Timedelta(days=p.days - 1), p.scope, p.uplift,
+                                        pull_forward_days=p.pull_forward_days,
+                                        pull_forward_depth=p.pull_forward_depth, discount=p.discount,
+                                        seed=seed * 1000 + i)
+        rows.append(row)
+        truth.append(t.summary())
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        if old.is_file():
+            old.unlink()
+    orders.to_parquet(out / "orders.parquet", index=False)
+    shop.products.to_parquet(out / "products.parquet", index=False)
+    camps = pd.concat(rows, ignore_index=True)
+    for col in ("start", "end"):
+        camps[col] = pd.to_datetime(camps[col]).astype("datetime64[ns]")
+    camps.to_parquet(out / "campaigns.parquet", index=False)
+    if settings is not None:
+        (out / "shop.yml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    elif (src / "shop.yml").is_file():
+        shutil.copy(src / "shop.yml", out / "shop.yml")
+    table = pd.concat(truth, ignore_index=True) if truth else pd.DataFrame()
+    table.assign(factor=factor).to_csv(out / "planted_truth.csv", index=False)
+    return table.assign(factor=factor)

@@ -215,8 +215,12 @@ def side_effects_table(evaluation: Any) -> pd.DataFrame:
     return out
 
 
-def did_table(did: Any) -> pd.DataFrame:
-    """The 2x2 cell means of a :class:`~opslib.campaigns.did.DidResult` (units a day) plus the estimate row."""
+def did_table(evaluation: Any) -> pd.DataFrame:
+    """The DiD of a :class:`~opslib.campaigns.evaluation.CampaignEvaluation` for display: the 2x2 cell means (units a
+    day) and the estimate with its interval; one line saying why when it was skipped."""
+    did = evaluation.did
+    if did is None:
+        return pd.DataFrame({"说明 note": ["DiD skipped: no untreated control group (scope 'all' or control='none')"]})
     t = did.table.reset_index()
     out = format_table(t, labels={"group": "组 group", "pre": "活动前 pre", "window": "活动期 window",
                                   "change": "变化 change"}, signed=["change"], decimals=1)
@@ -224,6 +228,19 @@ def did_table(did: Any) -> pd.DataFrame:
                          "活动前 pre": "", "活动期 window": f"{units(did.low)} .. {units(did.high)}",
                          "变化 change": f"{units(did.incremental_units, signed=True)} (p {pvalue(did.p_value)})"}])
     return pd.concat([out, est], ignore_index=True)
+
+
+def buyers_table(evaluation: Any) -> pd.DataFrame:
+    """New vs returning buyers of the scoped SKUs in the window (:func:`~opslib.campaigns.side_effects.buyer_mix`)
+    and the new buyers' later repeat rate against the baseline, for display."""
+    b = evaluation.buyers
+    if not b:
+        return pd.DataFrame({"说明 note": ["buyers not computed (no orders with customer ids given)"]})
+    rows = [("buyers 购买人数", units(b["buyers"])), ("new buyers 新客", units(b["new_buyers"])),
+            ("new share 新客占比", percent(b["new_share"])),
+            ("repeat rate of new buyers 新客复购率 (90 days)", percent(b["repeat_rate_new"])),
+            ("baseline repeat rate 基期新客复购率", percent(b["baseline_repeat_rate_new"]))]
+    return pd.DataFrame(rows, columns=["指标 figure", "值 value"])
 
 
 def overlaps_table(evaluation: Any) -> pd.DataFrame:
@@ -276,6 +293,7 @@ def ab_table(example: Any) -> pd.DataFrame:
     p-values of every metric."""
     t = example.test
     plan = pd.DataFrame([
+        {"item": "base rate", "value": example.note or percent(example.base_rate, 2)},
         {"item": "conversion A → B", "value": f"{percent(example.base_rate, 2)} → {percent(example.target_rate, 2)}"},
         {"item": "visitors per arm (power 80%, 5%)", "value": f"{example.n_per_arm:,}"},
         {"item": "difference (interval)", "value": f"{percent(t.diff, 2, signed=True)} "
@@ -296,6 +314,7 @@ def notes_table(notes: list[str]) -> pd.DataFrame:
 
 __all__ = [
     "ab_table",
+    "buyers_table",
     "did_chart",
     "did_table",
     "effects_table",

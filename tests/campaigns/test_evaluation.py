@@ -313,3 +313,55 @@ def test_evaluate_adhoc_window_without_campaigns_table():
     ev = cp.evaluate_campaign(cube, cp.with_adhoc(None, row), prod, "ADHOC_2024-04-20_2024-04-22", halo=False)
     w = ev.effects.set_index("segment").loc["window"]
     assert w["low"] <= 60 <= w["high"]
+
+
+# ------------------------------------------------------------------------------------------ scale, costs
+
+
+def test_evaluation_is_scale_free():
+    cube, prod = _toy_cube()
+    big = cube.copy()
+    for col in ("units", "units_net", "gmv", "list_value", "cost"):
+        big[col] = big[col] * 1000
+    a = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False).window
+    b = cp.evaluate_campaign(big, _toy_campaigns(), prod, "CMP_T", halo=False).window
+    for k in ("effect", "low", "high", "observed", "predicted"):
+        assert b[k] == pytest.approx(1000 * a[k], rel=1e-5), k
+    assert b["tail_probability"] == pytest.approx(a["tail_probability"], rel=1e-5, abs=1e-12)
+
+
+def test_unknown_costs_stay_unknown_in_the_evaluation():
+    cube, prod = _toy_cube()
+    cube["cost"] = np.nan  # no unit costs: daily_sku leaves cost empty
+    prod = prod.assign(unit_cost=np.nan)
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    assert ev.money.incremental_gmv > 0 and ev.money.incremental_margin is None and ev.money.net_profit is None
+    d = ev.to_dict()
+    assert d["net_profit"] is None and d["roi"] is None and d["cost_coverage"] == 0
+    assert any("no cost data" in n for n in d["notes"])
+    # half of the scoped SKUs' ... here the only scoped SKU A has a cost: full coverage, margin known
+    prod2 = prod.assign(unit_cost=[6.0, np.nan, np.nan])
+    cube2 = cube.assign(cost=np.where(cube["sku"] == "A", cube["units_net"] * 6.0, np.nan))
+    ev2 = cp.evaluate_campaign(cube2, _toy_campaigns(), prod2, "CMP_T", halo=False)
+    assert ev2.money.cost_coverage == 1.0 and ev2.money.incremental_margin is not None
+
+
+def test_overview_ranks_by_gmv_when_costs_are_missing():
+    cube, prod = _toy_cube()
+    cube["cost"] = np.nan
+    prod = prod.assign(unit_cost=np.nan)
+    ov = cp.campaign_overview(cube, _toy_campaigns(), prod)
+    assert ov.ranked_by == "incremental_gmv" and "ranked by incremental GMV" in ov.notes[0]
+    assert ov.summary().loc[0, "campaign_id"] == "CMP_T"
+    assert cp.campaign_overview(cube, None, prod).table.empty
+
+
+def test_summary_and_estimates_are_frames():
+    cube, prod = _toy_cube()
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    s = ev.summary()
+    assert len(s) == 1 and s.loc[0, "campaign_id"] == "CMP_T" and "net_profit" in s
+    e = ev.estimates()
+    assert e["method"].str.contains("counterfactual").any() and len(e) == 3  # naive, counterfactual, DiD
+    assert ev.did.summary().loc[0, "incremental_units"] == pytest.approx(ev.did.incremental_units)
+    assert ev.impact.summary().loc[0, "effect"] == pytest.approx(ev.impact.effect)
