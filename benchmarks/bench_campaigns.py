@@ -8,8 +8,8 @@ pull-forward dip after it (7 days, depth 20%), then the campaign is evaluated **
 units actually added.
 
 Data sets (``../shared/data``, imported with ``python -m opslib import``), each with its own ``shop.yml``:
-Online Retail (GBP, GB holidays), Olist (BRL, BR), Superstore (USD, US) and the sample shop (CNY, CN; scale 1,
-seed 11, with its own campaigns around the planted ones). Per data set 12 plants: scopes cycle through the
+Online Retail (GBP, GB holidays), Olist (BRL, BR), Superstore (USD, US) and the sample shop (CNY, CN; scale
+0.3, seed 11, with its own campaigns around the planted ones). Per data set 12 plants: scopes cycle through the
 four largest categories, the best sellers of the largest one (30% of its units) (with siblings) and the whole shop
 (``all``: no control group); windows 7, 5, 10, 14 days; start days spread over the data so that each copy of
 the shop holds plants at least 90 days apart (other plants sit only in earlier pre-periods, where they are
@@ -75,6 +75,8 @@ DATASETS: dict[str, dict] = {
 WINDOWS = (7, 5, 10, 14)
 STRESS_LIFTS = (0.2, 0.5, 1.0)
 SNR = 12.0
+#: The sample shop of the bench: seed 11 at scale 0.3 (about 320,000 order lines; every evaluation reloads it).
+SAMPLE_SCALE = 0.3
 MIN_GAP_DAYS = 90
 
 
@@ -88,7 +90,7 @@ def import_shop(name: str, work: Path) -> Path:
     if spec["kind"] == "sample":
         from opslib.sample import generate
 
-        generate(out=out, seed=11, scale=1.0, progress=False)
+        generate(out=out, seed=11, scale=SAMPLE_SCALE, progress=False)
         return out
     src = SHARED / spec["src"]
     subprocess.run([sys.executable, "-m", "opslib", "import", spec["kind"], str(src), str(out)], check=True,
@@ -180,8 +182,12 @@ def evaluate(shop_dir: Path, campaign_id: str, use_subprocess: bool = False) -> 
     return json.loads(out)
 
 
-def run(names: list[str], work: Path, n: int, stress: bool, use_subprocess: bool, factors: str = "all") -> pd.DataFrame:
-    """Plant, evaluate and compare for every data set; one row per (plant, factor)."""
+def run(names: list[str], work: Path, n: int, stress: bool, use_subprocess: bool, factors: str = "all",
+        second_factor_plants: int | None = None) -> pd.DataFrame:
+    """Plant, evaluate and compare for every data set; one row per (plant, factor).
+
+    ``second_factor_plants``: evaluate only that many plants (of the first shop copy) at the second factor.
+    """
     rows = []
     for name in names:
         spec = DATASETS[name]
@@ -190,6 +196,10 @@ def run(names: list[str], work: Path, n: int, stress: bool, use_subprocess: bool
         use = spec["factors"] if factors == "all" else spec["factors"][:1]
         for k in use:
             for g, plants in enumerate(groups):
+                if k != use[0] and second_factor_plants is not None:
+                    if g > 0:
+                        continue
+                    plants = plants[:second_factor_plants]
                 shop_dir = work / name / f"{'stress' if stress else 'main'}_x{k}_{g}"
                 truth = write_planted_shop(source, shop_dir, plants, factor=k, seed=g, settings=spec["settings"])
                 for t, p in zip(truth.itertuples(index=False), plants, strict=True):

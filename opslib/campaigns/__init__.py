@@ -38,8 +38,10 @@ from opslib.campaigns.did import DidEstimate, DidResult, did_2x2, did_regression
 from opslib.campaigns.evaluation import (
     CampaignEvaluation,
     CampaignOverview,
+    ShopEvaluation,
     campaign_overview,
     evaluate_campaign,
+    evaluate_shop,
 )
 from opslib.campaigns.money import UNKNOWN_COST, CampaignMoney, campaign_money
 from opslib.campaigns.overlap import (

@@ -57,6 +57,13 @@ def sample_size_proportions(p1: float, p2: float, alpha: float = 0.05, power: fl
     ``n = 2 ((z_{1-alpha/2} + z_{power}) / h) ** 2`` (each arm's transformed rate has variance 1/n), rounded up.
     By hand for 10% -> 12%: h = 2 (0.35374 - 0.32175) = 0.06398, n = 2 (2.8016 / 0.06398) ** 2 = 3834.9.
 
+    Parameters:
+        p1, p2: conversion of A and the rate to detect in B. alpha: two-sided level. power: 1 - beta.
+        ratio: size of B over A.
+
+    Returns:
+        Visitors in arm A, rounded up.
+
     Example:
         >>> sample_size_proportions(0.10, 0.12)   # +2 points on a 10% conversion rate
         3835
@@ -72,6 +79,14 @@ def sample_size_proportions(p1: float, p2: float, alpha: float = 0.05, power: fl
 def power_proportions(p1: float, p2: float, n_per_arm: int, alpha: float = 0.05) -> float:
     """Power of a two-sided two-proportion z-test with ``n_per_arm`` visitors in each arm.
 
+    ``power = Phi(|h| sqrt(n / 2) - z_{1-alpha/2})`` (plus the negligible other tail), ``h`` Cohen's h.
+
+    Parameters:
+        p1, p2: the two conversion rates. n_per_arm: visitors per arm. alpha: two-sided level.
+
+    Returns:
+        The power (0..1).
+
     Example:
         >>> round(power_proportions(0.10, 0.12, 3835), 2)
         0.8
@@ -85,6 +100,13 @@ def sample_size_means(delta: float, sd: float, alpha: float = 0.05, power: float
     """Orders per arm to detect an AOV change of ``delta`` when order values have standard deviation ``sd``.
 
     ``d = delta / sd`` (Cohen's d); solved with the t-test power (``TTestIndPower``), rounded up.
+
+    Parameters:
+        delta: the smallest AOV change worth detecting. sd: standard deviation of order values.
+        alpha: two-sided level. power: 1 - beta.
+
+    Returns:
+        Orders per arm.
 
     Example:
         >>> sample_size_means(delta=5.0, sd=50.0)   # d = 0.1
@@ -222,6 +244,12 @@ def adjust_pvalues(p_values: Sequence[float] | pd.Series, method: Literal["holm"
     Bonferroni: ``p_adj = min(1, m p)``. Holm: sort ascending, ``p_adj_(i) = max_{j<=i} min(1, (m - j + 1) p_(j))``.
     Columns: ``p_value``, ``p_adjusted``, ``significant`` (``p_adjusted < alpha``); index as given.
 
+    Parameters:
+        p_values: the raw p-values (a Series keeps its index). method: ``holm`` or ``bonferroni``. alpha: the level.
+
+    Returns:
+        The frame above.
+
     Example: p = [0.01, 0.04, 0.03], Holm: 0.01*3 = 0.03, 0.03*2 = 0.06, max(0.06, 0.04*1) = 0.06.
         >>> adjust_pvalues([0.01, 0.04, 0.03])["p_adjusted"].round(2).tolist()
         [0.03, 0.06, 0.06]
@@ -242,6 +270,13 @@ def test_warnings(n_a: int, n_b: int, events_a: int | None = None, events_b: int
     * peeking: ``looks > 1`` interim looks at a fixed-sample test inflate false positives (with 5 looks
       at alpha 0.05 the real false-positive rate is about 14%);
     * many metrics: ``n_metrics > 1`` needs :func:`adjust_pvalues` (Holm/Bonferroni).
+
+    Parameters:
+        n_a, n_b: units per arm. events_a, events_b: conversions per arm. n_metrics: metrics read.
+        looks: interim looks. planned_n_per_arm: the planned sample.
+
+    Returns:
+        One sentence per trap found.
 
     Example:
         >>> len(test_warnings(50, 60, n_metrics=3, looks=4))

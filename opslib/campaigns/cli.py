@@ -63,6 +63,12 @@ def evaluate_request(args: argparse.Namespace) -> tuple[dict[str, Any], list[str
     Returns:
         The JSON-ready dict (``CampaignEvaluation.to_dict()`` plus ``currency`` and the choice messages) and
         the lines of the text report.
+
+    Example:
+        >>> evaluate_request(_parser().parse_args(["/no/such/shop", "--pre-days", "0"]))
+        Traceback (most recent call last):
+        ...
+        opslib.errors.CampaignError: --pre-days must be >= 1 and --post-days >= 0, got 0 and 14
     """
     from opslib.campaigns.evaluation import evaluate_shop
     from opslib.data import load_shop
@@ -108,7 +114,22 @@ def _report(ev: Any, messages: list[str], currency: str, confidence: float) -> t
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``campaign evaluate``; returns the exit status (0 done, 1 bad data, 2 bad request)."""
+    """Run ``campaign evaluate``; returns the exit status (0 done, 1 bad data, 2 bad request).
+
+    Parameters:
+        argv: the arguments after ``campaign`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status; the result goes to stdout, a bad request to stderr as one ``error: ...`` line.
+
+    Example:
+        >>> import contextlib, io
+        >>> err = io.StringIO()
+        >>> with contextlib.redirect_stderr(err):
+        ...     code = main(["evaluate", "shop", "--format", "xml"])
+        >>> code, err.getvalue().split(": invalid choice")[0]
+        (2, 'error: argument --format')
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help") or (argv[0] == "evaluate" and
                                                             any(a in ("-h", "--help") for a in argv[1:])):

@@ -344,6 +344,13 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
 
     Returns:
         :class:`ImpactResult`. Raises ``ValueError`` with fewer than :data:`MIN_PRE_DAYS` usable days.
+
+    Example: a flat series of about 50 a day with +25 a day in the last 4 days (100 units).
+        >>> idx = pd.date_range("2024-01-01", periods=60)
+        >>> y = pd.Series(50 + np.random.default_rng(3).normal(0, 2, 60), idx); y.iloc[-4:] += 25
+        >>> r = causal_impact(y, None, idx[0], idx[-5], idx[-4], idx[-1])
+        >>> bool(r.effect_low < 100 < r.effect_high), r.fit_ok
+        (True, True)
     """
     pre_idx = pd.date_range(pre_start, pre_end, freq="D")
     post_idx = pd.date_range(post_start, post_end, freq="D")

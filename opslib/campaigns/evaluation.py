@@ -329,6 +329,23 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
     Returns:
         :class:`CampaignEvaluation`. Raises :class:`CampaignError` for an unknown id or option, too little
         pre-period data, a window not yet over, or (``overlap='raise'``) an overlap.
+
+    Example: SKU A gets +20 units a day for 3 days (60 units); the interval covers them.
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> days = pd.date_range("2024-01-01", periods=100)
+        >>> cube = pd.concat([pd.DataFrame({"date": days, "sku": s, "category": c, "subcategory": c + "1",
+        ...     "units": rng.poisson(lam, 100) + 20.0 * ((days >= "2024-03-20") & (days <= "2024-03-22") & (s == "A")),
+        ...     "units_net": 1.0, "orders": 1.0, "gmv": 1.0, "list_value": 1.0, "cost": 0.5})
+        ...     for s, c, lam in [("A", "x", 30), ("B", "x", 30), ("C", "y", 60)]], ignore_index=True)
+        >>> products = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"],
+        ...                          "subcategory": ["x1", "x1", "y1"], "unit_cost": 0.5})
+        >>> camps = pd.DataFrame([{"campaign_id": "T", "name": "toy", "kind": "flash_sale", "discount_depth": 0.2,
+        ...     "start": pd.Timestamp("2024-03-20"), "end": pd.Timestamp("2024-03-22"), "scope_type": "sku",
+        ...     "scope": "A", "marketing_spend": 0.0}])
+        >>> ev = evaluate_campaign(cube, camps, products, "T", halo=False, calendar=False)
+        >>> bool(ev.window["low"] <= 60 <= ev.window["high"]), ev.did is not None
+        (True, True)
     """
     if not (isinstance(control, list) or control in CONTROLS):
         raise CampaignError(f"control {control!r} is not understood: use 'auto', 'by_category', 'none' or a list "
@@ -508,7 +525,6 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
     buyers = None
     if orders is not None:
         buyers = buyer_mix(orders, sorted(scope), per["window"], per["pre"])
-        notes.append("buyers: " + "; ".join(f"{k}={v:.3g}" for k, v in buyers.items() if isinstance(v, float)))
     return CampaignEvaluation(campaign=camp, impact=res, effects=effects, did=did, money=money, side_effects=side,
                               overlaps=plan.table, periods=dict(per), method=method, n_scope_skus=len(scope),
                               notes=notes, buyers=buyers)
@@ -556,6 +572,10 @@ def campaign_overview(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
 
     Returns:
         :class:`CampaignOverview`.
+
+    Example: with no campaigns table there is nothing to rank, and the overview says why.
+        >>> campaign_overview(pd.DataFrame({"date": [pd.Timestamp("2024-01-01")]}), None, None).notes
+        ['no campaigns table: the overview needs one row per promotion in campaigns.csv']
     """
     kwargs.setdefault("halo", False)
     if campaigns is None or len(campaigns) == 0:
@@ -606,11 +626,16 @@ class ShopEvaluation:
     problem: str | None = None
     campaigns: pd.DataFrame | None = None
 
+    @property
+    def stop_reason(self) -> str:
+        """Why there is nothing to show, for ``opslib.reporting.stop_here`` (empty when there is an evaluation)."""
+        return "" if self.evaluation is not None else f"无法评估 Cannot evaluate: {self.problem}"
+
     def describe(self) -> str:
-        """The choice messages and the campaign in one line each, or why nothing could be evaluated."""
+        """The choice messages and the evaluated campaign, one line each (only the messages without one)."""
         lines = list(self.messages)
-        lines.append(self.evaluation.describe() if self.evaluation is not None else f"无法评估 Cannot evaluate: "
-                     f"{self.problem}")
+        if self.evaluation is not None:
+            lines.append(self.evaluation.describe())
         return "\n".join(lines)
 
 
@@ -631,6 +656,12 @@ def evaluate_shop(shop: Any, cube: pd.DataFrame | None = None, campaign_id: obje
 
     Returns:
         :class:`ShopEvaluation`.
+
+    Example: a shop without a campaigns table and no window gives the reason, not an exception.
+        >>> from types import SimpleNamespace
+        >>> shop = SimpleNamespace(campaigns=None, products=None, orders=None)
+        >>> evaluate_shop(shop).stop_reason.split(":")[:2]
+        ['无法评估 Cannot evaluate', ' no campaigns table']
     """
     from opslib.campaigns.table import choose_campaign
     from opslib.data import daily_sku

@@ -167,6 +167,14 @@ def plan_overlaps(campaigns: pd.DataFrame | None, campaign: Campaign, products: 
     Returns:
         :class:`OverlapPlan`. Raises :class:`CampaignError` for an unknown mode, in ``'raise'`` mode for a
         relevant overlap, and when too few usable pre-period days remain.
+
+    Example: see the module docstring; an unknown mode is refused.
+        >>> from opslib.campaigns.table import Campaign
+        >>> c = Campaign("T", "t", "coupon", pd.Timestamp("2024-04-20"), pd.Timestamp("2024-04-22"), 0.1, "all", (), 0.0)
+        >>> plan_overlaps(None, c, pd.DataFrame({"sku": []}), pd.Series(dtype=float), {}, 14, "ignore")
+        Traceback (most recent call last):
+        ...
+        opslib.errors.CampaignError: overlap 'ignore' is not understood: use one of mask, regress, raise ('mask' sets other campaigns' days aside, 'regress' models them, 'raise' refuses)
     """
     if mode not in OVERLAP_MODES:
         raise CampaignError(f"overlap {mode!r} is not understood: use one of {', '.join(OVERLAP_MODES)} "

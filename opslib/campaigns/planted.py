@@ -189,6 +189,18 @@ def write_planted_shop(src: str | Path, out: str | Path, plants: list[Plant], fa
 
     Returns:
         The truth: one :class:`PlantedCampaign` row per plant (also written as ``out/planted_truth.csv``).
+
+    Example: double one SKU's sales for a day in a one-line shop, at 10 times the level.
+        >>> import tempfile
+        >>> src, out = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+        >>> pd.DataFrame({"order_id": ["o1"], "order_ts": pd.to_datetime(["2024-03-02 10:00"]), "customer_id": ["c"],
+        ...     "sku": ["A"], "quantity": [1], "unit_price": [9.9], "list_price": [9.9], "channel": ["app"],
+        ...     "region": ["华东"], "status": ["completed"], "campaign_id": [None]}).to_csv(src / "orders.csv", index=False)
+        >>> pd.DataFrame({"sku": ["A"], "name": ["a"], "category": ["x"], "subcategory": ["x1"], "brand": ["b"],
+        ...               "unit_cost": [5.0], "launch_date": [None]}).to_csv(src / "products.csv", index=False)
+        >>> t = write_planted_shop(src, out, [Plant("P1", "sku:A", pd.Timestamp("2024-03-02"), 1, 1.0)], factor=10)
+        >>> t.loc[0, ["baseline_units", "uplift_units", "factor"]].tolist(), sorted(p.name for p in out.iterdir())
+        ([10.0, 10.0, 10.0], ['campaigns.parquet', 'orders.parquet', 'planted_truth.csv', 'products.parquet'])
     """
     import shutil
 

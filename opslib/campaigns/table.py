@@ -160,7 +160,20 @@ def scope_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
 
 
 def sibling_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
-    """SKUs of the scoped SKUs' subcategories that are not on promotion (empty for scope ``all``)."""
+    """SKUs of the scoped SKUs' subcategories that are not on promotion (empty for scope ``all``).
+
+    Parameters:
+        campaign: the campaign. products: the products table.
+
+    Returns:
+        The sibling SKU codes: ``subcategory in subcategories(scope) and sku not in scope``.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"], "subcategory": ["x1", "x1", "y1"]})
+        >>> sibling_skus(Campaign("C1", "c", "flash_sale", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"),
+        ...                       0.3, "sku", ("A",), 0.0), p)
+        ['B']
+    """
     if campaign.scope_type == "all":
         return []
     scope = set(scope_skus(campaign, products))
@@ -169,7 +182,19 @@ def sibling_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
 
 
 def campaign_periods(campaign: Campaign, pre_days: int = 56, post_days: int = 14) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
-    """Inclusive ``(start, end)`` of ``pre`` (the ``pre_days`` before the start), ``window`` and ``post``."""
+    """Inclusive ``(start, end)`` of ``pre`` (the ``pre_days`` before the start), ``window`` and ``post``.
+
+    Parameters:
+        campaign: the campaign. pre_days, post_days: lengths of the periods before and after.
+
+    Returns:
+        ``{"pre": (start - pre_days, start - 1), "window": (start, end), "post": (end + 1, end + post_days)}``.
+
+    Example:
+        >>> c = Campaign("C1", "c", "coupon", pd.Timestamp("2024-03-10"), pd.Timestamp("2024-03-12"), 0.1, "all", (), 0.0)
+        >>> [f"{a:%m-%d}..{b:%m-%d}" for a, b in campaign_periods(c, 7, 3).values()]
+        ['03-03..03-09', '03-10..03-12', '03-13..03-15']
+    """
     one = pd.Timedelta(days=1)
     return {"pre": (campaign.start - pre_days * one, campaign.start - one), "window": (campaign.start, campaign.end),
             "post": (campaign.end + one, campaign.end + post_days * one)}
@@ -180,6 +205,20 @@ def overlapping_campaigns(campaigns: pd.DataFrame, campaign: Campaign, pre_days:
     """Other campaigns whose window (or their own ``post_days`` after it) touches this campaign's periods.
 
     Columns: ``campaign_id``, ``start``, ``end``, ``where`` ('pre' | 'window' | 'post').
+    (Scope-blind; the evaluation uses :func:`opslib.campaigns.overlap.plan_overlaps`, which weighs scopes.)
+
+    Parameters:
+        campaigns: the campaigns table. campaign: the campaign. pre_days, post_days: its periods.
+
+    Returns:
+        The frame above, the first period each other campaign touches (window, then post, then pre).
+
+    Example:
+        >>> t = pd.DataFrame({"campaign_id": ["A", "B"], "start": pd.to_datetime(["2024-03-10", "2024-03-01"]),
+        ...                   "end": pd.to_datetime(["2024-03-12", "2024-03-02"])})
+        >>> c = Campaign("A", "a", "coupon", pd.Timestamp("2024-03-10"), pd.Timestamp("2024-03-12"), 0.1, "all", (), 0.0)
+        >>> overlapping_campaigns(t, c, 14, 3)[["campaign_id", "where"]].values.tolist()
+        [['B', 'pre']]
     """
     rows = []
     per = campaign_periods(campaign, pre_days, post_days)
@@ -219,6 +258,12 @@ def parse_scope(scope: str | None) -> tuple[str, str | None]:
     (top-level categories or subcategories); ``"sku:A|B"`` -> ``("sku", "A|B")``. The prefix is
     case-insensitive, a full-width colon ``：`` works too, spaces around names are dropped and
     repeated names are kept once. Anything else raises :class:`CampaignError`.
+
+    Parameters:
+        scope: the text.
+
+    Returns:
+        ``(scope_type, scope)`` as the campaigns table writes them.
 
     Example:
         >>> parse_scope("category: 美妆 | 服饰")
@@ -272,6 +317,12 @@ def estimate_discount_depth(orders: pd.DataFrame, skus: list[str] | None, start:
 
     clipped to 0..1 (the campaigns table's range). NaN when there is no such line.
 
+    Parameters:
+        orders: order lines. skus: the SKUs (None: all). start, end: inclusive days.
+
+    Returns:
+        The depth (0..1) or NaN.
+
     Example: 2 units at 80 (list 100) and 1 unit at 50 (list 50): 1 - 210 / 250 = 0.16.
         >>> o = pd.DataFrame({"order_ts": pd.to_datetime(["2024-06-01 10:00", "2024-06-02 23:59",
         ...                                               "2024-06-03 00:00"]),
@@ -308,6 +359,13 @@ def adhoc_campaign(start: object, end: object, scope: str | None = "all", *, nam
     Raises :class:`CampaignError` for a bad date, ``end`` before ``start``, an unknown scope prefix or
     name, an unknown ``kind``, a discount outside 0..1, a negative spend, or (with ``orders``) a window
     in which the scope sold nothing.
+
+    Parameters:
+        start, end, scope: the window and what it covers. name, kind, discount_depth, marketing_spend: the row's
+            other fields. products: to check the scope. orders: to estimate the discount.
+
+    Returns:
+        A one-row campaigns table.
 
     Example:
         >>> row = adhoc_campaign("2024-03-10", "2024-03-12", "sku:A|B", discount_depth=0.2)
@@ -356,7 +414,13 @@ def with_adhoc(campaigns: pd.DataFrame | None, adhoc_row: pd.DataFrame) -> pd.Da
     """``campaigns`` (None when the shop has no campaigns table) with the :func:`adhoc_campaign` row appended.
 
     A row with the same ``campaign_id`` is replaced. The other campaigns stay: :func:`evaluate_campaign`
-    sets their days in the ad-hoc pre-period aside and refuses a window that overlaps one.
+    sets their days in the ad-hoc pre-period aside or cuts the post-period (:mod:`opslib.campaigns.overlap`).
+
+    Parameters:
+        campaigns: the campaigns table or None. adhoc_row: :func:`adhoc_campaign`'s row.
+
+    Returns:
+        The table with the row.
 
     Example:
         >>> t = with_adhoc(None, adhoc_campaign("2024-03-10", "2024-03-12", discount_depth=0.1))
@@ -381,6 +445,19 @@ def choose_campaign(campaigns: pd.DataFrame | None, products: pd.DataFrame, camp
     Without them: ``campaigns`` and ``campaign_id`` unchanged (None = the latest campaign).
     Raises :class:`CampaignError` when only one of ``start``/``end`` is given, when ``scope`` is given
     without them, or when there is neither a campaigns table nor a window.
+
+    Parameters:
+        campaigns: the campaigns table or None. products: the products table. campaign_id: the id or None.
+        start, end, scope: an ad-hoc window. orders: to estimate its discount. adhoc: further row fields.
+
+    Returns:
+        ``(campaigns table, campaign_id, messages)``.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["A"], "category": ["x"], "subcategory": ["x1"]})
+        >>> table, cid, msgs = choose_campaign(None, p, None, "2024-08-01", "2024-08-03", discount_depth=0.1)
+        >>> cid, len(table), "no campaigns table" in msgs[-1]
+        ('ADHOC_2024-08-01_2024-08-03', 1, True)
     """
     if (start is None) != (end is None):
         given, missing = ("start", "end") if end is None else ("end", "start")

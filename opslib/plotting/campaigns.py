@@ -42,7 +42,8 @@ def _shade(ax: Any, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
 def impact_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
                  confidence: float = 0.90, title: str | None = None) -> Figure:
     """Three panels from :class:`~opslib.campaigns.counterfactual.ImpactResult` ``.series``: observed vs
-    counterfactual (band = interval), the daily effect, the cumulative effect with its interval; window shaded.
+    counterfactual (band = interval), the daily effect, the cumulative effect with its interval; window shaded
+    orange, pre-period days set aside (``masked``/``outlier``: other campaigns, holidays, spikes) grey.
 
     Parameters:
         series: columns ``observed``, ``predicted``, ``pred_low``, ``pred_high``, ``effect``, ``cum_effect``,
@@ -51,6 +52,14 @@ def impact_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]
 
     Returns:
         The figure.
+
+    Example:
+        >>> from opslib.plotting.theme import set_theme; _ = set_theme()  # the CJK font for the labels
+        >>> idx = pd.date_range("2024-01-01", periods=4)
+        >>> f = pd.DataFrame({c: [1.0, 2.0, 3.0, 4.0] for c in ("observed", "predicted", "pred_low", "pred_high",
+        ...                   "effect", "cum_effect", "cum_low", "cum_high")}, index=idx)
+        >>> len(impact_chart(f, (idx[2], idx[3])).axes)
+        3
     """
     s = series
     fig, axes = plt.subplots(3, 1, figsize=(11, 8.5), sharex=True)
@@ -58,8 +67,18 @@ def impact_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]
     axes[0].plot(s.index, s["predicted"], ls="--", color=PALETTE[0], label="counterfactual 反事实")
     axes[0].fill_between(s.index, s["pred_low"], s["pred_high"], alpha=0.25, color=PALETTE[0],
                          label=f"{percent(confidence, 0)} interval 区间")
-    eff = s["effect"].fillna(0.0)
+    aside = s["masked"].astype(bool) if "masked" in s else pd.Series(False, index=s.index)
+    if "outlier" in s:
+        aside = aside | s["outlier"].astype(bool)
+    eff = s["effect"].where(~aside).fillna(0.0)  # set-aside days are not effects
     axes[1].bar(s.index, eff, color=[POSITIVE if v >= 0 else NEGATIVE for v in eff], width=0.8)
+    blocks = (aside != aside.shift()).cumsum()[aside]
+    for _, days in blocks.groupby(blocks):
+        for ax in axes[:2]:
+            ax.axvspan(days.index[0] - pd.Timedelta(hours=12), days.index[-1] + pd.Timedelta(hours=12),
+                       color="#949494", alpha=0.15, lw=0)
+    if aside.any():
+        axes[0].plot([], [], color="#949494", alpha=0.4, lw=6, label="set aside 剔除 (other campaigns, holidays)")
     axes[1].axhline(0, color="grey", lw=0.8)
     axes[2].plot(s.index, s["cum_effect"], color=POSITIVE)
     axes[2].fill_between(s.index, s["cum_low"], s["cum_high"], alpha=0.25, color=POSITIVE)
@@ -85,6 +104,12 @@ def did_chart(series: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp] | 
 
     Returns:
         The figure.
+
+    Example:
+        >>> from opslib.plotting.theme import set_theme; _ = set_theme()  # the CJK font for the labels
+        >>> f = pd.DataFrame({"treated": [1.0, 2.0], "control_scaled": [1.0, 1.5]}, index=pd.date_range("2024-01-01", periods=2))
+        >>> len(did_chart(f).axes)
+        1
     """
     fig, ax = plt.subplots(figsize=(11, 3.5))
     ax.plot(series.index, series["treated"], color=PALETTE[0], label="treated 活动SKU")
@@ -106,6 +131,14 @@ def money_waterfall(m: Any) -> Figure | None:
 
     Returns:
         The figure; None (after printing why) when the margin or net profit is unknown (no cost data).
+
+    Example:
+        >>> from opslib.plotting.theme import set_theme; _ = set_theme()  # the CJK font for the labels
+        >>> from opslib.campaigns import campaign_money
+        >>> len(money_waterfall(campaign_money(100, 8000, 60, 100, 50, marketing_spend=1000)).axes)
+        1
+        >>> money_waterfall(campaign_money(100, 8000, 60, 100, None))
+        money waterfall skipped: net profit is unknown (no cost data) — no cost data for the scoped SKUs: margin, net profit and ROI are unknown, not zero
     """
     if m.net_profit is None:
         print(f"money waterfall skipped: net profit is {m.status('net_profit')} — "
@@ -141,6 +174,13 @@ def overview_chart(overview: Any, top: int = 25) -> Figure | None:
 
     Returns:
         The figure; None (after printing why) when no campaign could be evaluated.
+
+    Example:
+        >>> from opslib.plotting.theme import set_theme; _ = set_theme()  # the CJK font for the labels
+        >>> from opslib.campaigns import CampaignOverview
+        >>> t = pd.DataFrame({"campaign_id": ["A", "B"], "incremental_margin": [500.0, -200.0], "problem": ["", ""]})
+        >>> len(overview_chart(CampaignOverview(t, "incremental_margin")).axes)
+        1
     """
     t = overview.table
     ok = t[(t["problem"] == "") & t[overview.ranked_by].notna()].head(top)
@@ -163,7 +203,20 @@ def overview_chart(overview: Any, top: int = 25) -> Figure | None:
 # ------------------------------------------------------------------------------------------- tables
 def estimates_table(evaluation: Any) -> pd.DataFrame:
     """The incremental units three ways (naive, counterfactual, DiD) of a
-    :class:`~opslib.campaigns.evaluation.CampaignEvaluation`, with intervals, for display."""
+    :class:`~opslib.campaigns.evaluation.CampaignEvaluation`, with intervals, for display.
+
+    Parameters:
+        evaluation: the evaluation (anything with ``estimates()``: ``method``, ``units``, ``low``, ``high``, ``note``).
+
+    Returns:
+        A frame of display strings.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> e = pd.DataFrame({"method": ["counterfactual"], "units": [60.4], "low": [41.0], "high": [80.2], "note": [""]})
+        >>> estimates_table(SimpleNamespace(estimates=lambda: e)).iloc[0].tolist()
+        ['counterfactual', '+60', '41', '80', '']
+    """
     e = evaluation.estimates()
     return format_table(e, units=["units", "low", "high"], signed=["units"],
                         labels={"method": "方法 method", "units": "增量销量 incremental units",
@@ -172,7 +225,22 @@ def estimates_table(evaluation: Any) -> pd.DataFrame:
 
 def effects_table(evaluation: Any) -> pd.DataFrame:
     """The counterfactual effect per segment (window, post-period) with observed, counterfactual, interval and
-    tail probability, plus the fit check, for display."""
+    tail probability, plus the fit check, for display.
+
+    Parameters:
+        evaluation: the evaluation (``effects`` frame and ``impact`` with ``fit_mape_pre``/``fit_ok``).
+
+    Returns:
+        A frame of display strings, relative effect = effect / counterfactual.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> eff = pd.DataFrame({"segment": ["window"], "observed": [160.0], "predicted": [100.0], "effect": [60.0],
+        ...                     "low": [40.0], "high": [80.0], "tail_probability": [0.0001]})
+        >>> ev = SimpleNamespace(effects=eff, impact=SimpleNamespace(fit_mape_pre=0.12, fit_ok=True))
+        >>> effects_table(ev).iloc[0].tolist()
+        ['window', '160', '100', '+60', '40', '80', '< 0.001', '+60.0%', '12%']
+    """
     e = evaluation.effects[["segment", "observed", "predicted", "effect", "low", "high", "tail_probability"]].copy()
     e["relative"] = e["effect"] / e["predicted"].where(e["predicted"] != 0)
     out = format_table(e, units=["observed", "predicted", "effect", "low", "high"], percent=["relative"],
@@ -187,7 +255,19 @@ def effects_table(evaluation: Any) -> pd.DataFrame:
 
 def money_table(m: Any) -> pd.DataFrame:
     """A :class:`~opslib.campaigns.money.CampaignMoney` for display: every figure in the shop's currency (units
-    as whole numbers, ratios with 2 decimals, coverage as %), the reason where it is unknown, and its formula."""
+    as whole numbers, ratios with 2 decimals, coverage as %), the reason where it is unknown, and its formula.
+
+    Parameters:
+        m: the campaign money.
+
+    Returns:
+        Columns figure, value, formula (strings).
+
+    Example:
+        >>> from opslib.campaigns import campaign_money
+        >>> money_table(campaign_money(100, 8000, 60, 100, None, marketing_spend=1000))["金额 value"].tolist()[:4]
+        ['+40', '¥2,000', 'unknown (no cost data)', 'unknown (no list prices)']
+    """
     s = m.summary()
     text = []
     for kind, v, status in zip(s["kind"], s["value"], s["status"], strict=True):
@@ -205,7 +285,21 @@ def money_table(m: Any) -> pd.DataFrame:
 
 
 def side_effects_table(evaluation: Any) -> pd.DataFrame:
-    """Side effects (pull-forward, cannibalisation, halo, stock-up) for display: units and interval."""
+    """Side effects (pull-forward, cannibalisation, halo, stock-up) for display: units and interval.
+
+    Parameters:
+        evaluation: the evaluation (``side_effects``: ``effect``, ``units``, ``low``, ``high``, ``note``).
+
+    Returns:
+        A frame of display strings (stock-up in units per order).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> se = pd.DataFrame({"effect": ["pull_forward", "stock_up"], "units": [12.3, 0.05], "low": [2.0, None],
+        ...                    "high": [20.0, None], "note": ["", ""]})
+        >>> side_effects_table(SimpleNamespace(side_effects=se))["销量 units"].tolist()
+        ['+12', '+0.05 units/order']
+    """
     s = evaluation.side_effects.copy()
     stock = s["effect"] == "stock_up"
     out = format_table(s, units=["units", "low", "high"], signed=["units"],
@@ -217,7 +311,19 @@ def side_effects_table(evaluation: Any) -> pd.DataFrame:
 
 def did_table(evaluation: Any) -> pd.DataFrame:
     """The DiD of a :class:`~opslib.campaigns.evaluation.CampaignEvaluation` for display: the 2x2 cell means (units a
-    day) and the estimate with its interval; one line saying why when it was skipped."""
+    day) and the estimate with its interval; one line saying why when it was skipped.
+
+    Parameters:
+        evaluation: the evaluation (``did``: a ``DidResult`` or None).
+
+    Returns:
+        A frame of display strings.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> did_table(SimpleNamespace(did=None)).iloc[0, 0][:12]
+        'DiD skipped:'
+    """
     did = evaluation.did
     if did is None:
         return pd.DataFrame({"说明 note": ["DiD skipped: no untreated control group (scope 'all' or control='none')"]})
@@ -232,7 +338,21 @@ def did_table(evaluation: Any) -> pd.DataFrame:
 
 def buyers_table(evaluation: Any) -> pd.DataFrame:
     """New vs returning buyers of the scoped SKUs in the window (:func:`~opslib.campaigns.side_effects.buyer_mix`)
-    and the new buyers' later repeat rate against the baseline, for display."""
+    and the new buyers' later repeat rate against the baseline, for display.
+
+    Parameters:
+        evaluation: the evaluation (``buyers``: the buyer-mix dict or None).
+
+    Returns:
+        Columns figure, value.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> b = {"buyers": 200.0, "new_buyers": 50.0, "new_share": 0.25, "repeat_rate_new": 0.1,
+        ...      "baseline_repeat_rate_new": float("nan")}
+        >>> buyers_table(SimpleNamespace(buyers=b))["值 value"].tolist()
+        ['200', '50', '25.0%', '10.0%', '–']
+    """
     b = evaluation.buyers
     if not b:
         return pd.DataFrame({"说明 note": ["buyers not computed (no orders with customer ids given)"]})
@@ -244,7 +364,19 @@ def buyers_table(evaluation: Any) -> pd.DataFrame:
 
 
 def overlaps_table(evaluation: Any) -> pd.DataFrame:
-    """Other campaigns and calendar days around the campaign and what the evaluation did about them."""
+    """Other campaigns and calendar days around the campaign and what the evaluation did about them.
+
+    Parameters:
+        evaluation: the evaluation (``overlaps``: the :class:`~opslib.campaigns.overlap.OverlapPlan` table).
+
+    Returns:
+        A frame of display strings (shares as %); one line when nothing touched the campaign.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> overlaps_table(SimpleNamespace(overlaps=pd.DataFrame())).iloc[0, 0][:20]
+        'no other campaign, h'
+    """
     t = evaluation.overlaps
     if not len(t):
         return pd.DataFrame({"说明 note": ["no other campaign, holiday or festival touched this campaign's periods"]})
@@ -257,7 +389,21 @@ def overlaps_table(evaluation: Any) -> pd.DataFrame:
 
 def overview_table(overview: Any) -> pd.DataFrame:
     """A :class:`~opslib.campaigns.evaluation.CampaignOverview` for display: rank, campaign, incremental units with
-    interval, GMV, margin, net profit, ROI (or "unknown (no cost data)"), fit check and problem."""
+    interval, GMV, margin, net profit, ROI (or "unknown (no cost data)"), fit check and problem.
+
+    Parameters:
+        overview: the overview.
+
+    Returns:
+        A frame of display strings; campaigns that could not be evaluated show only their problem.
+
+    Example:
+        >>> from opslib.campaigns import CampaignOverview
+        >>> t = pd.DataFrame({"rank": [1], "campaign_id": ["A"], "incremental_gmv": [2000.0],
+        ...                   "incremental_margin": [float("nan")], "problem": [""]})
+        >>> overview_table(CampaignOverview(t, "incremental_gmv")).iloc[0].tolist()
+        ['1', 'A', '¥2,000', 'unknown (no cost data)', '']
+    """
     t = overview.table.copy()
     cols = [c for c in ("rank", "campaign_id", "name", "start", "end", "incremental_units", "units_low", "units_high",
                         "incremental_gmv", "incremental_margin", "net_profit", "roi", "incremental_roas",
@@ -290,7 +436,19 @@ def overview_table(overview: Any) -> pd.DataFrame:
 
 def ab_table(example: Any) -> pd.DataFrame:
     """An :class:`~opslib.campaigns.abtest.AbExample` for display: the plan, the reading and the Holm-adjusted
-    p-values of every metric."""
+    p-values of every metric.
+
+    Parameters:
+        example: the worked example.
+
+    Returns:
+        Columns item, value (strings).
+
+    Example:
+        >>> from opslib.campaigns import ab_example
+        >>> ab_table(ab_example(0.10)).iloc[2].tolist()
+        ['visitors per arm (power 80%, 5%)', '14,745']
+    """
     t = example.test
     plan = pd.DataFrame([
         {"item": "base rate", "value": example.note or percent(example.base_rate, 2)},
@@ -308,7 +466,18 @@ def ab_table(example: Any) -> pd.DataFrame:
 
 
 def notes_table(notes: list[str]) -> pd.DataFrame:
-    """Notes (what was assumed, set aside or skipped) as a one-column table; a dash when there are none."""
+    """Notes (what was assumed, set aside or skipped) as a one-column table; a dash when there are none.
+
+    Parameters:
+        notes: the sentences.
+
+    Returns:
+        One column, one row per note.
+
+    Example:
+        >>> notes_table([])["说明 notes"].tolist(), len(notes_table(["a", "b"]))
+        (['–'], 2)
+    """
     return pd.DataFrame({"说明 notes": notes or [MISSING]})
 
 
