@@ -127,22 +127,25 @@ def design(name: str, source: Path, n: int, stress: bool = False) -> list[list[P
     busy = _busy(shop.campaigns)
     first, last = pd.Timestamp(spec["first"]), pd.Timestamp(spec["last"])
     starts = pd.date_range(first, last, periods=n).normalize()
+    spacing = (starts[1] - starts[0]).days if n > 1 else MIN_GAP_DAYS
+    copies = max(1, math.ceil(MIN_GAP_DAYS / max(spacing, 1)))
+    taken: list[list[tuple[pd.Timestamp, pd.Timestamp]]] = [[] for _ in range(copies)]  # plants per shop copy
     plants = []
     for i, start in enumerate(starts):
         days = WINDOWS[i % len(WINDOWS)]
         step = pd.Timedelta(days=1)
-        while any(a <= start + pd.Timedelta(days=days + 13) and b >= start for a, b in busy):
-            start += step  # the sample shop's own campaigns: keep window and after-days clear
-            if start + pd.Timedelta(days=days + 13) > last + pd.Timedelta(days=20):
-                step, start = -step, starts[i]  # no room before the data end: look earlier instead
+        clash = busy + taken[i % copies]
+        while any(a <= start + pd.Timedelta(days=days + 13) and b >= start for a, b in clash):
+            start += step  # the sample shop's own campaigns (and earlier plants): keep window and after-days clear
+            if step.days > 0 and start + pd.Timedelta(days=days + 13) > last + pd.Timedelta(days=20):
+                step, start = -step, starts[i]  # no room before the data end: look earlier instead (once)
+        taken[i % copies].append((start, start + pd.Timedelta(days=days + 13)))
         scope = scopes[i % len(scopes)]
         if stress:
             uplift = STRESS_LIFTS[i % len(STRESS_LIFTS)]
         else:
             uplift = _sized_uplift(cube, shop.products, scope, start, days)
         plants.append(Plant(f"PLANT_{i + 1:02d}", scope, start, days, uplift))
-    spacing = (starts[1] - starts[0]).days if n > 1 else MIN_GAP_DAYS
-    copies = max(1, math.ceil(MIN_GAP_DAYS / max(spacing, 1)))
     return [plants[c::copies] for c in range(copies)]
 
 
