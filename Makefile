@@ -12,7 +12,7 @@ DATA   ?= data/sample
 help:
 	@echo "make reports   create .venv if missing, build the sample shop, run every notebook into reports/"
 	@echo "make test      run the full test suite (what CI runs)"
-	@echo "make lab       open JupyterLab on notebooks/ with the project's kernel"
+	@echo "make lab       open JupyterLab on lab/, a scratch copy of notebooks/, with the project's kernel"
 	@echo "make bench     run the benchmarks in benchmarks/"
 	@echo "make lint      ruff"
 
@@ -41,9 +41,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check opslib tests benchmarks
 
+# Exploring happens in lab/, a scratch copy of notebooks/ (ignored by git), so JupyterLab's autosave never
+# edits a template that the scheduled reports run; a copy you edited is kept. Reset one: delete lab/NAME.ipynb.
 # --allow-root only when run as root (containers, CI boxes); JupyterLab refuses root otherwise.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(BIN)/python -m opslib report scratch lab
+	$(BIN)/jupyter lab --notebook-dir=lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

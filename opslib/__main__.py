@@ -6,6 +6,7 @@ Commands:
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
+  operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
   campaign evaluate DIR --campaign ID [--format json]   evaluate one campaign (counterfactual, money)
 """
 
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.importers import main as import_main
 
         return import_main(rest)
+    if cmd == "operations":
+        from opslib.operations.cli import main as operations_main
+
+        return operations_main(rest)
     if cmd == "campaign":
         from opslib.campaigns.cli import main as campaign_main
         return campaign_main(rest)

@@ -64,7 +64,7 @@ class Festival:
         """``(window start, peak day, window end)`` of the festival in ``year``."""
         if self.rule == "black_friday":
             nov1 = pd.Timestamp(year, 11, 1)
-            thanksgiving = nov1 + pd.Timedelta(days=(3 - nov1.dayofweek) % 7 + 21)
+            thanksgiving = nov1 + pd.Timedelta(days=(3 - nov1.day_of_week) % 7 + 21)
             peak = thanksgiving + pd.Timedelta(days=1)
             return peak, peak, peak + pd.Timedelta(days=self.days_after)
         peak = pd.Timestamp(year, *self.peak)
@@ -280,14 +280,19 @@ class ReviewPeriods:
         """True when the current period overlaps the days with orders."""
         return bool(self.current.start <= self.data_end and self.current.end >= self.data_start)
 
+    @property
+    def baseline_has_data(self) -> bool:
+        """True when the baseline overlaps the days with orders (else comparisons are meaningless)."""
+        return bool(self.baseline.start <= self.data_end and self.baseline.end >= self.data_start)
+
     def trend_start(self, weeks: int = 12) -> pd.Timestamp:
         """First day of the recent trend a report draws: ``weeks`` weeks before the baseline starts."""
         return self.baseline.start - pd.Timedelta(weeks=weeks)
 
     def describe(self) -> str:
         """The period line every report opens with, plus the notes."""
-        lines = [f"本期 Current period: {self.current} ({self.current.days} days); "
-                 f"对比期 baseline ({self.compare}): {self.baseline}; "
+        lines = [f"Current period 本期: {self.current} ({self.current.days} days); "
+                 f"baseline 对比期 ({self.compare}): {self.baseline}; "
                  f"data {self.data_start:%Y-%m-%d} .. {self.data_end:%Y-%m-%d}"]
         return "\n".join(lines + list(self.notes))
 
@@ -324,9 +329,15 @@ def review_periods(data_start: DateLike, data_end: DateLike, period_end: DateLik
         notes.append(f"The {compare} baseline {baseline} starts before the data ({first:%Y-%m-%d}): "
                      "comparing with the previous period instead.")
         baseline, used = comparison_period(current, "previous"), "previous"
-    if baseline.start < first:
+    if baseline.end < first:
+        notes.append(f"No orders in the baseline {baseline} (the data starts {first:%Y-%m-%d}): changes against it "
+                     "are not shown.")
+    elif baseline.start < first:
         notes.append(f"The baseline {baseline} starts before the data ({first:%Y-%m-%d}): its totals cover only "
                      "part of it.")
+    if current.start < first <= current.end:
+        notes.append(f"The period {current} starts before the data ({first:%Y-%m-%d}): it covers "
+                     f"{(current.end - first).days + 1} of its {current.days} days.")
     return ReviewPeriods(current, baseline, first, last, used, tuple(notes))
 
 

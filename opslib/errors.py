@@ -12,9 +12,15 @@ traceback, through its ``_render_traceback_`` hook; on the command line the CLIs
 | ``DateError`` | a date parameter is missing or not a date | 2 |
 | ``CampaignError`` | a campaign cannot be evaluated as asked (unknown id, too short a pre-period) | 2 |
 | ``ReportError`` | a report request is wrong (unknown notebook or parameter, bad value or config) | 2 |
-| ``ImportDataError`` | an export cannot be imported (missing file or column) | 1 |
+| ``ImportDataError`` | an export cannot be imported (missing column, rows that break the contract) | 1 |
+| ``ImportRequestError`` | an import request is wrong (unknown kind, OUT inside SRC or not written by opslib) | 2 |
 | ``MappingError`` | a column mapping is wrong or does not fit the export | 2 |
+| ``PricingError`` | a pricing estimate cannot be made from the data (no usable weeks, bad bounds) | 1 |
+| ``CostsError`` | a shop's ``costs.yml`` is wrong (unknown key, a rate outside 0..1, a negative amount) | 2 |
+| ``MarketError`` | the ``market`` table cannot be used as asked (no market-size rows, no period overlap) | 1 |
+| ``CLVError``, ``FitError`` | customer data cannot be modelled as asked; a fit did not converge | 1 |
 | ``SettingsError`` | a shop's ``shop.yml`` is wrong (unknown currency, country or time zone) | 2 |
+| ``NormsError`` | a ``norms.yml`` of process norms is wrong (unknown metric, missing target or owner) | 2 |
 
 Example:
     >>> class ShopError(UserError): ...
@@ -69,12 +75,45 @@ class ReportError(UserError):
 
 
 class ImportDataError(UserError):
-    """An export cannot be imported (missing file or column, bad mapping); str() is the message."""
+    """An export cannot be imported (missing column, rows that break the contract); str() is the message."""
 
 
-class MappingError(ImportDataError):
+class ImportRequestError(ImportDataError):
+    """A wrong import request: unknown kind, bad option, an OUT folder the import may not write (exit 2)."""
+
+
+class MappingError(ImportRequestError):
     """A mapping is wrong or does not fit the export; str() names mapping file, table, field and column."""
+
+
+class PricingError(UserError, ValueError):
+    """Input to a pricing function is unusable: a missing column, no usable weeks, bad bounds ..."""
+
+
+class CostsError(PricingError):
+    """A shop's cost rates (``costs.yml``) are wrong: the message names the file, the key and what is allowed."""
+
+
+class MarketError(PricingError):
+    """The ``market`` table cannot be used as asked: the message says which rows or periods are missing."""
+
+
+class CLVError(UserError, ValueError):
+    """The customer data cannot be summarised or modelled as asked; the message says what to fix."""
+
+
+class FitError(CLVError):
+    """A maximum-likelihood fit did not converge; the message says why."""
+
+
+class BoundaryWarning(UserWarning):
+    """A fit converged to a limit of the model (a mixing distribution collapsed to a point); not an error."""
 
 
 class SettingsError(UserError):
     """A shop's settings (``shop.yml``) are wrong: the message names the key, the value and what is allowed."""
+
+
+class NormsError(UserError):
+    """A process-norms file (``norms.yml``) is wrong: the message names the file, department, norm, key and what
+    is allowed. Command line exit 2."""

@@ -73,6 +73,12 @@ METRIC_LABELS: dict[str, str] = {
     "visitors": "访客数 Visitors",
     "conversion_rate": "转化率 Conversion",
 }
+#: Who acts on each GMV driver (the owner of an action when that driver pulled GMV down).
+DRIVER_OWNERS: dict[str, tuple[str, str]] = {
+    "visitors": ("市场 marketing", "review channels, ad spend and search ranking of the top SKUs"),
+    "conversion_rate": ("运营 operations", "check price competitiveness, stock-outs and page quality of the top SKUs"),
+    "aov": ("品类 category", "review bundles, free-shipping thresholds and discount depth"),
+}
 #: Metrics that are shares (shown as %).
 RATE_METRICS: frozenset[str] = frozenset({"return_rate", "cancellation_rate", "conversion_rate"})
 #: Metrics in currency.
@@ -111,10 +117,10 @@ def totals(data: pd.DataFrame) -> pd.Series:
         >>> totals(daily)[["gmv", "orders"]].tolist()
         [30.0, 3.0]
     """
-    if _is_lines(data):
-        if len(data) == 0:
-            return pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")
+    if not isinstance(data, pd.DataFrame) or _is_lines(data):
         t = cube.period_totals(data, None)
+        if len(t) == 0:
+            return pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")
         return t.drop(columns="date").sum()
     return data[[c for c in data.columns if c in _SUM_COLUMNS or c == "visitors"]].sum()
 
@@ -222,14 +228,19 @@ def shop_conversion_rate(orders: pd.DataFrame, traffic: pd.DataFrame) -> float:
     The same definition as :func:`conversion_rate` (orders / visitors, visitors summed over days and
     categories), for a whole shop at once, e.g. as the baseline of an A/B test's power calculation.
 
+    Parameters:
+        orders: order lines. traffic: the traffic table.
+
+    Returns:
+        Orders / visitors over the days both tables cover (a fraction).
+
     Example:
         >>> lines = pd.DataFrame({"order_id": ["o1", "o1", "o2", "o3"],
         ...                       "status": ["completed", "completed", "returned", "cancelled"]})
         >>> shop_conversion_rate(lines, pd.DataFrame({"visitors": [50, 50]}))  # 2 orders / 100
         0.02
     """
-    placed = orders.loc[orders["status"] != "cancelled", "order_id"].nunique()
-    return conversion_rate(placed, float(traffic["visitors"].sum()))
+    return conversion_rate(cube.placed_orders(orders), float(traffic["visitors"].sum()))
 
 
 def _add_ratios(t: pd.DataFrame) -> pd.DataFrame:
@@ -259,8 +270,8 @@ def kpi_table(orders: pd.DataFrame, period: Period, traffic: pd.DataFrame | None
 
     Example: see the module docstring (GMV 50, 2 orders, AOV 25, return rate 0.6).
     """
-    lines = orders[period.contains(orders["order_ts"])]
-    t = totals(lines).to_frame().T
+    t = cube.period_totals(orders, None, start=period.start, end=period.end + pd.Timedelta(days=1))
+    t = (t.drop(columns="date").sum() if len(t) else pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")).to_frame().T
     if traffic is not None:
         t["visitors"] = visitors(traffic, period)
     t = _add_ratios(t)
@@ -308,13 +319,20 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     within each bucket. ``since`` keeps only buckets ending on or after that day (the recent trend a
     report shows).
 
+    Parameters:
+        orders: order lines. freq: ``'D'``, ``'W'`` or ``'M'``. traffic: the traffic table or None.
+        since: keep buckets ending on or after this day (None: all).
+
+    Returns:
+        One row per bucket (columns above).
+
     Example: two orders on Mon 2024-06-17 and Tue 2024-06-25 give weeks 2024-W25 and 2024-W26.
     """
-    if len(orders) == 0:
+    d0, d1, n_lines = cube.order_span(orders)
+    if n_lines == 0:
         raise ValueError("kpi_trend needs at least one order line")
-    b = bucket_start(orders["order_ts"], freq)
     t = cube.period_totals(orders, freq).rename(columns={"date": "period_start"})
-    first, last = b.min(), bucket_start(pd.Series([orders["order_ts"].max()]), freq).iloc[0]
+    first, last = bucket_start(pd.Series([d0]), freq).iloc[0], bucket_start(pd.Series([d1]), freq).iloc[0]
     all_b = bucket_start(pd.Series(pd.date_range(first, last, freq="D")), freq).drop_duplicates()
     t = pd.DataFrame({"period_start": all_b.to_numpy()}).merge(t, on="period_start", how="left").fillna(0)
     if traffic is not None:
@@ -325,8 +343,6 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     for c in _INT_COLUMNS:
         t[c] = t[c].astype("int64")
     t["period_end"] = _bucket_end(t["period_start"], freq)
-    d0 = orders["order_ts"].min().normalize()
-    d1 = orders["order_ts"].max().normalize()
     lo = t["period_start"].where(t["period_start"] > d0, d0)
     hi = t["period_end"].where(t["period_end"] < d1, d1)
     t["days"] = ((hi - lo).dt.days + 1).astype("int64")
@@ -345,6 +361,12 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
 def trend_metrics(has_traffic: bool) -> list[str]:
     """The KPIs a trend chart shows: GMV, orders, AOV and return rate, plus visitors and conversion with traffic.
 
+    Parameters:
+        has_traffic: whether the shop has a traffic table.
+
+    Returns:
+        The metric names to draw.
+
     Example:
         >>> trend_metrics(False)
         ['gmv', 'orders', 'aov', 'return_rate']
@@ -356,6 +378,12 @@ def partial_buckets(trend: pd.DataFrame) -> list[str]:
     """Labels of the buckets of a :func:`kpi_trend` frame that the data covers only partly (not comparable).
 
     A bucket is partial when it has fewer ``days`` than the longest bucket of the frame.
+
+    Parameters:
+        trend: a :func:`kpi_trend` frame.
+
+    Returns:
+        The labels of its partial buckets (empty when all are complete).
 
     Example:
         >>> partial_buckets(pd.DataFrame({"label": ["2024-W25", "2024-W26"], "days": [7, 3]}))
@@ -375,6 +403,13 @@ def compare_periods(
     ``change_pct`` = change / |baseline| (NaN when the baseline is 0 or missing). For rates, ``change``
     is in percentage points as a fraction (0.01 = +1 pt) and ``change_pct`` is relative.
     ``attrs`` holds ``current`` and ``baseline`` as text.
+
+    Parameters:
+        orders: order lines. current, baseline: the two periods (``opslib.calendar.Period``).
+        traffic: the traffic table, or None (then visitors and conversion are left out).
+
+    Returns:
+        One row per metric with ``metric``, ``label``, ``current``, ``baseline``, ``change``, ``change_pct``.
 
     Example: GMV 110 vs 100 -> change 10, change_pct 0.10.
     """
@@ -461,13 +496,20 @@ def category_mix(orders: pd.DataFrame, products: pd.DataFrame, current: Period,
     (current - baseline share, a fraction: 0.02 = +2 pts), ``gmv_change_pct``. Sorted by current GMV.
     Lines whose SKU is not in products fall under category ``'(unknown)'``.
 
+    Parameters:
+        orders: order lines. products: the products table (``sku`` -> ``category``).
+        current: the period. baseline: the comparison period, or None for shares of ``current`` only.
+
+    Returns:
+        One row per category, sorted by current GMV (columns above).
+
     Example: 美妆 60, 服饰 40 -> shares 0.6 and 0.4.
     """
     def one(p: Period, tag: str) -> pd.DataFrame:
-        lines = orders[p.contains(orders["order_ts"])]
-        if len(lines) == 0:
+        d = cube.daily_totals(orders, by="category", products=products, start=p.start,
+                              end=p.end + pd.Timedelta(days=1))
+        if len(d) == 0:
             return pd.DataFrame({"category": pd.Series(dtype="str"), f"gmv_{tag}": pd.Series(dtype="float64")})
-        d = cube.daily_totals(lines, by="category", products=products)
         d["category"] = d["category"].fillna("(unknown)")
         return d.groupby("category", as_index=False)["gmv"].sum().rename(columns={"gmv": f"gmv_{tag}"})
 

@@ -3,8 +3,10 @@
 Two ways, pick one per report:
 
 * ``opslib_reports`` (recommended): a BashOperator calls the opsplaybook runner, which checks the
-  parameters before any kernel starts, never overwrites the last good report with a failed one, and
-  keeps reports/index.html up to date.
+  parameters before any kernel starts, stops a hung report at its time limit, never overwrites the last
+  good report with a failed one, and keeps reports/index.html up to date. Airflow's
+  ``execution_timeout`` is the backstop for the whole batch: at it Airflow sends SIGTERM, and the runner
+  stops its kernels and their processes and records the runs as interrupted.
 * ``category_review_papermill``: Airflow's own PapermillOperator executes one notebook with
   parameters; you get papermill's output notebook but none of the runner's checks or index.
 
@@ -13,7 +15,7 @@ Copy this file into your DAG folder and set OPSPLAYBOOK to the checkout.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from airflow import DAG
 from airflow.operators.bash import BashOperator
@@ -36,6 +38,7 @@ with DAG(
             ".venv/bin/python -m opslib validate " + SHOP + " && "
             ".venv/bin/python -m opslib report run --config reports.yml --workers 2 -p data_dir " + SHOP
         ),
+        execution_timeout=timedelta(hours=3),  # longer than the batch; each report has its own limit
     )
 
     category_review_papermill = PapermillOperator(
@@ -45,6 +48,7 @@ with DAG(
         parameters={"data_dir": SHOP, "period_end": "{{ macros.ds_add(ds, -1) }}", "period_days": 7},
         kernel_name="python3",
         cwd=f"{OPSPLAYBOOK}/notebooks",
+        execution_timeout=timedelta(minutes=45),  # papermill itself has no limit for the whole notebook
     )
 
     opslib_reports >> category_review_papermill

@@ -40,6 +40,13 @@ def abc_classify(
     Returns ``key``, ``value``, ``share``, ``cum_share``, ``rank`` (1 = largest), ``cum_sku_share``
     (= rank / n), ``abc``; sorted by rank.
 
+    Parameters:
+        frame: one row per item with ``key`` and ``value`` (e.g. :func:`sku_summary`). value: the column to rank by.
+        key: the item column. thresholds: cumulative-share limits of A and B.
+
+    Returns:
+        The items ranked by value with ``rank``, ``share``, ``cum_share`` and ``abc``.
+
     Example:
         >>> df = pd.DataFrame({"sku": list("abcd"), "gmv": [70.0, 15.0, 10.0, 5.0]})
         >>> abc_classify(df)["abc"].tolist()  # cum shares .70 .85 .95 1.0
@@ -62,6 +69,12 @@ def pareto_curve(frame: pd.DataFrame, value: str = "gmv", key: str = "sku") -> p
     ``cum_sku_share`` = rank / n, ``cum_value_share`` = sum of the ``rank`` largest (positive) values
     / total positive value.
 
+    Parameters:
+        frame: one row per item. value: the value column. key: the item column.
+
+    Returns:
+        ``cum_sku_share`` and ``cum_value_share``, from (0, 0) to (1, 1).
+
     Example:
         >>> df = pd.DataFrame({"sku": list("abcd"), "gmv": [70.0, 15.0, 10.0, 5.0]})
         >>> pareto_curve(df)["cum_value_share"].round(2).tolist()
@@ -77,6 +90,12 @@ def share_of_skus_for(frame: pd.DataFrame, target: float = 0.8, value: str = "gm
     """Smallest share of SKUs (k / n) whose top-k ``value`` reaches ``target`` of the total.
 
     ``min k/n such that cum_share_k >= target`` (NaN when there is no positive value).
+
+    Parameters:
+        frame: one row per item. target: the cumulative share of value (0.8 = 80%). value, key: columns.
+
+    Returns:
+        The smallest share of items (best first) whose value reaches ``target``.
 
     Example:
         >>> df = pd.DataFrame({"sku": list("abcd"), "gmv": [70.0, 15.0, 10.0, 5.0]})
@@ -109,6 +128,13 @@ def xyz_classify(
     fewer than ``min_weeks`` weeks of span are ``Z`` (too little history to forecast), ``cv`` NaN.
 
     Returns ``key``, ``n_weeks``, ``mean_weekly``, ``std_weekly``, ``cv``, ``xyz``.
+
+    Parameters:
+        weekly: weekly x SKU cube. thresholds: CV limits of X and Y. value, key, week: its columns.
+        through: the last week counted (weeks without sales up to it are 0). min_weeks: fewer weeks of history is Z.
+
+    Returns:
+        One row per SKU: ``n_weeks``, ``mean_weekly``, ``std_weekly``, ``cv``, ``xyz``.
 
     Example:
         >>> w = pd.DataFrame({"sku": ["a"] * 3 + ["b"] * 2,
@@ -143,6 +169,12 @@ def abc_summary(abc: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
     """Per ABC class (output of :func:`abc_classify`): ``skus``, ``{value}`` (sum), ``share`` (of value)
     and ``sku_share`` = skus / all SKUs, indexed by class.
 
+    Parameters:
+        abc: :func:`abc_classify`. value: the value it ranked by.
+
+    Returns:
+        One row per class: SKUs, value, share of value, share of SKUs.
+
     Example:
         >>> a = abc_classify(pd.DataFrame({"sku": list("abcd"), "gmv": [70.0, 15.0, 10.0, 5.0]}))
         >>> abc_summary(a)[["skus", "share", "sku_share"]].to_dict("index")  # A: 70%, B: 15+10, C: 5
@@ -160,6 +192,12 @@ def abc_xyz_classes(abc: pd.DataFrame, xyz: pd.DataFrame, value: str = "gmv") ->
 
     A SKU that sold in the period but has no XYZ class (too few weeks of history for a coefficient of
     variation) counts as ``Z``: its demand cannot be called predictable.
+
+    Parameters:
+        abc: :func:`abc_classify`. xyz: :func:`xyz_classify`. value: the ABC value column.
+
+    Returns:
+        One row per SKU with ``abc`` and ``xyz`` (no XYZ class counts as Z).
 
     Example:
         >>> a = pd.DataFrame({"sku": ["a", "b"], "abc": ["A", "B"], "gmv": [9.0, 1.0]})
@@ -179,6 +217,12 @@ def abc_xyz_matrix(classes: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
     ``sku_share`` = skus / all SKUs, ``value`` = sum, ``value_share`` = value / total value (named
     ``{value}`` and ``{value}_share``).
 
+    Parameters:
+        classes: :func:`abc_xyz_classes`. value: the value column.
+
+    Returns:
+        One row per (abc, xyz) cell: SKUs, value and share of value.
+
     Example:
         >>> c = pd.DataFrame({"abc": ["A", "A", "C"], "xyz": ["X", "Z", "Z"], "gmv": [60.0, 30.0, 10.0]})
         >>> m = abc_xyz_matrix(c)
@@ -194,3 +238,22 @@ def abc_xyz_matrix(classes: pd.DataFrame, value: str = "gmv") -> pd.DataFrame:
     g = g.rename(columns={"total": value})
     g[f"{value}_share"] = g[value] / total if total else 0.0
     return g[["abc", "xyz", "skus", "sku_share", value, f"{value}_share"]]
+
+
+def abc_crosstab(abc_gmv: pd.DataFrame, abc_margin: pd.DataFrame) -> pd.DataFrame:
+    """SKU counts by ABC class on GMV (rows) and on margin (columns): A by GMV but C by margin sells a lot, earns little.
+
+    Parameters:
+        abc_gmv, abc_margin: :func:`abc_classify` by GMV and by gross margin.
+
+    Returns:
+        SKU counts, GMV class (rows) x margin class (columns).
+
+    Example:
+        >>> g = pd.DataFrame({"sku": ["a", "b", "c"], "abc": ["A", "A", "C"]})
+        >>> m = pd.DataFrame({"sku": ["a", "b", "c"], "abc": ["A", "C", "C"]})
+        >>> abc_crosstab(g, m).to_dict()
+        {'A': {'A': 1, 'C': 0}, 'C': {'A': 1, 'C': 1}}
+    """
+    return pd.crosstab(abc_gmv.set_index("sku")["abc"].rename("ABC by GMV"),
+                       abc_margin.set_index("sku")["abc"].rename("ABC by margin"))

@@ -39,6 +39,13 @@ def sku_scorecard(
     ``stockout_days``, ``sell_through``, ``dead_stock``, ``weeks_since_last_sale``). SKUs with stock
     but no sales in the period are added from ``inventory`` with zero sales.
 
+    Parameters:
+        skus: :func:`sku_summary`. abc, margin_abc, xyz, growth: per-SKU results (or None).
+        inventory: ``inventory_health`` (or None).
+
+    Returns:
+        One row per SKU with every column the action rules read.
+
     Example:
         >>> s = pd.DataFrame({"sku": ["a"], "gmv": [10.0]})
         >>> sku_scorecard(s, abc=pd.DataFrame({"sku": ["a"], "abc": ["A"]})).columns.tolist()
@@ -73,6 +80,12 @@ def sku_scorecard(
 def action_summary(actions: pd.DataFrame) -> pd.DataFrame:
     """SKU count and GMV per recommended action of :func:`action_table`.
 
+    Parameters:
+        actions: :func:`action_table`.
+
+    Returns:
+        SKUs and GMV per (action, action_cn).
+
     Example:
         >>> a = pd.DataFrame({"sku": ["a", "b", "c"], "action": ["grow", "grow", "drop"],
         ...                   "action_cn": ["扩", "扩", "汰"], "gmv": [10.0, 5.0, 1.0]})
@@ -97,14 +110,22 @@ def action_table(
     1. ``clear`` 清仓: ``dead_stock`` (stock on hand, no sales for N weeks).
     2. ``replenish`` 补货: ``abc`` in A/B and (``stockout_days > 0`` or ``days_of_supply <
        low_days_of_supply``).
-    3. ``drop`` 淘汰: ``abc == C`` and (``gross_margin <= 0`` or ``growth <= decline_growth``
-       with ``xyz == Z``).
+    3. ``drop`` 淘汰: ``abc == C``, sold in the period (``gmv > 0``: a SKU with stock and no sale yet is
+       not judged on a margin of 0 — it becomes ``clear`` once its stock is dead), and (``gross_margin <= 0``
+       or ``growth <= decline_growth`` with ``xyz == Z``).
     4. ``fix`` 整改: ``abc`` in A/B and ``margin_rate < min_margin_rate``.
     5. ``grow`` 加大投入: ``growth >= grow_growth`` and ``margin_rate >= min_margin_rate``.
     6. ``keep`` 维持: everything else.
 
     Returns the scorecard's identifying and driving columns plus ``action``, ``action_cn`` and
     ``rule`` (the rule as text, with the SKU's own numbers); sorted by action then gmv.
+
+    Parameters:
+        scorecard: :func:`sku_scorecard`. min_margin_rate, grow_growth, decline_growth, low_days_of_supply: the rule
+        thresholds above.
+
+    Returns:
+        One row per SKU with ``action``, ``action_cn`` and ``rule``.
 
     Example:
         >>> sc = pd.DataFrame({"sku": ["a", "b"], "gmv": [90.0, 10.0], "abc": ["A", "C"],
@@ -150,7 +171,8 @@ def action_table(
         return f"{abc[i]} 类且" + "、".join(parts)
 
     apply(ab & ((so_days > 0) | (dos < low_days_of_supply)), "replenish", why_short)
-    apply((abc == "C") & ((gm <= 0) | ((growth <= decline_growth) & (xyz == "Z"))), "drop",
+    sold = col("gmv", 0.0).fillna(0.0) > 0
+    apply((abc == "C") & sold & ((gm <= 0) | ((growth <= decline_growth) & (xyz == "Z"))), "drop",
           lambda i: f"C 类, 毛利 {f(gm[i], ',.0f')}" + (" <= 0" if gm[i] <= 0 else
                                                        f", 增长 {f(growth[i])} <= {decline_growth:.0%} 且需求 Z 类"))
     apply(ab & (mrate < min_margin_rate), "fix",
@@ -172,22 +194,65 @@ def action_table(
     return out.drop(columns="_o")
 
 
-def export_actions(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write the action table for Excel users: ``.csv`` as UTF-8 with BOM (``utf-8-sig``, so Excel
-    shows Chinese), ``.xlsx`` through openpyxl (sheet ``actions``). Creates the folder. Returns the path.
+def top_actions(actions: pd.DataFrame, n: int = 5,
+                order: tuple[str, ...] = ("replenish", "fix", "grow", "drop", "clear")) -> pd.DataFrame:
+    """The ``n`` biggest SKUs (by GMV, as :func:`action_table` sorts them) of each action list, in ``order``.
+
+    Parameters:
+        actions: :func:`action_table`. n: rows per action. order: the action lists, in display order.
+
+    Returns:
+        The rows, list by list.
+
+    Example:
+        >>> a = pd.DataFrame({"sku": list("abcd"), "action": ["grow", "grow", "grow", "drop"],
+        ...                   "gmv": [9.0, 8.0, 7.0, 1.0]})
+        >>> top_actions(a, n=2)[["action", "sku"]].values.tolist()
+        [['grow', 'a'], ['grow', 'b'], ['drop', 'd']]
+    """
+    parts = [actions[actions["action"] == name].head(n) for name in order]
+    return pd.concat([p for p in parts if len(p)] or [actions.head(0)], ignore_index=True)
+
+
+def export_actions(table: pd.DataFrame, path: str | Path, name: str | None = None,
+                   formats: tuple[str, ...] = ("csv", "xlsx")) -> Path | list[Path]:
+    """Write the action table for Excel users, safely (:mod:`opslib.reporting.exports`): ``.csv`` as UTF-8
+    with BOM (``utf-8-sig``, so Excel shows Chinese) with formula-like text cells prefixed by ``'``,
+    ``.xlsx`` (sheet ``actions``) with every text cell stored as a string, never as a formula.
+
+    Two forms:
+
+    * ``export_actions(table, folder, name="category_actions_美妆_2024-06-30")`` writes
+      ``<folder>/<name>.csv`` and ``.xlsx`` (``formats``) and returns both paths; ``name`` may hold
+      data (a category): it is made a safe file name that stays inside ``folder``.
+    * ``export_actions(table, "out/actions.csv")`` writes one file, ``.csv`` or ``.xlsx`` by its suffix,
+      and returns its path; its file name is made safe, and a path that climbs out of a folder built
+      from data (``.../actions_../../x.csv``) is refused with a ReportError.
+
+    The folder is created when missing.
+
+    Parameters:
+        table: :func:`action_table`. path: the export folder when ``name`` is given, else the file to write
+        (``.csv`` or ``.xlsx``). name: the file name without suffix (may hold data). formats: with ``name``.
+
+    Returns:
+        The paths written (with ``name``), else the one path written.
 
     Example:
         >>> import tempfile, os
         >>> p = export_actions(pd.DataFrame({"action_cn": ["补货"]}), os.path.join(tempfile.mkdtemp(), "a.csv"))
         >>> p.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
         True
+        >>> [q.suffix for q in export_actions(pd.DataFrame({"sku": ["=1+1"]}), tempfile.mkdtemp(), name="x")]
+        ['.csv', '.xlsx']
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        table.to_excel(path, index=False, sheet_name="actions", engine="openpyxl")
-    else:
-        raise ValueError(f"export_actions writes .csv or .xlsx, not {path.suffix!r}")
-    return path
+    from opslib.reporting.exports import safe_export_path, write_csv, write_table, write_xlsx
+
+    if name is not None:
+        return write_table(table, path, name, formats=formats, sheet="actions")
+    target = safe_export_path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"export_actions writes .csv or .xlsx, not {target.suffix!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_csv(table, target) if suffix == ".csv" else write_xlsx(table, target, sheet="actions")

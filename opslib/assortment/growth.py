@@ -44,6 +44,14 @@ def growth_share(
     Returns [``parent``], ``level``, ``value``, ``value_prev``, ``growth``, ``share``,
     ``relative_share``, ``quadrant``, ``quadrant_en`` (value columns named after ``value``).
 
+    Parameters:
+        cube: daily cube with ``date``, ``level`` (and ``parent``) and ``value``. current, previous: the periods.
+        level, parent: the groups and what they are compared within. value: the value column.
+        growth_threshold, share_threshold: the quadrant limits.
+
+    Returns:
+        One row per group (columns above).
+
     Example:
         >>> cube = pd.DataFrame({"date": pd.to_datetime(["2023-01-01"] * 2 + ["2024-01-01"] * 2),
         ...     "category": ["a", "b", "a", "b"], "gmv": [100.0, 50.0, 90.0, 60.0]})
@@ -93,6 +101,12 @@ def sku_growth(cube: pd.DataFrame, current: Any, previous: Any, value: str = "gm
 
     Returns ``sku``, ``{value}_prev``, ``growth``.
 
+    Parameters:
+        cube: daily x SKU cube. current, previous: the periods. value: the value column.
+
+    Returns:
+        One row per SKU (columns above).
+
     Example:
         >>> cube = pd.DataFrame({"date": pd.to_datetime(["2023-01-01", "2024-01-01", "2024-01-01"]),
         ...     "sku": ["a", "a", "b"], "gmv": [100.0, 150.0, 10.0]})
@@ -106,3 +120,20 @@ def sku_growth(cube: pd.DataFrame, current: Any, previous: Any, value: str = "gm
     p = out[f"{value}_prev"]
     out["growth"] = out["cur"] / p.where(p > 0) - 1
     return out.drop(columns="cur").sort_values("sku", ignore_index=True)
+
+
+def quadrant_counts(groups: pd.DataFrame, parent: str = "category") -> pd.DataFrame:
+    """How many groups (e.g. subcategories) of each parent fall in each growth-share quadrant.
+
+    Parameters:
+        groups: :func:`growth_share` of subcategories (with ``parent``). parent: the parent column.
+
+    Returns:
+        Group counts, parent (rows) x quadrant (columns).
+
+    Example:
+        >>> g = pd.DataFrame({"category": ["x", "x", "y"], "quadrant": ["明星", "瘦狗", "明星"]})
+        >>> quadrant_counts(g).to_dict()
+        {'明星': {'x': 1, 'y': 1}, '瘦狗': {'x': 1, 'y': 0}}
+    """
+    return groups.groupby([parent, "quadrant"]).size().unstack(fill_value=0)

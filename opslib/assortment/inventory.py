@@ -56,6 +56,12 @@ def stockout_spells(inventory: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
     Returns ``sku``, ``start``, ``end`` (inclusive), ``days`` = end - start + 1, ``open`` (True when
     the run reaches the SKU's last inventory day: still out of stock); sorted by sku, start.
 
+    Parameters:
+        inventory: the inventory table. min_days: the shortest spell kept.
+
+    Returns:
+        One row per spell (columns above).
+
     Example:
         >>> inv = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=6), "sku": "a",
         ...     "on_hand": [0, 5, 0, 0, 3, 0], "inbound": [0, 5, 0, 0, 3, 0]})
@@ -111,6 +117,14 @@ def lost_sales(
 
     Returns the spell columns (``stockout_spells``) plus ``in_stock_days`` (= ``|W|``),
     ``expected_daily_units``, ``sold_in_spell``, ``lost_units``, ``avg_price``, ``lost_value``.
+
+    Parameters:
+        inventory: the inventory table. daily: daily x SKU cube. spells: :func:`stockout_spells` (None: all).
+        window_days: in-stock days around a spell used for demand. index_by: a column whose daily level indexes
+        demand (e.g. category). units, value: columns of ``daily``.
+
+    Returns:
+        One row per spell with the lost units and value.
 
     Example:
         >>> inv = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=5), "sku": "a",
@@ -184,6 +198,12 @@ def lost_sales(
 def lost_sales_by(lost: pd.DataFrame, products: pd.DataFrame, by: str = "category") -> pd.DataFrame:
     """Total stock-out days, spells, lost units and lost value per ``by`` column of ``products``.
 
+    Parameters:
+        lost: :func:`lost_sales`. products: the products table. by: the products column to group by.
+
+    Returns:
+        One row per group, largest lost value first.
+
     Example:
         >>> lost = pd.DataFrame({"sku": ["a", "b", "a"], "days": [2, 1, 3], "lost_units": [4.0, 1.0, 2.0],
         ...     "lost_value": [40.0, 5.0, 20.0]})
@@ -223,6 +243,14 @@ def inventory_health(
       data counts); ``weeks_since_last_sale`` = (end - last_sale) / 7 days (since the first stocked
       day when never sold); ``dead_stock`` = on_hand > 0 and ``weeks_since_last_sale >=
       dead_stock_weeks``.
+
+    Parameters:
+        inventory: the inventory table. daily: daily x SKU cube (``units``). period: the review period.
+        dead_stock_weeks: weeks without a sale that make stock dead. demand_days: days of demand for days of
+        supply. units: the units column of ``daily``.
+
+    Returns:
+        One row per SKU (columns above).
 
     Example:
         >>> inv = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=4), "sku": "a",
@@ -279,6 +307,12 @@ def inventory_health(
 def stock_counts(health: pd.DataFrame) -> dict[str, int]:
     """Headline counts from :func:`inventory_health`: SKUs ``with_stock`` (on_hand > 0),
     ``out_of_stock`` (on_hand == 0 at the period end) and ``dead_stock``.
+
+    Parameters:
+        health: :func:`inventory_health`.
+
+    Returns:
+        ``{'with_stock': n, 'out_of_stock': n, 'dead_stock': n}``.
 
     Example:
         >>> h = pd.DataFrame({"on_hand": [5, 0, 3], "dead_stock": [False, False, True]})

@@ -51,6 +51,13 @@ def launch_cohorts(
     Per (cohort, weeks_since_launch): ``skus`` = SKUs observed that week, ``units`` = sum,
     ``units_per_sku`` = units / skus, ``cum_units_per_sku`` = running sum of units_per_sku.
 
+    Parameters:
+        weekly: weekly x SKU cube. products: the products table (``launch_date``). launched_from: the first launch day
+        counted. max_weeks: weeks since launch to follow. cohort_freq: cohort length (``Q`` quarter). until: last week.
+
+    Returns:
+        One row per (cohort, weeks_since_launch) with ``skus`` and ``units_per_sku``.
+
     Example:
         >>> w = pd.DataFrame({"sku": ["n1", "n1", "n2"], "units": [2, 4, 6],
         ...     "week": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"])})
@@ -93,6 +100,13 @@ def time_to_category_median(
     Returns ``sku``, ``category``, ``launch_date``, ``benchmark``, ``weeks_observed``,
     ``weeks_to_median``, ``reached``.
 
+    Parameters:
+        weekly: weekly x SKU cube. products: the products table. launched_from: first launch day counted.
+        max_weeks: weeks to follow. until: last week.
+
+    Returns:
+        One row per new SKU with its category's median and the weeks it took (NaN if not yet).
+
     Example:
         >>> w = pd.DataFrame({"sku": ["old1", "old2", "new", "new"], "units": [10, 2, 1, 7],
         ...     "week": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-15"])})
@@ -125,6 +139,12 @@ def launch_ramp_summary(ramp: pd.DataFrame) -> pd.DataFrame:
     """Per category, from :func:`time_to_category_median`: ``new_skus``, ``reached`` (share of new SKUs
     that reached the category median) and ``median_weeks`` (median weeks to get there, over those
     that did).
+
+    Parameters:
+        ramp: :func:`time_to_category_median`.
+
+    Returns:
+        One row per category: new SKUs, share that reached the median, median weeks to reach it.
 
     Example:
         >>> r = pd.DataFrame({"sku": ["n1", "n2", "n3"], "category": "x", "reached": [True, True, False],

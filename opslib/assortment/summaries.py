@@ -47,6 +47,13 @@ def sku_summary(cube: pd.DataFrame, period: Any | None = None, products: pd.Data
     ``avg_price`` = gmv / units, ``days_sold``, ``first_sale``, ``last_sale``. Sorted by gmv
     descending. Days with no completed units carry no cost in the cube and count as cost 0.
 
+    Parameters:
+        cube: daily x SKU cube (``opslib.data.daily_sku``). period: the period (None: everything).
+        products: the products table, when the cube lacks category and cost.
+
+    Returns:
+        One row per SKU that sold (columns above).
+
     Example:
         >>> cube = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-02"]), "sku": "a",
         ...     "orders": 1, "units": 2, "units_net": [2, 0], "units_returned": [0, 2],
@@ -97,6 +104,12 @@ def margin_structure(skus: pd.DataFrame, by: str | Sequence[str] = "category") -
     ``contribution`` = gross_margin / shop gross_margin (share of the shop's margin). Sorted by gmv
     descending, plus no total row (the shop total is the column sums).
 
+    Parameters:
+        skus: :func:`sku_summary` (with products). by: the column(s) to group by.
+
+    Returns:
+        One row per group (money and rates above).
+
     Example:
         >>> s = pd.DataFrame({"sku": ["a", "b"], "category": ["x", "y"], "list_value": [120.0, 50.0],
         ...     "discount": [20.0, 0.0], "gmv": [100.0, 50.0], "returns": [10.0, 0.0],
@@ -135,6 +148,12 @@ def price_bands(
     last edge). Per band: ``skus``, ``gmv``, ``gross_margin`` (unknown costs count 0), ``gmv_share``
     = gmv / total gmv, ``margin_share`` = gross_margin / total gross margin, ``margin_rate`` =
     gross_margin / net_sales, ``price_min``/``price_max`` of the SKUs in it.
+
+    Parameters:
+        skus: :func:`sku_summary`. bands: number of quantile bands, or band edges. price: the price column.
+
+    Returns:
+        One row per band: ``band``, ``skus``, ``gmv``, ``gmv_share``, ``gross_margin``, ``margin_share``, ``margin_rate``.
 
     Example:
         >>> s = pd.DataFrame({"sku": list("abc"), "avg_price": [10.0, 50.0, 120.0],

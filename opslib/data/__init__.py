@@ -2,18 +2,26 @@
 
 Notebooks and models import from here::
 
-    from opslib.data import load_shop, daily_sku
-    shop = load_shop("data/sample")          # typed frames, raises DataError naming file, column and rows
-    cube = daily_sku(shop.orders, shop.products)   # DuckDB: one row per day x SKU
+    from opslib.data import load_shop, daily_sku, customer_summary
+    shop = load_shop("data/sample")          # checked on the engine; raises DataError naming file, column, rows
+    cube = daily_sku(shop)                   # one row per day x SKU, computed where the lines are
+    buyers = customer_summary(shop)          # one row per customer (RFM basis)
+    shop.products, shop.orders               # typed pandas frames, read on first access
 
-Modules: ``contract`` (the tables and columns, in code), ``readers`` (CSV/Parquet/Excel with row numbers),
-``casting`` (typing raw cells), ``validation`` (every contract rule, ``python -m opslib validate``), ``shop``
-(``Shop``, ``load_shop``), ``cube`` (DuckDB aggregation), ``quality`` (coverage, outliers, gaps, readiness,
-cost notes), ``problems`` (how a problem is located and worded).
+Lines stay in the engine (DuckDB by default, Spark when ``shop.yml`` says ``engine: spark``): ``engine``
+(the two engines), ``staging`` (CSV/Excel streamed once into Parquet in a cache), ``sql_checks`` (the
+contract as SQL), ``relations`` (``open_shop``: typed views over the files), ``aggregates`` (cube,
+weekly series, customer summary, ABC). See ``docs/engine.md``.
+
+Other modules: ``contract`` (the tables and columns, in code), ``settings`` (``shop.yml``), ``validation`` (the
+report of every contract rule, ``python -m opslib validate``), ``shop`` (``Shop``, ``load_shop``), ``cube`` (DuckDB
+aggregation of frames, files or shops), ``quality`` (coverage, outliers, gaps, readiness, cost notes), ``schema``
+(the contract as a pandera schema for frames in memory), ``problems`` (how a problem is located and worded).
 """
 
 from __future__ import annotations
 
+from opslib.data.aggregates import abc_by_sku, customer_summary
 from opslib.data.contract import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec
 from opslib.data.cube import (
     Source,
@@ -34,14 +42,14 @@ from opslib.data.quality import (
     outliers,
     weekday_profile,
 )
-from opslib.data.readers import read_table
+from opslib.data.relations import ShopData, open_shop, read_table
+from opslib.data.schema import schema_for
 from opslib.data.settings import CURRENCIES, ShopSettings, read_settings
 from opslib.data.shop import Shop, load_shop
 from opslib.data.validation import (
     TableSummary,
     ValidationReport,
     format_report,
-    schema_for,
     validate_main,
     validate_shop,
 )
@@ -49,6 +57,10 @@ from opslib.errors import DataError, MissingTableError
 
 __all__ = [
     "order_span",
+    "abc_by_sku",
+    "customer_summary",
+    "open_shop",
+    "ShopData",
     "CURRENCIES",
     "ShopSettings",
     "read_settings",

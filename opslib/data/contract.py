@@ -36,6 +36,8 @@ ORDER_STATUSES: tuple[str, ...] = ("completed", "cancelled", "returned")
 CAMPAIGN_KINDS: tuple[str, ...] = ("festival", "flash_sale", "coupon", "bundle", "other")
 SCOPE_TYPES: tuple[str, ...] = ("all", "category", "sku")
 SCOPE_SEPARATOR = "|"
+SERVICE_STAGES: tuple[str, ...] = ("pre_sale", "after_sale")
+YES_NO: tuple[str, ...] = ("yes", "no")
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,61 @@ REVIEWS = TableSpec(
     ),
 )
 
+SERVICE = TableSpec(
+    name="service",
+    description=("Customer-service contacts (客服咨询): one row per chat or call, before a purchase (售前询单) or "
+                 "after it (售后), with the agent's first response and the resolution."),
+    key=("contact_id",),
+    references=(("order_id", "orders", "order_id"), ("sku", "products", "sku")),
+    columns=(
+        C("contact_id", "str", "Contact (session) id.", example="S000004711"),
+        C("contact_ts", "datetime", "When the customer's first message arrived.", example="2024-06-18 20:15:03"),
+        C("stage", "str", "pre_sale: an inquiry before buying (询单); after_sale: about an order (售后).",
+          allowed=SERVICE_STAGES, example="pre_sale"),
+        C("reason", "str", "What the contact is about (物流查询, 退换货, 尺码推荐 ...).", example="物流查询"),
+        C("customer_id", "str", "Buyer id; empty when unknown.", nullable=True, example="C0004711"),
+        C("order_id", "str", "after_sale: the order concerned; pre_sale: the order the inquiry led to; empty if none.",
+          nullable=True, example="O00000123"),
+        C("sku", "str", "Product the contact is about; empty if none.", nullable=True, example="SKU00042"),
+        C("agent", "str", "Agent (客服) who answered; empty if nobody did.", nullable=True, example="客服03"),
+        C("first_response_ts", "datetime", "The agent's first reply; empty if never answered.", nullable=True,
+          example="2024-06-18 20:15:11"),
+        C("resolved_ts", "datetime", "When the contact was closed as resolved; empty if not (yet) resolved.",
+          nullable=True, example="2024-06-18 20:21:40"),
+        C("converted", "str", "pre_sale only: did the inquiry lead to an order (询单转化)? Empty for after_sale.",
+          nullable=True, allowed=YES_NO, example="yes"),
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (ORDERS, PRODUCTS, CAMPAIGNS, TRAFFIC, INVENTORY, FULFILMENT, REVIEWS)
+    t.name: t for t in (ORDERS, PRODUCTS, CAMPAIGNS, TRAFFIC, INVENTORY, FULFILMENT, REVIEWS, SERVICE)
 }
+
+MARKET = TableSpec(
+    name="market",
+    description=("The market around the shop per category and period, from a market-analytics export "
+                 "(生意参谋 市场/竞争, 京东商智 行业): market size, its price bands, competitors' sales and prices. "
+                 "A row with an empty competitor describes the whole market (with price_min/price_max: one price "
+                 "band of it); a row with a competitor describes that competing shop or brand."),
+    key=("period_start", "category", "competitor", "price_min"),
+    columns=(
+        C("period_start", "date", "First day of the period (a month, week or day of the export).", example="2025-06-01"),
+        C("period_end", "date", "Last day of the period (inclusive).", example="2025-06-30"),
+        C("category", "str", "Category, mapped to the shop's products.category.", example="美妆"),
+        C("competitor", "str", "Competing shop or brand (竞店/竞品); empty for the whole market.", nullable=True,
+          example="竞店A"),
+        C("price_min", "float", "Lower end of the price band (inclusive); empty for all prices.", nullable=True,
+          min_value=0, example="100"),
+        C("price_max", "float", "Upper end of the price band (exclusive); empty for all prices.", nullable=True,
+          min_value=0, example="200"),
+        C("gmv", "float", "Sales (交易金额) in the period, shop currency; empty when the export has none.",
+          nullable=True, min_value=0, example="12500000"),
+        C("units", "float", "Units sold (支付件数); empty when unknown.", nullable=True, min_value=0, example="98000"),
+        C("avg_price", "float", "Average selling price (成交均价); empty when unknown.", nullable=True, min_value=0,
+          example="127.5"),
+    ),
+)
+TABLES[MARKET.name] = MARKET
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
 OPTIONAL_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if not t.required)
 

@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -39,14 +40,38 @@ def connect() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(database=":memory:")
 
 
-def relation(con: duckdb.DuckDBPyConnection, name: str, source: Source) -> None:
-    """Expose a frame or a Parquet/CSV file to ``con`` as view ``name``."""
+#: The table a view name stands for when a whole shop is passed as a source.
+VIEW_TABLES: dict[str, str] = {"o": "orders", "p": "products", "t": "traffic", "i": "inventory", "c": "campaigns",
+                               "f": "fulfilment", "r": "reviews", "s": "service"}
+
+
+def relation(con: duckdb.DuckDBPyConnection, name: str, source: Source | Any, table: str | None = None) -> None:
+    """Expose a frame, a Parquet/CSV file or a shop's table to ``con`` as view ``name``.
+
+    A shop (``load_shop``'s ``Shop``) stands for its table ``table`` (default: ``VIEW_TABLES[name]``, e.g. ``o`` ->
+    orders), read from its typed Parquet file (``Shop.source``): the lines never pass through pandas.
+    """
+    if hasattr(source, "source") and hasattr(source, "lines"):
+        shop = source
+        source = shop.source(table or VIEW_TABLES.get(name, name))
+        if source is None:
+            raise KeyError(f"the shop in {shop.path} has no {table or VIEW_TABLES.get(name, name)} table")
     if isinstance(source, pd.DataFrame):
         con.register(name, source)
         return
     path = str(source)
     rel = con.read_parquet(path) if path.endswith(".parquet") else con.read_csv(path)
     rel.create_view(name)
+
+
+def _period_sql(start: object, end: object) -> str:
+    """``start <= o.order_ts < end`` in SQL (either bound optional)."""
+    parts = []
+    if start is not None:
+        parts.append(f"o.order_ts >= TIMESTAMP '{pd.Timestamp(start)}'")
+    if end is not None:
+        parts.append(f"o.order_ts < TIMESTAMP '{pd.Timestamp(end)}'")
+    return " AND ".join(parts) or "TRUE"
 
 
 _LINE_MEASURES = """
@@ -60,8 +85,19 @@ _LINE_MEASURES = """
 """
 
 
-def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
+def _on_engine(source: object) -> bool:
+    """True for a shop opened on its engine (``load_shop``'s Shop or ``open_shop``'s ShopData)."""
+    return getattr(source, "lines", None) is not None or hasattr(source, "sources")
+
+
+def daily_sku(orders: Source | Any, products: Source | None = None, start: object = None,
+              end: object = None) -> pd.DataFrame:
     """Daily x SKU cube of sales.
+
+    ``orders`` is a frame or a Parquet/CSV path (with ``products`` alongside), or a shop from
+    ``load_shop``: then the cube runs on the shop's engine over its files
+    (``opslib.data.aggregates.daily_sku``, products joined when the shop has them) and ``start <=
+    order_ts < end`` filters the lines in SQL; the lines never come into pandas.
 
     Returns one row per (date, sku) with at least one line, columns: ``date`` (datetime64, day),
     ``sku``, ``orders`` (distinct non-cancelled orders), ``units`` (non-cancelled units),
@@ -70,7 +106,18 @@ def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
     sum(quantity*list_price) over non-cancelled lines, ``discount`` = list_value - gmv; with
     ``products``, also ``category``, ``subcategory`` and ``cost`` = sum(units_net * unit_cost)
     (NaN when the SKU's cost is unknown).
+
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path). products: the products table (adds ``category``,
+        ``subcategory`` and cost), or None.
+
+    Returns:
+        One row per (day, sku) with sales (columns above).
     """
+    if _on_engine(orders):
+        from opslib.data.aggregates import daily_sku as on_engine
+
+        return on_engine(orders, start, end)
     con = connect()
     relation(con, "o", orders)
     cols = "date_trunc('day', o.order_ts) AS date, o.sku"
@@ -83,15 +130,19 @@ def daily_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
         cols += ", any_value(p.category) AS category, any_value(p.subcategory) AS subcategory"
         extra = (", CAST(sum(CASE WHEN o.status = 'completed' THEN o.quantity END) * "
                  "any_value(p.unit_cost) AS DOUBLE) AS cost")
-    sql = f"SELECT {cols}, {_LINE_MEASURES} {extra} FROM o {join} GROUP BY {group} ORDER BY 1, 2"
+    where = _period_sql(start, end)
+    sql = f"SELECT {cols}, {_LINE_MEASURES} {extra} FROM o {join} WHERE {where} GROUP BY {group} ORDER BY 1, 2"
     out = con.execute(sql).df()
     out["discount"] = out["list_value"] - out["gmv"]
     out["date"] = pd.to_datetime(out["date"])
     return out
 
 
-def daily_totals(orders: Source, by: str | None = None, products: Source | None = None) -> pd.DataFrame:
+def daily_totals(orders: Source, by: str | None = None, products: Source | None = None, start: object = None,
+                 end: object = None) -> pd.DataFrame:
     """Daily totals for the whole shop, or per ``by`` (``'category'`` needs products, or any orders column).
+
+    Lines with ``start <= order_ts < end`` (either bound optional) are counted; the filter runs in SQL.
 
     Columns: ``date``, [``by``], ``orders``, ``units``, ``units_net``, ``units_returned``, ``gmv``,
     ``net_sales``, ``list_value``, ``buyers`` (distinct non-empty customer_id on non-cancelled
@@ -116,7 +167,7 @@ def daily_totals(orders: Source, by: str | None = None, products: Source | None 
             CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' THEN o.customer_id END) AS BIGINT) AS buyers,
             CAST(count(DISTINCT CASE WHEN o.status <> 'cancelled' AND o.customer_id IS NULL
                                      THEN o.order_id END) AS BIGINT) AS guest_orders
-        FROM o {join} GROUP BY {group} ORDER BY {group}
+        FROM o {join} WHERE {_period_sql(start, end)} GROUP BY {group} ORDER BY {group}
     """
     out = con.execute(sql).df()
     out["date"] = pd.to_datetime(out["date"])
@@ -126,8 +177,10 @@ def daily_totals(orders: Source, by: str | None = None, products: Source | None 
 _TRUNC = {"D": "day", "W": "week", "M": "month"}
 
 
-def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
+def period_totals(orders: Source, freq: str | None = None, start: object = None, end: object = None) -> pd.DataFrame:
     """Shop totals per day (``'D'``), ISO week (``'W'``, Monday start), month (``'M'``) or overall (None).
+
+    Lines with ``start <= order_ts < end`` (either bound optional) are counted; the filter runs in SQL.
 
     One pass over the lines. Columns: ``date`` (first day of the bucket; NaT for ``freq=None``), the
     :func:`daily_totals` measures with ``orders`` and ``buyers`` distinct over the whole bucket (not
@@ -155,20 +208,29 @@ def period_totals(orders: Source, freq: str | None = None) -> pd.DataFrame:
                                      THEN o.order_id END) AS BIGINT) AS guest_orders,
             CAST(count(DISTINCT o.order_id) AS BIGINT) AS orders_placed,
             CAST(coalesce(sum(o.quantity * o.unit_price), 0) AS DOUBLE) AS gmv_placed
-        FROM o GROUP BY 1 ORDER BY 1
+        FROM o WHERE {_period_sql(start, end)} GROUP BY 1 ORDER BY 1
     """
     out = con.execute(sql).df()
     out["date"] = pd.to_datetime(out["date"])
     return out
 
 
-def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
+def weekly_sku(orders: Source | Any, products: Source | None = None) -> pd.DataFrame:
     """Weekly x SKU cube of sales, in DuckDB (weeks start on Monday).
+
+    ``orders`` may be a shop from ``load_shop``: then it runs on the shop's engine over its files
+    (``opslib.data.aggregates.weekly_sku``).
 
     One row per (week, sku) with at least one non-cancelled line. Columns: ``week`` (datetime64,
     the Monday), ``sku``, ``units`` = sum(quantity) over non-cancelled lines, ``gmv`` =
     sum(quantity x unit_price) over the same lines; with ``products`` also ``category``,
     ``subcategory``. Weeks without sales are absent (``xyz_classify`` fills them with zeros).
+
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path). products: the products table, or None.
+
+    Returns:
+        One row per (week, sku) with sales.
 
     Example:
         >>> lines = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "sku": ["a", "a", "a"],
@@ -178,6 +240,10 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
         >>> weekly_sku(lines)[["week", "units", "gmv"]].to_dict("records")
         [{'week': Timestamp('2024-01-01 00:00:00'), 'units': 3, 'gmv': 30.0}]
     """
+    if _on_engine(orders):
+        from opslib.data.aggregates import weekly_sku as on_engine
+
+        return on_engine(orders)
     con = connect()
     relation(con, "o", orders)
     cols, join = "date_trunc('week', o.order_ts) AS week, o.sku", ""
@@ -201,6 +267,12 @@ def weekly_sku(orders: Source, products: Source | None = None) -> pd.DataFrame:
 def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     """``(first day, last day, lines)`` of the order lines, in one DuckDB scan (days at midnight).
 
+    Parameters:
+        orders: order lines (a frame or a Parquet/CSV path).
+
+    Returns:
+        ``(first day, last day, number of lines)``; ``(NaT, NaT, 0)`` without lines.
+
     Example:
         >>> lines = pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-03 10:00", "2024-01-01 09:00"])})
         >>> order_span(lines)
@@ -212,3 +284,21 @@ def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     if n == 0:
         return pd.NaT, pd.NaT, 0
     return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize(), int(n)
+
+
+def placed_orders(orders: Source) -> int:
+    """Distinct orders with a line that was not cancelled, in one DuckDB query.
+
+    Parameters:
+        orders: order lines (a frame, a Parquet/CSV path or a shop).
+
+    Returns:
+        The count.
+
+    Example:
+        >>> placed_orders(pd.DataFrame({"order_id": ["a", "a", "b"], "status": ["completed", "returned", "cancelled"]}))
+        1
+    """
+    con = connect()
+    relation(con, "o", orders)
+    return int(con.execute("SELECT count(DISTINCT order_id) FROM o WHERE status <> 'cancelled'").fetchone()[0])

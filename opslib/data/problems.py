@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from opslib.data.contract import TableSpec
 
 # File suffixes a table may come in, in the order they are listed in messages.
 SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet", ".xlsx")
 MAX_ROWS_SHOWN = 5
 STR_DTYPE = pd.StringDtype(na_value=np.nan)
-ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
 
 EXPECTED_BY_KIND: dict[str, str] = {
     "str": "text",
@@ -33,10 +29,6 @@ EXPECTED_BY_KIND: dict[str, str] = {
 EXPECTED_NOT_EMPTY = "a value (this column may not be empty)"
 EXPECTED_MIDNIGHT = "a date without a time of day, like 2024-06-18"
 EXPECTED_NONEMPTY_FILE = "a header line and at least one data row"
-
-# Columns whose span is shown as a table's date range in the report.
-RANGE_COLUMNS: dict[str, tuple[str, str]] = {"campaigns": ("start", "end")}
-
 
 
 @dataclass
@@ -73,7 +65,6 @@ class Problem:
         return f"{where}: {what} — expected {self.expected}"
 
 
-
 class _Shown(str):
     """A value already formatted for a message (shown without quotes)."""
 
@@ -101,44 +92,3 @@ def _format_values(values: Iterable[object]) -> str:
         if text not in shown:
             shown.append(text)
     return ", ".join(shown)
-
-
-
-@dataclass
-class _Table:
-    """One table as read from its file: typed frame, raw values, and where each row sits in the file."""
-
-    spec: TableSpec
-    file: Path
-    frame: pd.DataFrame
-    raw: pd.DataFrame
-    rownums: np.ndarray
-    row_label: str
-    bad: dict[str, np.ndarray] = field(default_factory=dict)  # column -> rows that failed to parse
-
-
-class _FileProblem(Exception):
-    """Internal: a file cannot be read at all (carries the Problem)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
-
-
-
-def _empty_problem(table: str, file: Path, issue: str) -> _FileProblem:
-    return _FileProblem(Problem(table=table, file=file.name, issue=issue, expected=EXPECTED_NONEMPTY_FILE))
-
-
-
-def _problem_at(t: _Table, column: str | None, positions: np.ndarray, expected: str, issue: str = "",
-                values: list[object] | None = None) -> Problem:
-    """A Problem for rows at frame ``positions`` (sorted, 0-based)."""
-    shown = positions[:MAX_ROWS_SHOWN]
-    if values is None:
-        values = t.raw[column].iloc[shown].tolist() if column in t.raw.columns else []
-    return Problem(
-        table=t.spec.name, file=t.file.name, column=column, rows=[int(r) for r in t.rownums[shown]],
-        values=values, issue=issue, n_rows=len(positions), expected=expected, row_label=t.row_label,
-    )
-

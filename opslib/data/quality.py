@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 06, 07) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,20 +25,42 @@ from opslib.data.shop import Shop
 
 # The main time column of each table (what "coverage by month" counts on).
 TIME_COLUMN: dict[str, str] = {"orders": "order_ts", "campaigns": "start", "traffic": "date", "inventory": "date",
-                               "fulfilment": "paid_ts", "reviews": "review_ts"}
+                               "fulfilment": "paid_ts", "reviews": "review_ts", "service": "contact_ts",
+                               "market": "period_start"}
+
+
+def _source(shop: Shop, name: str) -> Any:
+    """A table of the shop for a DuckDB query: its typed Parquet path on the engine, else its frame (or None)."""
+    if hasattr(shop, "source"):
+        return shop.source(name) if shop.has(name) else None
+    return getattr(shop, name, None)
 
 
 def coverage(shop: Shop) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
-    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump.
+    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted in
+    DuckDB over each table's file (the lines never pass through pandas).
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
+    from opslib.data.cube import connect, relation
+
     parts = {}
     for name, col in TIME_COLUMN.items():
-        df = getattr(shop, name, None)
-        if df is None or col not in df or df.empty:
+        src = _source(shop, name)
+        if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
             continue
-        parts[name] = df[col].dt.to_period("M").value_counts().sort_index()
+        con = connect()
+        relation(con, "x", src)
+        counts = con.execute(f'SELECT strftime(date_trunc(\'month\', "{col}"), \'%Y-%m\') AS month, count(*) AS n '
+                             f'FROM x WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY 1').df()
+        if len(counts):
+            parts[name] = counts.set_index("month")["n"]
     if not parts:
         return pd.DataFrame()
     out = pd.DataFrame(parts).fillna(0).astype("int64").sort_index()
@@ -45,31 +69,122 @@ def coverage(shop: Shop) -> pd.DataFrame:
     return out
 
 
+#: The smallest spread the outlier fence assumes on the log scale: a factor of 2 (ln 2). Without it a column
+#: where most values are equal (quantity 1 on 90% of lines: IQR = 0) would flag every other value.
+MIN_LOG_IQR = float(np.log(2.0))
+
+
 def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit_price"), k: float = 3.0) -> pd.DataFrame:
     """Count values beyond an IQR fence on the log scale.
 
-    Rule: with ``x = log1p(value)``, ``Q1, Q3`` its quartiles and ``IQR = Q3 - Q1``, a value is an outlier
-    when ``x > Q3 + k*IQR`` (high) or ``x < Q1 - k*IQR`` (low); ``k = 3`` flags only extreme values.
-    The log scale suits right-skewed quantities and prices. Example: quantities mostly 1-12 with one
-    line of 80,995 -> that line is a high outlier.
+    Rule: with ``x = log1p(value)``, ``Q1, Q3`` its quartiles and ``IQR = max(Q3 - Q1, ln 2)``, a value is an
+    outlier when ``x > Q3 + k*IQR`` (high) or ``x < Q1 - k*IQR`` (low); ``k = 3`` flags only extreme values.
+    The log scale suits right-skewed quantities and prices; the floor of ``ln 2`` (a factor of two) keeps a
+    column whose quartiles coincide (most lines of quantity 1: IQR = 0) from flagging every quantity 2.
+    Example: quantities mostly 1-12 with one line of 80,995 -> that line is a high outlier.
 
-    Returns one row per column: fence values (back on the original scale), low/high counts, share and
-    the largest values.
+    Parameters:
+        orders: order lines. columns: the numeric columns to check. k: the fence width in IQRs.
+
+    Returns:
+        One row per column: ``median``, ``fence_low``, ``fence_high`` (back on the original scale), ``low``
+        and ``high`` counts, ``share`` of lines outside, ``largest`` values, ``iqr_floored`` (True when the
+        quartiles were too close and ``ln 2`` was used).
+
+    Example:
+        >>> q = pd.DataFrame({"quantity": [1] * 90 + [2] * 8 + [3, 500]})
+        >>> r = outliers(q, columns=("quantity",)).iloc[0]
+        >>> int(r["high"]), round(float(r["fence_high"]), 1), bool(r["iqr_floored"])
+        (1, 15.0, True)
     """
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
     rows = []
     for c in columns:
-        v = orders[c].dropna().astype("float64")
-        v = v[v >= 0]
-        x = np.log1p(v)
-        q1, q3 = x.quantile([0.25, 0.75])
-        iqr = q3 - q1
+        n, med, q1, q3 = con.execute(
+            f'SELECT count(*), median("{c}"), quantile_cont(ln(1 + "{c}"), 0.25), quantile_cont(ln(1 + "{c}"), 0.75) '
+            f'FROM o WHERE "{c}" >= 0').fetchone()
+        if not n:
+            rows.append({"column": c, "median": np.nan, "fence_low": np.nan, "fence_high": np.nan, "low": 0,
+                         "high": 0, "share": np.nan, "largest": "", "iqr_floored": False})
+            continue
+        iqr = max(q3 - q1, MIN_LOG_IQR)
         lo, hi = q1 - k * iqr, q3 + k * iqr
-        low, high = int((x < lo).sum()), int((x > hi).sum())
-        rows.append({"column": c, "median": float(v.median()), "fence_low": float(np.expm1(lo)),
-                     "fence_high": float(np.expm1(hi)), "low": low, "high": high,
-                     "share": (low + high) / len(v) if len(v) else np.nan,
-                     "largest": ", ".join(f"{z:,.4g}" for z in v.nlargest(3))})
+        low, high = con.execute(f'SELECT count(*) FILTER (WHERE ln(1 + "{c}") < {lo!r}), '
+                                f'count(*) FILTER (WHERE ln(1 + "{c}") > {hi!r}) FROM o WHERE "{c}" >= 0').fetchone()
+        top = [r[0] for r in con.execute(f'SELECT "{c}" FROM o WHERE "{c}" >= 0 ORDER BY "{c}" DESC LIMIT 3').fetchall()]
+        rows.append({"column": c, "median": float(med), "fence_low": float(max(np.expm1(lo), 0.0)),
+                     "fence_high": float(np.expm1(hi)), "low": int(low), "high": int(high),
+                     "share": (int(low) + int(high)) / int(n), "largest": ", ".join(f"{float(z):,.4g}" for z in top),
+                     "iqr_floored": bool(q3 - q1 < MIN_LOG_IQR)})
     return pd.DataFrame(rows)
+
+
+def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> pd.DataFrame:
+    """Counts of ``column`` (values >= 0, capped at ``upper``) in ``bins`` equal bins, counted in DuckDB.
+
+    Parameters:
+        orders: order lines (frame, path or shop). column: a numeric column. upper: the cap (the last bin holds
+            every value at or above it). bins: number of bins.
+
+    Returns:
+        ``left``, ``right``, ``count`` per bin (bins without values included).
+
+    Example:
+        >>> # bins [0, 2) and [2, 4]: 0, 1, 1 in the first; 9 is capped at 4 and lands in the last
+        >>> value_histogram(pd.DataFrame({"q": [0, 1, 1, 9]}), "q", upper=4, bins=2)["count"].tolist()
+        [3, 1]
+    """
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
+    upper = float(upper) if upper and np.isfinite(upper) and upper > 0 else 1.0
+    width = upper / bins
+    got = con.execute(f'SELECT least(CAST(floor(least("{column}", {upper!r}) / {width!r}) AS BIGINT), {bins - 1}) AS b, '
+                      f'count(*) AS n FROM o WHERE "{column}" >= 0 GROUP BY 1').df()
+    counts = got.set_index("b")["n"].reindex(range(bins), fill_value=0)
+    return pd.DataFrame({"left": np.arange(bins) * width, "right": (np.arange(bins) + 1) * width,
+                         "count": counts.to_numpy(dtype="int64")})
+
+
+def daily_orders(orders: pd.DataFrame) -> pd.Series:
+    """Orders per day from the first to the last order day, empty days as 0 (DuckDB cube, not pandas).
+
+    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.data.cube.daily_totals``).
+
+    Parameters:
+        orders: order lines.
+
+    Returns:
+        Orders per day (a Series indexed by day, named ``orders``).
+
+    Example:
+        >>> o = pd.DataFrame({"order_id": ["a", "b", "c"], "sku": "s", "quantity": 1, "unit_price": 1.0,
+        ...     "list_price": 1.0, "status": "completed", "customer_id": "c",
+        ...     "order_ts": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-03"])})
+        >>> daily_orders(o).tolist()
+        [2, 0, 1]
+    """
+    from opslib.data.cube import daily_totals
+
+    d = daily_totals(orders)
+    if d.empty:
+        return pd.Series(dtype="int64", name="orders")
+    full = pd.date_range(d["date"].min(), d["date"].max(), freq="D")
+    return d.set_index("date")["orders"].reindex(full, fill_value=0).astype("int64").rename("orders")
+
+
+def _order_days(orders: Any) -> pd.DatetimeIndex:
+    """The days with at least one order line (any status), from one DuckDB query."""
+    from opslib.data.cube import connect, relation
+
+    con = connect()
+    relation(con, "o", orders)
+    d = con.execute("SELECT DISTINCT date_trunc('day', order_ts) AS d FROM o WHERE order_ts IS NOT NULL ORDER BY 1").df()
+    return pd.DatetimeIndex(pd.to_datetime(d["d"]))
 
 
 def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
@@ -77,12 +192,18 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
 
     Columns: start, end, days, weekdays (names of the empty days, e.g. ``Sat`` for a shop closed on
     Saturdays). Sorted by start.
+
+    Parameters:
+        orders: order lines. min_days: the shortest run listed.
+
+    Returns:
+        One row per run of empty days (columns above).
     """
-    days = orders["order_ts"].dt.normalize()
+    days = _order_days(orders)
     if days.empty:
         return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
     full = pd.date_range(days.min(), days.max(), freq="D")
-    empty = ~full.isin(days.unique())
+    empty = ~full.isin(days)
     if not empty.any():
         return pd.DataFrame(columns=["start", "end", "days", "weekdays"])
     idx = np.flatnonzero(empty)
@@ -97,11 +218,18 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
 
 
 def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%)."""
-    days = orders["order_ts"].dt.normalize()
+    """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%).
+
+    Parameters:
+        orders: order lines.
+
+    Returns:
+        One row per weekday: ``weekday``, ``days``, ``with_orders``, ``empty_share``.
+    """
+    days = _order_days(orders)
     full = pd.Series(pd.date_range(days.min(), days.max(), freq="D"))
-    has = full.isin(days.unique())
-    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.dayofweek, "has": has})
+    has = full.isin(days)
+    df = pd.DataFrame({"weekday": full.dt.day_name().str[:3], "dow": full.dt.day_of_week, "has": has})
     out = df.groupby(["dow", "weekday"]).agg(days=("has", "size"), with_orders=("has", "sum")).reset_index()
     out["empty_share"] = 1 - out["with_orders"] / out["days"]
     return out.drop(columns="dow")
@@ -117,26 +245,110 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                [("traffic", "the shop's own conversion rate in the A/B sample size (uses 3%)")]),
     "03_trend_forecasting": (("orders", "products"),
                              [("inventory", "weeks of cover and the suggested order list")]),
+    "06_operations_coordination": (("orders", "products"),
+                                   [("fulfilment", "handling, transit, on-time delivery, peak-day delay and lost "
+                                                   "parcels"),
+                                    ("reviews", "review scores, topics and the late-delivery effect"),
+                                    ("service", "inquiry conversion, response and resolution SLAs, contact rates"),
+                                    ("campaigns", "campaign days as peak days (uses high-load days instead)")]),
+    "07_industry_pricing_and_costs": (("orders", "products"),
+                                      [("campaigns", "the campaign plan's lift from past campaigns and their spend"),
+                                       ("inventory", "the stock check of the campaign plan"),
+                                       ("market", "market share, growth against the market, the price index and "
+                                                  "competitors' price cuts")]),
 }
+
+
+#: notebook -> [(days of orders needed, what happens with fewer)]: the history each analysis needs. The notebooks
+#: print the same lines (:func:`history_notes`), so the readiness table and the reports say the same thing.
+HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
+    "00_shop_at_a_glance": [
+        (56, "fewer than 56 days of orders: the 28-day period and its baseline are not both covered, so changes "
+             "against the baseline are partial or not shown"),
+    ],
+    "01_category_optimisation": [
+        (28, "fewer than 4 weeks of orders: XYZ calls every SKU Z (too few weeks to measure how steady demand is)"),
+        (182, "less than 26 weeks of orders: XYZ and SKU growth see a shorter classification window"),
+    ],
+    "02_campaign_evaluation": [
+        (22, "fewer than 21 days of orders before any campaign: no counterfactual can be fitted"),
+    ],
+    "03_trend_forecasting": [
+        (112, "fewer than 16 weeks of orders: forecasts fall back to simple models (no seasonality)"),
+    ],
+    "06_operations_coordination": [
+        (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
+             "are not judged"),
+    ],
+    "07_industry_pricing_and_costs": [
+        (56, "fewer than 8 weeks of orders: no SKU has the 8 selling weeks a price elasticity needs"),
+        (182, "less than 26 weeks of orders: trends and the share of the shop see a shorter window"),
+        (420, "less than 60 weeks of orders: the campaign plan has no season factor (the weeks a year before its "
+              "baseline are not in the data), so it plans on the last weeks' run rate"),
+    ],
+}
+#: Two years of orders are needed to compare a period with the same weeks last year.
+LAST_YEAR_DAYS_NEEDED = 728
+
+
+def order_days(shop: Shop) -> int:
+    """Days from the first to the last order (inclusive); 0 without orders.
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        The span in days.
+    """
+    from opslib.data.cube import order_span
+
+    if not shop.has("orders"):
+        return 0
+    first, last, n = order_span(shop.orders)
+    return 0 if n == 0 else int((last - first).days) + 1
+
+
+def history_notes(span_days: int, notebook: str) -> list[str]:
+    """What ``notebook`` leaves out or weakens with only ``span_days`` days of orders (``HISTORY_NEEDS``).
+
+    Parameters:
+        span_days: days of orders (:func:`order_days`). notebook: e.g. ``"00_shop_at_a_glance"``.
+
+    Returns:
+        The lines, most severe first (empty when the history is long enough).
+
+    Example:
+        >>> history_notes(20, "01_category_optimisation")[0][:40]
+        'fewer than 4 weeks of orders: XYZ calls '
+        >>> history_notes(800, "01_category_optimisation")
+        []
+    """
+    notes = [text for days, text in HISTORY_NEEDS.get(notebook, []) if span_days < days]
+    if 0 < span_days < LAST_YEAR_DAYS_NEEDED and notebook in NOTEBOOK_NEEDS:
+        notes.append(f"{span_days} days of orders (< 2 years): compares with the previous period, not last year")
+    return notes
 
 
 def notebook_readiness(shop: Shop) -> pd.DataFrame:
     """Which notebooks the shop can feed and what each would skip, from the tables it has.
 
-    Also flags thin history: fewer than 56 days of orders is too short for 00's comparisons, fewer
-    than 2 years makes ``compare="last_year"`` fall back to the previous period, and missing or
-    assumed costs make every margin figure an assumption.
+    Also flags thin history (``HISTORY_NEEDS``, :func:`history_notes`: the same lines the notebooks print),
+    and missing or assumed costs, which make every margin figure an assumption.
+
+    Parameters:
+        shop: the loaded shop.
+
+    Returns:
+        One row per notebook: ``notebook``, ``can_run``, ``missing_tables``, ``skips``.
 
     >>> from pathlib import Path
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False]
+    [False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
-    span_days = 0
-    if shop.has("orders") and len(shop.orders):
-        span_days = int((shop.orders["order_ts"].max() - shop.orders["order_ts"].min()).days) + 1
+    span_days = order_days(shop)
     assumed_cost = False
     if shop.has("products"):
         p = shop.products
@@ -146,8 +358,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
         skips = [f"no {t}: skips {what}" for t, what in optional if not has[t]]
-        if span_days and span_days < 728:
-            skips.append(f"{span_days} days of orders (< 2 years): compares with the previous period, not last year")
+        skips += history_notes(span_days, nb)
         if assumed_cost and nb in ("01_category_optimisation", "02_campaign_evaluation"):
             skips.append("costs missing or assumed (default margin): margin figures are an assumption")
         rows.append({"notebook": nb, "can_run": not missing,
@@ -162,6 +373,12 @@ def cost_note(products: pd.DataFrame) -> str | None:
     Importers without real costs fill ``unit_cost`` from a default margin and say so in an extra
     ``cost_source`` column (``"assumed 30% margin"``); other shops may leave ``unit_cost`` empty. Returns
     None when every SKU has a cost from the source.
+
+    Parameters:
+        products: the products table (``unit_cost``, optionally ``cost_source``).
+
+    Returns:
+        The warning text, or None when every SKU has a cost from the source.
 
     Example:
         >>> p = pd.DataFrame({"sku": ["a", "b", "c"], "unit_cost": [7.0, 3.5, None],

@@ -8,6 +8,11 @@ A shop folder may hold a ``shop.yml``; every key is optional and the defaults de
     country: GB              # ISO 3166 code: public holidays (holidays package) and the festival set
     timezone: Europe/London  # IANA zone: time stamps with an offset are converted to it, then made naive
     engine: duckdb           # where order lines are aggregated: duckdb (in process) or spark
+    spark: {master: spark://host:7077, conf: {spark.executor.memory: 8g}}   # engine: spark only
+    tables: {orders: s3a://bucket/shop/orders.parquet}   # a table kept elsewhere than the folder
+    sheets: {orders: "2024"} # Excel: the sheet that holds a table (default: named like it, or the only one)
+    cache: /data/opslib-cache  # where CSV/Excel are staged as Parquet (default ~/.cache/opsplaybook)
+    memory_limit: 1200MB     # DuckDB's memory before it spills to the cache; threads: 2
     events:                  # your own events (campaign-free promotions, outages, store closures ...)
       - {name: Summer sale, start: 2024-07-01, end: 2024-07-14}
 
@@ -36,12 +41,15 @@ from typing import Any
 
 import pandas as pd
 
+from opslib.data.contract import TABLES
 from opslib.errors import SettingsError
 
 SETTINGS_FILE = "shop.yml"
+_TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 EVENTS_FILE = "events.csv"
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
-KEYS: tuple[str, ...] = ("name", "currency", "locale", "country", "timezone", "engine", "spark", "events")
+KEYS: tuple[str, ...] = ("name", "currency", "locale", "country", "timezone", "engine", "spark", "events", "tables",
+                         "sheets", "cache", "memory_limit", "threads")
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,9 @@ class ShopSettings:
         timezone: IANA time zone; time stamps with an offset are converted to it and made naive.
         engine: ``duckdb`` (default, in process) or ``spark``; ``spark`` holds the cluster options.
         events: the shop's own events, from ``shop.yml`` and ``events.csv``.
+        tables: table -> file or URI when a table is kept elsewhere than the folder (``opslib.data.engine``).
+        sheets: table -> Excel sheet name holding it. cache: the staging folder (``opslib.data.staging``).
+        memory_limit, threads: DuckDB's memory before spilling (default 1200MB) and threads.
     """
 
     name: str | None = None
@@ -97,6 +108,11 @@ class ShopSettings:
     engine: str = "duckdb"
     spark: dict[str, Any] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
+    tables: dict[str, str] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
+    cache: str | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
 
     @property
     def money(self) -> Currency:
@@ -149,6 +165,19 @@ class ShopSettings:
             out["spark"] = dict(data["spark"])
         if data.get("events") is not None:
             out["events"] = _events(data["events"], where)
+        for key in ("tables", "sheets"):
+            if data.get(key) is not None:
+                if not isinstance(data[key], dict) or not set(map(str, data[key])) <= set(_TABLE_NAMES):
+                    raise SettingsError(f"{where}: {key} must map table names ({', '.join(_TABLE_NAMES)}) to "
+                                        f"{'a file or URI' if key == 'tables' else 'a sheet name'}, got {data[key]!r}")
+                out[key] = {str(k): str(v) for k, v in data[key].items()}
+        for key in ("cache", "memory_limit"):
+            if data.get(key) is not None:
+                out[key] = str(data[key])
+        if data.get("threads") is not None:
+            if not isinstance(data["threads"], int) or data["threads"] < 1:
+                raise SettingsError(f"{where}: threads {data['threads']!r} — expected a whole number >= 1")
+            out["threads"] = data["threads"]
         return cls(**out)
 
 

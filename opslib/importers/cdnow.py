@@ -24,15 +24,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opslib.importers.common import DEFAULT_MARGIN, UNKNOWN, assume_costs, conform, require_columns
+from opslib.importers.common import (
+    DEFAULT_MARGIN,
+    UNKNOWN,
+    assume_costs,
+    conform,
+    read_csv_text,
+    require_columns,
+)
 from opslib.importers.log import ImportLog, ImportResult
+
+# What the source implies for OUT/shop.yml (a US online CD shop, dollars; dates only, no time zone implied).
+SETTINGS: dict[str, str] = {"name": "CDNOW (US online CD retailer)", "currency": "USD", "locale": "en_US",
+                            "country": "US"}
 
 
 def _read(src: Path) -> pd.DataFrame:
     if src.suffix.lower() == ".txt":
         return pd.read_csv(src, sep=r"\s+", header=None, dtype=str,
                            names=["customer_id", "date", "number_of_cds", "dollar_value"])
-    df = pd.read_csv(src, dtype=str)
+    df = read_csv_text(src)
     df.columns = [c.strip() for c in df.columns]
     return df
 
@@ -69,4 +80,5 @@ def adapt_cdnow(src: Path, default_margin: float | None = DEFAULT_MARGIN) -> Imp
                              "brand": [UNKNOWN], "unit_cost": [np.nan], "launch_date": [pd.NaT]})
     products = assume_costs(products, orders, log, default_margin)
     return ImportResult(tables={"orders": conform("orders", orders),
-                                "products": conform("products", products, ["cost_source"])}, log=log)
+                                "products": conform("products", products, ["cost_source"])}, log=log,
+                        settings=dict(SETTINGS))

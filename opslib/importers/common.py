@@ -113,11 +113,26 @@ def assume_costs(products: pd.DataFrame, orders: pd.DataFrame, log: ImportLog,
 
 
 def read_csv_text(path: Path, **kwargs: Any) -> pd.DataFrame:
-    """``pd.read_csv`` with every column as text (keeps leading zeros), pyarrow engine when possible."""
+    """``pd.read_csv`` with every column as text (keeps leading zeros), pyarrow engine when possible.
+
+    A file that is not text in the expected encoding, empty, not CSV or a broken gzip raises
+    ``ImportDataError`` naming the file (never a parser traceback).
+    """
+    name = Path(path).name
     try:
-        return pd.read_csv(path, dtype=str, engine="pyarrow", **kwargs)
-    except (ValueError, TypeError):
-        return pd.read_csv(path, dtype=str, keep_default_na=True, **kwargs)
+        try:
+            return pd.read_csv(path, dtype=str, engine="pyarrow", **kwargs)
+        except (ValueError, TypeError):
+            return pd.read_csv(path, dtype=str, keep_default_na=True, **kwargs)
+    except UnicodeDecodeError as e:
+        raise ImportDataError(f"{name}: not {kwargs.get('encoding', 'UTF-8')} text (byte 0x{e.object[e.start]:02x} at "
+                              f"offset {e.start:,}) — is this the right file for this kind of import?") from None
+    except pd.errors.EmptyDataError:
+        raise ImportDataError(f"{name}: the file is empty (no header line)") from None
+    except pd.errors.ParserError as e:
+        raise ImportDataError(f"{name}: cannot be read as CSV ({str(e).splitlines()[0]})") from None
+    except (EOFError, OSError) as e:
+        raise ImportDataError(f"{name}: cannot be read ({e})") from None
 
 
 def require_columns(df: pd.DataFrame, needed: Iterable[str], file: str | Path) -> None:

@@ -148,10 +148,15 @@ class ImportLog:
 
 @dataclass
 class ImportResult:
-    """Contract frames (table name -> frame, contract columns in order) and the log of the import."""
+    """Contract frames (table name -> frame, contract columns in order), the log, and the source's settings.
+
+    ``settings`` are the ``shop.yml`` keys the source implies (``currency``, ``country``, ``timezone`` ...,
+    see ``opslib.data.settings``); the import writes them to ``OUT/shop.yml`` unless the user has one.
+    """
 
     tables: dict[str, pd.DataFrame]
     log: ImportLog
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------- shared helpers
@@ -159,7 +164,14 @@ class ImportResult:
 
 
 def read_import_log(data_dir: str | Path) -> ImportLog | None:
-    """The ``import_log.json`` written next to the data by ``python -m opslib import``, or None."""
+    """The ``import_log.json`` written next to the data by ``python -m opslib import``, or None.
+
+    Parameters:
+        data_dir: the shop folder.
+
+    Returns:
+        The ``ImportLog``, or None when the folder has no ``import_log.json``.
+    """
     path = Path(data_dir) / LOG_NAME
     if not path.is_file():
         return None
@@ -167,6 +179,13 @@ def read_import_log(data_dir: str | Path) -> ImportLog | None:
 
 
 def dropped_summary(log: ImportLog) -> pd.DataFrame:
-    """Rules that touched rows, biggest first: table, action, rule, rows, share of input, why, examples."""
+    """Rules that touched rows, biggest first: table, action, rule, rows, share of input, why, examples.
+
+    Parameters:
+        log: the ``ImportLog``.
+
+    Returns:
+        One row per rule with rows > 0, by action then rows.
+    """
     df = log.to_frame()
     return df[df["rows"] > 0].sort_values(["action", "rows"], ascending=[True, False]).reset_index(drop=True)

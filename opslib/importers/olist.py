@@ -58,6 +58,9 @@ EXTRA_TRANSLATIONS: dict[str, str] = {
     "portateis_cozinha_e_preparadores_de_alimentos": "kitchen_portables_and_food_preparers",
 }
 FULL_DELIVERED = 96_478  # delivered orders in the complete Olist data (shared README)
+# What the source implies for OUT/shop.yml (a Brazilian marketplace, prices in reais, Brasilia time).
+SETTINGS: dict[str, str] = {"name": "Olist (Brazilian marketplace)", "currency": "BRL", "locale": "pt_BR",
+                            "country": "BR", "timezone": "America/Sao_Paulo"}
 
 
 def _find(src: Path, stem: str, required: bool = True) -> Path | None:
@@ -235,4 +238,4 @@ def adapt_olist(src: Path, default_margin: float | None = DEFAULT_MARGIN) -> Imp
         r = r[~dup]
         log.note("review_text", "Portuguese review text not imported; topic left empty", table="reviews")
         tables["reviews"] = conform("reviews", r.assign(score=r["score"].astype("int64"), topic=pd.NA))
-    return ImportResult(tables=tables, log=log)
+    return ImportResult(tables=tables, log=log, settings=dict(SETTINGS))

@@ -62,6 +62,10 @@ NON_PRODUCT_CODES: frozenset[str] = frozenset(
 )
 GIFT_VOUCHER = re.compile(r"^GIFT_\d")
 
+# What the source implies for OUT/shop.yml (a UK online gift retailer, prices in pounds).
+SETTINGS: dict[str, str] = {"name": "UCI Online Retail (UK online gift retailer)", "currency": "GBP",
+                            "locale": "en_GB", "country": "GB", "timezone": "Europe/London"}
+
 # (category, subcategory, regex on the upper-case description); first match wins.
 CATEGORY_KEYWORDS: tuple[tuple[str, str, str], ...] = (
     ("Christmas", "Christmas", r"CHRISTMAS|XMAS|ADVENT|SANTA|REINDEER|SNOWFLAKE"),
@@ -96,7 +100,10 @@ def _detect(columns: list[str], src: Path) -> str:
 def read_online_retail(src: Path) -> tuple[pd.DataFrame, str]:
     """Raw lines with canonical short column names (all text) and the detected layout (``I`` or ``II``)."""
     if src.suffix.lower() in (".xlsx", ".xls"):
-        sheets = pd.read_excel(src, sheet_name=None, dtype=str)
+        try:
+            sheets = pd.read_excel(src, sheet_name=None, dtype=str)
+        except Exception as e:  # openpyxl raises many types for broken files
+            raise ImportDataError(f"{src.name}: cannot be read as an Excel workbook ({type(e).__name__}: {e})") from None
         frames = []
         layout = ""
         for df in sheets.values():
@@ -220,5 +227,5 @@ def adapt_online_retail(src: Path, default_margin: float | None = DEFAULT_MARGIN
     products = assume_costs(products, orders, log, default_margin)
     return ImportResult(
         tables={"orders": conform("orders", orders), "products": conform("products", products, ["cost_source"])},
-        log=log,
+        log=log, settings=dict(SETTINGS),
     )

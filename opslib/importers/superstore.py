@@ -33,6 +33,9 @@ from opslib.importers.log import ImportLog, ImportResult
 
 COLUMNS = ["Order ID", "Order Date", "Ship Date", "Ship Mode", "Customer ID", "Region", "Product ID", "Category",
            "Sub-Category", "Product Name", "Sales", "Quantity", "Discount", "Profit"]
+# What the source implies for OUT/shop.yml (a US retailer, dollars; dates only, so no time zone is implied).
+SETTINGS: dict[str, str] = {"name": "Tableau Sample - Superstore (demo data)", "currency": "USD", "locale": "en_US",
+                            "country": "US"}
 
 
 def _orders_file(src: Path) -> Path:
@@ -125,4 +128,5 @@ def adapt_superstore(src: Path, default_margin: float | None = None) -> ImportRe
              "promise unknown", table="fulfilment")
     return ImportResult(tables={"orders": conform("orders", orders),
                                 "products": conform("products", products, ["cost_source"]),
-                                "fulfilment": conform("fulfilment", fulfilment)}, log=log)
+                                "fulfilment": conform("fulfilment", fulfilment)}, log=log,
+                        settings=dict(SETTINGS))

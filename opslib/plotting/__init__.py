@@ -1,14 +1,18 @@
 """Charts and display formats: one theme, number formatters in the shop's currency, one chart module per domain.
 
 Notebook cells call these; no cell draws with matplotlib or seaborn itself, and no cell formats numbers itself:
-``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display.
+``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display. Domain modules are
+reached as ``plotting.assortment.pareto_chart``, ``plotting.quality.coverage_chart``; the overview's charts (kpi)
+are exported here.
 """
 
 from __future__ import annotations
 
+from opslib.plotting import assortment, operations, pricing, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
+    Note,
     axis_formatter,
     current_currency,
     decimal,
@@ -35,6 +39,10 @@ from opslib.plotting.kpi import (
 from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_path, set_theme
 
 __all__ = [
+    "operations",
+    "assortment",
+    "pricing",
+    "quality",
     "axis_formatter",
     "category_mix_chart",
     "category_mix_table",
@@ -51,6 +59,7 @@ __all__ = [
     "kpi_trend_chart",
     "metric_kind",
     "MISSING",
+    "Note",
     "money",
     "NEGATIVE",
     "number",

@@ -113,6 +113,12 @@ def money(x: float, signed: bool = False, currency: str | Currency | None = None
 def percent(x: float, digits: int = 1, signed: bool = False) -> str:
     """Format a fraction as a percentage: ``0.1234 -> '12.3%'``; ``signed`` adds ``+``; NaN -> ``'–'``.
 
+    Parameters:
+        x: the fraction. digits: decimals. signed: add ``+`` to positive values.
+
+    Returns:
+        The text.
+
     Example:
         >>> percent(0.1234), percent(-0.05, signed=True), percent(0.00081, digits=2)
         ('12.3%', '-5.0%', '0.08%')
@@ -191,10 +197,27 @@ def pvalue(p: float) -> str:
     return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
+class Note(str):
+    """A line of text shown as itself (no quotes) where a table would be, e.g. ``(no stock-out spells)``.
+
+    Example:
+        >>> Note("(no stock-out spells in the period)")
+        (no stock-out spells in the period)
+    """
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f'<p class="ops-note"><i>{html.escape(str(self))}</i></p>'
+
+
 def format_table(df: pd.DataFrame, money: Iterable[str] = (), percent: Iterable[str] = (),
                  units: Iterable[str] = (), points: Iterable[str] = (), pvalues: Iterable[str] = (),
                  signed: Iterable[str] = (), decimals: int = 2, labels: Mapping[str, str] | None = None,
-                 currency: str | Currency | None = None) -> pd.DataFrame:
+                 currency: str | Currency | None = None, empty: str = "(nothing to show)") -> pd.DataFrame | Note:
     """A table ready to show: every number written as text in the shop's formats, nothing in scientific notation.
 
     ``money`` columns as :func:`money`, ``percent`` as :func:`percent` (1 decimal), ``units`` (counts) as whole
@@ -205,10 +228,10 @@ def format_table(df: pd.DataFrame, money: Iterable[str] = (), percent: Iterable[
     Parameters:
         df: the table (not modified). money, percent, units, points, pvalues, signed: column names.
         decimals: decimals of the other numeric columns. labels: display names of columns.
-        currency: override the shop's currency.
+        currency: override the shop's currency. empty: what to show instead of an empty table.
 
     Returns:
-        A new DataFrame of strings with the same index.
+        A new DataFrame of strings with the same index; a :class:`Note` saying ``empty`` when ``df`` has no rows.
 
     Example:
         >>> t = pd.DataFrame({"sku": ["A", "B"], "gmv": [333329.747, 86.4], "roi": [-0.732, 1.5],
@@ -216,6 +239,8 @@ def format_table(df: pd.DataFrame, money: Iterable[str] = (), percent: Iterable[
         >>> format_table(t, money=["gmv"], units=["units"], percent=["share"], pvalues=["p"]).values.tolist()
         [['A', '¥33.3万', '-0.73', '10', '50.0%', '< 0.001'], ['B', '¥86.40', '1.50', '2', '25.0%', '0.200']]
     """
+    if len(df) == 0:
+        return Note(empty)
     money_c, pct_c, unit_c = set(money), set(percent), set(units)
     pt_c, p_c, sign_c = set(points), set(pvalues), set(signed)
     unknown = (money_c | pct_c | unit_c | pt_c | p_c | sign_c) - set(df.columns)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from opslib.plotting.format import (
+    Note,
     axis_formatter,
     format_change,
     format_table,
@@ -35,6 +37,13 @@ def kpi_trend_chart(df: pd.DataFrame, metrics: Sequence[str], x: str = "period_s
 
     Buckets only partly covered by the data (``days`` below the bucket's usual length) are drawn as
     hollow markers so a half week is not read as a drop.
+
+    Parameters:
+        df: :func:`opslib.kpi.kpi_trend`. metrics: the columns to draw. x: the x column.
+        labels: titles per metric (default ``opslib.kpi.METRIC_LABELS``). ncols: charts per row.
+
+    Returns:
+        The Figure.
     """
     metrics = [m for m in metrics if m in df.columns]
     if not metrics:
@@ -100,6 +109,13 @@ def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequenc
     """KPI cards from :func:`opslib.kpi.compare_periods`: the current value and the change vs baseline.
 
     Green = better, red = worse; for metrics in ``higher_is_worse`` an increase is red.
+
+    Parameters:
+        comparison: :func:`opslib.kpi.compare_periods`. ncols: cards per row.
+        higher_is_worse: metrics whose increase is bad (drawn red).
+
+    Returns:
+        The Figure.
     """
     n = len(comparison)
     nrows = math.ceil(n / ncols)
@@ -125,17 +141,25 @@ def kpi_cards(comparison: pd.DataFrame, ncols: int = 4, higher_is_worse: Sequenc
 
 
 def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
-    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots."""
+    """Horizontal bars of each category's GMV share (:func:`opslib.kpi.category_mix`), baseline as dots.
+
+    Parameters:
+        mix: :func:`opslib.kpi.category_mix`. top: how many categories to draw (largest first).
+
+    Returns:
+        The Figure.
+    """
     d = mix.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(d) + 1.5))
     ax.barh(d["category"], d["share_current"], color=PALETTE[0], label="本期 current")
-    if "share_baseline" in d.columns:
-        ax.scatter(d["share_baseline"], d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
-    base = d["share_baseline"] if "share_baseline" in d.columns else d["share_current"]
+    has_base = "share_baseline" in d.columns and d["share_baseline"].notna().any()
+    if has_base:
+        ax.scatter(d["share_baseline"].fillna(0.0), d["category"], color=TOTAL, zorder=3, label="对比期 baseline")
+    base = d["share_baseline"].fillna(0.0) if has_base else d["share_current"]
     for y, (s, b, g) in enumerate(zip(d["share_current"], base, d["gmv_current"], strict=True)):
         ax.text(max(s, b), y, f"  {percent(s)} · {money(g)}", va="center", fontsize=9)
     ax.xaxis.set_major_formatter(axis_formatter("share"))
-    ax.set_xlim(0, max(d["share_current"].max(), d.get("share_baseline", d["share_current"]).max()) * 1.3)
+    ax.set_xlim(0, max(float(d["share_current"].max()), float(base.max())) * 1.3 or 1.0)
     ax.set_title("品类 GMV 占比 Category mix of GMV")
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -144,7 +168,14 @@ def category_mix_chart(mix: pd.DataFrame, top: int = 12) -> Figure:
 
 # ------------------------------------------------------------------------------------------- tables
 def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.compare_periods` for display: label, current, baseline, change (pt for rates)."""
+    """:func:`opslib.kpi.compare_periods` for display: label, current, baseline, change (pt for rates).
+
+    Parameters:
+        comparison: :func:`opslib.kpi.compare_periods`.
+
+    Returns:
+        A display table (strings): metric, current, baseline, change.
+    """
     return pd.DataFrame({
         "指标 metric": comparison["label"],
         "本期 current": [format_value(m, v) for m, v in zip(comparison["metric"], comparison["current"], strict=True)],
@@ -154,8 +185,17 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share."""
+def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame | Note:
+    """:func:`opslib.kpi.gmv_decomposition` for display: each driver's values, contribution and share.
+
+    Parameters:
+        decomp: :func:`opslib.kpi.gmv_decomposition` (``GmvChange.summary()``).
+
+    Returns:
+        A display table (strings); a note when the decomposition was skipped.
+    """
+    if decomp is None or len(decomp) == 0:
+        return Note("(no decomposition: see the reason above)")
     return pd.DataFrame({
         "驱动 driver": decomp["label"],
         "对比期 baseline": [format_value(m, v) for m, v in zip(decomp["driver"], decomp["baseline"], strict=True)],
@@ -166,7 +206,14 @@ def decomposition_table(decomp: pd.DataFrame) -> pd.DataFrame:
 
 
 def category_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
-    """:func:`opslib.kpi.category_mix` for display: GMV and share now and then, share change in points."""
+    """:func:`opslib.kpi.category_mix` for display: GMV and share now and then, share change in points.
+
+    Parameters:
+        mix: :func:`opslib.kpi.category_mix`.
+
+    Returns:
+        A display table (strings).
+    """
     cols = [c for c in ("category", "gmv_current", "share_current", "gmv_baseline", "share_change",
                         "gmv_change_pct") if c in mix.columns]
     return format_table(mix[cols], money=[c for c in ("gmv_current", "gmv_baseline") if c in cols],
@@ -176,3 +223,63 @@ def category_mix_table(mix: pd.DataFrame) -> pd.DataFrame:
                         labels={"category": "品类 category", "gmv_current": "本期 GMV", "share_current": "本期占比 share",
                                 "gmv_baseline": "对比期 GMV", "share_change": "占比变化 share change",
                                 "gmv_change_pct": "GMV 增长 growth"})
+
+
+# ------------------------------------------------------------------------------------------ summary
+#: KPIs shown as tiles in the overview's executive summary (those present in the comparison).
+SUMMARY_TILES: tuple[str, ...] = ("gmv", "orders", "aov", "conversion_rate", "return_rate")
+_WORSE_WHEN_UP = ("return_rate", "cancellation_rate")
+
+
+def summarise_overview(summary: Any, comparison: pd.DataFrame, change: Any = None,
+                       mix: pd.DataFrame | None = None) -> Any:
+    """Fill the overview's executive summary: KPI tiles, a verdict on GMV, its biggest driver and the mix, actions.
+
+    Rules: one tile per metric of ``SUMMARY_TILES`` found in ``comparison`` (green when it moved the good way);
+    the GMV verdict states the change; with a decomposition (``opslib.kpi.GmvChange``) the driver with the most
+    negative contribution becomes an action for its owner (``opslib.kpi.DRIVER_OWNERS``) when GMV fell or that
+    driver took more than 1% of baseline GMV; with the category mix, the category that lost most share while its
+    GMV fell becomes an action for the category team.
+
+    Parameters:
+        summary: an ``opslib.reporting.ExecutiveSummary``. comparison: ``opslib.kpi.compare_periods``.
+        change: ``opslib.kpi.gmv_change`` (or None). mix: ``opslib.kpi.category_mix`` (or None).
+
+    Returns:
+        The summary (filled in place).
+    """
+    from opslib.kpi import DRIVER_OWNERS
+
+    rows = comparison.set_index("metric")
+    for m in SUMMARY_TILES:
+        if m not in rows.index:
+            continue
+        r = rows.loc[m]
+        good = None if pd.isna(r["change"]) or r["change"] == 0 else (r["change"] > 0) != (m in _WORSE_WHEN_UP)
+        summary.tile(str(r["label"]), format_value(m, r["current"]),
+                     f"{format_change(m, r['change'], r['change_pct'])} vs {format_value(m, r['baseline'])}",
+                     good=good, metric=m, raw=float(r["current"]))
+    if "gmv" in rows.index:
+        g = rows.loc["gmv"]
+        direction = "grew" if g["change"] > 0 else "fell" if g["change"] < 0 else "did not change"
+        summary.verdict(f"GMV {direction} {percent(abs(g['change_pct']))} to {money(g['current'])} "
+                        f"({money(g['change'], signed=True)} vs the baseline).")
+    decomp = None if change is None or getattr(change, "decomposition", None) is None else change.decomposition
+    if decomp is not None and len(decomp):
+        worst = decomp.loc[decomp["contribution"].idxmin()]
+        best = decomp.loc[decomp["contribution"].idxmax()]
+        summary.verdict(f"Biggest driver: {best['label']} {money(best['contribution'], signed=True)}; "
+                        f"weakest: {worst['label']} {money(worst['contribution'], signed=True)}.")
+        base = float(decomp.attrs.get("gmv_baseline", 0.0)) or 1.0
+        if worst["contribution"] < 0 and (decomp.attrs.get("change", 0) < 0 or -worst["contribution"] > 0.01 * base):
+            owner, what = DRIVER_OWNERS.get(str(worst["driver"]), ("运营 operations", "find the cause"))
+            summary.action(owner, f"{worst['label']} cost {money(-worst['contribution'])} of GMV: {what}.",
+                           key=f"driver:{worst['driver']}")
+    if mix is not None and "share_change" in mix.columns and len(mix):
+        losing = mix[(mix["share_change"] < 0) & (mix["gmv_change_pct"] < 0)]
+        if len(losing):
+            c = losing.loc[losing["share_change"].idxmin()]
+            summary.action("品类 category", f"{c['category']} lost {abs(c['share_change']) * 100:.1f} pt of share "
+                           f"(GMV {percent(c['gmv_change_pct'], signed=True)}): review it in 01 category optimisation.",
+                           key=f"category:{c['category']}")
+    return summary

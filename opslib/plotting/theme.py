@@ -57,6 +57,13 @@ def set_theme(context: str = "notebook", shop: Any = None, currency: str | None 
     Idempotent; call it once at the top of every notebook or report. With ``shop`` (a ``Shop`` or its
     ``ShopSettings``) or ``currency`` every formatter and chart axis shows money in that currency
     (:func:`opslib.plotting.format.set_currency`).
+
+    Parameters:
+        context: seaborn context (``notebook``, ``talk``, ``paper``). shop: a ``Shop`` or its ``ShopSettings``
+        (money in its currency). currency: a currency code instead of the shop's.
+
+    Returns:
+        The name of the CJK font used.
     """
     if shop is not None or currency is not None:
         set_currency(currency if currency is not None else shop)

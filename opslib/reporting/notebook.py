@@ -10,10 +10,10 @@ into nothing; outside IPython (a plain script) there are no cells to skip, so :c
 
 Example:
     >>> try:
-    ...     stop_here("No sales for category '美妆' in 2024-06-01 .. 2024-06-28.")
+    ...     stop_here("No sales for category '美妆' in 2024-06-01 .. 2024-06-28: skipping the rest of the report.")
     ... except ReportStopped as stop:
     ...     print(stop)
-    ⏹ No sales for category '美妆' in 2024-06-01 .. 2024-06-28. The rest of this report is skipped.
+    ⏹ No sales for category '美妆' in 2024-06-01 .. 2024-06-28: skipping the rest of the report.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 from opslib.errors import UserError
 
 STOP_MARK = "⏹"
-SKIPPED = "The rest of this report is skipped."
 
 
 class ReportStopped(UserError):
@@ -37,12 +36,13 @@ def stop_here(reason: str) -> None:
     """Print ``reason`` and skip every later code cell of the notebook (report still succeeds).
 
     Parameters:
-        reason: what is missing and what to do, in plain words (e.g. which categories do exist).
+        reason: what is missing, that the rest is skipped, and what to do, in plain words (e.g. which
+            categories do exist).
 
     Returns:
         None inside IPython; raises :class:`ReportStopped` carrying the message elsewhere.
     """
-    message = f"{STOP_MARK} {reason.rstrip()} {SKIPPED}"
+    message = f"{STOP_MARK} {reason.strip()}"
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython is a dependency

@@ -1,16 +1,18 @@
-"""Planning report runs: which notebook, with which parameters, into which period folder.
+"""Planning report runs: which notebook, with which parameters, into which period folder, within which time.
 
 A *run* is one notebook executed with concrete parameters. Runs come from the command line
 (``report run 01 -p category 美妆``) or from named schedules in ``reports.yml``::
 
     defaults:                       # parameters every run gets (a notebook that lacks one ignores it)
-      data_dir: data/sample
+      data_dir: data/sample         # relative paths: from the folder you run the command in
     schedules:
       weekly_category_review:
         notebook: 01_category_optimisation
         period: week                # folder label: ISO week (2026-W48); or month, day
         parameters: {period_days: 7}
         for_each: {category: top_categories 3}   # one run per value
+        timeout: 20m                # the whole report; default: sized from its history (run.py)
+        cell_timeout: 10m           # any one cell; default: no limit of its own
       campaign_review:
         notebook: 02_campaign_evaluation
         for_each: {campaign_id: ended_campaigns 14}
@@ -19,14 +21,17 @@ A *run* is one notebook executed with concrete parameters. Runs come from the co
 categories with the highest GMV over the last 28 days of data), ``all_categories``,
 ``ended_campaigns N`` (campaigns whose last day lies in the last N days of data), ``all_campaigns``.
 
-Every run is checked before any kernel starts (:func:`check_run`): known parameter names, the type of
-the notebook's default, ISO dates, and that a category or campaign exists in the shop.
+Values are typed by the notebook's declaration (:mod:`opslib.reporting.params`), never by their looks:
+``reports.yml`` is read with every value as text, like ``-p``, so ``category: No`` is the text ``No``
+and ``campaign_id: 0123`` the text ``0123``. Every run is checked before any kernel starts
+(:func:`check_run`): known names, declared types, bounds and choices, ISO dates, folders, and that a
+category, campaign or scope exists in the shop — the ``data_dir`` given, or the notebook's own default.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,17 +40,29 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from opslib.errors import ReportError
+from opslib.errors import ReportError, UserError
+from opslib.reporting.exports import safe_filename
+from opslib.reporting.params import (
+    DATE_PARAMETERS,
+    PATH_KINDS,
+    Param,
+    convert,
+    declared_parameters,
+    default_path,
+    suggest,
+)
 
 #: The repository root, its notebook templates and the reports folder.
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
 
-DATE_PARAMETERS = re.compile(r"^(period_start|period_end|start|end|as_of|.*_date)$")
-SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description"}
+SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description", "timeout", "cell_timeout"}
 PERIOD_KINDS = ("day", "week", "month")
+_PERIOD_LABEL = re.compile(r"^[\w][\w.+-]{0,63}$")
 
+__all__ = ["DATE_PARAMETERS", "Run", "check_run", "declared_parameters", "discover", "expand_source",
+           "find_notebook", "load_config", "parse_duration", "period_label", "plan_schedules"]
 
 
 @dataclass
@@ -54,10 +71,15 @@ class Run:
 
     name: str  # report name: the notebook stem, or stem__value for expanded schedules
     notebook: Path
-    parameters: dict[str, Any]
+    parameters: dict[str, Any]  # as given (text) until check_run types them
     period: str  # folder label under reports/
     schedule: str = ""
     warnings: list[str] = field(default_factory=list)
+    timeout: float | None = None  # seconds for the whole report; None: sized at run time (run.py)
+    cell_timeout: float | None = None  # seconds for any one cell; None: no limit of its own
+    timeout_note: str = ""  # where the time limit came from (run.apply_timeouts)
+    failed: str = ""  # why the run fails before it starts (its schedule could not be expanded), or ''
+    template: str = ""  # committed | modified | unverified
 
 
 # ------------------------------------------------------------------------------------- notebooks
@@ -65,7 +87,7 @@ class Run:
 
 def discover(notebook_dir: Path) -> dict[str, Path]:
     """Notebooks by name (file stem), sorted: ``{'00_shop_at_a_glance': Path(...), ...}``."""
-    return {p.stem: p for p in sorted(notebook_dir.glob("[0-9][0-9]_*.ipynb"))}
+    return {p.stem: p for p in sorted(Path(notebook_dir).glob("[0-9][0-9]_*.ipynb"))}
 
 
 def find_notebook(name: str, available: dict[str, Path]) -> str:
@@ -73,111 +95,168 @@ def find_notebook(name: str, available: dict[str, Path]) -> str:
     for stem in available:
         if stem == name or stem.split("_", 1)[0] == name:
             return stem
-    raise ReportError(f"no notebook named {name!r}; available: {', '.join(available) or 'none'}")
+    close = suggest(name, list(available))
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ReportError(f"no notebook named {name!r}{hint}; available: {', '.join(available) or 'none'}")
 
 
-def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The notebook's ``parameters`` cell as ``{name: {'default': source text, 'type': type name}}``.
+# ------------------------------------------------------------------------------------ durations
 
-    The type is the annotation if there is one, else the type of the literal default
-    (``period_days = 28`` -> ``int``; ``category = None`` -> ``None``, which accepts anything).
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hours?)\s*$", re.I)
+
+
+def parse_duration(text: Any, what: str = "timeout") -> float:
+    """Seconds in a duration with its unit: ``90s``, ``20m`` / ``20min``, ``1.5h``; ReportError otherwise.
+
+    A bare number is refused: "30" could mean seconds or minutes, and a report stopped after 30 seconds
+    by mistake is a bad morning.
+
+    Example:
+        >>> parse_duration("90s"), parse_duration("20min"), parse_duration("1.5h")
+        (90.0, 1200.0, 5400.0)
     """
-    import papermill
-
-    params = papermill.inspect_notebook(str(notebook))
-    return {n: {"default": p["default"], "type": _infer_type(p)} for n, p in params.items()}
-
-
-def _infer_type(param: dict[str, Any]) -> str:
-    annotated = str(param.get("inferred_type_name") or "None")
-    if annotated != "None":
-        return annotated
-    try:
-        default = ast.literal_eval(param["default"])
-    except (ValueError, SyntaxError):
-        return "None"
-    return "None" if default is None else type(default).__name__
+    m = _DURATION.match(str(text))
+    if not m or float(m.group(1)) <= 0:
+        raise ReportError(f"{what} {text!r}: give a positive duration with its unit, e.g. 90s, 20m or 2h")
+    unit = m.group(2).lower()[0]
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[unit]
 
 
-def parse_value(text: str) -> Any:
-    """A command-line value, read the YAML way: ``8`` -> 8, ``0.95`` -> 0.95, ``null`` -> None; dates stay text."""
-    try:
-        value = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError):  # ValueError: a date-shaped value that is no date, e.g. 2024-13-45
-        return text
-    if isinstance(value, dt.date):
-        return text
-    return value
+def format_duration(seconds: float) -> str:
+    """``3600`` -> ``'1h'``, ``90`` -> ``'1.5m'``, ``20`` -> ``'20s'``.
+
+    Example:
+        >>> format_duration(3600), format_duration(90), format_duration(20)
+        ('1h', '1.5m', '20s')
+    """
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g}h"
+    if seconds >= 60:
+        return f"{seconds / 60:.3g}m"
+    return f"{seconds:.3g}s"
 
 
 # ------------------------------------------------------------------------------------- checking
 
-_TYPE_CHECKS: dict[str, tuple[type, ...]] = {
-    "int": (int,),
-    "float": (int, float),
-    "str": (str,),
-    "bool": (bool,),
-    "list": (list, tuple),
-    "tuple": (list, tuple),
-    "dict": (dict,),
-}
 
-
-def _shop_values(data_dir: Path, table: str, column: str) -> set[str] | None:
-    """Distinct values of ``table.column`` in the shop, or None when the table is absent or unreadable."""
+def _shop_values(data_dir: Path, table: str, columns: tuple[str, ...]) -> set[str] | None:
+    """Distinct values of ``table``'s ``columns`` in the shop, or None when the table is absent or unreadable."""
     from opslib.data import load_shop
     from opslib.errors import DataError
 
+    key = (str(data_dir), table, columns, tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                                                       for p in Path(data_dir).iterdir() if p.is_file())))
+    if key in _SHOP_CACHE:
+        return _SHOP_CACHE[key]
     try:
         shop = load_shop(data_dir, tables=["products", table] if table != "products" else ["products"],
                          validate=False)
-    except DataError:
+    except (DataError, OSError):
         return None
     frame = getattr(shop, table)
-    return None if frame is None else set(frame[column].dropna().astype(str))
+    values = None if frame is None else {str(v) for c in columns if c in frame.columns
+                                         for v in frame[c].dropna().unique()}
+    _SHOP_CACHE[key] = values
+    return values
 
 
-def check_run(run: Run, declared: dict[str, dict[str, Any]]) -> list[str]:
-    """Problems with ``run`` (empty list when fine), found without starting a kernel.
+_SHOP_CACHE: dict[tuple, set[str] | None] = {}
 
-    Checks: every parameter is declared by the notebook; its value has the type of the notebook's
-    default (a None default accepts anything; a float default accepts ints); date parameters
-    (``period_end``, ``*_date`` ...) are ISO dates ``YYYY-MM-DD``; ``data_dir`` is a folder;
-    ``category`` is a category of the shop's products; ``campaign_id`` is in its campaigns.
-    """
-    problems: list[str] = []
-    p = run.parameters
-    for key, value in p.items():
-        if key not in declared:
-            problems.append(f"unknown parameter {key!r}; {run.notebook.stem} takes: {', '.join(declared) or 'none'}")
+
+def _listing(values: set[str], limit: int = 20) -> str:
+    items = sorted(values)
+    return ", ".join(items) if len(items) <= limit else f"{len(items)} of them, e.g. {', '.join(items[:8])}"
+
+
+def effective_data_dir(run: Run, declared: dict[str, Param]) -> tuple[Path | None, str]:
+    """The shop a run will read: its ``data_dir`` parameter, else the notebook's default (resolved against
+    the notebook's folder, the kernel's working directory). Returns the folder and how it was chosen."""
+    value = run.parameters.get("data_dir")
+    if value:
+        return Path(str(value)), "data_dir"
+    param = declared.get("data_dir")
+    if param is None:
+        return None, ""
+    path = default_path(param, run.notebook)
+    return path, f"the notebook's default data_dir {param.default_text}"
+
+
+def _shop_checks(run: Run, declared: dict[str, Param], data_dir: Path, origin: str) -> list[str]:
+    problems = []
+    where = f"{data_dir}" if origin == "data_dir" else f"{data_dir} ({origin})"
+    for key, value in run.parameters.items():
+        param = declared.get(key)
+        if param is None or value is None or param.kind not in ("category", "campaign", "scope"):
             continue
-        kind = declared[key]["type"]
-        if value is not None and kind in _TYPE_CHECKS:
-            bad_bool = kind in {"int", "float"} and isinstance(value, bool)
-            if not isinstance(value, _TYPE_CHECKS[kind]) or bad_bool:
-                problems.append(f"parameter {key!r} expects {kind} (default {declared[key]['default']}), got {value!r}")
-                continue
-        if value is not None and DATE_PARAMETERS.match(key):
+        if param.kind == "category":
+            cats = _shop_values(data_dir, "products", ("category",))
+            if cats is not None and str(value) not in cats:
+                close = suggest(str(value), sorted(cats))
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                problems.append(f"{key} {value!r} is not in {where}/products{hint} categories: {_listing(cats)}")
+        elif param.kind == "campaign":
+            ids = _shop_values(data_dir, "campaigns", ("campaign_id",))
+            if ids is None:
+                problems.append(f"{key} {value!r} given but {where} has no campaigns table")
+            elif str(value) not in ids:
+                close = suggest(str(value), sorted(ids))
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(ids)} campaigns exist"
+                problems.append(f"{key} {value!r} is not in {where}/campaigns{hint}")
+        else:
+            from opslib.campaigns.table import parse_scope
+            from opslib.errors import CampaignError
+
             try:
-                dt.date.fromisoformat(str(value))
-            except ValueError:
-                problems.append(f"parameter {key!r} must be a date like 2025-06-18, got {value!r}")
-    data_dir = Path(str(p["data_dir"])) if p.get("data_dir") else None
-    if data_dir is not None and not data_dir.is_dir():
-        problems.append(f"data_dir {str(data_dir)!r} is not a folder")
-        data_dir = None
-    if data_dir is not None and p.get("category") is not None:
-        cats = _shop_values(data_dir, "products", "category")
-        if cats is not None and str(p["category"]) not in cats:
-            problems.append(f"category {p['category']!r} is not in {data_dir}/products; categories: {', '.join(sorted(cats))}")
-    if data_dir is not None and p.get("campaign_id") is not None:
-        ids = _shop_values(data_dir, "campaigns", "campaign_id")
-        if ids is None:
-            problems.append(f"campaign_id {p['campaign_id']!r} given but {data_dir} has no campaigns table")
-        elif str(p["campaign_id"]) not in ids:
-            close = sorted(i for i in ids if str(p["campaign_id"]).lower() in i.lower())[:5]
-            hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(ids)} campaigns exist"
-            problems.append(f"campaign_id {p['campaign_id']!r} is not in {data_dir}/campaigns{hint}")
+                kind, names = parse_scope(str(value))
+            except CampaignError as exc:
+                problems.append(f"{key}: {exc}")
+                continue
+            if kind == "all" or not names:
+                continue
+            cols = ("category", "subcategory") if kind == "category" else ("sku",)
+            known = _shop_values(data_dir, "products", cols)
+            if known is None:
+                continue
+            for n in names.split("|"):
+                if n not in known:
+                    close = suggest(n, sorted(known))
+                    hint = f"; did you mean {', '.join(close)}?" if close else ""
+                    what = "category or subcategory" if kind == "category" else "SKU"
+                    problems.append(f"{key}: {n!r} is no {what} of {where}/products{hint}")
+    return problems
+
+
+def check_run(run: Run, declared: dict[str, Param], base: Path | None = None) -> list[str]:
+    """Problems with ``run`` (empty list when fine), found without starting a kernel; types its parameters.
+
+    Every given value is converted by the notebook's declaration (:func:`opslib.reporting.params.convert`,
+    relative paths against ``base``, default the working directory) and ``run.parameters`` is replaced by
+    the typed values. Then: ``data_dir`` (given, or the notebook's default) must be a folder, and any
+    ``category``, ``campaign`` or ``scope`` value must exist in that shop (with close-match suggestions).
+    """
+    base = Path.cwd() if base is None else base
+    problems: list[str] = []
+    typed: dict[str, Any] = {}
+    for key, value in run.parameters.items():
+        param = declared.get(key)
+        if param is None:
+            close = suggest(key, list(declared))
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(f"unknown parameter {key!r}{hint}; {run.notebook.stem} takes: "
+                            f"{', '.join(declared) or 'none'}")
+            continue
+        try:
+            typed[key] = convert(param, value, base)
+        except ValueError as exc:
+            problems.append(str(exc))
+    run.parameters = {**{k: v for k, v in run.parameters.items() if k not in declared}, **typed}
+    if not problems:
+        data_dir, origin = effective_data_dir(run, declared)
+        if data_dir is not None and origin != "data_dir" and not data_dir.is_dir():
+            problems.append(f"data_dir: {origin} points at {data_dir}, which is not a folder; give -p data_dir "
+                            "(or build the sample shop: make sample)")
+        elif data_dir is not None and data_dir.is_dir():
+            problems.extend(_shop_checks(run, declared, data_dir, origin))
     return [f"{run.name}: {m}" for m in problems]
 
 
@@ -195,6 +274,8 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
         '2025-W01'
     """
     ref = parameters.get("period_end")
+    if ref in ("None", "null"):
+        ref = None
     try:
         day = dt.date.fromisoformat(str(ref)) if ref else (today or dt.date.today())
     except ValueError:
@@ -207,6 +288,23 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
     if kind in (None, "day"):
         return day.isoformat()
     raise ReportError(f"period must be one of {', '.join(PERIOD_KINDS)}, got {kind!r}")
+
+
+def check_period(label: str) -> str:
+    """A ``--period`` label as given, or ReportError: it names one folder inside the reports folder.
+
+    Example:
+        >>> check_period("2024-W13")
+        '2024-W13'
+        >>> check_period("../../etc")
+        Traceback (most recent call last):
+        ...
+        opslib.errors.ReportError: --period '../../etc' must be one folder name (letters, digits, '-', '_', '.', '+'; not starting with '.' or '-'), e.g. 2024-W13
+    """
+    if not _PERIOD_LABEL.match(label) or ".." in label or label.startswith("_"):
+        raise ReportError(f"--period {label!r} must be one folder name (letters, digits, '-', '_', '.', '+'; "
+                          "not starting with '.' or '-'), e.g. 2024-W13")
+    return label
 
 
 # ---------------------------------------------------------------------------------- schedules
@@ -248,16 +346,28 @@ def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
     return recent.sort_values("end")["campaign_id"].tolist()
 
 
-def _safe(value: Any) -> str:
-    return re.sub(r"[^\w.-]+", "-", str(value)).strip("-") or "x"
+def run_suffix(value: Any) -> str:
+    """The part of a report name that a ``for_each`` value gives: a safe, bounded file-name piece.
+
+    Example:
+        >>> run_suffix("美妆 #1"), run_suffix("../../x"), len(run_suffix("类" * 300).encode()) <= 90
+        ('美妆-1', 'x', True)
+    """
+    text = re.sub(r"[^\w.-]+", "-", str(value)).strip("-.") or "x"
+    return safe_filename(text, max_bytes=90, fallback="x")
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    """Read and check ``reports.yml``; ReportError naming the file and the key when it is malformed."""
+    """Read and check ``reports.yml``; ReportError naming the file and the key when it is malformed.
+
+    Every scalar is read as text (``yaml.BaseLoader``): parameters are typed by the notebooks'
+    declarations, not by YAML's guesses (``No`` -> False, ``0123`` -> 83).
+    """
+    path = Path(path)
     if not path.exists():
         raise ReportError(f"config file {path} does not exist")
     try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}
     except yaml.YAMLError as exc:
         raise ReportError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(cfg, dict) or not isinstance(cfg.get("schedules"), dict):
@@ -265,6 +375,10 @@ def load_config(path: Path) -> dict[str, Any]:
     unknown_top = set(cfg) - {"defaults", "schedules"}
     if unknown_top:
         raise ReportError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected defaults, schedules")
+    if cfg.get("defaults") in ("", None):
+        cfg["defaults"] = {}
+    if not isinstance(cfg["defaults"], dict):
+        raise ReportError(f"{path}: 'defaults:' must be a mapping of parameter: value")
     for name, spec in cfg["schedules"].items():
         if not isinstance(spec, dict) or "notebook" not in spec:
             raise ReportError(f"{path}: schedule {name!r} needs a 'notebook:'")
@@ -274,15 +388,26 @@ def load_config(path: Path) -> dict[str, Any]:
                               f"allowed: {', '.join(sorted(SCHEDULE_KEYS))}")
         if spec.get("period") not in (None, *PERIOD_KINDS):
             raise ReportError(f"{path}: schedule {name!r} period must be one of {', '.join(PERIOD_KINDS)}")
+        for key in ("parameters", "for_each"):
+            if spec.get(key) in ("", None):
+                spec[key] = {}
+            if not isinstance(spec[key], dict):
+                raise ReportError(f"{path}: schedule {name!r} {key}: must be a mapping")
+        for key in ("timeout", "cell_timeout"):
+            if spec.get(key) is not None:
+                spec[key] = parse_duration(spec[key], what=f"{path}: schedule {name!r} {key}")
     return cfg
 
 
-def absolute_data_dir(params: dict[str, Any], base: Path) -> dict[str, Any]:
-    """``data_dir`` made absolute against ``base`` (notebooks run with their own folder as cwd)."""
+def absolute_paths(params: dict[str, Any], declared: dict[str, Param], base: Path) -> dict[str, Any]:
+    """Path parameters (declared ``folder`` / ``output folder`` / ``path``) made absolute against ``base``."""
     out = dict(params)
-    if out.get("data_dir"):
-        d = Path(str(out["data_dir"])).expanduser()
-        out["data_dir"] = str(d if d.is_absolute() else (base / d).resolve())
+    for key, value in params.items():
+        param = declared.get(key)
+        if param is not None and param.kind in PATH_KINDS and isinstance(value, str) and value.strip() \
+                and value.strip() not in ("None", "null"):
+            p = Path(value).expanduser()
+            out[key] = os.path.normpath(str(p if p.is_absolute() else base / p))
     return out
 
 
@@ -305,18 +430,30 @@ def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[s
         base_params = {k: v for k, v in (cfg.get("defaults") or {}).items() if k in declared}
         base_params.update(spec.get("parameters") or {})
         base_params.update({k: v for k, v in overrides.items() if k in declared})
-        base_params = absolute_data_dir(base_params, base)
-        data_dir = Path(base_params["data_dir"]) if base_params.get("data_dir") else None
+        base_params = absolute_paths(base_params, declared, base)
+        probe = Run(name=stem, notebook=available[stem], parameters=base_params, period="")
+        data_dir, _ = effective_data_dir(probe, declared)
         combos: list[dict[str, Any]] = [{}]
         for key, source in (spec.get("for_each") or {}).items():
-            values = expand_source(source, data_dir)
+            try:
+                values = expand_source(source, data_dir)
+            except ReportError:
+                raise  # a mistake in reports.yml: a bad request
+            except (UserError, OSError) as exc:
+                # The shop cannot be read to expand this schedule: that schedule fails, the others still run.
+                runs.append(Run(name=stem, notebook=available[stem], parameters=base_params,
+                                period=period_label(spec.get("period"), base_params, today), schedule=sname,
+                                failed=f"schedule {sname}: for_each {key} from {source!r} could not read the "
+                                       f"shop: {type(exc).__name__}: {exc}"))
+                combos = []
+                break
             if not values:
                 notes.append(f"schedule {sname}: nothing to run, {key} from {source!r} gave no values")
             combos = [{**c, key: v} for c in combos for v in values]
         for combo in combos:
             params = {**base_params, **combo}
-            suffix = "__".join(_safe(v) for v in combo.values())
+            suffix = "__".join(run_suffix(v) for v in combo.values())
             runs.append(Run(name=f"{stem}__{suffix}" if suffix else stem, notebook=available[stem],
                             parameters=params, period=period_label(spec.get("period"), params, today),
-                            schedule=sname))
+                            schedule=sname, timeout=spec.get("timeout"), cell_timeout=spec.get("cell_timeout")))
     return runs, notes

@@ -3,8 +3,10 @@
 ::
 
     python -m opslib report run NAME ... | --all  [-p KEY VALUE ...] [--period LABEL] [--workers N]
+                                [--timeout 30m] [--cell-timeout 10m] [--allow-modified]
     python -m opslib report run --config reports.yml [--schedule NAME ...] [--dry-run]
     python -m opslib report list
+    python -m opslib report scratch [DEST]        # copy the templates into lab/ for exploring (make lab)
 
 Each run writes ``reports/<period>/<name>.ipynb`` (executed, with outputs) and ``<name>.html`` (code
 hidden). The period label is ``--period``, or the schedule's ``period: week|month|day`` applied to the
@@ -13,51 +15,79 @@ hidden). The period label is ``--period``, or the schedule's ``period: week|mont
 
 Trust at 6 a.m. with nobody watching:
 
-* parameters are checked before any kernel starts (unknown name, wrong type, bad date, unknown
-  category or campaign): a clear message and exit status 2;
+* parameters are typed by the notebook's declaration and checked before any kernel starts (unknown
+  name, wrong type, bad date or choice, unknown category or campaign, an edited template): a clear
+  message and exit status 2;
+* a hung report is stopped: every report has a time limit (``--timeout``, the schedule's ``timeout:``,
+  else :data:`TIMEOUT_FACTOR` times the slowest of its last good runs, at least :data:`TIMEOUT_MIN`,
+  :data:`TIMEOUT_FIRST` when it has none) and optionally each cell (``--cell-timeout``); at the limit the
+  kernel and every process it started are killed and the run is a failure that names the cell;
 * one failing notebook does not stop the others; it is kept as ``<name>.failed.ipynb`` / ``.html`` with
-  papermill's error cell on top, and the exit status is 1;
+  the error (and the failing cell) on top, and the exit status is 1;
 * results are written aside (``reports/.tmp``) then moved, so a failed or interrupted run never
   replaces the last good report of the same name;
-* ``reports/runs.json`` and ``reports/index.html`` record every run: status, parameters, duration,
-  the data's fingerprint and the opslib version, so a number can be traced to its inputs.
+* every run of a batch is recorded whatever fails: an error outside the notebook (an unreadable data
+  file, a full disk) is that run's failure, not the batch's;
+* SIGTERM / SIGINT (``systemctl stop``, a CI cancel, Ctrl-C) stop the kernels and their processes, remove
+  the temporary files and record the runs as ``interrupted``; the exit status is then 128 + the signal
+  (143 for SIGTERM, 130 for SIGINT);
+* ``reports/runs.json`` and ``reports/index.html`` record every run (status, parameters, duration, the
+  data's fingerprint, the opslib version, the time limit) under a lock, atomically; see
+  :mod:`opslib.reporting.index`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import html
 import json
 import os
+import re
+import signal
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 import opslib
-from opslib.reporting.index import RunResult, record
+from opslib.reporting.index import STAMP_KEY, RunResult, read_history, record
+from opslib.reporting.kernels import Registry, Watch, alive
 from opslib.reporting.plan import (
     NOTEBOOKS,
     REPORTS,
     ReportError,
     Run,
-    absolute_data_dir,
+    absolute_paths,
+    check_period,
     check_run,
     declared_parameters,
     discover,
     find_notebook,
+    format_duration,
     load_config,
-    parse_value,
+    parse_duration,
     period_label,
     plan_schedules,
 )
+from opslib.reporting.templates import COMMITTED, MODIFIED, UNVERIFIED, scratch_copy, template_status
 
 _LOCK = threading.Lock()
 
-
+#: Report time limit when none is given: this many times the slowest of the last good runs ...
+TIMEOUT_FACTOR = 3.0
+#: ... of the same notebook on the same data (at most this many are looked at) ...
+TIMEOUT_HISTORY = 5
+#: ... but never less than this (seconds) ...
+TIMEOUT_MIN = 600.0
+#: ... and this when the report has never run well on this data.
+TIMEOUT_FIRST = 3600.0
+#: Exit statuses.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_REQUEST = 0, 1, 2
 
 
 def data_fingerprint(data_dir: str | Path | None) -> str:
@@ -84,25 +114,62 @@ def to_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _stamp(nb_path: Path, run: Run, fingerprint: str) -> None:
-    """Record provenance in the executed notebook's metadata (``metadata.opsplaybook``)."""
+def _stamp(nb_path: Path, run: Run, fingerprint: str, **extra: Any) -> None:
+    """Record provenance in the executed notebook's metadata (``metadata.opsplaybook``): enough to rebuild
+    the run's history entry (:func:`opslib.reporting.index.stamped_runs`)."""
     import nbformat
 
     nb = nbformat.read(str(nb_path), as_version=4)
-    nb.metadata["opsplaybook"] = {
+    nb.metadata[STAMP_KEY] = {
         "report": run.name, "parameters": run.parameters, "data_fingerprint": fingerprint,
         "opslib_version": opslib.__version__, "period": run.period, "schedule": run.schedule,
+        "notebook": run.notebook.stem, "template": run.template, **extra,
     }
     nbformat.write(nb, str(nb_path))
 
 
-def _error_on_top(nb_path: Path, error: str) -> None:
+def _text(source: Any) -> str:
+    return "".join(source) if isinstance(source, list) else str(source or "")
+
+
+def _heading_before(cells: list[Any], index: int) -> str:
+    for c in reversed(cells[:index]):
+        if c.get("cell_type") == "markdown":
+            for line in _text(c.get("source")).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return ""
+
+
+def describe_cell(cells: list[Any] | None, index: int | None, cell: Any = None) -> str:
+    """How a reader finds a cell: its number in the notebook template (papermill's injected parameters
+    cell not counted), the heading above it and its first line of code.
+
+    Example:
+        >>> cells = [{"cell_type": "markdown", "source": "## Forecast"}, {"cell_type": "code", "source": ["f(x)\\n", "y"]}]
+        >>> describe_cell(cells, 1)
+        'cell 2 (under "Forecast"): f(x)'
+    """
+    if index is None:
+        return "before the first cell (kernel start)"
+    cells = cells or []
+    cell = cell if cell is not None else (cells[index] if index < len(cells) else {})
+    first = next((ln.strip() for ln in _text(cell.get("source")).splitlines() if ln.strip()), "")
+    injected = sum("injected-parameters" in ((c.get("metadata") or {}).get("tags") or []) for c in cells[:index])
+    heading = _heading_before(cells, index)
+    under = f' (under "{heading}")' if heading else ""
+    return f"cell {index + 1 - injected}{under}: {first[:100]}"
+
+
+def _error_on_top(nb_path: Path, error: str, cell_index: int | None = None) -> None:
     """Put the error and the source of the failing cell in a markdown cell at the top of the notebook."""
     import nbformat
 
     nb = nbformat.read(str(nb_path), as_version=4)
     failing = next((c for c in nb.cells if c.cell_type == "code"
                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    if failing is None and cell_index is not None and cell_index < len(nb.cells):
+        failing = nb.cells[cell_index]
     text = [f"## ❌ This report failed\n\n`{html.escape(error)}`"]
     if failing is not None:
         text.append(f"Failing cell (In [{failing.get('execution_count')}]):\n\n```python\n{failing.source}\n```")
@@ -113,54 +180,187 @@ def _error_on_top(nb_path: Path, error: str) -> None:
     nbformat.write(nb, str(nb_path))
 
 
-def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress: bool = True) -> RunResult:
-    """Execute one run into ``out_dir/<period>/``; never overwrites a good report with a failed one."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+def _executed_cells(nb_path: Path) -> list[Any] | None:
+    try:
+        return json.loads(nb_path.read_text(encoding="utf-8")).get("cells")
+    except (OSError, ValueError):
+        return None
 
-    target_dir = out_dir / run.period
+
+def _source(c: Any) -> Any:
+    if isinstance(c, dict) and isinstance(c.get("source"), list):
+        return {**c, "source": "".join(c["source"])}
+    return c
+
+
+def _result(run: Run, status: str, started: str, seconds: float = 0.0, error: str = "", ipynb: str = "",
+            html_path: str = "", fingerprint: str = "") -> RunResult:
+    return RunResult(
+        name=run.name, notebook=run.notebook.stem, period=run.period, status=status, seconds=round(seconds, 2),
+        parameters=run.parameters, started=started, ipynb=ipynb, html=html_path, error=error,
+        data_fingerprint=fingerprint, schedule=run.schedule, timeout=float(run.timeout or 0.0),
+        template=run.template,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress: bool = True,
+            registry: Registry | None = None) -> RunResult:
+    """Execute one run into ``out_dir/<period>/``; never overwrites a good report with a failed one.
+
+    Never raises for a problem of this run: whatever goes wrong (the notebook, the kernel, the data
+    folder, the disk) comes back as a ``failed`` result with the error; a run stopped through
+    ``registry`` (a signal) comes back ``interrupted`` and leaves no files.
+    """
+    out_dir = Path(out_dir).resolve()
+    started = _now()
+    t0 = time.perf_counter()
+    watch = Watch(run.name)
+    if registry is not None:
+        registry.add(watch)
     tmp_dir = out_dir / ".tmp"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     token = f"{run.name}.{os.getpid()}.{threading.get_ident()}"
     tmp_nb, tmp_html = tmp_dir / f"{token}.ipynb", tmp_dir / f"{token}.html"
-    started = dt.datetime.now().isoformat(timespec="seconds")
-    fingerprint = data_fingerprint(run.parameters.get("data_dir"))
-    t0 = time.perf_counter()
-    error = ""
+    fingerprint, stage = "", "preparing the run"
+    timer: threading.Timer | None = None
+    try:
+        target_dir = out_dir / run.period
+        target_dir.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        stage = "reading data_dir for its fingerprint"
+        fingerprint = data_fingerprint(run.parameters.get("data_dir"))
+        if watch.stopped:
+            return _result(run, "interrupted", started, error=f"not started: stopped by {watch.reason}")
+        stage = "executing the notebook"
+        if run.timeout:
+            timer = threading.Timer(run.timeout, watch.stop, args=("timeout",))
+            timer.daemon = True
+            timer.start()
+        error, completed = _execute_notebook(run, tmp_nb, kernel, progress, watch)
+        if timer is not None:
+            timer.cancel()
+        seconds = time.perf_counter() - t0
+        cells = _executed_cells(tmp_nb) if tmp_nb.exists() else None
+        where = describe_cell(cells, watch.cell_index, _source(watch.cell) if cells is None else None)
+        if watch.reason == "timeout" and not completed:
+            note = run.timeout_note or "the report's limit"
+            error = (f"timed out after {format_duration(run.timeout or 0)} ({note}) "
+                     f"in {where}; the kernel and its processes were stopped")
+        elif watch.reason and not completed:
+            for p in (tmp_nb, tmp_html):
+                p.unlink(missing_ok=True)
+            return _result(run, "interrupted", started, seconds, error=f"interrupted by {watch.reason} in {where}",
+                           fingerprint=fingerprint)
+        stage = "writing the report"
+        status = "failed" if error else "ok"
+        if tmp_nb.exists():
+            try:
+                if error:
+                    _error_on_top(tmp_nb, error, watch.cell_index if not completed else None)
+                _stamp(tmp_nb, run, fingerprint, status=status, started=started, seconds=round(seconds, 2),
+                       error=error, timeout=float(run.timeout or 0.0))
+                to_html(tmp_nb, tmp_html)
+            except Exception as exc:  # a broken export must not lose the executed notebook
+                error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
+        stem = run.name if not error else f"{run.name}.failed"
+        final_nb, final_html = target_dir / f"{stem}.ipynb", target_dir / f"{stem}.html"
+        if tmp_nb.exists():
+            os.replace(tmp_nb, final_nb)
+        if tmp_html.exists():
+            os.replace(tmp_html, final_html)
+        if not error:  # a good run supersedes an older failure of the same name
+            for stale in (target_dir / f"{run.name}.failed.ipynb", target_dir / f"{run.name}.failed.html"):
+                stale.unlink(missing_ok=True)
+        rel = lambda p: p.relative_to(out_dir).as_posix() if p.exists() else ""  # noqa: E731
+        return _result(run, "failed" if error else "ok", started, seconds, error=error, ipynb=rel(final_nb),
+                       html_path=rel(final_html), fingerprint=fingerprint)
+    except Exception as exc:  # outside the notebook: this run's failure, never the batch's
+        return _result(run, "failed", started, time.perf_counter() - t0, fingerprint=fingerprint,
+                       error=f"{type(exc).__name__} while {stage}: {exc}")
+    finally:
+        if timer is not None:
+            timer.cancel()
+        watch.sweep()
+        if registry is not None:
+            registry.remove(watch)
+        for p in (tmp_nb, tmp_html):
+            with contextlib.suppress(OSError):
+                p.unlink(missing_ok=True)
+
+
+def _execute_notebook(run: Run, tmp_nb: Path, kernel: str, progress: bool, watch: Watch) -> tuple[str, bool]:
+    """papermill on ``run`` into ``tmp_nb``: (error text or '', whether every cell ran)."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         papermill.execute_notebook(
-            str(run.notebook), str(tmp_nb), parameters=run.parameters, cwd=str(run.notebook.parent),
-            kernel_name=kernel, progress_bar=progress,
+            str(run.notebook), str(tmp_nb), parameters=run.parameters, kernel_name=kernel,
+            progress_bar=progress, execution_timeout=run.cell_timeout,
+            # No cwd= here: papermill would chdir the whole process, a race between worker threads.
+            # The kernel gets the notebook's folder as its working directory through nbclient instead.
+            resources={"metadata": {"path": str(run.notebook.parent)}},
+            kernel_manager_class=watch.kernel_manager_class(), on_cell_start=watch.on_cell_start,
         )
     except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, notebook unreadable ...: a failed report, not a crash
-        error = f"{type(exc).__name__}: {exc}"
-    seconds = time.perf_counter() - t0
-    if tmp_nb.exists():
-        try:
-            if error:
-                _error_on_top(tmp_nb, error)
-            _stamp(tmp_nb, run, fingerprint)
-            to_html(tmp_nb, tmp_html)
-        except Exception as exc:  # a broken export must not lose the executed notebook
-            error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
-    stem = run.name if not error else f"{run.name}.failed"
-    final_nb, final_html = target_dir / f"{stem}.ipynb", target_dir / f"{stem}.html"
-    if tmp_nb.exists():
-        os.replace(tmp_nb, final_nb)
-    if tmp_html.exists():
-        os.replace(tmp_html, final_html)
-    if not error:  # a good run supersedes an older failure of the same name
-        for stale in (target_dir / f"{run.name}.failed.ipynb", target_dir / f"{run.name}.failed.html"):
-            stale.unlink(missing_ok=True)
-    rel = lambda p: str(p.relative_to(out_dir)) if p.exists() else ""  # noqa: E731
-    return RunResult(
-        name=run.name, notebook=run.notebook.stem, period=run.period, status="failed" if error else "ok",
-        seconds=round(seconds, 2), parameters=run.parameters, started=started, ipynb=rel(final_nb),
-        html=rel(final_html), error=error, data_fingerprint=fingerprint, schedule=run.schedule,
-    )
+        return f"{exc.ename}: {exc.evalue}", False
+    except CellTimeoutError:
+        cells = _executed_cells(tmp_nb) if tmp_nb.exists() else None
+        where = describe_cell(cells, watch.cell_index, _source(watch.cell) if cells is None else None)
+        return (f"cell timed out after {format_duration(run.cell_timeout or 0)} (--cell-timeout / cell_timeout) "
+                f"in {where}; the kernel and its processes were stopped"), False
+    except Exception as exc:  # kernel died or was stopped, notebook unreadable ...: a failed report, not a crash
+        return f"{type(exc).__name__}: {exc}", False
+    return "", True
+
+
+# ------------------------------------------------------------------------------------- time limits
+
+
+def size_timeout(run: Run, history: list[dict[str, Any]]) -> tuple[float, str]:
+    """The default time limit of a run and how it was chosen (module doc: :data:`TIMEOUT_FACTOR` ...).
+
+    Example:
+        >>> from pathlib import Path
+        >>> r = Run("00", Path("00_x.ipynb"), {"data_dir": "/s"}, "P")
+        >>> h = [{"notebook": "00_x", "status": "ok", "seconds": 400.0, "parameters": {"data_dir": "/s"}}]
+        >>> size_timeout(r, h)
+        (1200.0, 'default: 3 × the slowest of the last 1 good run(s) on this data, 6.67m')
+    """
+    same = [h for h in history if h.get("notebook") == run.notebook.stem and h.get("status") == "ok"
+            and (h.get("parameters") or {}).get("data_dir") == run.parameters.get("data_dir")]
+    recent = [float(h.get("seconds") or 0) for h in same[-TIMEOUT_HISTORY:]]
+    if not recent:
+        return TIMEOUT_FIRST, "first-run default: no good run of this notebook on this data yet"
+    slowest = max(recent)
+    limit = max(TIMEOUT_MIN, TIMEOUT_FACTOR * slowest)
+    note = (f"default: {TIMEOUT_FACTOR:g} × the slowest of the last {len(recent)} good run(s) on this data, "
+            f"{format_duration(slowest)}")
+    if limit == TIMEOUT_MIN:
+        note += f", raised to the {format_duration(TIMEOUT_MIN)} minimum"
+    return limit, note
+
+
+def apply_timeouts(runs: list[Run], out_dir: Path, timeout: float | None, cell_timeout: float | None) -> None:
+    """Give every run its time limits: ``--timeout`` > the schedule's ``timeout:`` > :func:`size_timeout`."""
+    history = read_history(out_dir) if any(r.timeout is None for r in runs) and timeout is None else []
+    for r in runs:
+        if timeout is not None:
+            r.timeout, note = timeout, "set by --timeout"
+        elif r.timeout is not None:
+            note = f"set by schedule {r.schedule}'s timeout:"
+        else:
+            r.timeout, note = size_timeout(r, history)
+        r.timeout_note = note
+        if cell_timeout is not None:
+            r.cell_timeout = cell_timeout
+
+
+# ------------------------------------------------------------------------------------- the CLI
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,23 +370,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("names", nargs="*", help="notebook names (file stems or their number, e.g. 01)")
     run.add_argument("--all", action="store_true", help="run every notebook in the notebook folder")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
-                     help="a notebook parameter; repeat for more")
+                     help="a notebook parameter, typed by the notebook's declaration; repeat for more")
     run.add_argument("--config", type=Path, help="reports.yml with named schedules")
     run.add_argument("--schedule", action="append", default=[], help="with --config: only this schedule (repeatable)")
     run.add_argument("--period", help="folder label under the output folder (default: from period_end or today)")
     run.add_argument("--workers", type=int, default=1, help="notebooks run at the same time (default 1)")
+    run.add_argument("--timeout", help="time limit of each whole report, e.g. 45m or 2h (default: the schedule's "
+                                       "timeout:, else sized from the report's history)")
+    run.add_argument("--cell-timeout", help="time limit of any one cell, e.g. 10m (default: none of its own)")
+    run.add_argument("--allow-modified", action="store_true",
+                     help="run notebooks that differ from the committed templates (marked in the index)")
     run.add_argument("--dry-run", action="store_true", help="list the runs and check them; execute nothing")
     run.add_argument("--out", type=Path, default=REPORTS, help="output folder (default reports/)")
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="notebook folder (default notebooks/)")
     run.add_argument("--kernel", default="python3")
     lst = sub.add_parser("list", help="list notebooks and their parameters")
     lst.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
+    scr = sub.add_parser("scratch", help="copy the notebook templates into a scratch folder to explore them")
+    scr.add_argument("dest", nargs="?", type=Path, default=NOTEBOOKS.parent / "lab",
+                     help="scratch folder (default lab/ next to notebooks/, ignored by git)")
+    scr.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
     return p
 
 
 def plan(args: argparse.Namespace, available: dict[str, Path]) -> tuple[list[Run], list[str]]:
-    """Turn the command line into concrete runs (ReportError on a bad request)."""
-    overrides = {k: parse_value(v) for k, v in args.parameter}
+    """Turn the command line into concrete runs (ReportError on a bad request); values still as given."""
+    overrides = dict(args.parameter)  # text: typed later by each notebook's declaration (check_run)
     base = Path.cwd()
     if args.config:
         cfg = load_config(args.config)
@@ -204,13 +413,14 @@ def plan(args: argparse.Namespace, available: dict[str, Path]) -> tuple[list[Run
             known |= set(declared)
             # With --all, a parameter only some notebooks declare goes to those notebooks.
             params = {k: v for k, v in overrides.items() if k in declared or not args.all}
-            params = absolute_data_dir(params, base)
+            params = absolute_paths(params, declared, base)
             runs.append(Run(name=stem, notebook=available[stem], parameters=params,
                             period=period_label(None, params)))
         unknown = sorted(set(overrides) - known) if args.all else []
         if unknown:
             raise ReportError(f"unknown parameter(s) {', '.join(unknown)}: no notebook declares them")
     if args.period:
+        check_period(args.period)
         for r in runs:
             r.period = args.period
     names = [f"{r.period}/{r.name}" for r in runs]
@@ -220,64 +430,168 @@ def plan(args: argparse.Namespace, available: dict[str, Path]) -> tuple[list[Run
     return runs, notes
 
 
+def _template_problems(runs: list[Run], allow_modified: bool) -> list[str]:
+    """One line per notebook that differs from its committed template (and what to do), unless allowed."""
+    seen: dict[Path, Any] = {}
+    for r in runs:
+        if r.notebook not in seen:
+            seen[r.notebook] = template_status(r.notebook)
+        r.template = seen[r.notebook].state
+    modified = {nb: st for nb, st in seen.items() if st.state == MODIFIED}
+    if not modified or allow_modified:
+        return []
+    problems = [f"{nb.stem}: differs from the committed template: {st.detail}" for nb, st in modified.items()]
+    paths = " ".join(os.path.relpath(nb) for nb in modified)
+    problems.append("Scheduled reports run the committed notebooks. Undo the edit (git diff / git checkout -- "
+                    f"{paths}), commit it, or run it on purpose with --allow-modified. To explore, use a scratch "
+                    "copy: make lab.")
+    return problems
+
+
+def _list(notebooks: Path) -> int:
+    available = discover(notebooks)
+    for name, path in available.items():
+        st = template_status(path)
+        mark = {COMMITTED: "", UNVERIFIED: ""}.get(st.state, f"   ** {st.state}: {st.detail}; reports refuse it "
+                                                              "without --allow-modified **")
+        print(f"{name}{mark}")
+        for p in declared_parameters(path).values():
+            print(f"  {p.name} = {p.default_text}  {p.describe()}  {p.help}".rstrip())
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m opslib report ...``. Exit 0 all ok, 1 a report failed, 2 a bad request."""
+    """``python -m opslib report ...``. Exit 0 all ok, 1 a report failed, 2 a bad request,
+    128 + signal number when stopped by SIGTERM / SIGINT."""
     args = _parser().parse_args(argv)
-    available = discover(args.notebooks)
-    if args.action == "list":
-        for name, path in available.items():
-            params = declared_parameters(path)
-            print(f"{name}: " + ", ".join(f"{k}={v['default']}" for k, v in params.items()))
-        return 0
     try:
+        if args.action == "list":
+            return _list(args.notebooks.resolve())
+        if args.action == "scratch":
+            for line in scratch_copy(args.notebooks.resolve(), args.dest.resolve()):
+                print(line)
+            return EXIT_OK
+        args.notebooks, args.out = args.notebooks.resolve(), args.out.resolve()
+        available = discover(args.notebooks)
         if args.workers < 1:
             raise ReportError("--workers must be at least 1")
+        timeout = parse_duration(args.timeout, "--timeout") if args.timeout else None
+        cell_timeout = parse_duration(args.cell_timeout, "--cell-timeout") if args.cell_timeout else None
         runs, notes = plan(args, available)
-        problems = [m for r in runs for m in check_run(r, declared_parameters(r.notebook))]
+        problems = [m for r in runs if not r.failed for m in check_run(r, declared_parameters(r.notebook))]
+        problems += _template_problems(runs, args.allow_modified)
         if problems:
             raise ReportError("\n".join(problems))
+        apply_timeouts(runs, args.out, timeout, cell_timeout)
     except ReportError as exc:
         print(f"opslib report: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_REQUEST
     for note in notes:
         print(note, file=sys.stderr)
     if args.dry_run:
         for r in runs:
             params = json.dumps(r.parameters, ensure_ascii=False)
-            print(f"{r.period}/{r.name}  ({r.notebook.stem})  {params}")
+            limit = f"timeout {format_duration(r.timeout or 0)} ({r.timeout_note})"
+            if r.cell_timeout:
+                limit += f", cell timeout {format_duration(r.cell_timeout)}"
+            mark = "  [modified template]" if r.template == MODIFIED else ""
+            if r.failed:
+                print(f"{r.period}/{r.name}  ({r.notebook.stem})  WILL FAIL: {r.failed}")
+                continue
+            print(f"{r.period}/{r.name}  ({r.notebook.stem})  {params}  [{limit}]{mark}")
         print(f"{len(runs)} run(s) planned, parameters checked; nothing executed (--dry-run)", file=sys.stderr)
-        return 0
+        return EXIT_OK
     if not runs:
         print("nothing to run", file=sys.stderr)
-        return 0
+        return EXIT_OK
     return _execute(runs, args)
+
+
+def _clean_stale_tmp(tmp_dir: Path) -> None:
+    """Remove temporary files left by runners that were killed outright (their pid is gone)."""
+    if not tmp_dir.is_dir():
+        return
+    for f in tmp_dir.iterdir():
+        m = re.search(r"\.(\d+)\.(\d+)\.(ipynb|html)$", f.name)
+        if m and int(m.group(1)) != os.getpid() and not alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                f.unlink()
 
 
 def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     # Kernels inherit this: opslib's progress bars stay off in reports (the runner shows progress itself).
     os.environ["OPSPLAYBOOK_PROGRESS"] = "0"
-    results: list[RunResult] = []
+    out: Path = args.out
     total = len(runs)
     progress = args.workers == 1  # per-cell bars only when they cannot interleave
-    print(f"running {total} report(s) with {args.workers} worker(s) into {args.out}", file=sys.stderr, flush=True)
+    registry = Registry()
+    results: dict[int, RunResult] = {}
+    received: list[int] = []
 
-    def one(run: Run) -> RunResult:
-        with _LOCK:
-            print(f"  start {run.period}/{run.name}", file=sys.stderr, flush=True)
-        return run_one(run, out_dir=args.out, kernel=args.kernel, progress=progress)
+    def on_signal(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if not received:
+            print(f"\n{name}: stopping the running reports (kernels and their processes)...", file=sys.stderr,
+                  flush=True)
+        received.append(signum)
+        # Not in the handler itself: killing and waiting happens in a thread, the handler returns at once.
+        threading.Thread(target=registry.stop_all, args=(name,), daemon=True).start()
 
-    with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(one, r) for r in runs]
-        for fut in as_completed(futures):
-            res = fut.result()
-            results.append(res)
-            mark = "ok" if res.status == "ok" else f"FAILED: {res.error}"
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    record_error = ""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _clean_stale_tmp(out / ".tmp")
+        print(f"running {total} report(s) with {args.workers} worker(s) into {out}", file=sys.stderr, flush=True)
+
+        def one(run: Run) -> RunResult:
+            if registry.reason:
+                return _result(run, "interrupted", _now(), error=f"not started: stopped by {registry.reason}")
+            if run.failed:
+                return _result(run, "failed", _now(), error=run.failed)
             with _LOCK:
-                print(f"[{len(results)}/{total}] {res.period}/{res.name} {mark} ({res.seconds:.1f} s) -> "
-                      f"{args.out / (res.html or res.ipynb)}", file=sys.stderr, flush=True)
-    order = {r.name + r.period: i for i, r in enumerate(runs)}
-    results.sort(key=lambda r: order[r.name + r.period])
-    record(results, args.out)
-    failed = [r for r in results if r.status != "ok"]
-    print(f"{total - len(failed)} ok, {len(failed)} failed; index: {args.out / 'index.html'}", file=sys.stderr)
-    return 1 if failed else 0
+                print(f"  start {run.period}/{run.name} (time limit {format_duration(run.timeout or 0)})",
+                      file=sys.stderr, flush=True)
+            return run_one(run, out_dir=out, kernel=args.kernel, progress=progress, registry=registry)
+
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
+            futures = {pool.submit(one, r): i for i, r in enumerate(runs)}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # run_one does not raise; this is the last line of defence
+                    res = _result(runs[i], "failed", _now(), error=f"{type(exc).__name__}: {exc}")
+                results[i] = res
+                mark = "ok" if res.status == "ok" else f"{res.status.upper()}: {res.error}"
+                target = out / (res.html or res.ipynb) if (res.html or res.ipynb) else "(no report written)"
+                with _LOCK:
+                    print(f"[{len(results)}/{total}] {res.period}/{res.name} {mark} ({res.seconds:.1f} s) -> "
+                          f"{target}", file=sys.stderr, flush=True)
+    finally:
+        reason = registry.reason or "an error of the runner"
+        ordered = [results.get(i) or _result(r, "interrupted", _now(), error=f"not run: stopped by {reason}")
+                   for i, r in enumerate(runs)]
+        try:
+            record(ordered, out)
+        except Exception as exc:
+            record_error = f"{type(exc).__name__}: {exc}"
+            print(f"opslib report: could not write {out / 'runs.json'} / index.html: {record_error}",
+                  file=sys.stderr)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        with contextlib.suppress(OSError):
+            (out / ".tmp").rmdir()  # only when empty
+    failed = [r for r in ordered if r.status == "failed"]
+    stopped = [r for r in ordered if r.status == "interrupted"]
+    print(f"{total - len(failed) - len(stopped)} ok, {len(failed)} failed, {len(stopped)} interrupted; "
+          f"index: {out / 'index.html'}", file=sys.stderr)
+    if stopped and received:
+        return 128 + received[0]
+    return EXIT_FAILED if failed or stopped or record_error else EXIT_OK
+
+
+__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "main", "run_one", "size_timeout", "to_html"]

@@ -1,6 +1,6 @@
 """Deterministic sample shop: a believable Chinese multi-category online shop with planted effects.
 
-``generate(out, seed, scale)`` writes the seven contract tables (``opslib.data.contract``) as Parquet plus
+``generate(out, seed, scale)`` writes the eight contract tables (``opslib.data.contract``) as Parquet plus
 ``truth.json`` (what was planted: trends, elasticities, campaign uplifts, stock-outs, delivery
 effects ...), so analyses and models can be checked against the truth. ``docs/sample_shop.md``
 describes the world and every truth key. Same seed and scale give byte-identical files.
@@ -34,10 +34,12 @@ import pyarrow.parquet as pq
 
 from opslib.data.contract import ORDER_STATUSES, TABLES
 from opslib.sample import demand as sd
+from opslib.sample import market as sm
 from opslib.sample import orders as so
+from opslib.sample import service as ss
 from opslib.sample import world as sw
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.2.0"
 _PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
 
 
@@ -210,11 +212,23 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
         "add_to_cart": pa.array(tr["add_to_cart"].ravel())})
     clock.step("fulfilment, reviews, traffic")
 
+    # Service contacts come last and from a stream of their own: the tables above stay byte-identical.
+    svc = ss.make_service(seed, f, order_ts, order_day_n, canc_n, cust_num, l_num, l_sku, l_status,
+                          np.array(sw.CATEGORY_NAMES)[prod.cat], peak_day, start_ns, end_ns)
+    _write_service(out, svc, prod)
+    clock.step("service")
+
     ctx = {"prod": prod, "dem": dem, "stock": stock, "camps": camps, "t0": t0, "days": days, "yearly": yearly,
            "doy": doy, "cny_recs": cny_recs, "l_qty": l_qty, "l_price": l_price, "l_status": l_status,
            "l_camp": l_camp, "l_sku": l_sku, "l_day": l_day, "f": f, "rev": rev, "cust_num": cust_num,
-           "order_ts": order_ts, "canc_n": canc_n, "peak_day": peak_day, "order_day": order_day_n}
+           "order_ts": order_ts, "canc_n": canc_n, "peak_day": peak_day, "order_day": order_day_n,
+           "svc": svc, "end_ns": end_ns, "start_ns": start_ns}
     truth = _truth(ctx, seed, scale, n_lines, n_orders, n_cust, inv_rows)
+    # The market table comes last and from a random stream of its own: every table above stays byte-identical.
+    mkt = sm.make_market(seed, prod, dem, t0, days)
+    truth["counts"]["market_rows"] = _write(out, "market", mkt.columns)
+    truth["market"] = mkt.truth
+    clock.step("market")
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                                     encoding="utf-8")
     clock.step("truth")
@@ -264,6 +278,22 @@ def _write_campaigns(out: Path, camps: list[sw.Campaign], t0: pd.Timestamp, prod
         c.marketing_spend = float(sp)  # type: ignore[attr-defined]
 
 
+def _write_service(out: Path, svc: ss.Service, prod: sw.Products) -> int:
+    """service.parquet: contacts in time order, ids S000000001.. (reasons of the stage's vocabulary)."""
+    n = len(svc.ts)
+    reasons = list(ss.PRE_REASONS) + list(ss.AFTER_REASONS)
+    reason_idx = np.where(svc.stage == 0, svc.reason, len(ss.PRE_REASONS) + svc.reason)
+    return _write(out, "service", {
+        "contact_id": _ids("S", np.arange(1, n + 1), 9), "contact_ts": _ts(svc.ts),
+        "stage": _vocab(["pre_sale", "after_sale"], svc.stage), "reason": _vocab(reasons, reason_idx),
+        "customer_id": _nullable_ids("C", svc.customer + 1, 8, svc.customer < 0),
+        "order_id": _nullable_ids("O", svc.order + 1, 9, svc.order < 0),
+        "sku": _vocab(prod.sku, np.maximum(svc.sku, 0), svc.sku < 0),
+        "agent": _vocab(ss.AGENTS, svc.agent), "first_response_ts": _ts(svc.first_response),
+        "resolved_ts": _ts(svc.resolved),
+        "converted": _vocab(["no", "yes"], np.maximum(svc.converted, 0), svc.converted < 0)})
+
+
 def _write_inventory(out: Path, prod: sw.Products, stock: sd.Stock, on_sale: np.ndarray, t0: pd.Timestamp) -> int:
     """inventory.parquet: one row per (day, SKU) from launch on, sorted by date then sku."""
     d, s = np.nonzero(on_sale)
@@ -286,7 +316,7 @@ def _truth(ctx: dict, seed: int, scale: float, n_lines: int, n_orders: int, n_cu
         "generator_version": GENERATOR_VERSION,
         "counts": {"order_lines": n_lines, "orders": n_orders, "skus": ctx["prod"].n, "customers": n_cust,
                    "campaigns": len(ctx["camps"]), "inventory_rows": inv_rows, "fulfilment_rows": len(f.order),
-                   "review_rows": len(ctx["rev"]["order"])},
+                   "review_rows": len(ctx["rev"]["order"]), "service_rows": len(ctx["svc"].ts)},
         **truth_sections(ctx),
     }
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.sample import orders as so
+from opslib.sample import service as ss
 from opslib.sample import world as sw
 
 KEEP = 1 - sw.CANCEL_RATE  # expected share of ordered units that are not cancelled
@@ -27,6 +28,7 @@ def truth_sections(ctx: dict) -> dict:
         "stockouts": _stockouts(ctx),
         "fulfilment": _fulfilment(ctx),
         "customers": _customers(ctx),
+        "service": _service(ctx),
     }
 
 
@@ -171,4 +173,65 @@ def _customers(ctx: dict) -> dict:
                        "before end - 90 days, the share followed by another order of the same customer within 90 "
                        "days. campaign_new_repeat_rate_90d: new_repeat_rate_90d restricted to first orders on a "
                        "campaign day. guest_share: share of orders (all statuses) without customer_id."),
+    }
+
+
+def _service(ctx: dict) -> dict:
+    """Planted parameters of the service contacts and their realised values in service.parquet."""
+    svc, f = ctx["svc"], ctx["f"]
+    pre, after = svc.stage == 0, svc.stage == 1
+    rt = np.where(svc.first_response >= 0, (svc.first_response - svc.ts) / so.SEC_NS, np.inf)
+    fast = rt <= ss.FAST_RESPONSE_S
+    res_h = np.where(svc.resolved >= 0, (svc.resolved - svc.ts) / (3600 * so.SEC_NS), np.inf)
+    conv = svc.converted == 1
+    n_live = len(f.order)
+    # after-sale contacts per order (number), for orders delivered late / on time
+    per_order = np.bincount(svc.order[after], minlength=len(ctx["order_ts"]))[f.order]
+    delivered = f.delivered >= 0
+    late = svc.order_flags["late"]
+
+    def _r(x: float) -> float:
+        return round(float(x), 4)
+
+    def _share(m: np.ndarray, of: np.ndarray) -> float | None:
+        return _r(m[of].mean()) if of.any() else None
+
+    by_agent = {a: _share(fast, svc.agent == i) for i, a in enumerate(ss.AGENTS)}
+    return {
+        "planted": {
+            "agents": list(ss.AGENTS), "slow_agent": ss.SLOW_AGENT, "slow_agent_factor": ss.SLOW_AGENT_FACTOR,
+            "response_median_s": ss.RESPONSE_MEDIAN_S, "response_sigma": ss.RESPONSE_SIGMA,
+            "peak_response_factor": ss.PEAK_RESPONSE_FACTOR, "fast_response_s": ss.FAST_RESPONSE_S,
+            "fast_share": {"normal_day": _r(ss.fast_share(False, ss.AGENTS[0])),
+                           "campaign_day": _r(ss.fast_share(True, ss.AGENTS[0])),
+                           "slow_agent_normal_day": _r(ss.fast_share(False, ss.SLOW_AGENT)),
+                           "slow_agent_campaign_day": _r(ss.fast_share(True, ss.SLOW_AGENT))},
+            "inquiries_per_order": ss.INQUIRIES_PER_ORDER,
+            "conversion_if_fast": ss.CONVERSION_FAST, "conversion_if_slow": ss.CONVERSION_SLOW,
+            "after_sale_per_100_orders": {k: round(100 * v, 4) for k, v in ss.AFTER_SALE_PER_ORDER.items()},
+            "slow_ship_hours": ss.SLOW_SHIP_HOURS, "lost_grace_days": ss.LOST_GRACE_DAYS,
+            "unresolved_share": ss.UNRESOLVED_P,
+        },
+        "contacts": int(len(svc.ts)), "pre_sale": int(pre.sum()), "after_sale": int(after.sum()),
+        "unmatched_conversions": svc.unmatched_conversions,
+        "inquiry_conversion": _share(conv, pre),
+        "conversion_fast": _share(conv, pre & fast), "conversion_slow": _share(conv, pre & ~fast),
+        "first_response_within_30s": _share(fast, np.ones(len(fast), bool)),
+        "first_response_within_30s_by_agent": by_agent,
+        "resolution_within_24h_after_sale": _share(res_h <= 24, after),
+        "contacts_per_100_orders": _r(100 * len(svc.ts) / n_live) if n_live else None,
+        "after_sale_per_100_orders": _r(100 * after.sum() / n_live) if n_live else None,
+        "after_sale_per_100_late": _r(100 * per_order[delivered & late].mean()) if (delivered & late).any() else None,
+        "after_sale_per_100_on_time": (_r(100 * per_order[delivered & ~late].mean())
+                                       if (delivered & ~late).any() else None),
+        "definition": (
+            "Realised over service.parquet. inquiry_conversion: pre_sale contacts with converted = yes / pre_sale "
+            "contacts; conversion_fast/slow: the same for first response within / not within fast_response_s "
+            "(no response counts as not within). first_response_within_30s: all contacts, first_response_ts - "
+            "contact_ts <= 30 s. resolution_within_24h_after_sale: after_sale contacts resolved within 24 h. "
+            "contacts_per_100_orders and after_sale_per_100_orders: contacts / non-cancelled orders * 100. "
+            "after_sale_per_100_late / _on_time: after_sale contacts per 100 delivered orders delivered after / "
+            "by promised_ts. Planted causes of after-sale contacts are in planted.after_sale_per_100_orders: late = "
+            "delivered_ts > promised_ts, slow_ship = shipped_ts - paid_ts > 48 h, returned = a line returned, "
+            "lost = shipped, no delivered_ts and promised_ts + 14 days before the end."),
     }

@@ -80,8 +80,18 @@ INVENTORY = pd.DataFrame(
     }
 )
 
+SERVICE = """\
+contact_id,contact_ts,stage,reason,customer_id,order_id,sku,agent,first_response_ts,resolved_ts,converted
+S1,2024-06-18 10:20:00,pre_sale,尺码推荐,C1,O1,SKU1,客服01,2024-06-18 10:20:12,2024-06-18 10:25:00,yes
+S2,2024-06-22 09:00:00,after_sale,物流查询,C1,O1,,客服02,2024-06-22 09:00:40,,
+"""
+MARKET = """\
+period_start,period_end,category,competitor,price_min,price_max,gmv,units,avg_price
+2024-06-01,2024-06-30,美妆,,,,1250000,9800,127.55
+2024-06-01,2024-06-30,美妆,竞店A,,,150000,1250,120
+"""
 CSV_TEXTS = {"products": PRODUCTS, "orders": ORDERS, "campaigns": CAMPAIGNS, "fulfilment": FULFILMENT,
-             "reviews": REVIEWS}
+             "reviews": REVIEWS, "service": SERVICE, "market": MARKET}
 
 
 def make_shop(folder: Path, omit: tuple[str, ...] = (), **replace: str | bytes) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from opslib.reporting import read_summary
 from tests.notebooks.helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,9 @@ def test_notebook_00_runs(small_shop_dir: Path, tmp_path: Path) -> None:
     assert "访客数 Visitors" in text  # traffic present: decomposition table shown
     assert "skipping" not in text
     assert image_count(nb) == 4  # cards, trend, waterfall, category mix
+    summary = read_summary(nb)
+    assert [t["metric"] for t in summary["tiles"]][:3] == ["gmv", "orders", "aov"]
+    assert summary["verdicts"][0].startswith("GMV ")
 
 
 @pytest.mark.notebook

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from opslib.reporting import read_summary
 from tests.notebooks.helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,9 @@ def test_notebook_01_runs_and_exports(small_shop_dir: Path, tmp_path: Path) -> N
     csv = sorted((tmp_path / "export").glob("category_actions_*.csv"))
     assert len(csv) == 1 and csv[0].read_bytes()[:3] == b"\xef\xbb\xbf"
     assert len(list((tmp_path / "export").glob("category_actions_*.xlsx"))) == 1
+    summary = read_summary(nb)
+    assert summary["tiles"][0]["label"] == "GMV 成交额" and "of the SKUs make 80% of GMV" in summary["verdicts"][0]
+    assert any(a["owner"] == "采购 purchasing" for a in summary["actions"])  # the sample plants stock-outs
 
 
 @pytest.mark.notebook

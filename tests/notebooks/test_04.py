@@ -22,6 +22,7 @@ def test_notebook_04_on_sample(small_shop_dir: Path, tmp_path: Path) -> None:
     assert "no import_log.json" in text  # the sample is generated, not imported
     assert "runs of empty days" in text
     assert "00_shop_at_a_glance: can run" in text
+    assert "合同问题 contract problems: 0" in text and "The shop meets the data contract." in text
 
 
 @pytest.mark.notebook

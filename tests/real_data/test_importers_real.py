@@ -15,9 +15,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 
 from opslib.data import cost_note, load_shop, validate_shop
-from opslib.importers import ImportResult, run_import
+from opslib.errors import ImportDataError
+from opslib.importers import ImportResult, adapt_mapping, run_import
 from tests.notebooks.helpers import output_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +110,155 @@ def test_imported_data_validates_clean(imported: dict, name: str) -> None:
     folder, _ = imported[name]
     report = validate_shop(folder)
     assert report.ok, "\n".join(str(p) for p in report.problems)
+
+
+# ------------------------------------------------------------------ the example mappings on the same data
+
+MAPPINGS: dict[str, str] = {  # example mapping -> its source (relative to SHARED)
+    "online_retail": "online_retail/online_retail_I_2010-12_2011-12.csv.gz",
+    "superstore": "superstore",
+    "olist": "olist/sample_bravida",
+    "cdnow": "cdnow/cdnow_master.csv.gz",
+}
+EXAMPLES = ROOT / "examples" / "mappings"
+KEY = ["order_id", "sku"]
+
+
+@pytest.fixture(scope="session")
+def mapped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, ImportResult]]:
+    """Every example mapping applied to its real data set once: name -> (shop folder, result)."""
+    out = {}
+    for name, rel in MAPPINGS.items():
+        folder = tmp_path_factory.mktemp(f"mapped_{name}")
+        out[name] = (folder, run_import(EXAMPLES / f"{name}.yml", SHARED / rel, folder))
+    return out
+
+
+@pytest.mark.parametrize("name", list(MAPPINGS))
+def test_example_mapping_imports_and_validates(mapped: dict, name: str) -> None:
+    folder, r = mapped[name]
+    assert r.log.balance()["ok"] == 1
+    report = validate_shop(folder)
+    assert report.ok, "\n".join(str(p) for p in report.problems)
+    assert (folder / "shop.yml").is_file() and (folder / ".opslib_import.json").is_file()
+
+
+def _lines(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame[columns].sort_values(KEY).reset_index(drop=True)
+
+
+def test_online_retail_mapping_gives_the_adapters_order_lines(imported: dict, mapped: dict) -> None:
+    _, adapter = imported["online_retail"]
+    _, mapping = mapped["online_retail"]
+    assert mapping.log.balance() == adapter.log.balance()  # 541,909 = dropped + merged + lines, the same way
+    cols = ["order_id", "sku", "customer_id", "quantity", "status", "region", "order_ts"]
+    pd.testing.assert_frame_equal(_lines(mapping.tables["orders"], cols), _lines(adapter.tables["orders"], cols))
+    a, m = (_lines(x.tables["orders"], [*KEY, "unit_price"]) for x in (adapter, mapping))
+    assert m["unit_price"].to_numpy() == pytest.approx(a["unit_price"].to_numpy(), rel=1e-12)
+    assert set(mapping.tables["products"]["sku"]) == set(adapter.tables["products"]["sku"])
+    assert set(mapping.tables["orders"]["status"]) == {"completed", "cancelled"}
+
+
+def test_superstore_mapping_gives_the_adapters_tables(imported: dict, mapped: dict) -> None:
+    _, adapter = imported["superstore"]
+    _, mapping = mapped["superstore"]
+    cols = ["order_id", "sku", "customer_id", "quantity", "status", "region", "order_ts"]
+    pd.testing.assert_frame_equal(_lines(mapping.tables["orders"], cols), _lines(adapter.tables["orders"], cols))
+    o = mapping.tables["orders"]
+    # Known total of the Superstore demo data: Sales sum to 2,297,200.86; unit_price = Sales / Quantity keeps it.
+    assert (o["quantity"] * o["unit_price"]).sum() == pytest.approx(2_297_200.86, abs=0.01)
+    ap, mp = (x.tables["products"].set_index("sku").sort_index() for x in (adapter, mapping))
+    assert mp["unit_cost"].to_numpy() == pytest.approx(ap["unit_cost"].to_numpy(), rel=1e-9)
+    # The mapping strips spaces around cells (3 product names end in a space; loading a shop strips them too).
+    assert (mp["name"] == ap["name"].str.strip()).all() and (mp["category"] == ap["category"]).all()
+    af, mf = (x.tables["fulfilment"].set_index("order_id").sort_index() for x in (adapter, mapping))
+    pd.testing.assert_frame_equal(mf[["paid_ts", "shipped_ts", "carrier"]], af[["paid_ts", "shipped_ts", "carrier"]])
+
+
+def test_olist_mapping_gives_the_adapters_order_lines(imported: dict, mapped: dict) -> None:
+    _, adapter = imported["olist"]
+    _, mapping = mapped["olist"]
+    cols = ["order_id", "sku", "customer_id", "quantity", "status", "region", "order_ts"]
+    pd.testing.assert_frame_equal(_lines(mapping.tables["orders"], cols), _lines(adapter.tables["orders"], cols))
+    a, m = (_lines(x.tables["orders"], [*KEY, "unit_price"]) for x in (adapter, mapping))
+    assert m["unit_price"].to_numpy() == pytest.approx(a["unit_price"].to_numpy(), rel=1e-12)
+    assert set(mapping.tables["fulfilment"]["order_id"]) == set(adapter.tables["fulfilment"]["order_id"])
+    assert len(mapping.tables["reviews"]) == len(adapter.tables["reviews"]) == 7_360
+    p = mapping.tables["products"]
+    assert len(p) == 32_951 and (p["category"] == "未分类 Uncategorised").sum() == 610  # the README's 610
+
+
+def test_cdnow_mapping_keeps_the_known_totals(mapped: dict) -> None:
+    _, r = mapped["cdnow"]
+    o = r.tables["orders"]
+    with gzip.open(SHARED / MAPPINGS["cdnow"], "rt") as fh:
+        raw = pd.read_csv(fh, dtype={"customer_id": str})
+    assert len(raw) == 69_659 and raw["customer_id"].nunique() == 23_570
+    assert o["customer_id"].nunique() == 23_570 and o["customer_id"].str.len().eq(5).all()
+    assert o["order_id"].str.match(r"^\d{5}-\d{8}$").all()  # customer + date, leading zeros kept
+    # Purchases of one customer on one day become one line: lines + merged = purchases, dollars unchanged.
+    assert len(o) + r.log.merged_rows == 69_659
+    assert (o["quantity"] * o["unit_price"]).sum() == pytest.approx(raw["dollar_value"].sum(), rel=1e-9)
+
+
+# Each feature of the example mappings is needed: without it the real data is refused or comes out wrong.
+
+
+@pytest.fixture(scope="session")
+def retail_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 60,000 lines of Online Retail I (cancellations, fees, duplicates included), as a file."""
+    path = tmp_path_factory.mktemp("retail_extract") / "online_retail_I_2010-12_2011-12.csv"
+    with gzip.open(SHARED / MAPPINGS["online_retail"], "rt", encoding="utf-8") as fh:
+        path.write_text("".join(line for _, line in zip(range(60_001), fh, strict=False)), encoding="utf-8")
+    return path
+
+
+def _without(tmp_path: Path, name: str, edit) -> Path:
+    spec = yaml.safe_load((EXAMPLES / f"{name}.yml").read_text(encoding="utf-8"))
+    edit(spec)
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_online_retail_needs_returns(tmp_path: Path, retail_extract: Path) -> None:
+    mapping = _without(tmp_path, "online_retail", lambda s: s["tables"]["orders"].pop("returns"))
+    with pytest.raises(ImportDataError, match=r"table orders, field quantity, column Quantity, lines \d+, .* of "
+                                              r"online_retail_I_2010-12_2011-12.csv: -1"):
+        adapt_mapping(mapping, retail_extract)
+
+
+def test_online_retail_needs_its_filters_and_deduplicate(tmp_path: Path, retail_extract: Path) -> None:
+    full = adapt_mapping(EXAMPLES / "online_retail.yml", retail_extract)
+    no_filter = adapt_mapping(_without(tmp_path, "online_retail", lambda s: s["tables"]["orders"].pop("filter")),
+                              retail_extract)
+    assert "POST" not in set(full.tables["products"]["sku"])
+    assert "POST" in set(no_filter.tables["products"]["sku"])  # postage would be a product, and sold
+    no_dedupe = adapt_mapping(_without(tmp_path, "online_retail",
+                                       lambda s: s["tables"]["orders"].pop("deduplicate")), retail_extract)
+    dups = next(e.rows for e in full.log.entries if e.rule == "exact_duplicate")
+    assert dups > 0
+    # Without deduplicate, the repeated rows are summed into their lines: more units than were sold.
+    assert no_dedupe.tables["orders"]["quantity"].sum() > full.tables["orders"]["quantity"].sum()
+
+
+def test_olist_needs_fill_and_drop(tmp_path: Path) -> None:
+    src = SHARED / MAPPINGS["olist"]
+    no_fill = _without(tmp_path, "olist", lambda s: s["tables"]["products"]["fields"]["category"].pop("fill"))
+    with pytest.raises(ImportDataError, match=r"table products, field category, expr coalesce\(.*lines \d+, .* and "
+                                              r"605 more of olist_products_dataset.csv.gz: \(empty\) — expected a value"):
+        adapt_mapping(no_fill, src)
+    refuse = _without(tmp_path, "olist", lambda s: s["tables"]["fulfilment"].pop("invalid_rows"))
+    with pytest.raises(ImportDataError, match=r"table fulfilment, field order_id, column order_id, lines .* and 770 more "
+                                              r"of olist_orders_dataset.csv.gz: .* — expected an order_id that exists in orders"):
+        adapt_mapping(refuse, src)
+
+
+def test_cdnow_needs_sum_duplicate_keys(tmp_path: Path) -> None:
+    mapping = _without(tmp_path, "cdnow", lambda s: s["tables"]["orders"].pop("sum_duplicate_keys"))
+    with pytest.raises(ImportDataError, match=r"fields order_id \+ sku, lines .* and [\d,]+ more of cdnow_master.csv.gz"
+                                              r": .* — expected each \(order_id, sku\) only once \(set sum_duplicate_keys"):
+        adapt_mapping(mapping, SHARED / MAPPINGS["cdnow"])
 
 
 def _parameters(nb: Path, data_dir: Path) -> dict:

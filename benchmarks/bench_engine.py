@@ -1,0 +1,210 @@
+"""opslib's engine path against raw DuckDB SQL on the same files: cube, RFM, ABC, validation, memory.
+
+Usage::
+
+    nice .venv/bin/python benchmarks/bench_engine.py --shop DIR [--repeat 3] [--skip-memory]
+    nice .venv/bin/python benchmarks/bench_engine.py --shop DIR100 --replicate-from DIR10 --times 10 --only-validate
+
+``--shop`` is a sample shop (``python -m opslib.sample --seed 7 --scale 10 --out DIR``; generated there
+when missing, with ``--scale``). ``--replicate-from`` builds a shop ``--times`` larger by stacking copies
+of another shop's order lines with prefixed order ids (streamed by DuckDB, bounded memory) — how the
+100M-line shop is made while the generator holds every line in memory.
+
+Measured side by side in one run (best of ``--repeat``), each as a ratio to its reference:
+
+* cube / RFM / ABC: ``opslib.data.aggregates`` on the validated shop vs the same result as raw DuckDB
+  SQL over ``read_parquet`` (targets <= 1.2x);
+* validation: ``validate_shop`` vs one DuckDB scan-and-aggregate of the same files (count, non-empty
+  count, min and max of every column of every table; target <= 3x);
+* peak memory (max RSS of a fresh process): ``python -m opslib validate DIR`` and loading for a
+  report (``load_shop(orders, products)`` + daily cube + weekly series + customer summary; target < 2 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from opslib.data import aggregates as agg  # noqa: E402
+from opslib.data import validate_shop  # noqa: E402
+from opslib.data.engine import DEFAULT_MEMORY_LIMIT  # noqa: E402
+from opslib.data.relations import check_shop, open_shop  # noqa: E402
+
+ABC_START, ABC_END = "2025-01-01", "2025-07-01"
+AS_OF = "2026-01-01"
+
+RAW = {
+    "cube": """
+        SELECT date_trunc('day', o.order_ts) AS date, o.sku,
+            count(CASE WHEN o.status <> 'cancelled' THEN 1 END) AS orders,
+            coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity END), 0) AS units,
+            coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity END), 0) AS units_net,
+            coalesce(sum(CASE WHEN o.status = 'returned' THEN o.quantity END), 0) AS units_returned,
+            coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity * o.unit_price END), 0) AS gmv,
+            coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity * o.unit_price END), 0) AS net_sales,
+            coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity * o.list_price END), 0) AS list_value,
+            any_value(p.category) AS category, any_value(p.subcategory) AS subcategory,
+            coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity END), 0) * any_value(p.unit_cost) AS cost
+        FROM orders o LEFT JOIN products p ON o.sku = p.sku GROUP BY 1, 2 ORDER BY 1, 2""",
+    "rfm": f"""
+        SELECT customer_id, min(order_ts) AS first_order, max(order_ts) AS last_order,
+            count(DISTINCT order_id) AS orders, sum(quantity) AS units, sum(quantity * unit_price) AS gmv,
+            coalesce(sum(CASE WHEN status = 'completed' THEN quantity * unit_price END), 0) AS net_sales,
+            date_diff('day', CAST(max(order_ts) AS DATE), DATE '{AS_OF}') AS recency_days,
+            date_diff('day', CAST(min(order_ts) AS DATE), DATE '{AS_OF}') AS tenure_days
+        FROM orders WHERE status <> 'cancelled' AND customer_id IS NOT NULL GROUP BY 1 ORDER BY 1""",
+    "abc": f"""
+        WITH s AS (SELECT sku, sum(CASE WHEN status = 'completed' THEN quantity * unit_price ELSE 0 END) AS v
+                   FROM orders WHERE order_ts >= TIMESTAMP '{ABC_START}' AND order_ts < TIMESTAMP '{ABC_END}'
+                   GROUP BY 1),
+             r AS (SELECT sku, v, greatest(v, 0) / sum(greatest(v, 0)) OVER () AS share,
+                          row_number() OVER (ORDER BY v DESC, sku) AS rank, count(*) OVER () AS n FROM s)
+        SELECT sku, v AS net_sales, share, sum(share) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) AS cum_share,
+               rank, rank / n AS cum_sku_share FROM r ORDER BY rank""",
+}
+
+
+def best(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def check_same(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
+    """Our result must equal the raw SQL's on every shared column."""
+    assert len(a) == len(b), (name, len(a), len(b))
+    for col in b.columns:
+        if col not in a.columns:
+            continue
+        x, y = a[col].reset_index(drop=True), b[col].reset_index(drop=True)
+        if pd.api.types.is_float_dtype(x) or pd.api.types.is_float_dtype(y):
+            assert np.allclose(x.astype(float), y.astype(float), rtol=1e-9, equal_nan=True), (name, col)
+        elif pd.api.types.is_datetime64_any_dtype(x):
+            assert (pd.to_datetime(x) == pd.to_datetime(y)).all(), (name, col)
+        else:
+            assert (x.astype(str).to_numpy() == y.astype(str).to_numpy()).all(), (name, col)
+
+
+def scan_reference(shop: Path) -> float:
+    """One DuckDB scan-and-aggregate per table file: count, non-empty count, min, max of every column."""
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    for f in sorted(shop.glob("*.parquet")):
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{f}')").fetchall()]
+        aggs = ["count(*)"] + [f'count("{c}"), min("{c}"), max("{c}")' for c in cols]
+        con.execute(f"SELECT {', '.join(aggs)} FROM read_parquet('{f}')").fetchall()
+    return time.perf_counter() - t0
+
+
+def peak_rss(code: str) -> tuple[float, float]:
+    """(seconds, max RSS in MB) of a fresh Python running ``code`` (GNU time's %M); it must succeed."""
+    t0 = time.perf_counter()
+    res = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    elapsed = time.perf_counter() - t0
+    assert res.returncode == 0 and "problem" not in res.stdout.lower(), res.stdout[-2000:] + res.stderr[-2000:]
+    rss_kb = int(res.stderr.strip().splitlines()[-1])
+    return elapsed, rss_kb / 1024
+
+
+def replicate(src: Path, out: Path, times: int) -> None:
+    """A shop ``times`` larger: order lines stacked with prefixed order ids; other tables copied."""
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    for f in src.glob("*.parquet"):
+        if f.name not in ("orders.parquet", "fulfilment.parquet", "reviews.parquet"):
+            shutil.copy(f, out / f.name)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false; SET memory_limit = '2GB'")
+    parts = " UNION ALL ".join(
+        f"SELECT 'R{k}' || order_id AS order_id, * EXCLUDE (order_id) FROM read_parquet('{src / 'orders.parquet'}')"
+        for k in range(times))
+    con.execute(f"COPY ({parts}) TO '{out / 'orders.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shop", type=Path, required=True)
+    ap.add_argument("--scale", type=float, default=10.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--replicate-from", type=Path)
+    ap.add_argument("--times", type=int, default=10)
+    ap.add_argument("--only-validate", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
+    args = ap.parse_args()
+    shop = args.shop
+    if args.replicate_from and not (shop / "orders.parquet").exists():
+        t0 = time.perf_counter()
+        replicate(args.replicate_from, shop, args.times)
+        print(f"replicated {args.replicate_from} x{args.times} into {shop} in {time.perf_counter() - t0:.0f} s")
+    if not (shop / "orders.parquet").exists():
+        from opslib.sample import generate
+
+        generate(out=shop, seed=7, scale=args.scale)
+    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{shop / 'orders.parquet'}')").fetchone()[0]
+    print(f"shop {shop}: {n:,} order lines")
+    rows = []
+    if not args.only_validate:
+        data = open_shop(shop, ["orders", "products"])
+        assert check_shop(data) == []
+        con = duckdb.connect()
+        con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet('{shop / 'orders.parquet'}')")
+        con.execute(f"CREATE VIEW products AS SELECT * FROM read_parquet('{shop / 'products.parquet'}')")
+        ours = {"cube": lambda: agg.daily_sku(data),
+                "rfm": lambda: agg.customer_summary(data, as_of=AS_OF),
+                "abc": lambda: agg.abc_by_sku(data, ABC_START, ABC_END)}
+        capped = duckdb.connect()  # the same raw SQL under opslib's DuckDB memory limit
+        capped.execute(f"SET memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
+        for c in (capped,):
+            c.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet('{shop / 'orders.parquet'}')")
+            c.execute(f"CREATE VIEW products AS SELECT * FROM read_parquet('{shop / 'products.parquet'}')")
+        for name, fn in ours.items():
+            t_raw, ref = best(lambda name=name: con.execute(RAW[name]).df(), args.repeat)
+            t_ours, got = best(fn, args.repeat)
+            t_cap, _ = best(lambda name=name: capped.execute(RAW[name]).df(), args.repeat)
+            check_same(got, ref, name)
+            rows.append((name, t_ours, t_raw, "raw DuckDB SQL, same result"))
+            rows.append((name, t_ours, t_cap, f"raw DuckDB SQL, same result, memory_limit {DEFAULT_MEMORY_LIMIT}"))
+            print(rows[-2:], flush=True)
+    t_scan = min(scan_reference(shop) for _ in range(args.repeat))
+    if args.only_validate:  # one run, in a fresh process: its time and its peak memory
+        t_val, mb = peak_rss(f"import sys; from opslib.__main__ import main; sys.exit(main(['validate', '{shop}']))")
+        print(f"peak memory, python -m opslib validate: {mb:,.0f} MB ({t_val:.1f} s)")
+        args.skip_memory = True
+    else:
+        t_val, report = best(lambda: validate_shop(shop), args.repeat)
+        assert report.ok, [str(p) for p in report.problems]
+    rows.append(("validate (all tables)", t_val, t_scan, "one DuckDB scan-and-aggregate of every file"))
+    print(rows[-1], flush=True)
+    print("\n| step | opslib s | reference s | ratio | reference |")
+    print("|---|---|---|---|---|")
+    for name, a, b, ref in rows:
+        print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x | {ref} |")
+    if not args.skip_memory:
+        t, mb = peak_rss(f"import sys; from opslib.__main__ import main; sys.exit(main(['validate', '{shop}']))")
+        print(f"\npeak memory, python -m opslib validate: {mb:,.0f} MB ({t:.1f} s)")
+        if not args.only_validate:
+            code = ("from opslib.data import load_shop; from opslib.data import aggregates as a; "
+                    f"s = load_shop('{shop}', tables=['orders', 'products']); "
+                    "a.daily_sku(s); a.weekly_sku(s); a.customer_summary(s); a.abc_by_sku(s)")
+            t, mb = peak_rss(code)
+            print(f"peak memory, load_shop + cube + weekly + customers + ABC: {mb:,.0f} MB ({t:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
