@@ -629,7 +629,11 @@ class ShopEvaluation:
     @property
     def stop_reason(self) -> str:
         """Why there is nothing to show, for ``opslib.reporting.stop_here`` (empty when there is an evaluation)."""
-        return "" if self.evaluation is not None else f"无法评估 Cannot evaluate: {self.problem}"
+        if self.evaluation is not None:
+            return ""
+        problem = str(self.problem).rstrip()
+        end = "" if problem.endswith((".", "。")) else "."
+        return f"无法评估 Cannot evaluate: {problem}{end} The rest of this report is skipped."
 
     def describe(self) -> str:
         """The choice messages and the evaluated campaign, one line each (only the messages without one)."""

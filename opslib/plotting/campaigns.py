@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from opslib.plotting.format import (
     MISSING,
+    Note,
     axis_formatter,
     decimal,
     format_table,
@@ -248,6 +249,8 @@ def effects_table(evaluation: Any) -> pd.DataFrame:
                        labels={"segment": "时段 segment", "observed": "实际 observed", "predicted": "反事实 counterfactual",
                                "effect": "效应 effect", "low": "下限 low", "high": "上限 high",
                                "tail_probability": "尾概率 tail p", "relative": "相对 relative"})
+    if isinstance(out, Note):
+        return out
     imp = evaluation.impact
     out["拟合 pre-period fit (MAPE)"] = [percent(imp.fit_mape_pre, 0) + ("" if imp.fit_ok else " ⚠ do not trust")] * len(out)
     return out
@@ -305,6 +308,8 @@ def side_effects_table(evaluation: Any) -> pd.DataFrame:
     out = format_table(s, units=["units", "low", "high"], signed=["units"],
                        labels={"effect": "效应 effect", "units": "销量 units", "low": "下限 low", "high": "上限 high",
                                "note": "说明 note"})
+    if isinstance(out, Note):
+        return out
     out.loc[stock.to_numpy(), "销量 units"] = [decimal(v, 2, signed=True) + " units/order" for v in s.loc[stock, "units"]]
     return out
 
@@ -403,8 +408,12 @@ def overview_table(overview: Any) -> pd.DataFrame:
         ...                   "incremental_margin": [float("nan")], "problem": [""]})
         >>> overview_table(CampaignOverview(t, "incremental_gmv")).iloc[0].tolist()
         ['1', 'A', '¥2,000', 'unknown (no cost data)', '']
+        >>> overview_table(CampaignOverview(t.iloc[:0], "incremental_gmv", notes=["no campaigns table"]))
+        no campaigns table
     """
     t = overview.table.copy()
+    if not len(t):  # nothing to rank: say why (e.g. no campaigns table) instead of an empty frame
+        return Note("; ".join(overview.notes) or "(no campaign to rank)")
     cols = [c for c in ("rank", "campaign_id", "name", "start", "end", "incremental_units", "units_low", "units_high",
                         "incremental_gmv", "incremental_margin", "net_profit", "roi", "incremental_roas",
                         "cost_coverage", "fit_mape_pre", "problem") if c in t.columns]
