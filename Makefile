@@ -7,7 +7,7 @@ SEED   ?= 7
 SCALE  ?= 1
 DATA   ?= data/sample
 
-.PHONY: help venv sample reports test lint lab bench clean-reports strip contract
+.PHONY: help venv sample reports test lint lab bench clean-reports strip contract glossary student
 
 help:
 	@echo "make reports   create .venv if missing, build the sample shop, run every notebook into reports/"
@@ -15,6 +15,8 @@ help:
 	@echo "make lab       open JupyterLab on lab/, a scratch copy of notebooks/, with the project's kernel"
 	@echo "make bench     run the benchmarks in benchmarks/"
 	@echo "make lint      ruff"
+	@echo "make student   student copies of the notebooks (no solutions) in student/, for trainees"
+	@echo "make glossary  regenerate docs/glossary.md from the TERMS in opslib"
 
 # The environment: a plain venv with pip, so a machine with only Python 3.11+ and PyPI is enough.
 $(STAMP): pyproject.toml
@@ -56,3 +58,11 @@ strip: $(STAMP)
 
 contract: $(STAMP)
 	$(BIN)/python -m opslib contract docs/data_contract.md
+
+glossary: $(STAMP)
+	$(BIN)/python -m opslib glossary docs/glossary.md
+
+# Student copies for new operators: the notebooks without solution cells (tag `solution`), answer cells reset
+# (tag `exercise`), no outputs; student/ is ignored by git and sits next to notebooks/, so ../data/sample works.
+student: $(STAMP)
+	$(BIN)/python -m opslib training student student

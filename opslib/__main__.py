@@ -7,6 +7,8 @@ Commands:
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
   operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
+  glossary [OUT]     write the glossary of every metric from the code (default docs/glossary.md)
+  training ...       the training track: student copies, grading trainees' notebooks, drill findings
   campaign evaluate DIR --campaign ID [--format json]   evaluate one campaign (counterfactual, money)
 """
 
@@ -54,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.operations.cli import main as operations_main
 
         return operations_main(rest)
+    if cmd == "glossary":
+        from opslib.training.cli import glossary_main
+        return glossary_main(rest)
+    if cmd == "training":
+        from opslib.training.cli import main as training_main
+        return training_main(rest)
     if cmd == "campaign":
         from opslib.campaigns.cli import main as campaign_main
         return campaign_main(rest)

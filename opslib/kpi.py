@@ -59,6 +59,58 @@ from opslib.data import cube
 
 Freq = Literal["D", "W", "M"]
 
+
+
+# --------------------------------------------------------------------------------------------- glossary
+@dataclass(frozen=True)
+class Term:
+    """One metric or term of the playbook, as the glossary (``docs/glossary.md``) shows it.
+
+    Every domain module that computes a metric lists it in a module-level ``TERMS`` tuple next to its code;
+    ``python -m opslib glossary`` collects them all (``opslib.training.glossary``), so the glossary never
+    drifts from the code. ``where`` is the dotted path of the opslib function or class that computes the
+    term (a test imports it), ``notebook`` the two-digit number of the notebook that teaches it.
+
+    Parameters:
+        key: unique id (``gmv``). zh: 中文 name. en: English name. formula: the definition in one line.
+        where: ``opslib.<module>.<function>``. notebook: ``00`` .. ``07``. note: how to read it (optional).
+
+    Returns:
+        A frozen record; ``Term.from_mapping`` builds one from a dict (modules that cannot import
+        ``opslib.kpi`` without an import circle, such as ``opslib.data``, list plain dicts).
+
+    Example:
+        >>> t = Term("aov", "客单价", "AOV", "GMV / orders", "opslib.kpi.aov", "00")
+        >>> t.notebook, Term.from_mapping({**t.__dict__}) == t
+        ('00', True)
+    """
+
+    key: str
+    zh: str
+    en: str
+    formula: str
+    where: str
+    notebook: str
+    note: str = ""
+
+    @classmethod
+    def from_mapping(cls, fields: Mapping[str, str]) -> Term:
+        """A :class:`Term` from a mapping with the same field names (``note`` optional).
+
+        Parameters:
+            fields: ``key``, ``zh``, ``en``, ``formula``, ``where``, ``notebook`` and optionally ``note``.
+
+        Returns:
+            The term.
+
+        Example:
+            >>> Term.from_mapping({"key": "x", "zh": "甲", "en": "X", "formula": "a / b",
+            ...                    "where": "opslib.kpi.aov", "notebook": "00"}).en
+            'X'
+        """
+        return cls(**dict(fields))
+
+
 #: Metric -> label used in tables and charts.
 METRIC_LABELS: dict[str, str] = {
     "gmv": "GMV 成交额",
@@ -72,15 +124,25 @@ METRIC_LABELS: dict[str, str] = {
     "cancellation_rate": "取消率 Cancellation rate",
     "visitors": "访客数 Visitors",
     "conversion_rate": "转化率 Conversion",
+    "product_views": "浏览量 Product views",
+    "add_to_cart": "加购数 Add-to-cart",
+    "views_per_visitor": "人均浏览量 View rate (views/visitor)",
+    "cart_rate": "加购率 Cart rate (carts/view)",
+    "order_rate": "下单率 Order rate (orders/cart)",
 }
 #: Who acts on each GMV driver (the owner of an action when that driver pulled GMV down).
 DRIVER_OWNERS: dict[str, tuple[str, str]] = {
     "visitors": ("市场 marketing", "review channels, ad spend and search ranking of the top SKUs"),
     "conversion_rate": ("运营 operations", "check price competitiveness, stock-outs and page quality of the top SKUs"),
     "aov": ("品类 category", "review bundles, free-shipping thresholds and discount depth"),
+    "views_per_visitor": ("内容 content", "improve search, recommendations and listing pages so visitors see more "
+                                         "products"),
+    "cart_rate": ("商品 product", "check price, images, reviews and stock of the most viewed SKUs"),
+    "order_rate": ("运营 operations", "check checkout, shipping fees, free-shipping thresholds and coupons"),
 }
 #: Metrics that are shares (shown as %).
-RATE_METRICS: frozenset[str] = frozenset({"return_rate", "cancellation_rate", "conversion_rate"})
+RATE_METRICS: frozenset[str] = frozenset({"return_rate", "cancellation_rate", "conversion_rate", "cart_rate",
+                                        "order_rate"})
 #: Metrics in currency.
 MONEY_METRICS: frozenset[str] = frozenset({"gmv", "net_sales", "aov"})
 
@@ -430,57 +492,167 @@ def compare_periods(
 
 # ------------------------------------------------------------------------------------ decomposition
 def _log_mean(a: float, b: float) -> float:
-    """Logarithmic mean L(a, b) = (a - b) / (ln a - ln b), with L(a, a) = a."""
+    """Logarithmic mean L(a, b) = (a - b) / (ln a - ln b), with L(a, a) = a.
+
+    When a and b are so close that their logs round to the same number, the series
+    ``L = b (1 + (r - 1)/2 - (r - 1)²/12)``, ``r = a/b``, is used (no division by zero).
+
+    Example:
+        >>> round(_log_mean(2.0, 1.0), 6), _log_mean(3.0, 3.0), _log_mean(0.001, 0.0010000000000000002) > 0
+        (1.442695, 3.0, True)
+    """
     if a == b:
         return float(a)
-    return (a - b) / (math.log(a) - math.log(b))
+    d = math.log(a) - math.log(b)
+    r = a / b
+    if d == 0 or abs(r - 1) < 1e-9:
+        return b * (1 + (r - 1) / 2 - (r - 1) ** 2 / 12)
+    return (a - b) / d
 
 
-def _drivers(x: Mapping | pd.Series | pd.DataFrame) -> dict[str, float]:
+#: The driver sets :func:`gmv_decomposition` knows: each multiplies out to GMV exactly.
+GMV_DRIVERS: dict[str, tuple[str, ...]] = {
+    "basic": ("visitors", "conversion_rate", "aov"),
+    "funnel": ("visitors", "views_per_visitor", "cart_rate", "order_rate", "aov"),
+}
+#: The counts each driver set needs in a period's row.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "basic": ("gmv", "orders", "visitors"),
+    "funnel": ("gmv", "orders", "visitors", "product_views", "add_to_cart"),
+}
+
+
+def lmdi_decomposition(current: Mapping[str, float], baseline: Mapping[str, float],
+                       total_current: float | None = None, total_baseline: float | None = None) -> pd.DataFrame:
+    """Split the change of a product of any number of positive drivers into one additive part per driver (LMDI).
+
+    With ``V = x_1 · x_2 · … · x_k`` in both periods and the logarithmic mean
+    ``L = (V1 − V0) / (ln V1 − ln V0)`` (``L = V`` when equal), driver ``j`` contributes
+    ``C_j = L · ln(x_j1 / x_j0)``. Because ``Σ_j ln(x_j1 / x_j0) = ln(V1 / V0)``, the parts add up to
+    ``V1 − V0`` exactly, with no residual and for any k (Ang 2004, "Decomposition analysis for
+    policymaking in energy", Energy Policy 32: the additive LMDI-I). Unchanged drivers contribute 0;
+    swapping the periods negates every part.
+
+    Parameters:
+        current, baseline: driver name -> value (same names, in order), all positive and finite.
+        total_current, total_baseline: the totals; default the products of the drivers. When given they must
+            equal the products (relative 1e-9): the decomposition is only exact for an exact identity.
+
+    Returns:
+        One row per driver: ``driver``, ``baseline``, ``current``, ``log_ratio`` = ln(x1/x0),
+        ``contribution``, ``share`` = contribution / change (NaN when the total did not change).
+        ``attrs``: ``total_baseline``, ``total_current``, ``change``.
+
+    Example (price x quantity: price 10 -> 12, quantity 5 -> 5; revenue 50 -> 60, all from price):
+        >>> d = lmdi_decomposition({"price": 12.0, "quantity": 5.0}, {"price": 10.0, "quantity": 5.0})
+        >>> d[["driver", "contribution"]].round(6).values.tolist()
+        [['price', 10.0], ['quantity', 0.0]]
+    """
+    names = list(current)
+    if list(baseline) != names:
+        raise ValueError(f"lmdi_decomposition: the periods name different drivers: {names} vs {list(baseline)}")
+    if not names:
+        raise ValueError("lmdi_decomposition needs at least one driver")
+    for period, row in (("current", current), ("baseline", baseline)):
+        for k in names:
+            v = float(row[k])
+            if not v > 0 or math.isinf(v):
+                raise ValueError(f"lmdi_decomposition needs positive, finite drivers; {period} {k} = {v}")
+    c = {k: float(current[k]) for k in names}
+    b = {k: float(baseline[k]) for k in names}
+    v1 = math.prod(c.values()) if total_current is None else float(total_current)
+    v0 = math.prod(b.values()) if total_baseline is None else float(total_baseline)
+    for label, tot, row in (("current", v1, c), ("baseline", v0, b)):
+        prod = math.prod(row.values())
+        if not math.isclose(tot, prod, rel_tol=1e-9):
+            raise ValueError(f"lmdi_decomposition: the {label} total {tot} is not the product of its drivers ({prod})")
+    change = v1 - v0
+    lm = _log_mean(v1, v0)
+    logs = [math.log(c[k] / b[k]) for k in names]
+    out = pd.DataFrame({"driver": names, "baseline": [b[k] for k in names], "current": [c[k] for k in names],
+                        "log_ratio": logs, "contribution": [lm * x for x in logs]})
+    out["share"] = out["contribution"] / change if change != 0 else np.nan
+    out.attrs.update(total_baseline=v0, total_current=v1, change=change)
+    return out
+
+
+def _resolve_drivers(drivers: str) -> tuple[str, tuple[str, ...]]:
+    if not isinstance(drivers, str) or drivers not in GMV_DRIVERS:
+        raise ValueError(f"drivers must be one of {sorted(GMV_DRIVERS)}, got {drivers!r}")
+    return drivers, GMV_DRIVERS[drivers]
+
+
+def _drivers(x: Mapping | pd.Series | pd.DataFrame, kind: str = "basic") -> dict[str, float]:
     if isinstance(x, pd.DataFrame):
         if len(x) != 1:
             raise ValueError("gmv_decomposition takes one row (e.g. kpi_table output) per period")
         x = x.iloc[0]
-    g, o, v = (float(x[k]) for k in ("gmv", "orders", "visitors"))
-    for name, val in (("gmv", g), ("orders", o), ("visitors", v)):
-        if not val > 0 or math.isinf(val):
-            raise ValueError(f"gmv_decomposition needs positive gmv, orders and visitors; {name} = {val}")
-    return {"gmv": g, "visitors": v, "conversion_rate": o / v, "aov": g / o}
+    need = _NEEDS[kind]
+    missing = [k for k in need if k not in x]
+    if missing:
+        raise ValueError(f"gmv_decomposition(drivers={kind!r}) needs {', '.join(need)} in each period; "
+                         f"missing {', '.join(missing)}")
+    val = {k: float(x[k]) for k in need}
+    for name in need:
+        if not val[name] > 0 or math.isinf(val[name]):
+            raise ValueError(f"gmv_decomposition needs positive {', '.join(need)}; {name} = {val[name]}")
+    g, o, v = val["gmv"], val["orders"], val["visitors"]
+    out = {"gmv": g, "visitors": v, "conversion_rate": o / v, "aov": g / o}
+    if kind == "funnel":
+        pv, atc = val["product_views"], val["add_to_cart"]
+        out.update(views_per_visitor=pv / v, cart_rate=atc / pv, order_rate=o / atc)
+    return out
 
 
 def gmv_decomposition(current: Mapping | pd.Series | pd.DataFrame,
-                      baseline: Mapping | pd.Series | pd.DataFrame) -> pd.DataFrame:
-    """Split the GMV change into visitors x conversion x AOV with the LMDI (log-mean Divisia) method.
+                      baseline: Mapping | pd.Series | pd.DataFrame,
+                      drivers: str = "basic") -> pd.DataFrame:
+    """Split the GMV change into multiplicative drivers with the LMDI (log-mean Divisia) method.
 
-    ``GMV = visitors * conversion * AOV`` exactly, with conversion = orders / visitors and
-    AOV = GMV / orders. With ``L = (GMV1 - GMV0) / (ln GMV1 - ln GMV0)`` (``L = GMV`` when equal), the
-    contribution of driver ``x`` is ``L * ln(x1 / x0)``; the three add up to ``GMV1 - GMV0`` exactly
-    because the logs of the ratios add up to ``ln(GMV1 / GMV0)``. ``share`` = contribution / change
-    (NaN when GMV did not change).
+    ``drivers="basic"``: ``GMV = visitors * conversion * AOV`` exactly, with conversion = orders / visitors
+    and AOV = GMV / orders. ``drivers="funnel"``: ``GMV = visitors * (views / visitors) * (carts / views) *
+    (orders / carts) * AOV`` — the traffic funnel, also exact. With
+    ``L = (GMV1 - GMV0) / (ln GMV1 - ln GMV0)`` (``L = GMV`` when equal), the contribution of driver ``x``
+    is ``L * ln(x1 / x0)``; the parts add up to ``GMV1 - GMV0`` exactly because the logs of the ratios
+    add up to ``ln(GMV1 / GMV0)`` (:func:`lmdi_decomposition`). ``share`` = contribution / change (NaN
+    when GMV did not change).
 
-    ``current``/``baseline``: a row with ``gmv``, ``orders``, ``visitors`` (e.g. :func:`kpi_table` with
-    traffic), all positive. Returns rows ``visitors``, ``conversion_rate``, ``aov`` with columns
-    ``driver``, ``label``, ``baseline``, ``current``, ``contribution``, ``share``; ``attrs`` holds
-    ``gmv_baseline``, ``gmv_current``, ``change``.
+    Parameters:
+        current, baseline: a row (mapping, Series or one-row DataFrame) with ``gmv``, ``orders``, ``visitors``
+            (e.g. :func:`kpi_table` with traffic), and for ``"funnel"`` also ``product_views`` and
+            ``add_to_cart``, all positive.
+        drivers: ``"basic"`` (visitors × conversion × AOV) or ``"funnel"`` (the five funnel drivers).
+
+    Returns:
+        One row per driver (``visitors``, ``conversion_rate``, ``aov``; or ``visitors``, ``views_per_visitor``,
+        ``cart_rate``, ``order_rate``, ``aov``) with columns ``driver``, ``label``, ``baseline``, ``current``,
+        ``contribution``, ``share``; ``attrs`` holds ``gmv_baseline``, ``gmv_current``, ``change``.
 
     Example (visitors 1000 -> 2000, conversion and AOV unchanged: all the change is traffic):
         >>> d = gmv_decomposition({"gmv": 2000.0, "orders": 20, "visitors": 2000},
         ...                       {"gmv": 1000.0, "orders": 10, "visitors": 1000})
         >>> d[["driver", "contribution", "share"]].round(6).values.tolist()
         [['visitors', 1000.0, 1.0], ['conversion_rate', 0.0, 0.0], ['aov', 0.0, 0.0]]
+
+    Example (funnel: views per visitor 3 -> 3, carts per view 0.1 -> 0.2 doubles GMV):
+        >>> d = gmv_decomposition({"gmv": 2000.0, "orders": 20, "visitors": 100, "product_views": 300, "add_to_cart": 60},
+        ...                       {"gmv": 1000.0, "orders": 10, "visitors": 100, "product_views": 300, "add_to_cart": 30},
+        ...                       drivers="funnel")
+        >>> d[["driver", "contribution"]].round(6).values.tolist()
+        [['visitors', 0.0], ['views_per_visitor', 0.0], ['cart_rate', 1000.0], ['order_rate', 0.0], ['aov', 0.0]]
     """
-    c, b = _drivers(current), _drivers(baseline)
-    change = c["gmv"] - b["gmv"]
-    lm = _log_mean(c["gmv"], b["gmv"])
-    names = ["visitors", "conversion_rate", "aov"]
-    contrib = [lm * math.log(c[k] / b[k]) for k in names]
+    kind, names = _resolve_drivers(drivers)
+    c, b = _drivers(current, kind), _drivers(baseline, kind)
+    d = lmdi_decomposition({k: c[k] for k in names}, {k: b[k] for k in names},
+                           total_current=c["gmv"], total_baseline=b["gmv"])
     out = pd.DataFrame({
-        "driver": names,
+        "driver": list(names),
         "label": [METRIC_LABELS[k] for k in names],
-        "baseline": [b[k] for k in names],
-        "current": [c[k] for k in names],
-        "contribution": contrib,
+        "baseline": d["baseline"].to_numpy(),
+        "current": d["current"].to_numpy(),
+        "contribution": d["contribution"].to_numpy(),
     })
+    change = c["gmv"] - b["gmv"]
     out["share"] = out["contribution"] / change if change != 0 else np.nan
     out.attrs.update(gmv_baseline=b["gmv"], gmv_current=c["gmv"], change=change)
     return out
@@ -577,3 +749,41 @@ def gmv_change(orders: pd.DataFrame, current: Period, baseline: Period,
     if not (cur[need].iloc[0].gt(0).all() and base[need].iloc[0].gt(0).all()):
         return GmvChange(None, "Skipping the decomposition: one of the periods has no GMV, orders or visitors.")
     return GmvChange(gmv_decomposition(cur, base))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("gmv", "成交额", "GMV (gross merchandise value)",
+         "Σ quantity × unit_price over order lines not cancelled (returned lines included)", "opslib.kpi.gmv", "00"),
+    Term("net_sales", "净销售额", "Net sales",
+         "Σ quantity × unit_price over completed lines = GMV − returned value", "opslib.kpi.net_sales", "00"),
+    Term("orders", "订单数", "Orders", "distinct order_id with at least one line not cancelled",
+         "opslib.kpi.order_count", "00"),
+    Term("units", "件数", "Units", "Σ quantity over lines not cancelled", "opslib.kpi.units", "00"),
+    Term("buyers", "买家数", "Buyers", "distinct non-empty customer_id over lines not cancelled (guests not counted)",
+         "opslib.kpi.buyers", "00"),
+    Term("aov", "客单价", "AOV (average order value)", "GMV / orders (per order, as Chinese platforms report it)",
+         "opslib.kpi.aov", "00"),
+    Term("units_per_order", "连带率", "Units per order (UPT)", "units / orders", "opslib.kpi.units_per_order", "00"),
+    Term("return_rate", "退货率", "Return rate (by value)", "(GMV − net sales) / GMV = returned value / GMV",
+         "opslib.kpi.return_rate", "00"),
+    Term("cancellation_rate", "取消率", "Cancellation rate (by value)",
+         "cancelled value / placed value; placed value = Σ quantity × unit_price over all lines",
+         "opslib.kpi.cancellation_rate", "00"),
+    Term("visitors", "访客数", "Visitors", "Σ traffic.visitors over days and categories (a visitor of two "
+         "categories counts twice)", "opslib.kpi.visitors", "00"),
+    Term("conversion_rate", "转化率", "Conversion rate", "orders / visitors over the same days",
+         "opslib.kpi.conversion_rate", "00"),
+    Term("period_change", "同比 / 环比", "Change vs baseline (year on year / period on period)",
+         "(current − baseline) / |baseline|; baseline = the same weeks 364 days back (同比) or the period just "
+         "before (环比); rates change in percentage points", "opslib.kpi.compare_periods", "00"),
+    Term("partial_bucket", "不完整周期", "Partial week or month",
+         "a trend bucket with fewer days in the data than the longest bucket: not comparable",
+         "opslib.kpi.partial_buckets", "00"),
+    Term("gmv_decomposition", "GMV 拆解 (LMDI)", "GMV decomposition: visitors × conversion × AOV",
+         "GMV = visitors × conversion × AOV; contribution of driver x = L × ln(x₁ / x₀), "
+         "L = (GMV₁ − GMV₀) / (ln GMV₁ − ln GMV₀); the three add up to the change", "opslib.kpi.gmv_decomposition",
+         "00"),
+    Term("category_share", "品类占比", "Category share of GMV", "category GMV / shop GMV in the period; share change "
+         "in percentage points", "opslib.kpi.category_mix", "00"),
+)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from opslib.kpi import Term
+
 
 def _ranked(frame: pd.DataFrame, value: str, key: str) -> pd.DataFrame:
     out = frame[[key, value]].copy()
@@ -257,3 +259,19 @@ def abc_crosstab(abc_gmv: pd.DataFrame, abc_margin: pd.DataFrame) -> pd.DataFram
     """
     return pd.crosstab(abc_gmv.set_index("sku")["abc"].rename("ABC by GMV"),
                        abc_margin.set_index("sku")["abc"].rename("ABC by margin"))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("abc", "ABC 分类", "ABC classes (Pareto)",
+         "sort SKUs by value; cum_share_i = (v₁ + … + v_i) / Σ v; A if cum_share ≤ 0.80, B if ≤ 0.95, else C "
+         "(loss-making SKUs are C in the margin ABC)", "opslib.assortment.abc_xyz.abc_classify", "01"),
+    Term("pareto_share", "头部 SKU 占比", "Share of SKUs making 80% of GMV",
+         "smallest k / n such that the top k SKUs reach 80% of the value", "opslib.assortment.abc_xyz.share_of_skus_for", "01"),
+    Term("xyz", "XYZ 分类", "XYZ classes (demand predictability)",
+         "cv = std / mean of weekly units over the SKU's active weeks (zero weeks included); X if cv ≤ 0.5, "
+         "Y if ≤ 1.0, else Z (fewer than 4 weeks: Z)", "opslib.assortment.abc_xyz.xyz_classify", "01"),
+    Term("abc_xyz_matrix", "ABC-XYZ 矩阵", "ABC × XYZ matrix",
+         "SKU counts and value shares per (ABC, XYZ) cell: value × predictability sets the stocking policy",
+         "opslib.assortment.abc_xyz.abc_xyz_matrix", "01"),
+)

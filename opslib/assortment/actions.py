@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opslib.kpi import Term
+
 #: Chinese labels of the recommended actions (action_table's ``action_cn``).
 ACTIONS: dict[str, str] = {
     "grow": "加大投入",
@@ -256,3 +258,12 @@ def export_actions(table: pd.DataFrame, path: str | Path, name: str | None = Non
         raise ValueError(f"export_actions writes .csv or .xlsx, not {target.suffix!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_csv(table, target) if suffix == ".csv" else write_xlsx(table, target, sheet="actions")
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("sku_action", "SKU 行动", "Recommended action per SKU",
+         "first matching rule: clear 清仓 (dead stock) → replenish 补货 (A/B, stock-outs or < 14 days of supply) → "
+         "drop 淘汰 (C, margin ≤ 0 or Z falling ≥ 30%) → fix 整改 (A/B, margin rate < 10%) → grow 加大投入 "
+         "(growth ≥ 20%, margin rate ≥ 10%) → keep 维持", "opslib.assortment.actions.action_table", "01"),
+)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.assortment.summaries import _in_period
+from opslib.kpi import Term
 
 #: BCG quadrant labels, keyed by (high growth, high relative share).
 QUADRANTS: dict[tuple[bool, bool], str] = {
@@ -137,3 +138,14 @@ def quadrant_counts(groups: pd.DataFrame, parent: str = "category") -> pd.DataFr
         {'明星': {'x': 1, 'y': 1}, '瘦狗': {'x': 1, 'y': 0}}
     """
     return groups.groupby([parent, "quadrant"]).size().unstack(fill_value=0)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("growth_share", "增长-份额矩阵 (BCG)", "Growth-share (BCG) matrix",
+         "growth = GMV / baseline GMV − 1; relative share = share / largest competitor's share in the parent; "
+         "明星 star (growth > 0, relative share ≥ 1), 现金牛 cash cow, 问题 question mark, 瘦狗 dog",
+         "opslib.assortment.growth.growth_share", "01"),
+    Term("sku_growth", "SKU 增长率", "SKU growth", "value in the period / value in the baseline − 1",
+         "opslib.assortment.growth.sku_growth", "01"),
+)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import period_bounds
+from opslib.kpi import Term
 
 
 def _daily(inventory: pd.DataFrame, daily: pd.DataFrame | None, units: str = "units",
@@ -321,3 +322,21 @@ def stock_counts(health: pd.DataFrame) -> dict[str, int]:
     """
     return {"with_stock": int((health["on_hand"] > 0).sum()), "out_of_stock": int((health["on_hand"] == 0).sum()),
             "dead_stock": int(health["dead_stock"].sum())}
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("stockout_spell", "缺货", "Stock-out spell", "a run of consecutive days with end-of-day on_hand = 0",
+         "opslib.assortment.inventory.stockout_spells", "01"),
+    Term("lost_sales", "缺货损失", "Lost sales", "max(0, e × spell days − units still sold), e = mean daily units on "
+         "the in-stock days around the spell (or indexed by the category's daily sales)",
+         "opslib.assortment.inventory.lost_sales", "01"),
+    Term("turnover", "库存周转", "Stock turnover", "units sold / average on hand in the period",
+         "opslib.assortment.inventory.inventory_health", "01"),
+    Term("days_of_supply", "可售天数", "Days of supply", "on hand at the period end / daily demand on in-stock days "
+         "of the last 28 days", "opslib.assortment.inventory.inventory_health", "01"),
+    Term("sell_through", "售罄率", "Sell-through", "units sold / (units sold + on hand)",
+         "opslib.assortment.inventory.inventory_health", "01"),
+    Term("dead_stock", "滞销库存", "Dead stock", "on hand > 0 and no sale for dead_stock_weeks weeks",
+         "opslib.assortment.inventory.inventory_health", "01"),
+)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.assortment.abc_xyz import xyz_classify
+from opslib.kpi import Term
 
 
 def _new_sku_weeks(weekly: pd.DataFrame, products: pd.DataFrame, launched_from: Any, max_weeks: int,
@@ -154,3 +155,13 @@ def launch_ramp_summary(ramp: pd.DataFrame) -> pd.DataFrame:
     """
     return ramp.groupby("category").agg(new_skus=("sku", "size"), reached=("reached", "mean"),
                                         median_weeks=("weeks_to_median", "median"))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("launch_cohort", "新品批次", "Launch cohort", "new SKUs grouped by launch quarter; mean weekly units per "
+         "SKU by weeks since launch (zero weeks count)", "opslib.assortment.launches.launch_cohorts", "01"),
+    Term("time_to_median", "新品爬坡周数", "Weeks to the category median",
+         "first week since launch in which a new SKU sells its category's median weekly units",
+         "opslib.assortment.launches.time_to_category_median", "01"),
+)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import period_bounds
+from opslib.kpi import Term
 
 _SUM_COLS = ["orders", "units", "units_net", "units_returned", "gmv", "net_sales", "list_value", "discount"]
 
@@ -187,3 +188,19 @@ def price_bands(
     out = out.sort_values("_order", ignore_index=True).drop(columns="_order")
     return out[["band", "skus", "price_min", "price_max", "gmv", "net_sales", "gross_margin", "gmv_share",
                 "margin_share", "margin_rate"]]
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("gross_margin", "毛利", "Gross margin", "net sales − cost; cost = completed units × unit_cost",
+         "opslib.assortment.summaries.sku_summary", "01"),
+    Term("margin_rate", "毛利率", "Gross margin rate", "gross margin / net sales (SKUs with a known cost)",
+         "opslib.assortment.summaries.margin_structure", "01"),
+    Term("discount_rate", "折扣率", "Discount rate", "discount / list value; discount = list value − GMV",
+         "opslib.assortment.summaries.margin_structure", "01"),
+    Term("margin_contribution", "毛利贡献", "Margin contribution", "group gross margin / shop gross margin",
+         "opslib.assortment.summaries.margin_structure", "01"),
+    Term("avg_price", "成交均价", "Average selling price", "GMV / units", "opslib.assortment.summaries.sku_summary", "01"),
+    Term("price_band", "价格带", "Price band", "quantile bands of the SKUs' average selling price, with each band's "
+         "share of GMV and of gross margin", "opslib.assortment.summaries.price_bands", "01"),
+)

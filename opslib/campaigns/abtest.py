@@ -44,6 +44,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
+from opslib.kpi import Term
+
 #: Below this many units (visitors or orders) per arm, results are flagged as too small.
 MIN_PER_ARM = 100
 #: Below this many conversions per arm, the normal approximation of the z-test is shaky.
@@ -384,3 +386,16 @@ def shop_ab_example(orders: pd.DataFrame, traffic: pd.DataFrame | None, relative
     ex = ab_example(rate, relative_lift, confidence, looks=looks)
     ex.note = f"the shop's conversion rate: {rate:.2%} (orders / visitors over the whole data)"
     return ex
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("ab_sample_size", "A/B 样本量", "A/B test sample size",
+         "h = 2 asin √p₂ − 2 asin √p₁; n per arm = 2 ((z₁₋α/₂ + z_power) / h)²", "opslib.campaigns.abtest.sample_size_proportions",
+         "02"),
+    Term("ab_ztest", "两比例 z 检验", "Two-proportion z-test", "z = (p_B − p_A) / √(p̄ (1 − p̄) (1/n_A + 1/n_B)), "
+         "p̄ pooled", "opslib.campaigns.abtest.two_proportion_ztest", "02"),
+    Term("holm", "多重检验校正 (Holm)", "Multiple-testing correction (Holm)",
+         "sort p-values; the k-th smallest is compared with α / (m − k + 1), stopping at the first that fails",
+         "opslib.campaigns.abtest.adjust_pvalues", "02"),
+)

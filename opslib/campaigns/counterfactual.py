@@ -58,6 +58,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from opslib.kpi import Term
+
 #: Fewer non-missing pre-period days than this and the model is not fitted.
 MIN_PRE_DAYS = 21
 #: Above this pre-period weighted MAPE the counterfactual is flagged "do not trust" (``fit_ok = False``).
@@ -528,3 +530,12 @@ def causal_impact(y: pd.Series, controls: pd.DataFrame | None, pre_start: pd.Tim
         notes.append(f"do not trust this counterfactual: the pre-period fit is poor (weighted MAPE "
                      f"{fit_mape:.0%} > {MAX_FIT_MAPE:.0%}); the series is too noisy or changed shape")
     return result
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("counterfactual", "反事实基线", "Counterfactual (what would have sold without the campaign)",
+         "structural time series (local level + weekly seasonal, controls as regressors) fitted on the pre-period, "
+         "forecast over the window; effect = observed − counterfactual, with an interval",
+         "opslib.campaigns.counterfactual.causal_impact", "02"),
+)

@@ -16,6 +16,8 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from opslib.kpi import Term
+
 
 def did_2x2(treated_pre: float, treated_post: float, control_pre: float, control_post: float) -> float:
     """Difference-in-differences of four means: ``(T_post - T_pre) - (C_post - C_pre)``.
@@ -162,3 +164,11 @@ def scaled_did(y: pd.Series, control: pd.Series, pre: tuple[pd.Timestamp, pd.Tim
     return DidResult(per_day=r.estimate, se_per_day=r.se, incremental_units=r.estimate * days,
                      low=r.ci_low * days, high=r.ci_high * days, p_value=r.p_value, n=r.n, confidence=confidence,
                      table=table, series=series, window=(window[0], window[1]))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("did", "双重差分", "Difference-in-differences (DiD)",
+         "(T_post − T_pre) − (C_post − C_pre): how much more the promoted SKUs changed than the control group",
+         "opslib.campaigns.did.did_2x2", "02"),
+)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from opslib.kpi import Term
+
 #: What a figure that needs a cost says when there is none.
 UNKNOWN_COST = "unknown (no cost data)"
 #: What a ratio to marketing spend says when there was none.
@@ -184,3 +186,21 @@ def campaign_money(units_obs: float, gmv_obs: float, units_cf: float, price_base
         roi=roi, incremental_roas=inc_gmv / spend if has_spend else None,
         naive_roas=float(gmv_obs) / spend if has_spend else None,
         cost_coverage=float(cost_coverage) if cost_known else 0.0, notes=notes)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("incremental_units", "增量销量", "Incremental units", "units observed − counterfactual units",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_gmv", "增量 GMV", "Incremental GMV", "GMV observed − counterfactual units × everyday price",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_margin", "增量毛利", "Incremental gross margin",
+         "(GMV observed − units observed × cost) − counterfactual units × (everyday price − cost); the discount "
+         "is already inside it", "opslib.campaigns.money.campaign_money", "02"),
+    Term("campaign_net_profit", "活动净利润", "Campaign net profit",
+         "incremental margin − pull-forward margin − cannibalised margin − marketing spend",
+         "opslib.campaigns.money.campaign_money", "02"),
+    Term("roi", "投资回报率 ROI", "ROI", "net profit / marketing spend", "opslib.campaigns.money.campaign_money", "02"),
+    Term("incremental_roas", "增量 ROAS", "Incremental ROAS", "incremental GMV / marketing spend (a dashboard's "
+         "naive ROAS divides all window GMV)", "opslib.campaigns.money.campaign_money", "02"),
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from opslib.data import cube as _cube
+from opslib.kpi import Term
 
 
 def buyer_mix(orders: _cube.Source, skus: list[str], window: tuple[pd.Timestamp, pd.Timestamp],
@@ -95,3 +96,17 @@ def naive_uplift(series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -
     pre = series[(series["period"] == "pre") & ~series["masked"].astype(bool)]["observed"].mean()
     window = series.loc[start:end, "observed"]
     return float(window.sum() - pre * len(window))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("naive_uplift", "简单前后对比", "Naive before/after uplift",
+         "window units − pre-period daily mean × window days (what a dashboard shows; ignores weekday, season, "
+         "pull-forward)", "opslib.campaigns.side_effects.naive_uplift", "02"),
+    Term("pull_forward", "透支 (提前消费)", "Pull-forward", "units the promoted SKUs lose in the days after the window "
+         "(customers bought early)", "opslib.campaigns.evaluation.evaluate_campaign", "02"),
+    Term("cannibalisation", "蚕食", "Cannibalisation", "units the non-promoted sibling SKUs of the same subcategory "
+         "lose during the window", "opslib.campaigns.evaluation.evaluate_campaign", "02"),
+    Term("buyer_mix", "新老客结构", "New vs returning buyers", "buyers of the scoped SKUs in the window without / with "
+         "an earlier order, and the new buyers' later repeat rate", "opslib.campaigns.side_effects.buyer_mix", "02"),
+)

@@ -68,6 +68,7 @@ from scipy import linalg, optimize, special, stats
 
 from opslib.data import cube
 from opslib.errors import BoundaryWarning, CLVError, FitError
+from opslib.kpi import Term
 
 __all__ = [
     "UNIT_DAYS",
@@ -684,6 +685,17 @@ class BGNBDResult:
         """
         return customer_lifetime_value(self, spend, summary, **kwargs)
 
+    def plot(self, summary: pd.DataFrame | None = None, max_frequency: int = 20):
+        """The P(alive) matrix by frequency and recency for a customer as old as the oldest in ``summary``
+        (``opslib.plotting.customers.p_alive_matrix_chart``); without a summary, for an age of 52 units."""
+        from opslib.plotting.customers import p_alive_matrix_chart
+
+        big_t = float(summary["T"].max()) if summary is not None and len(summary) else 52.0
+        if summary is not None and len(summary):
+            max_frequency = int(min(max_frequency, max(int(summary["frequency"].quantile(0.99)), 1)))
+        unit = {1.0: "days", 7.0: "weeks"}.get(self.unit_days or 0.0, "units")
+        return p_alive_matrix_chart(self, max_frequency=max_frequency, max_recency=big_t, unit=unit)
+
 
 def _check_rft(summary: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     _columns(summary, ["frequency", "recency", "T"], what)
@@ -1042,6 +1054,13 @@ class HoldoutEvaluation:
                               "rmse": self.rmse, "total_actual": self.total_actual,
                               "total_predicted": self.total_predicted, "aggregate_error": self.aggregate_error}])
 
+    def plot(self):
+        """Predicted vs actual holdout purchases by calibration frequency
+        (``opslib.plotting.customers.calibration_chart``)."""
+        from opslib.plotting.customers import calibration_chart
+
+        return calibration_chart(self.by_frequency, duration=self.duration, unit="units")
+
 
 def holdout_evaluation(model: BGNBDResult, summary: pd.DataFrame, max_frequency: int = 7) -> HoldoutEvaluation:
     """Compare E[Y(t) | x, t_x, T] with the holdout purchases, per customer and by calibration frequency.
@@ -1141,3 +1160,16 @@ def customer_lifetime_value(model: BGNBDResult, spend: GammaGammaResult, summary
     out["expected_spend"] = spend_i
     out["clv"] = margin * spend_i * disc
     return out
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("bgnbd", "BG/NBD 购买模型", "BG/NBD purchase model", "each customer buys at rate λ while alive and drops out "
+         "after a purchase with probability p; λ ~ Gamma(r, α), p ~ Beta(a, b), fitted by maximum likelihood",
+         "opslib.customers.clv.fit_bgnbd", "05"),
+    Term("p_alive", "存活概率", "P(alive)", "probability that a customer with (frequency, recency, T) is still active "
+         "under the BG/NBD model", "opslib.customers.clv.BGNBDResult.p_alive", "05"),
+    Term("clv", "客户终身价值", "Customer lifetime value (CLV)",
+         "margin · E[spend] · Σ_k (E[Y(kΔ)] − E[Y((k−1)Δ)]) / (1 + d)^k over monthly steps",
+         "opslib.customers.clv.customer_lifetime_value", "05"),
+)

@@ -28,6 +28,31 @@ EXPECTED_BY_KIND: dict[str, str] = {
 }
 EXPECTED_NOT_EMPTY = "a value (this column may not be empty)"
 EXPECTED_MIDNIGHT = "a date without a time of day, like 2024-06-18"
+
+
+def range_expected(col: object) -> str:
+    """Plain words for a contract column's min/max bounds, as every check words them.
+
+    Parameters:
+        col: a ``ColumnSpec`` (its ``kind``, ``min_value``, ``max_value``).
+
+    Returns:
+        e.g. ``"a number >= 0"`` or ``"a whole number between 1 and 5"``; just the noun without bounds.
+
+    Example:
+        >>> from types import SimpleNamespace as C
+        >>> range_expected(C(kind="int", min_value=1, max_value=5)), range_expected(C(kind="float", min_value=0, max_value=None))
+        ('a whole number between 1 and 5', 'a number >= 0')
+    """
+    noun = "a whole number" if col.kind == "int" else "a number"
+    lo, hi = col.min_value, col.max_value
+    if lo is not None and hi is not None:
+        return f"{noun} between {lo:g} and {hi:g}"
+    if lo is not None:
+        return f"{noun} >= {lo:g}"
+    if hi is not None:
+        return f"{noun} <= {hi:g}"
+    return noun
 EXPECTED_NONEMPTY_FILE = "a header line and at least one data row"
 
 

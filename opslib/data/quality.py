@@ -4,7 +4,7 @@
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
 * ``calendar_gaps(orders)`` / ``weekday_profile(orders)`` — days without orders (runs of empty days);
-* ``notebook_readiness(shop)`` — which notebooks (00..03, 06, 07) the data can feed and what each would skip.
+* ``notebook_readiness(shop)`` — which notebooks (00..03, 05, 06, 07) the data can feed and what each would skip.
 
 Example:
     >>> import pandas as pd
@@ -245,6 +245,10 @@ NOTEBOOK_NEEDS: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
                                [("traffic", "the shop's own conversion rate in the A/B sample size (uses 3%)")]),
     "03_trend_forecasting": (("orders", "products"),
                              [("inventory", "weeks of cover and the suggested order list")]),
+    "05_customers_and_traffic": (("orders", "products"),
+                                 [("traffic", "the funnel's visitors, views and add-to-carts and the funnel decomposition"),
+                                  ("fulfilment", "paid orders (counted as orders not cancelled)"),
+                                  ("campaigns", "the repeat rate of customers acquired on campaign days")]),
     "06_operations_coordination": (("orders", "products"),
                                    [("fulfilment", "handling, transit, on-time delivery, peak-day delay and lost "
                                                    "parcels"),
@@ -275,6 +279,12 @@ HISTORY_NEEDS: dict[str, list[tuple[int, str]]] = {
     ],
     "03_trend_forecasting": [
         (112, "fewer than 16 weeks of orders: forecasts fall back to simple models (no seasonality)"),
+    ],
+    "05_customers_and_traffic": [
+        (91, "fewer than 91 days of orders: no 90-day window is complete, so the 90-day repeat rates are partial "
+             "and no first order can be followed for 90 days"),
+        (364, "less than a year of orders: the CLV check holds out the last 182 days, leaving less than half a "
+              "year to fit the model on (CLV figures are rough)"),
     ],
     "06_operations_coordination": [
         (14, "fewer than 14 days of orders: returns and after-sale contacts have not come due yet, so their norms "
@@ -329,6 +339,21 @@ def history_notes(span_days: int, notebook: str) -> list[str]:
     return notes
 
 
+def _no_customer_ids(orders: Any) -> bool:
+    """True when the order lines exist and none has a customer id (one DuckDB query; False without orders)."""
+    from opslib.data.cube import connect, relation
+
+    if orders is None:
+        return False
+    con = connect()
+    relation(con, "o", orders)
+    cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM o").fetchall()]
+    if "customer_id" not in cols:
+        return False
+    n, with_id = con.execute("SELECT count(*), count(customer_id) FROM o").fetchone()
+    return bool(n) and with_id == 0
+
+
 def notebook_readiness(shop: Shop) -> pd.DataFrame:
     """Which notebooks the shop can feed and what each would skip, from the tables it has.
 
@@ -345,7 +370,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     >>> from opslib.data import Shop
     >>> r = notebook_readiness(Shop(path=Path("x")))
     >>> r["can_run"].tolist()
-    [False, False, False, False, False, False]
+    [False, False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
     span_days = order_days(shop)
@@ -354,6 +379,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         p = shop.products
         assumed_cost = bool(p["unit_cost"].isna().any() or
                             ("cost_source" in p and p["cost_source"].astype(str).str.startswith("assumed").any()))
+    no_ids = _no_customer_ids(_source(shop, "orders"))
     rows = []
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
@@ -361,6 +387,9 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         skips += history_notes(span_days, nb)
         if assumed_cost and nb in ("01_category_optimisation", "02_campaign_evaluation"):
             skips.append("costs missing or assumed (default margin): margin figures are an assumption")
+        if nb == "05_customers_and_traffic" and no_ids:
+            skips.append("no customer_id in orders: only the funnel runs (RFM, cohorts, repeat purchase and CLV "
+                         "need customer ids)")
         rows.append({"notebook": nb, "can_run": not missing,
                      "missing_tables": ", ".join(missing),
                      "skips": "; ".join(skips) if not missing else f"cannot run without {', '.join(missing)}"})
@@ -403,3 +432,21 @@ def cost_note(products: pd.DataFrame) -> str | None:
     if missing:
         parts.append(f"{missing:,} of {n:,} have no cost and are left out of margins")
     return "⚠ Costs: " + "; ".join(parts) + ". Margin figures are partly an assumption, not the shop's books."
+
+
+#: The glossary entries of this module (``docs/glossary.md``): plain dicts with the fields of
+#: ``opslib.kpi.Term``, because opslib.data cannot import opslib.kpi (kpi reads the data cube).
+TERMS: tuple[dict[str, str], ...] = (
+    {"key": "coverage", "zh": "数据覆盖", "en": "Coverage by month", "formula": "rows per calendar month per table; "
+     "a dip in one table only is an incomplete export", "where": "opslib.data.quality.coverage", "notebook": "04"},
+    {"key": "outlier_fence", "zh": "异常值围栏", "en": "Outlier fence (IQR, log scale)",
+     "formula": "x = log1p(value); outlier when x > Q3 + k·IQR or x < Q1 − k·IQR, IQR = max(Q3 − Q1, ln 2)",
+     "where": "opslib.data.quality.outliers", "notebook": "04"},
+    {"key": "calendar_gap", "zh": "日历缺口", "en": "Calendar gap", "formula": "a run of days without any order between "
+     "the first and the last order day", "where": "opslib.data.quality.calendar_gaps", "notebook": "04"},
+    {"key": "history_days", "zh": "历史天数", "en": "Days of history", "formula": "last order day − first order day + 1",
+     "where": "opslib.data.quality.order_days", "notebook": "04"},
+    {"key": "readiness", "zh": "可用的分析", "en": "Notebook readiness", "formula": "per notebook: the tables present, "
+     "the length of history and whether costs are real decide what runs and what is skipped",
+     "where": "opslib.data.quality.notebook_readiness", "notebook": "04"},
+)

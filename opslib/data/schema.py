@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from opslib.data.contract import TABLES, ColumnSpec, TableSpec
-from opslib.data.problems import STR_DTYPE
+from opslib.data.problems import STR_DTYPE, range_expected
 
 
 def _pandera() -> Any:
@@ -27,16 +27,6 @@ def _pandera() -> Any:
         import pandera.pandas as pa
     return pa
 
-
-def _range_expected(col: ColumnSpec) -> str:
-    """Plain words for a column's min/max bounds."""
-    noun = "a whole number" if col.kind == "int" else "a number"
-    lo, hi = col.min_value, col.max_value
-    if lo is not None and hi is not None:
-        return f"{noun} between {lo:g} and {hi:g}"
-    if lo is not None:
-        return f"{noun} >= {lo:g}"
-    return f"{noun} <= {hi:g}"
 
 
 def _pandas_dtype(kind: str) -> object:
@@ -49,7 +39,7 @@ def _column_checks(col: ColumnSpec) -> list[tuple[Any, str]]:
     pa = _pandera()
     checks: list[tuple[Any, str]] = []
     if col.min_value is not None or col.max_value is not None:
-        expected = _range_expected(col)
+        expected = range_expected(col)
         if col.min_value is not None:
             checks.append((pa.Check.ge(col.min_value, error=expected), expected))
         if col.max_value is not None:

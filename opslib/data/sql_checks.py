@@ -49,6 +49,7 @@ from opslib.data.problems import (
     MAX_ROWS_SHOWN,
     Problem,
     _Shown,
+    range_expected,
 )
 from opslib.data.staging import FileProblem, Staged, line_numbers
 
@@ -71,16 +72,6 @@ def today(time_zone: str) -> pd.Timestamp:
     """Today's date in ``time_zone`` (naive midnight)."""
     return pd.Timestamp.now(tz=time_zone).tz_localize(None).normalize()
 
-
-def _range_expected(col: ColumnSpec) -> str:
-    """Plain words for a column's min/max bounds (the loader's words)."""
-    noun = "a whole number" if col.kind == "int" else "a number"
-    lo, hi = col.min_value, col.max_value
-    if lo is not None and hi is not None:
-        return f"{noun} between {lo:g} and {hi:g}"
-    if lo is not None:
-        return f"{noun} >= {lo:g}"
-    return f"{noun} <= {hi:g}"
 
 
 def q(name: str) -> str:
@@ -255,9 +246,9 @@ def _checks(engine: Engine, src: TableSource) -> list[tuple[str, str, str, str]]
         if not c.nullable:
             rules.append(("notnull", c.name, f"{s} IS NULL", EXPECTED_NOT_EMPTY))
         if c.min_value is not None:
-            rules.append(("rule", c.name, f"{t} < {c.min_value!r}", _range_expected(c)))
+            rules.append(("rule", c.name, f"{t} < {c.min_value!r}", range_expected(c)))
         if c.max_value is not None:
-            rules.append(("rule", c.name, f"{t} > {c.max_value!r}", _range_expected(c)))
+            rules.append(("rule", c.name, f"{t} > {c.max_value!r}", range_expected(c)))
         if c.allowed:
             allowed = ", ".join(sql_str(a) for a in c.allowed)
             rules.append(("rule", c.name, f"{t} NOT IN ({allowed})", "one of " + ", ".join(c.allowed)))

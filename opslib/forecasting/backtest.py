@@ -17,6 +17,7 @@ import pandas as pd
 
 from opslib.forecasting.metrics import bias, coverage, mae, mase, mase_scale, rmse, smape, wape
 from opslib.forecasting.models import LEVELS, ForecastResult, _freq_code, _z, fit_forecast, primary_season
+from opslib.kpi import Term
 
 #: Models ``auto`` chooses from, simplest first (ties go to the earlier one); ``mstl+snaive`` is the
 #: equal-weight combination of the two (:func:`combo_forecast`). ``sarimax`` stays in the leaderboard but
@@ -323,3 +324,10 @@ def _calibration(std_err: dict[int, list[float]], levels: Sequence[int], min_poi
         rank = min(len(u), int(np.ceil((len(u) + 1) * lv / 100)))  # conformal rank: finite-sample valid
         out[lv] = float(u[rank - 1] / _z(lv))
     return out
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("backtest", "滚动回测", "Rolling-origin backtest", "fit on the weeks before each origin, forecast the next "
+         "h weeks, score against what happened", "opslib.forecasting.backtest.rolling_origin", "03"),
+)

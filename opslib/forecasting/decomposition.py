@@ -13,6 +13,7 @@ from opslib.forecasting.models import (
     calendar_regressors,
     fourier_terms,
 )
+from opslib.kpi import Term
 
 REGRESSOR_LABELS: dict[str, str] = {
     "f618": "618 大促窗口", "f1111": "双11 大促窗口", "f1212": "双12 大促窗口", "cny_pre": "春节前 1-14 天",
@@ -134,3 +135,15 @@ def calendar_effects(y: pd.Series) -> pd.DataFrame:
                          "effect_pct": float(np.expm1(res.params[j])), "lo_95": float(np.expm1(ci[j, 0])),
                          "hi_95": float(np.expm1(ci[j, 1])), "pvalue": float(res.pvalues[j])})
     return pd.DataFrame(rows)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("mstl", "时间序列分解 (MSTL)", "Decomposition: trend + seasonality",
+         "y = trend + seasonal₇ + seasonal₃₆₅ + resid (MSTL on daily units)", "opslib.forecasting.decomposition.decompose", "03"),
+    Term("trend_change", "趋势拐点", "Trend change point", "binary segmentation of the trend into straight segments; "
+         "growth_per_year = slope × 365 / the segment's mean level", "opslib.forecasting.decomposition.trend_segments", "03"),
+    Term("calendar_effect", "节日效应", "Calendar (festival) effect",
+         "OLS of log(1 + units) on trend, weekday, yearly Fourier terms and festival flags; effect = exp(b) − 1",
+         "opslib.forecasting.decomposition.calendar_effects", "03"),
+)

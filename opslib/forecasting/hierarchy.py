@@ -35,6 +35,7 @@ from opslib.forecasting.models import (
     ForecastResult,
 )
 from opslib.forecasting.series import OTHER, TOTAL, to_weekly
+from opslib.kpi import Term
 
 
 def summing_matrix(bottom: Sequence[str], parent: dict[str, str]) -> tuple[np.ndarray, list[str], list[str]]:
@@ -212,3 +213,10 @@ def hierarchy_accuracy(bt: pd.DataFrame, methods: Sequence[str] = ("base", "bott
     order = {"total": 0, "category": 1, "sku": 2}
     return out.sort_values(["level", "mase"], key=lambda c: c.map(order) if c.name == "level" else c,
                            ignore_index=True)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("reconciliation", "层级预测对齐", "Forecast reconciliation (MinT)",
+         "ỹ = S (S' W⁻¹ S)⁻¹ S' W⁻¹ ŷ: SKU, category and shop forecasts that add up", "opslib.forecasting.hierarchy.reconcile", "03"),
+)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from opslib.kpi import Term
+
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
 
@@ -103,3 +105,15 @@ def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
     """
     y = _a(y)
     return float(np.mean((y >= _a(lo)) & (y <= _a(hi))))
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("mase", "平均绝对标度误差 MASE", "Mean absolute scaled error", "MAE / in-sample MAE of the seasonal naive forecast "
+         "(< 1 beats last year's same week)", "opslib.forecasting.metrics.mase", "03"),
+    Term("wape", "加权绝对百分比误差 WAPE", "Weighted absolute percentage error", "Σ |y − f| / Σ |y|", "opslib.forecasting.metrics.wape", "03"),
+    Term("forecast_bias", "预测偏差", "Forecast bias", "mean of (forecast − actual); > 0 = over-forecast",
+         "opslib.forecasting.metrics.bias", "03"),
+    Term("interval_coverage", "区间覆盖率", "Interval coverage", "share of actuals inside their forecast interval "
+         "(an 80% interval should cover about 80%)", "opslib.forecasting.metrics.coverage", "03"),
+)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.forecasting.models import ForecastResult
+from opslib.kpi import Term
 
 
 def service_z(service_level: float) -> float:
@@ -107,3 +108,17 @@ def replenishment_plan(
     need = np.ceil(np.clip(out["order_up_to"] - out["on_hand"], 0, None)).astype("int64")
     out["order_qty"] = np.where(out["order_now"], need, 0).astype("int64")
     return out.sort_values(["weeks_of_cover", "sku"], ignore_index=True)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("safety_stock", "安全库存", "Safety stock", "SS = z × σ_w × √(L / 7), z = Φ⁻¹(service level)",
+         "opslib.forecasting.replenishment.safety_stock", "03"),
+    Term("reorder_point", "再订货点", "Reorder point", "ROP = d_w × L / 7 + SS", "opslib.forecasting.replenishment.reorder_point", "03"),
+    Term("weeks_of_cover", "库存周数", "Weeks of cover", "on hand / mean weekly forecast",
+         "opslib.forecasting.replenishment.weeks_of_cover", "03"),
+    Term("order_quantity", "建议订货量", "Suggested order quantity", "when on hand ≤ ROP: d_w × (L / 7 + 1 week "
+         "review) + SS − on hand, else 0", "opslib.forecasting.replenishment.replenishment_plan", "03"),
+    Term("service_level", "服务水平", "Service level", "the chance that stock covers demand over the lead time; "
+         "z = Φ⁻¹(service level): 95% → 1.645", "opslib.forecasting.replenishment.service_z", "03"),
+)

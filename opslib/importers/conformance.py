@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from opslib.data.contract import TABLES, ColumnSpec
+from opslib.data.contract import TABLES
+from opslib.data.problems import range_expected
 from opslib.errors import ImportDataError
 from opslib.importers.log import MAX_EXAMPLES, ImportLog
 
@@ -74,18 +75,6 @@ def locate_rows(table: str, frame: pd.DataFrame, positions: np.ndarray, label: s
     return f"rows with {'/'.join(key)} {', '.join(keys)}{more}"
 
 
-def _range_words(col: ColumnSpec) -> str:
-    noun = "a whole number" if col.kind == "int" else "a number"
-    lo, hi = col.min_value, col.max_value
-    if lo is not None and hi is not None:
-        return f"{noun} between {lo:g} and {hi:g}"
-    if lo is not None:
-        return f"{noun} >= {lo:g}"
-    if hi is not None:
-        return f"{noun} <= {hi:g}"
-    return noun
-
-
 def column_violations(table: str, frame: pd.DataFrame) -> list[Violation]:
     """Empty, fractional, out-of-range, not-allowed and timed-date values of each contract column present."""
     out: list[Violation] = []
@@ -107,7 +96,7 @@ def column_violations(table: str, frame: pd.DataFrame) -> list[Violation]:
                 if col.max_value is not None:
                     bad |= ~empty & (num > col.max_value)
             if bad.any():
-                out.append(Violation(table, col.name, _range_words(col), bad))
+                out.append(Violation(table, col.name, range_expected(col), bad))
         elif col.kind == "date":
             ts = pd.to_datetime(s, errors="coerce")
             timed = (ts.notna() & (ts != ts.dt.normalize())).to_numpy()

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opslib.kpi import Term
+
 LOG_NAME = "import_log.json"
 MAX_EXAMPLES = 5
 
@@ -189,3 +191,10 @@ def dropped_summary(log: ImportLog) -> pd.DataFrame:
     """
     df = log.to_frame()
     return df[df["rows"] > 0].sort_values(["action", "rows"], ascending=[True, False]).reset_index(drop=True)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("import_balance", "导入对账", "Import balance", "input rows = dropped + merged + output rows, per table "
+         "(import_log.json)", "opslib.importers.log.dropped_summary", "04"),
+)

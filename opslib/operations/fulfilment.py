@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import Period
+from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
@@ -383,3 +384,20 @@ def lost_parcels(data: OpsData, period: Period | tuple | None = None) -> pd.Data
     o = o[o["lost"].astype(bool)]
     o = o.assign(days_overdue=((data.as_of - o["promise_end"]) / pd.Timedelta(days=1)).round(1))
     return o.sort_values("days_overdue", ascending=False)[cols].reset_index(drop=True)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("handling_time", "处理时长", "Handling time", "shipped − paid, in hours (the warehouse's part)",
+         "opslib.operations.fulfilment.durations_by", "06"),
+    Term("transit_time", "运输时长", "Transit time", "delivered − shipped, in hours (the carrier's part)",
+         "opslib.operations.fulfilment.durations_by", "06"),
+    Term("on_time_rate", "准时率", "On-time delivery rate", "orders delivered by the promised time / orders whose "
+         "promise has passed (an overdue parcel not yet delivered is not on time)", "opslib.operations.fulfilment.durations_by", "06"),
+    Term("peak_handling_delay", "大促发货延迟", "Peak-day handling delay", "OLS handling = a + δ·peak + weekday + month + "
+         "warehouse, errors clustered by day; δ = extra hours on a peak day", "opslib.operations.fulfilment.peak_handling_delay", "06"),
+    Term("region_adjusted_on_time", "区域调整准时率", "Region-adjusted on-time rate", "Σ region share of the shop × the "
+         "carrier's on-time rate in that region", "opslib.operations.fulfilment.carrier_comparison", "06"),
+    Term("lost_parcel", "丢件", "Lost parcel", "shipped and still not delivered 14 days after the promise",
+         "opslib.operations.fulfilment.lost_parcels", "06"),
+)

@@ -36,6 +36,7 @@ import pandas as pd
 import yaml
 
 from opslib.errors import NormsError
+from opslib.kpi import Term
 from opslib.operations.metrics import METRICS, PARAM_TYPES, STAGES
 
 NORMS_FILE = "norms.yml"
@@ -283,3 +284,10 @@ def load_norms(path: str | Path | None = None, shop_dir: str | Path | None = Non
     if shop_dir is not None and (Path(shop_dir) / NORMS_FILE).is_file():
         return read_norms(Path(shop_dir) / NORMS_FILE)
     return read_norms(DEFAULT_NORMS)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("process_norm", "流程规范", "Process norm", "a department's metric with a target (at least / at most) and an "
+         "owner, read from norms.yml", "opslib.operations.norms.load_norms", "06"),
+)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import Period
+from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
@@ -223,3 +224,15 @@ def return_reasons(data: OpsData, by: str = "category", period: Period | tuple |
 #: After-sale contact reasons that describe a return (the sample shop's vocabulary; others count as well when
 #: an export uses them).
 RETURN_REASONS = ("退换货", "质量问题", "尺码不合适", "七天无理由", "发错货", "return", "quality", "size")
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("late_review_effect", "迟到对评分的影响", "Late-delivery effect on the review score",
+         "OLS score = a + β·late + category + carrier + month (HC1); β in score points", "opslib.operations.reviews.late_review_effect",
+         "06"),
+    Term("bad_review_share", "差评率", "Bad-review share", "reviews with ≤ 2 stars / reviews", "opslib.operations.reviews.review_mix",
+         "06"),
+    Term("order_return_rate", "订单退货率", "Order return rate", "orders with a returned line / non-cancelled orders",
+         "opslib.operations.reviews.returns_by", "06"),
+)

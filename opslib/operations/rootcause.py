@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import Period, period_bounds
+from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData
 from opslib.operations.metrics import METRICS, metric_units
 from opslib.operations.norms import Norms
@@ -244,3 +245,10 @@ def drill_down(data: OpsData, kpi: str, current: Period | tuple, baseline: Perio
         out.ranking = r[["dimension", "group", "units_baseline", "units_current", "value_baseline", "value_current",
                          "rate_effect", "mix_effect", "contribution", "share_of_change"]].reset_index(drop=True)
     return out
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("shift_share", "结构-效率拆解", "Shift-share drill-down", "ΔK = Σ w̄·Δr (rate) + Σ (r̄ − K̄)·Δw (mix) per "
+         "dimension: which group carries a KPI's change", "opslib.operations.rootcause.drill_down", "06"),
+)

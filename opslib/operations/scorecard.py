@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import Period, period_bounds
+from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData
 from opslib.operations.metrics import METRICS, metric_units
 from opslib.operations.norms import Norm, Norms
@@ -328,3 +329,10 @@ def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] =
         for name, table in (("norms", res), ("exceptions", exc), ("contributors", contrib_f)):
             written += write_table(table.reset_index(drop=True), pack, name, formats=formats, sheet=name)
     return written
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("norm_breach", "规范未达标", "Norm breach", "value worse than the target; ◆ beyond noise when the 95% interval "
+         "(Wilson for shares) misses the target too", "opslib.operations.scorecard.score_norms", "06"),
+)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import Period
+from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
@@ -266,3 +267,17 @@ def contact_drivers(data: OpsData, until: pd.Timestamp | str | None = None, sett
                            "high": hi, "n": g["size"].to_numpy()})
     return Effect(label=label, unit=unit, terms=terms_of(fit, {t: DRIVERS[t] for t in terms}), groups=groups,
                   n=fit.n, controls=tuple(fixed), cov_type="HC1 robust standard errors")
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("inquiry_conversion", "询单转化率", "Inquiry conversion", "pre-sale inquiries that led to an order / pre-sale "
+         "inquiries", "opslib.operations.service.inquiry_conversion", "06"),
+    Term("first_response_sla", "首响时效", "First-response SLA", "contacts answered within the SLA (30 s) / contacts",
+         "opslib.operations.service.service_levels", "06"),
+    Term("contacts_per_100", "百单咨询量", "Contacts per 100 orders", "100 × contacts / orders", "opslib.operations.service.contact_rates",
+         "06"),
+    Term("contact_drivers", "咨询驱动因素", "Contact drivers", "OLS of after-sale contacts per order on late, slow "
+         "shipping, returned and lost, with category, carrier and month; × 100 = extra contacts per 100 orders",
+         "opslib.operations.service.contact_drivers", "06"),
+)

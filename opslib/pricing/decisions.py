@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from opslib.kpi import Term
 from opslib.pricing.panel import PricingError
 
 __all__ = ["PriceDecisions", "PriceWar", "current_prices", "optimal_price", "price_decisions", "price_war",
@@ -383,3 +384,15 @@ def price_war(own_elasticity: float, cross_elasticity: float, price: float, unit
            + (f"Today's price is above the optimum: cuts up to {breakeven:.1%} pay, the best is {best:.1%}."
               if best > 1e-12 else "Today's price is at or below the optimum: any cut earns less than holding."))
     return PriceWar(scen, curve, msg)
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("optimal_price", "利润最大化价格", "Margin-maximising price",
+         "p* = c · e / (1 + e) for e < −1, i.e. (p* − c) / p* = −1 / e, within the bounds", "opslib.pricing.decisions.optimal_price",
+         "07"),
+    Term("profit_curve", "利润曲线", "Profit curve", "units = units₀ (p / p₀)^e; profit = (p − c) × units over a range "
+         "of prices", "opslib.pricing.decisions.profit_curve", "07"),
+    Term("price_war", "价格战", "Price war response", "our units q(r) = units (1 − r)^e (1 − X)^x after a competitor's "
+         "cut X and ours r; hold, match, restore volume, break-even and best responses", "opslib.pricing.decisions.price_war", "07"),
+)

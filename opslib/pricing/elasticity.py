@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from opslib.kpi import Term
 from opslib.pricing import _fe
 from opslib.pricing.panel import PricingError
 
@@ -542,3 +543,11 @@ def pool_elasticities(estimates: Sequence[float] | pd.Series, ses: Sequence[floa
                         "high": post + z * sd, "shrinkage": shrink})
     out.attrs["tau"] = float(np.sqrt(tau2))
     return out
+
+
+#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+TERMS: tuple[Term, ...] = (
+    Term("price_elasticity", "价格弹性", "Price elasticity",
+         "e in E[units] = exposure · exp(a_sku + g_week + e · log(p / p_ref)), by PPML with SKU and week effects: "
+         "+1% price → about e% units", "opslib.pricing.elasticity.estimate_elasticity", "07"),
+)

@@ -38,6 +38,7 @@ from opslib.sample import market as sm
 from opslib.sample import orders as so
 from opslib.sample import service as ss
 from opslib.sample import world as sw
+from opslib.sample.scenarios import SCENARIOS, make_scenario
 
 GENERATOR_VERSION = "1.2.0"
 _PARQUET_OPTS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True}
@@ -97,16 +98,22 @@ def _iso(start: pd.Timestamp, day: int) -> str:
 
 
 def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2023-01-01", days: int = 1096,
-             progress: bool = False) -> dict:
+             progress: bool = False, scenario: str | None = None, answer: Path | str | None = None) -> dict:
     """Generate the sample shop into ``out`` and return the truth dict (also written to truth.json).
 
     ``scale`` multiplies demand (and so lines, orders and customers); the assortment stays ~2,000 SKUs.
     Scale 1.0 gives about 1,000,000 order lines over ``days`` days from ``start``.
+
+    ``scenario`` (``opslib.sample.scenarios.SCENARIOS``) plants an incident drill: then no truth.json is
+    written into ``out`` (only ``drill.json``, the incident ticket) and what was planted, with the truth, goes
+    to ``answer`` (default ``<out>.drill_answer.json``, next to the folder); the returned dict is that answer.
     """
     if scale <= 0 or days < 60:
         raise ValueError("scale must be > 0 and days >= 60")
     clock = _Clock(progress)
     out = Path(out)
+    if scenario and _answer_path(out, answer).resolve().parent == out.resolve():
+        raise ValueError(f"the drill answer must not be written into the shop folder {out}: choose another --answer")
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.Generator(np.random.PCG64(seed))
     t0 = pd.Timestamp(start)
@@ -116,14 +123,23 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
     weekday, doy, cny, cny_recs = sw.calendar_factors(t0, days)
     yearly = sw.yearly_profile(doy)
     camps = sw.plan_campaigns(rng, prod, t0, days, cny_recs)
+    scn = make_scenario(scenario, seed, t0, days, prod) if scenario else None
+    if scn:
+        scn.campaigns(camps)
     clock.step("products, calendar, plan")
     dem = sd.build_demand(rng, prod, camps, scale, weekday, yearly, cny)
+    if scn:
+        scn.demand(dem)
     clock.step("expected demand")
     lo = np.array([c.lead[0] for c in sw.CATEGORIES])[prod.cat]
     hi = np.array([c.lead[1] for c in sw.CATEGORIES])[prod.cat]
     lead = rng.integers(lo, hi + 1)
     delays = sd.plan_delays(rng, prod, lead, days)
+    if scn:
+        delays = scn.delays(delays, lead)
     stock = sd.simulate_stock(rng, prod, dem, lead, delays)
+    if scn:
+        scn.stock(stock, dem)
     clock.step("inventory process")
 
     lines = so.make_lines(rng, stock.sales)
@@ -138,6 +154,8 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
     channel = so._pick(rng, so.CHANNEL_P, n_orders)
     line_cat = prod.cat[lines.sku]
     status, cancelled = so.line_status(rng, lines.line_order, line_cat, n_orders)
+    if scn:
+        status = scn.status(status, lines.day, lines.sku)
     clock.step("lines, orders, customers")
 
     # re-index orders chronologically, and customers by first order
@@ -187,11 +205,15 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
 
     keep = ~canc_n
     f = so.make_fulfilment(rng, np.flatnonzero(keep), order_ts[keep], region[keep], peak_day[order_day_n[keep]], end_ns)
+    if scn:
+        scn.fulfilment(f, end_ns)
     _write(out, "fulfilment", {
         "order_id": _ids("O", f.order + 1, 9), "paid_ts": _ts(f.paid), "shipped_ts": _ts(f.shipped),
         "delivered_ts": _ts(f.delivered), "promised_ts": _ts(f.promised),
         "warehouse": _vocab(so.WAREHOUSES, f.warehouse), "carrier": _vocab(so.CARRIERS, f.carrier)})
     rev = so.make_reviews(rng, f, end_ns)
+    if scn:
+        rev = scn.reviews(rev, onum[lines.line_order], lines.day, lines.sku)
     rord = np.argsort(rev["order"], kind="stable")
     rev = {k: v[rord] for k, v in rev.items()}
     n_topics = len(so.TOPICS)
@@ -202,6 +224,8 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
     onehot = np.zeros((prod.n, len(sw.CATEGORIES)))
     onehot[np.arange(prod.n), prod.cat] = 1.0
     exp_units = dem.lam @ onehot
+    if scn:
+        exp_units = scn.traffic_units(exp_units)
     cat_lines = np.bincount(l_day * len(sw.CATEGORIES) + prod.cat[l_sku],
                             minlength=days * len(sw.CATEGORIES)).reshape(days, -1)
     tr = so.make_traffic(rng, exp_units, cat_lines)
@@ -226,9 +250,11 @@ def generate(out: Path | str, seed: int = 7, scale: float = 1.0, start: str = "2
     truth = _truth(ctx, seed, scale, n_lines, n_orders, n_cust, inv_rows)
     # The market table comes last and from a random stream of its own: every table above stays byte-identical.
     mkt = sm.make_market(seed, prod, dem, t0, days)
-    truth["counts"]["market_rows"] = _write(out, "market", mkt.columns)
+    truth["counts"]["market_rows"] = _write(out, "market", scn.market(mkt.columns) if scn else mkt.columns)
     truth["market"] = mkt.truth
     clock.step("market")
+    if scn:  # a drill: the ticket in the shop, the answer (what was planted + truth) beside it, no truth.json
+        return _write_drill(out, scn, truth, answer)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                                     encoding="utf-8")
     clock.step("truth")
@@ -321,22 +347,46 @@ def _truth(ctx: dict, seed: int, scale: float, n_lines: int, n_orders: int, n_cu
     }
 
 
+def _answer_path(out: Path, answer: Path | str | None) -> Path:
+    """Where a drill's answer goes: ``answer``, else ``<out>.drill_answer.json`` beside the shop folder."""
+    return Path(answer) if answer is not None else out.parent / f"{out.name}.drill_answer.json"
+
+
+def _write_drill(out: Path, scn: Any, truth: dict, answer: Path | str | None) -> dict:
+    """A drill's files: ``drill.json`` (the ticket) in ``out``, the answer (what was planted + truth) beside it."""
+    ans = {**scn.answer(), "seed": truth["seed"], "scale": truth["scale"], "generator_version": GENERATOR_VERSION,
+           "shop": str(out), "truth": truth}
+    path = _answer_path(out, answer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ans, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    ticket = {"drill": True, "brief": scn.brief, "kinds": sorted(SCENARIOS), "start": truth["start"],
+              "end": truth["end"], "submit": "opslib.training.grade(finding, answer_file) — ask your trainer"}
+    (out / "drill.json").write_text(json.dumps(ticket, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                                    encoding="utf-8")
+    return ans
+
+
 # ----------------------------------------------------------------------------- CLI
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m opslib.sample [--seed N] [--scale S] [--out DIR] [--start YYYY-MM-DD] [--days N]``."""
+    """``python -m opslib.sample [--seed N] [--scale S] [--out DIR] [--start YYYY-MM-DD] [--days N] [--scenario X]``."""
     p = argparse.ArgumentParser(prog="python -m opslib.sample", description="Generate the deterministic sample shop.")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=None, help="default 7; a fresh random seed with --scenario")
     p.add_argument("--scale", type=float, default=1.0, help="demand multiplier; 1.0 ~ 1M order lines")
     p.add_argument("--out", default="data/sample")
     p.add_argument("--start", default="2023-01-01")
     p.add_argument("--days", type=int, default=1096)
+    p.add_argument("--scenario", choices=sorted(SCENARIOS), default=None,
+                   help="plant an incident drill (no truth.json in OUT; the answer goes to --answer)")
+    p.add_argument("--answer", default=None, help="drill answer file (default: OUT.drill_answer.json beside OUT)")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
     problems = []
+    if args.seed is None:
+        args.seed = 7 if args.scenario is None else int(np.random.SeedSequence().entropy % 1_000_000)
     if not np.isfinite(args.scale) or args.scale <= 0:
         problems.append(f"--scale must be a positive number, got {args.scale}")
     if args.seed < 0:
@@ -352,8 +402,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {msg}", file=sys.stderr)
         return 2
     t = time.perf_counter()
-    truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True)
+    try:
+        truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True,
+                         scenario=args.scenario, answer=args.answer)
+    except ValueError as exc:  # a scenario that does not fit the period, an answer file inside the shop
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     secs = time.perf_counter() - t
+    if args.scenario:
+        where = _answer_path(Path(args.out), args.answer)
+        print(f"drill shop in {args.out} (no truth.json; the incident ticket is drill.json); "
+              f"answer for the trainer: {where}")
+        truth = truth["truth"]
     c = truth["counts"]
     print(f"sample shop in {args.out}: {c['order_lines']:,} order lines, {c['orders']:,} orders, "
           f"{c['skus']:,} SKUs, {truth['start']}..{truth['end']}, {secs:.1f}s")

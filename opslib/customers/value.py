@@ -1,0 +1,265 @@
+"""Customer lifetime value on a shop's order lines: the holdout check and the valuation, ready for a report.
+
+Thin wrappers around :mod:`opslib.customers.clv` (which holds the models, formulas and references) for the
+usual workflow on contract order lines — orders not cancelled, value = quantity × unit_price, customers only
+(guests have no history), weekly time unit:
+
+1. :func:`holdout_check` — fit BG/NBD on the history up to ``end − holdout_days`` and compare its predictions
+   with the purchases of the last ``holdout_days`` (split by time); check the Gamma-Gamma independence
+   assumption (frequency vs spend of repeat buyers).
+2. :func:`lifetime_value` — refit both models on the whole history up to ``end`` and value every customer over
+   the next ``horizon_months`` (P(alive), expected purchases, expected spend, CLV).
+
+When a model cannot be fitted (too few repeat buyers, no customer ids) the result carries the ``reason`` and its
+``plot()`` prints it, so a report cell stays one line. A fit at a limit of the model (``BoundaryWarning``) is
+kept, and the warning's text is in ``notes``.
+
+Example (no repeat buyer: the check is skipped with a reason instead of failing):
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({"order_id": ["a", "b"], "customer_id": ["x", "y"], "sku": "s", "quantity": 1,
+    ...     "order_ts": pd.to_datetime(["2024-01-01", "2024-03-01"]), "unit_price": 10.0, "status": "completed"})
+    >>> print(holdout_check(lines, end="2024-06-30", holdout_days=60).reason)
+    BG/NBD holdout check skipped: Gamma-Gamma/BG-NBD need repeat buyers — only 0 customer(s) bought more than once before 2024-05-01.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from opslib.customers._sql import Table, connect
+from opslib.customers.clv import (
+    BGNBDResult,
+    BoundaryWarning,
+    GammaGammaResult,
+    HoldoutEvaluation,
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    frequency_spend_correlation,
+    holdout_evaluation,
+    rfm_summary,
+)
+from opslib.errors import CLVError
+
+__all__ = ["HoldoutCheck", "LifetimeValue", "holdout_check", "lifetime_value", "shop_margin_rate"]
+
+_VALUE = "quantity * unit_price"
+_WHERE = "status <> 'cancelled'"
+#: Repeat buyers below which a fit is not attempted (the likelihood has too little to go on).
+MIN_REPEAT_BUYERS = 20
+
+
+def _fit(fn, *args) -> tuple[Any, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BoundaryWarning)
+        out = fn(*args)
+    return out, [str(w.message) for w in caught if issubclass(w.category, BoundaryWarning)]
+
+
+def _repeaters(summary: pd.DataFrame, before: pd.Timestamp) -> None:
+    n = int((summary["frequency"] > 0).sum())
+    if n < MIN_REPEAT_BUYERS:
+        raise CLVError(f"Gamma-Gamma/BG-NBD need repeat buyers — only {n} customer(s) bought more than once "
+                       f"before {before:%Y-%m-%d}.")
+
+
+@dataclass
+class HoldoutCheck:
+    """The BG/NBD calibration/holdout check (:func:`holdout_check`).
+
+    ``summary``: the calibration table (``rfm_summary`` with the holdout columns); ``model``: BG/NBD fitted on
+    it; ``evaluation``: :class:`~opslib.customers.clv.HoldoutEvaluation`; ``correlation``: frequency vs spend of
+    the repeat buyers (``frequency_spend_correlation``); ``calibration_end``, ``observation_end``; ``reason``
+    when skipped; ``notes`` (boundary warnings).
+    """
+
+    summary: pd.DataFrame | None = None
+    model: BGNBDResult | None = None
+    evaluation: HoldoutEvaluation | None = None
+    correlation: pd.DataFrame | None = None
+    calibration_end: pd.Timestamp | None = None
+    observation_end: pd.Timestamp | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line: the split, the customers and the aggregate error (or why it was skipped)."""
+        if self.reason:
+            return self.reason
+        ev = self.evaluation
+        return (f"Calibration up to {self.calibration_end:%Y-%m-%d}, holdout {self.calibration_end:%Y-%m-%d} .. "
+                f"{self.observation_end:%Y-%m-%d}: {len(ev.customers):,} customers, {ev.total_actual:,.0f} holdout "
+                f"purchases, {ev.total_predicted:,.0f} predicted ({ev.aggregate_error:+.1%}); "
+                f"MAE {ev.mae:.3f} purchases per customer.")
+
+    def parameters(self) -> pd.DataFrame:
+        """The BG/NBD parameters with standard errors (empty when skipped)."""
+        return self.model.summary() if self.model is not None else pd.DataFrame()
+
+    def independence(self) -> pd.DataFrame:
+        """The frequency-spend correlation of the repeat buyers (empty when skipped)."""
+        return self.correlation if self.correlation is not None else pd.DataFrame()
+
+    def plot(self) -> Any:
+        """The calibration chart (predicted vs actual by calibration frequency), or the reason printed."""
+        if self.evaluation is None:
+            print(self.reason)
+            return None
+        return self.evaluation.plot()
+
+
+def holdout_check(orders: Table, end: object, holdout_days: int = 182, freq: str = "W") -> HoldoutCheck:
+    """Fit BG/NBD up to ``end − holdout_days`` and test its predictions on the last ``holdout_days`` days.
+
+    ``calibration_end = end − holdout_days``; the customer table is ``rfm_summary`` over orders not cancelled
+    with value quantity × unit_price (``where="status <> 'cancelled'"``), customers whose first purchase is on or
+    before ``calibration_end``; ``holdout_evaluation`` compares ``E[Y(t) | x, t_x, T]`` with the purchase days in
+    the holdout. The Gamma-Gamma assumption is checked on the same table (``frequency_spend_correlation``).
+
+    Parameters:
+        orders: order lines. end: the last day of the data to use. holdout_days: the holdout length.
+        freq: the model's time unit (``"W"``: weeks, as in Fader, Hardie & Lee 2005).
+
+    Returns:
+        :class:`HoldoutCheck` (with a ``reason`` when too few repeat buyers or the fit fails).
+
+    Example: see the module docstring.
+    """
+    obs = pd.Timestamp(end).normalize()
+    cal = obs - pd.Timedelta(days=int(holdout_days))
+    try:
+        s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=cal, observation_end=obs,
+                        freq=freq, where=_WHERE)
+        _repeaters(s, cal)
+        model, notes = _fit(fit_bgnbd, s)
+        ev = holdout_evaluation(model, s)
+        corr = frequency_spend_correlation(s)
+    except CLVError as exc:
+        return HoldoutCheck(calibration_end=cal, observation_end=obs, reason=f"BG/NBD holdout check skipped: {exc}")
+    return HoldoutCheck(s, model, ev, corr, cal, obs, notes=notes)
+
+
+@dataclass
+class LifetimeValue:
+    """Customers valued with BG/NBD and Gamma-Gamma fitted on the whole history (:func:`lifetime_value`).
+
+    ``customers``: ``customer_lifetime_value`` output (``customer_id``, ``frequency``, ``recency``, ``T``,
+    ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``); ``purchases``, ``spend``:
+    the fitted models; ``horizon_months``, ``margin``, ``annual_discount_rate``, ``end``; ``reason`` when skipped.
+    """
+
+    customers: pd.DataFrame | None = None
+    purchases: BGNBDResult | None = None
+    spend: GammaGammaResult | None = None
+    end: pd.Timestamp | None = None
+    horizon_months: int = 12
+    margin: float = 1.0
+    annual_discount_rate: float = 0.10
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """Totals: customers, expected purchases and CLV over the horizon, mean P(alive) of repeat buyers."""
+        if self.customers is None:
+            return pd.DataFrame(columns=["customers", "expected_purchases", "clv", "p_alive_repeat_buyers"])
+        c = self.customers
+        rep = c[c["frequency"] > 0]
+        return pd.DataFrame([{"customers": len(c), "expected_purchases": float(c["expected_purchases"].sum()),
+                              "clv": float(c["clv"].sum()), "clv_per_customer": float(c["clv"].mean()),
+                              "p_alive_repeat_buyers": float(rep["p_alive"].mean()) if len(rep) else float("nan")}])
+
+    def describe(self) -> str:
+        """One line: the valuation's horizon, margin and total."""
+        if self.reason:
+            return self.reason
+        t = self.summary().iloc[0]
+        return (f"{int(t['customers']):,} customers valued as of {self.end:%Y-%m-%d} over {self.horizon_months} months "
+                f"(margin {self.margin:.0%}, discount {self.annual_discount_rate:.0%} a year): expected "
+                f"{t['expected_purchases']:,.0f} purchases, CLV {t['clv']:,.0f} in total.")
+
+    def plot(self) -> Any:
+        """P(alive) of the repeat buyers and expected purchases against it; or the reason printed."""
+        if self.customers is None:
+            print(self.reason)
+            return None
+        from opslib.plotting.customers import p_alive_chart
+
+        return p_alive_chart(self.customers)
+
+    def plot_matrix(self) -> Any:
+        """The P(alive) matrix by frequency and recency (``BGNBDResult.plot``); or the reason printed."""
+        if self.purchases is None:
+            print(self.reason)
+            return None
+        return self.purchases.plot(self.customers)
+
+
+def lifetime_value(orders: Table, end: object, horizon_months: int = 12, margin: float = 1.0,
+                   annual_discount_rate: float = 0.10, freq: str = "W") -> LifetimeValue:
+    """Value every customer over the next ``horizon_months`` with BG/NBD × Gamma-Gamma fitted up to ``end``.
+
+    ``CLV_i = margin · E[M_i] · Σ_k ΔE[Y_i] in month k / (1 + d)^k`` (``customer_lifetime_value``); the models are
+    fitted on every purchase day up to ``end`` (orders not cancelled), Gamma-Gamma on the repeat buyers with a
+    positive mean spend.
+
+    Parameters:
+        orders: order lines. end: the valuation day. horizon_months: H. margin: share of spend kept (e.g. the
+            shop's gross margin rate, :func:`shop_margin_rate`; 1 = revenue). annual_discount_rate: yearly rate.
+        freq: the model's time unit.
+
+    Returns:
+        :class:`LifetimeValue` (with a ``reason`` when the fits cannot run).
+    """
+    day = pd.Timestamp(end).normalize()
+    try:
+        s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=day, freq=freq, where=_WHERE)
+        _repeaters(s, day)
+        bg, n1 = _fit(fit_bgnbd, s)
+        gg, n2 = _fit(fit_gamma_gamma, s[(s["frequency"] == 0) | (s["monetary_value"] > 0)])
+        out = customer_lifetime_value(bg, gg, s, horizon_months=horizon_months, margin=margin,
+                                      annual_discount_rate=annual_discount_rate)
+    except CLVError as exc:
+        return LifetimeValue(end=day, horizon_months=horizon_months, margin=margin,
+                             annual_discount_rate=annual_discount_rate, reason=f"Customer lifetime value skipped: {exc}")
+    return LifetimeValue(out, bg, gg, day, horizon_months, margin, annual_discount_rate, notes=n1 + n2)
+
+
+def shop_margin_rate(orders: Table, products: Table, default: float = 1.0, override: float | None = None
+                     ) -> tuple[float, str]:
+    """The shop's gross margin rate over completed lines, for CLV in profit rather than revenue.
+
+    ``margin = 1 − Σ quantity × unit_cost / Σ quantity × unit_price`` over completed lines whose SKU has a unit
+    cost; ``default`` (1 = revenue) when no line has a cost.
+
+    Parameters:
+        orders, products: the contract tables. default: the rate without costs.
+        override: a rate set by the user (a report parameter): returned as it is.
+
+    Returns:
+        ``(rate, note)``: the rate and a sentence saying where it came from.
+
+    Example (cost 6 on a price of 10: 40% margin):
+        >>> o = pd.DataFrame({"sku": ["a"], "quantity": [2], "unit_price": [10.0], "status": ["completed"]})
+        >>> shop_margin_rate(o, pd.DataFrame({"sku": ["a"], "unit_cost": [6.0]}))
+        (0.4, 'gross margin rate 40.0% over 1 completed line(s) with a unit cost')
+    """
+    if override is not None:
+        if not 0 < float(override) <= 1:
+            raise CLVError(f"margin={override!r}: expected the share of spend kept, between 0 and 1")
+        return float(override), f"margin {float(override):.0%} (set by the margin parameter)"
+    con = connect(orders=orders, products=products)
+    try:
+        sales, cost, n = con.execute("""
+            SELECT sum(o.quantity * o.unit_price), sum(o.quantity * p.unit_cost), count(*)
+            FROM orders o JOIN products p ON o.sku = p.sku
+            WHERE o.status = 'completed' AND p.unit_cost IS NOT NULL""").fetchone()
+    finally:
+        con.close()
+    if not n or not sales:
+        return default, f"no unit costs: CLV counts revenue x {default:.0%}"
+    rate = round(1 - float(cost) / float(sales), 6)
+    return rate, f"gross margin rate {rate:.1%} over {int(n):,} completed line(s) with a unit cost"
