@@ -166,7 +166,7 @@ def main() -> None:
         con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet('{shop / 'orders.parquet'}')")
         con.execute(f"CREATE VIEW products AS SELECT * FROM read_parquet('{shop / 'products.parquet'}')")
         ours = {"cube": lambda: agg.daily_sku(data),
-                "rfm": lambda: agg.customer_summary(data, as_of=AS_OF),
+                "rfm": lambda: agg.customer_totals(data, as_of=AS_OF),
                 "abc": lambda: agg.abc_by_sku(data, ABC_START, ABC_END)}
         capped = duckdb.connect()  # the same raw SQL under opslib's DuckDB memory limit
         capped.execute(f"SET memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
@@ -201,7 +201,7 @@ def main() -> None:
         if not args.only_validate:
             code = ("from opslib.data import load_shop; from opslib.data import aggregates as a; "
                     f"s = load_shop('{shop}', tables=['orders', 'products']); "
-                    "a.daily_sku(s); a.weekly_sku(s); a.customer_summary(s); a.abc_by_sku(s)")
+                    "a.daily_sku(s); a.weekly_sku(s); a.customer_totals(s); a.abc_by_sku(s)")
             t, mb = peak_rss(code)
             print(f"peak memory, load_shop + cube + weekly + customers + ABC: {mb:,.0f} MB ({t:.1f} s)")
 

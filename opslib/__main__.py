@@ -6,6 +6,7 @@ Commands:
   report ...         run notebooks as reports into reports/
   contract [OUT]     write the data contract as Markdown (default docs/data_contract.md)
   import KIND SRC OUT  import a real export (online_retail, olist, superstore, cdnow or MAPPING.yml) into OUT
+  forecast DIR ...   forecasts as CSV for schedulers (--level, --horizon, --out; see --help)
   operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
   glossary [OUT]     write the glossary of every metric from the code (default docs/glossary.md)
   training ...       the training track: student copies, grading trainees' notebooks, drill findings
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         from opslib.importers import main as import_main
 
         return import_main(rest)
+    if cmd == "forecast":
+        from opslib.forecasting.cli import main as forecast_main
+        return forecast_main(rest)
     if cmd == "operations":
         from opslib.operations.cli import main as operations_main
 

@@ -2,10 +2,10 @@
 
 Notebooks and models import from here::
 
-    from opslib.data import load_shop, daily_sku, customer_summary
+    from opslib.data import load_shop, daily_sku, customer_totals
     shop = load_shop("data/sample")          # checked on the engine; raises DataError naming file, column, rows
     cube = daily_sku(shop)                   # one row per day x SKU, computed where the lines are
-    buyers = customer_summary(shop)          # one row per customer (RFM basis)
+    buyers = customer_totals(shop)           # one row per customer, on the engine (DuckDB or Spark)
     shop.products, shop.orders               # typed pandas frames, read on first access
 
 Lines stay in the engine (DuckDB by default, Spark when ``shop.yml`` says ``engine: spark``): ``engine``
@@ -21,7 +21,7 @@ aggregation of frames, files or shops), ``quality`` (coverage, outliers, gaps, r
 
 from __future__ import annotations
 
-from opslib.data.aggregates import abc_by_sku, customer_summary
+from opslib.data.aggregates import abc_by_sku, customer_totals
 from opslib.data.contract import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, ColumnSpec, TableSpec
 from opslib.data.cube import (
     Source,
@@ -58,7 +58,7 @@ from opslib.errors import DataError, MissingTableError
 __all__ = [
     "order_span",
     "abc_by_sku",
-    "customer_summary",
+    "customer_totals",
     "open_shop",
     "ShopData",
     "CURRENCIES",

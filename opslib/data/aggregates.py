@@ -25,7 +25,7 @@ Example:
     [{'sku': 'a', 'orders': 1, 'gmv': 20.0, 'net_sales': 20.0, 'cost': 12.0}, {'sku': 'b', 'orders': 1, 'gmv': 50.0, 'net_sales': 0.0, 'cost': 0.0}, {'sku': 'a', 'orders': 1, 'gmv': 12.0, 'net_sales': 12.0, 'cost': 6.0}]
     >>> abc_by_sku(shop)[["sku", "net_sales", "cum_share", "abc"]].to_dict("records")  # a: 32 of 32; b: none (C)
     [{'sku': 'a', 'net_sales': 32.0, 'cum_share': 1.0, 'abc': 'C'}, {'sku': 'b', 'net_sales': 0.0, 'cum_share': 1.0, 'abc': 'C'}]
-    >>> customer_summary(shop)[["customer_id", "orders", "gmv", "recency_days"]].to_dict("records")  # as of 06-03
+    >>> customer_totals(shop)[["customer_id", "orders", "gmv", "recency_days"]].to_dict("records")  # as of 06-03
     [{'customer_id': 'c1', 'orders': 1, 'gmv': 70.0, 'recency_days': 2}, {'customer_id': 'c2', 'orders': 1, 'gmv': 12.0, 'recency_days': 1}]
 """
 
@@ -37,7 +37,7 @@ import pandas as pd
 
 from opslib.data.engine import sql_str
 
-__all__ = ["abc_by_sku", "customer_summary", "daily_sku", "weekly_sku"]
+__all__ = ["abc_by_sku", "customer_totals", "daily_sku", "weekly_sku"]
 
 
 def _data(shop: Any) -> Any:
@@ -121,8 +121,12 @@ def weekly_sku(shop: Any, start: object = None, end: object = None) -> pd.DataFr
     return out
 
 
-def customer_summary(shop: Any, as_of: object = None, start: object = None, end: object = None) -> pd.DataFrame:
-    """One row per customer (non-cancelled lines with a customer id): the basis of RFM and cohorts.
+def customer_totals(shop: Any, as_of: object = None, start: object = None, end: object = None) -> pd.DataFrame:
+    """One row per customer (non-cancelled lines with a customer id), on the shop's engine (DuckDB or Spark).
+
+    The engine-portable per-customer totals for scale work and the Spark path. Notebook 05's RFM scores,
+    segments and cohorts use :func:`opslib.customers.customer_summary` (completed lines by default, a status
+    choice, a look-back window, ``as_of`` the last order day) over the shop's typed Parquet files.
 
     Columns: ``customer_id``, ``first_order``, ``last_order`` (timestamps), ``orders`` = distinct
     order_id (frequency), ``units``, ``gmv`` = sum(quantity x unit_price) (monetary), ``net_sales``

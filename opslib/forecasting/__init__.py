@@ -4,50 +4,83 @@ Frequency choice: **forecasts are weekly** at every level (shop total, category,
 day by day, replenishment is decided weekly, and one frequency keeps the hierarchy (SKU -> category -> total)
 additive. **Decomposition is daily** (shop or category), where both the weekly and the yearly seasonality show.
 
-Modules: ``series``, ``decomposition``, ``regressors``, ``models``, ``metrics``, ``backtest`` (and the
-``auto`` choice), ``batch`` (many series in a process pool), ``hierarchy``, ``replenishment``.
+Daily forecasts are supported at every level too (the CLI ``python -m opslib forecast`` and the peer bench use
+them): closed days come from :mod:`opslib.forecasting.closures`, intermittent SKUs are routed to
+:mod:`opslib.forecasting.intermittent`.
+
+Modules: ``series``, ``decomposition``, ``regressors``, ``closures``, ``intermittent``, ``models``, ``metrics``,
+``backtest``, ``auto`` (the model choice and combination), ``batch`` (many series in a process pool),
+``hierarchy``, ``replenishment``, ``cli``.
 """
 
 from __future__ import annotations
 
-from opslib.forecasting.backtest import (
-    CANDIDATES,
-    COMBO,
+from opslib.forecasting.auto import (
+    INTERMITTENT_POOL,
+    SMOOTH_POOL,
+    WEEKLY_POOL,
     auto_forecast,
-    combo_forecast,
-    leaderboard,
-    origins,
-    rolling_origin,
-    score,
-    selection_origins,
+    backtest_origins,
+    candidate_pool,
 )
-from opslib.forecasting.batch import backtest_many, forecast_frame, forecast_many, model_table
-from opslib.forecasting.decomposition import REGRESSOR_LABELS, calendar_effects, decompose, trend_segments
+from opslib.forecasting.backtest import leaderboard, origins, rolling_origin, score
+from opslib.forecasting.batch import (
+    COMPARED,
+    ForecastBatch,
+    ModelComparison,
+    backtest_many,
+    compare_models,
+    forecast_frame,
+    forecast_many,
+    model_table,
+)
+from opslib.forecasting.closures import Closures, closure_dates, infer_closures, open_series
+from opslib.forecasting.decomposition import (
+    REGRESSOR_LABELS,
+    Decomposition,
+    calendar_effects,
+    decompose,
+    regressor_label,
+    seasonal_decomposition,
+    seasonal_strength,
+    stl_components,
+    trend_segments,
+    usable_periods,
+)
 from opslib.forecasting.hierarchy import (
     Hierarchy,
+    HierarchyForecast,
+    Reconciliation,
     build_hierarchy,
     hierarchy_accuracy,
     hierarchy_backtest,
     hierarchy_forecast,
     reconcile,
+    reconciliation,
     shrink_covariance,
     summing_matrix,
 )
+from opslib.forecasting.intermittent import adida, croston, demand_class, sba, tsb
 from opslib.forecasting.metrics import bias, coverage, mae, mase, mase_scale, rmse, smape, wape
 from opslib.forecasting.models import (
+    INTERMITTENT_MODELS,
     LEVELS,
     MODELS,
     ForecastResult,
     SeriesTooShort,
+    apply_closures,
     fit_forecast,
     make_model,
     primary_season,
     season_lengths,
+    weekday_profile,
 )
-from opslib.forecasting.regressors import REGRESSORS, calendar_regressors, fourier_terms
+from opslib.forecasting.regressors import REGRESSORS, calendar_regressors, fourier_terms, regressor_names
 from opslib.forecasting.replenishment import (
+    ReplenishmentPlan,
     demand_table,
     latest_stock,
+    plan_replenishment,
     reorder_point,
     replenishment_plan,
     safety_stock,
@@ -56,38 +89,60 @@ from opslib.forecasting.replenishment import (
 )
 from opslib.forecasting.series import (
     OTHER,
+    SERIES_LEVELS,
     TOTAL,
+    ForecastError,
+    ForecastScope,
     complete_weeks,
+    daily_frame,
     daily_series,
+    forecast_scope,
     to_weekly,
     trim_leading_zeros,
     weekly_series,
 )
 
 __all__ = [
+    "adida",
+    "apply_closures",
     "auto_forecast",
     "backtest_many",
+    "backtest_origins",
     "bias",
     "build_hierarchy",
     "calendar_effects",
     "calendar_regressors",
-    "CANDIDATES",
-    "COMBO",
-    "combo_forecast",
+    "candidate_pool",
+    "closure_dates",
+    "Closures",
+    "compare_models",
+    "COMPARED",
     "complete_weeks",
     "coverage",
+    "croston",
+    "daily_frame",
     "daily_series",
     "decompose",
+    "Decomposition",
+    "demand_class",
     "demand_table",
     "fit_forecast",
     "forecast_frame",
     "forecast_many",
+    "forecast_scope",
+    "ForecastBatch",
+    "ForecastError",
     "ForecastResult",
+    "ForecastScope",
     "fourier_terms",
     "Hierarchy",
     "hierarchy_accuracy",
     "hierarchy_backtest",
     "hierarchy_forecast",
+    "HierarchyForecast",
+    "infer_closures",
+    "INTERMITTENT_MODELS",
+    "INTERMITTENT_POOL",
     "latest_stock",
     "leaderboard",
     "LEVELS",
@@ -96,31 +151,48 @@ __all__ = [
     "mase",
     "mase_scale",
     "model_table",
+    "ModelComparison",
     "MODELS",
+    "open_series",
     "origins",
     "OTHER",
+    "plan_replenishment",
     "primary_season",
     "reconcile",
+    "reconciliation",
+    "Reconciliation",
+    "regressor_label",
     "REGRESSOR_LABELS",
+    "regressor_names",
     "REGRESSORS",
     "reorder_point",
     "replenishment_plan",
+    "ReplenishmentPlan",
     "rmse",
     "rolling_origin",
     "safety_stock",
+    "sba",
     "score",
     "season_lengths",
-    "selection_origins",
+    "seasonal_decomposition",
+    "seasonal_strength",
+    "SERIES_LEVELS",
     "SeriesTooShort",
     "service_z",
     "shrink_covariance",
     "smape",
+    "SMOOTH_POOL",
+    "stl_components",
     "summing_matrix",
     "to_weekly",
     "TOTAL",
     "trend_segments",
     "trim_leading_zeros",
+    "tsb",
+    "usable_periods",
     "wape",
+    "weekday_profile",
+    "WEEKLY_POOL",
     "weekly_series",
     "weeks_of_cover",
 ]

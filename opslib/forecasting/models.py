@@ -1,34 +1,43 @@
-"""Forecasting models on statsmodels behind one small API: ``fit(y)`` then ``predict(horizon)``.
+"""Forecasting models on numpy/statsmodels behind one small API: ``fit(y)`` then ``predict(horizon)``.
 
 Every model takes a regular series ``y`` (``pd.Series`` with a ``DatetimeIndex``; weekly series are
 indexed by the Monday that starts the week, daily series by the day) and returns a forecast frame with
 columns ``date``, ``mean``, and for every interval level ``L`` (default 80 and 95) ``lo_L``/``hi_L``:
 the central ``L``% prediction interval. Demand cannot be negative, so means and bounds are clipped at 0.
+Seasons: ``m`` = 52 on weekly series; 7 (and 365 with more than two years) on daily series.
 
 Models (``MODELS``):
 
 * ``naive``: ``y_hat[T+h] = y[T]``; interval ``y_hat +/- z * sigma * sqrt(h)``, ``sigma`` = std of
   ``y[t] - y[t-1]``. The last resort for very short series.
-* ``snaive`` (seasonal naive): ``y_hat[T+h] = y[T+h-m*(k+1)]``, ``k = (h-1) // m``; ``m`` = 52 on
-  weekly, 7 on daily series; interval ``+/- z * sigma * sqrt(k+1)`` with ``sigma`` = std of
-  ``y[t] - y[t-m]``. The baseline every other model must beat.
+* ``snaive`` (seasonal naive): ``y_hat[T+h] = y[T+h-m*(k+1)]``, ``k = (h-1) // m``; interval
+  ``+/- z * sigma * sqrt(k+1)`` with ``sigma`` = std of ``y[t] - y[t-m]``. The baseline to beat.
 * ``ets``: exponential smoothing (statsmodels ``ETSModel``, additive errors), configuration chosen by
-  AIC among ``ANN``, ``AAdN`` and, when the series holds two full seasons, ``ANA``
-  (``m`` = 52 weekly / 7 daily). Analytic prediction intervals.
-* ``sarimax``: regression on calendar regressors (618, 双11, 双12 windows, Chinese New Year weeks, public
-  holidays; ``calendar_regressors``) and yearly Fourier terms with ARIMA errors (statsmodels
-  ``SARIMAX``); linear trend, AR(1) errors, fitted in two steps (OLS, then SARIMAX on its residuals).
-* ``mstl``: ``MSTL`` decomposition with every seasonality of the frequency (weekly data: yearly 52;
-  daily data: 7 and 365), each seasonal component forecast by repeating its last cycle, the
-  seasonally adjusted series by ``ets`` (non-seasonal); intervals from that ETS (the STLForecast idea
-  extended to several seasonalities); intervals widened by the ratio of honest in-sample one-step
-  errors (seasonal from the previous cycle) to the ETS residuals. Needs 1.5 yearly cycles (78 weeks).
+  AICc among ``ANN``, ``AAdN`` and, with two full seasons, ``ANA`` and ``AAdA``. Analytic intervals.
+* ``mstl``: R's ``stlf``: multiple-seasonal STL (:func:`opslib.forecasting.decomposition.stl_components`:
+  every season with two full cycles, locally constant seasonal, windows 11/15), each seasonal component
+  forecast by repeating its last cycle, the seasonally adjusted series by non-seasonal ETS (``ANN``,
+  ``AAN``, ``AAdN`` by AICc); intervals from that ETS.
+* ``mstl_stable``: the same with a fixed (periodic) weekly season: one weekday profile for the whole
+  history; better on noisy series whose pattern does not drift. ``mstl_trend``: ``mstl_stable`` with a locally
+  linear yearly season (a yearly pattern that grows or shrinks with the business).
+* ``theta``: the theta method (statsmodels ``ThetaModel``: simple exponential smoothing plus half the
+  linear trend) on the same seasonally adjusted series, seasonal added back.
+* ``arima``: ARIMA on the seasonally adjusted series, ``d`` from a KPSS test (5%), ``(p, q)`` from
+  ``(0,1), (1,0), (1,1), (2,1)`` by AICc, with a drift (``d = 1``) or a mean (``d = 0``).
+* ``sarimax``: regression on the calendar regressors of the shop's country (festival windows, public
+  holidays, Chinese New Year where it applies; :func:`opslib.forecasting.regressors.calendar_regressors`)
+  and yearly Fourier terms with AR(1) errors (statsmodels ``SARIMAX``), fitted in two steps.
+* ``croston``, ``sba``, ``tsb``, ``adida``: intermittent demand (:mod:`opslib.forecasting.intermittent`);
+  flat forecasts with empirical intervals.
+
+Closed days (:mod:`opslib.forecasting.closures`): :func:`fit_forecast` takes ``closures``; closed days in
+the history are treated as missing (interpolated) before fitting, and forecast as exactly 0.
 
 A series too short for the requested model does not fail: :func:`fit_forecast` falls back to
 non-seasonal ETS, then to ``naive``, and records the reason (``ForecastResult.reason``).
 
 Example:
-    >>> import pandas as pd
     >>> y = pd.Series([10.0, 12, 11, 13, 12, 14, 13, 15, 14, 16],
     ...               index=pd.date_range("2024-01-01", periods=10, freq="W-MON"))
     >>> r = fit_forecast(y, "snaive", horizon=2)
@@ -43,12 +52,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from opslib.forecasting.regressors import REGRESSORS, WEEKS_PER_YEAR, calendar_regressors, fourier_terms
+from opslib.forecasting import intermittent as _int
+from opslib.forecasting.closures import Closures, infer_closures, open_series
+from opslib.forecasting.decomposition import stl_components, usable_periods
+from opslib.forecasting.regressors import WEEKS_PER_YEAR, calendar_regressors, fourier_terms
 
 LEVELS: tuple[int, ...] = (80, 95)
 
@@ -66,17 +80,32 @@ def _freq_code(index: pd.DatetimeIndex) -> str:
 
 
 def season_lengths(freq: str) -> tuple[int, ...]:
-    """Seasonal periods per frequency: weekly data ``(52,)`` (yearly); daily ``(7, 365)``."""
+    """Seasonal periods per frequency: weekly data ``(52,)`` (yearly); daily ``(7, 365)``.
+
+    Example:
+        >>> season_lengths("W"), season_lengths("D")
+        ((52,), (7, 365))
+    """
     return (52,) if freq == "W" else (7, 365)
 
 
 def primary_season(freq: str) -> int:
-    """The season of ``snaive``, seasonal ETS and MASE: 52 on weekly, 7 on daily series."""
+    """The season of ``snaive``, seasonal ETS and MASE: 52 on weekly, 7 on daily series.
+
+    Example:
+        >>> primary_season("W"), primary_season("D")
+        (52, 7)
+    """
     return 52 if freq == "W" else 7
 
 
 def future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
-    """The ``horizon`` periods after the last date of ``index`` (same spacing)."""
+    """The ``horizon`` periods after the last date of ``index`` (same spacing).
+
+    Example:
+        >>> future_index(pd.date_range("2024-01-01", periods=3), 2).strftime("%m-%d").tolist()
+        ['01-04', '01-05']
+    """
     step = pd.Timedelta(days=7 if _freq_code(index) == "W" else 1)
     return pd.DatetimeIndex([index[-1] + step * (i + 1) for i in range(horizon)])
 
@@ -92,6 +121,10 @@ def _frame(dates: pd.DatetimeIndex, mean: np.ndarray, bounds: dict[int, tuple[np
         out[f"lo_{lvl}"] = np.clip(np.asarray(lo, float), 0, None)
         out[f"hi_{lvl}"] = np.clip(np.asarray(hi, float), 0, None)
     return out
+
+
+def _normal_bounds(mean: np.ndarray, sd: np.ndarray, levels: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    return {lv: (mean - _z(lv) * sd, mean + _z(lv) * sd) for lv in levels}
 
 
 class Model:
@@ -121,8 +154,18 @@ class Model:
     def fit(self, y: pd.Series) -> Model:
         raise NotImplementedError
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
+        """Forecast dates, mean and ``{level: (lo, hi)}`` before clipping."""
         raise NotImplementedError
+
+    def predict(self, horizon: int, levels: Sequence[int] = LEVELS, offset: np.ndarray | None = None) -> pd.DataFrame:
+        """The forecast frame (``date``, ``mean``, ``lo_L``, ``hi_L``), ``offset`` added to mean and bounds
+        first (a seasonal component taken out before fitting), then clipped at 0."""
+        idx, mean, bounds = self._raw(horizon, levels)
+        if offset is not None:
+            mean = mean + offset
+            bounds = {lv: (lo + offset, hi + offset) for lv, (lo, hi) in bounds.items()}
+        return _frame(idx, mean, bounds)
 
     @property
     def sigma_(self) -> float:
@@ -143,13 +186,10 @@ class Naive(Model):
         self.residuals_ = np.r_[np.nan, np.diff(v)] if len(v) else np.array([])
         return self
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
         idx = future_index(pd.DatetimeIndex(self.y_.index), horizon)
-        last = float(self.y_.iloc[-1])
-        h = np.arange(1, horizon + 1)
-        s = self.sigma_ * np.sqrt(h)
-        mean = np.full(horizon, last)
-        return _frame(idx, mean, {lv: (mean - _z(lv) * s, mean + _z(lv) * s) for lv in levels})
+        mean = np.full(horizon, float(self.y_.iloc[-1]))
+        return idx, mean, _normal_bounds(mean, self.sigma_ * np.sqrt(np.arange(1, horizon + 1)), levels)
 
 
 class SeasonalNaive(Model):
@@ -172,37 +212,76 @@ class SeasonalNaive(Model):
         self.spec_ = f"m={m}"
         return self
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
         v = self.y_.to_numpy()
         n, m = len(v), self.m_
         h = np.arange(1, horizon + 1)
         k = (h - 1) // m
-        mean = np.array([v[n + hh - 1 - m * (kk + 1)] for hh, kk in zip(h, k, strict=False)])
-        s = self.sigma_ * np.sqrt(k + 1)
+        mean = v[n + h - 1 - m * (k + 1)]
         idx = future_index(pd.DatetimeIndex(self.y_.index), horizon)
-        return _frame(idx, mean, {lv: (mean - _z(lv) * s, mean + _z(lv) * s) for lv in levels})
+        return idx, mean, _normal_bounds(mean, self.sigma_ * np.sqrt(k + 1), levels)
+
+
+_ETS_LABELS = {(None, False, None): "ANN", ("add", False, None): "AAN", ("add", True, None): "AAdN",
+               (None, False, "add"): "ANA", ("add", True, "add"): "AAdA"}
+_ETS_CONFIGS = {label: cfg for cfg, label in _ETS_LABELS.items()}
+
+
+def _fit_ets(v: np.ndarray, configs: Sequence[tuple[str | None, bool, str | None]], m: int | None) -> tuple[Any, str, float]:
+    """The ETS configuration of ``configs`` with the lowest AICc on ``v``: ``(results, label, aicc)``; the
+    configuration itself is ``_ETS_CONFIGS[label]``."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    n = len(v)
+    endog = pd.Series(v, index=pd.RangeIndex(n))
+    best = None
+    for trend, damped, seas in configs:
+        init = "heuristic" if n >= max(12, 2 * (m or 1) + 2) else "estimated"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = ETSModel(endog, error="add", trend=trend, damped_trend=damped, seasonal=seas,
+                               seasonal_periods=m if seas else None, initialization_method=init).fit(disp=False)
+        except Exception:  # noqa: BLE001 - a configuration that does not fit is skipped
+            continue
+        crit = float(res.aicc)
+        if np.isfinite(crit) and (best is None or crit < best[2]):
+            best = (res, _ETS_LABELS[(trend, damped, seas)], crit)
+    if best is None:
+        raise ValueError("no ETS configuration could be fitted")
+    return best
+
+
+def _ets_forecast(res: Any, n: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of an ETS results' forecasts ``n .. n + horizon - 1`` (analytic)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sf = res.get_prediction(start=n, end=n + horizon - 1).summary_frame(alpha=0.2)
+    mean = sf["mean"].to_numpy()
+    return mean, (sf["pi_upper"].to_numpy() - mean) / _z(80)
 
 
 class ETSAuto(Model):
-    """ETS with additive errors, configuration chosen by AIC (statsmodels ``ETSModel``).
+    """ETS with additive errors, configuration chosen by AICc (statsmodels ``ETSModel``).
 
-    Candidates ``ANN`` (level), ``AAdN`` (damped trend) and, with two full seasons of history,
-    ``ANA`` (additive season ``m``; the damped-trend seasonal ``AAdA`` was dropped: slow, rarely chosen). Seasonal fits use the heuristic initialisation
-    (fast; ``m`` seasonal states are not optimised). ``seasonal=False`` keeps only the first two.
+    Candidates ``ANN`` (level) and ``AAdN`` (damped trend) and, with two full seasons of history
+    (``n >= 2m + 2``), ``ANA`` and ``AAdA`` (additive season ``m``). Fits use the heuristic
+    initialisation (fast; the ``m`` seasonal states are not optimised). ``seasonal=False`` keeps the first two;
+    ``config`` (a label such as ``"ANA"``) fits that configuration only (``auto`` re-fits the configuration
+    chosen on the whole history at its backtest origins). ``config_`` is the label chosen.
     """
 
     name = "ets"
 
-    def __init__(self, seasonal: bool = True) -> None:
+    def __init__(self, seasonal: bool = True, config: str | None = None) -> None:
         super().__init__()
         self.seasonal = seasonal
+        self.config = config
 
     def min_length(self, freq: str) -> int:
         return 4
 
     def fit(self, y: pd.Series) -> ETSAuto:
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
         self._check(y)
         m = primary_season(self.freq_)
         n = len(self.y_)
@@ -210,77 +289,244 @@ class ETSAuto(Model):
         if n >= 8:
             configs.append(("add", True, None))
         if self.seasonal and n >= 2 * m + 2:
-            configs.append((None, False, "add"))
-        endog = pd.Series(self.y_.to_numpy(), index=pd.RangeIndex(n))
-        best = None
-        for trend, damped, seas in configs:
-            init = "heuristic" if (seas and n >= 2 * m + 2) or n >= 12 else "estimated"
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = ETSModel(
-                        endog, error="add", trend=trend, damped_trend=damped, seasonal=seas,
-                        seasonal_periods=m if seas else None, initialization_method=init,
-                    ).fit(disp=False)
-            except Exception:  # noqa: BLE001 - a config that does not fit is skipped
-                continue
-            if not np.isfinite(res.aic):
-                continue
-            if best is None or res.aic < best[0]:
-                label = "A" + ("Ad" if trend else "N") + ("A" if seas else "N")
-                best = (res.aic, res, label)
-        if best is None:
-            raise ValueError("no ETS configuration could be fitted")
-        self.res_ = best[1]
-        self.spec_ = f"ETS({best[2]}) AIC={best[0]:.1f}"
+            configs += [(None, False, "add"), ("add", True, "add")]
+        if self.config is not None:
+            configs = [_ETS_CONFIGS[self.config]]
+        self.res_, label, crit = _fit_ets(self.y_.to_numpy(), configs, m)
+        self.config_ = label
+        self.spec_ = f"ETS({label}) AICc={crit:.1f}"
         self.residuals_ = np.asarray(self.res_.resid, float)
         return self
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
+        mean, sd = _ets_forecast(self.res_, len(self.y_), horizon)
+        return future_index(pd.DatetimeIndex(self.y_.index), horizon), mean, _normal_bounds(mean, sd, levels)
+
+
+class SeasonalAdjusted(Model):
+    """Base of the decomposition models: STL seasons out, a non-seasonal model on the rest, seasons back.
+
+    ``y = sum_i s_i + a``; ``y_hat[T+h] = a_hat[T+h] + sum_i s_i[T+h-m_i(k_i+1)]``, ``k_i = (h-1) // m_i``
+    (each seasonal component's last cycle repeated). Seasons: those of :func:`season_lengths` with
+    ``min_cycles`` cycles in the history (daily: 7 from 14 days, 365 from 731 days; weekly: 52 from 79
+    weeks, fewer than two cycles allowed there so a three-year shop can be backtested a year back).
+    With no season that fits, ``a = y``. Intervals: those of the model of ``a`` (seasonal components
+    taken as known, as R's ``stlf`` does; :func:`opslib.forecasting.auto.auto_forecast` calibrates them).
+    ``stable=True`` fixes the shortest season to one periodic profile.
+    """
+
+    name = "seasonal_adjusted"
+    stable = False
+    yearly_deg = 0
+    #: Configuration of the model of the adjusted series to fit only (None: choose), see :class:`ETSAuto`.
+    config: str | None = None
+
+    def min_cycles(self, freq: str) -> float:
+        return 1.5 if freq == "W" else 2.0
+
+    def min_length(self, freq: str) -> int:
+        return int(np.floor(self.min_cycles(freq) * primary_season(freq))) + 1
+
+    def _decompose(self) -> np.ndarray:
+        v = self.y_.to_numpy()
+        self.periods_ = usable_periods(len(v), season_lengths(self.freq_), self.min_cycles(self.freq_))
+        if not self.periods_:
+            self.seasonal_ = np.zeros((len(v), 0))
+            return v
+        periodic = self.stable and self.periods_[0] < 52  # only the weekly season is made periodic
+        _, self.seasonal_ = stl_components(v, self.periods_, periodic_first=periodic, yearly_deg=self.yearly_deg)
+        return v - self.seasonal_.sum(axis=1)
+
+    def _seasonal_forecast(self, horizon: int) -> np.ndarray:
         n = len(self.y_)
+        h = np.arange(1, horizon + 1)
+        out = np.zeros(horizon)
+        for i, p in enumerate(self.periods_):
+            out += self.seasonal_[n + h - 1 - p * ((h - 1) // p + 1), i]
+        return out
+
+    def _season_label(self) -> str:
+        if not self.periods_:
+            return "no season"
+        tags = (["stable"] if self.stable and self.periods_[0] < 52 else []) + (
+            ["yearly trend"] if self.yearly_deg and self.periods_[-1] >= 52 else [])
+        return "STL" + "".join(f"-{t}" for t in tags).replace(" ", "-") + str(tuple(self.periods_))
+
+    def fit(self, y: pd.Series) -> SeasonalAdjusted:
+        self._check(y)
+        adj = self._decompose()
+        self._fit_adjusted(adj)
+        return self
+
+    def _fit_adjusted(self, adj: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _predict_adjusted(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
+        mean, sd = self._predict_adjusted(horizon)
+        mean = mean + self._seasonal_forecast(horizon)
+        return future_index(pd.DatetimeIndex(self.y_.index), horizon), mean, _normal_bounds(mean, sd, levels)
+
+
+class MSTLModel(SeasonalAdjusted):
+    """R's ``stlf``: STL seasons (:class:`SeasonalAdjusted`), non-seasonal ETS (``ANN``/``AAN``/``AAdN`` by
+    AICc) on the seasonally adjusted series, intervals from that ETS."""
+
+    name = "mstl"
+
+    def _fit_adjusted(self, adj: np.ndarray) -> None:
+        configs = [(None, False, None), ("add", False, None), ("add", True, None)]
+        configs = configs if len(adj) >= 8 else configs[:1]
+        if self.config is not None:
+            configs = [_ETS_CONFIGS[self.config]]
+        self.res_, label, crit = _fit_ets(adj, configs, None)
+        self.config_ = label
+        self.spec_ = f"{self._season_label()} + ETS({label}) AICc={crit:.1f}"
+        self.residuals_ = np.asarray(self.res_.resid, float)
+
+    def _predict_adjusted(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        return _ets_forecast(self.res_, len(self.y_), horizon)
+
+
+class MSTLStable(MSTLModel):
+    """``mstl`` with a periodic (fixed) weekly season: one weekday profile for the whole history (daily series;
+    on weekly series, whose only season is the yearly one, it is ``mstl``)."""
+
+    name = "mstl_stable"
+    stable = True
+
+
+class MSTLTrend(MSTLModel):
+    """``mstl_stable`` with a locally linear yearly season (``yearly_deg = 1``, see
+    :func:`opslib.forecasting.decomposition.stl_components`): the yearly pattern may grow or shrink from year to
+    year (a growing category's festival peaks). Needs the yearly season (more than two years daily, 79 weeks
+    weekly); with less it is ``mstl_stable``."""
+
+    name = "mstl_trend"
+    stable = True
+    yearly_deg = 1
+
+
+class ThetaSTL(SeasonalAdjusted):
+    """Theta method (statsmodels ``ThetaModel``, no own deseasonalising) on the STL-adjusted series.
+
+    ``a_hat[T+h] = SES[T] + b0 / 2 * (h - 1 + 1/alpha - (1 - alpha)^T / alpha)`` (Hyndman & Billah 2003):
+    simple exponential smoothing plus half the slope ``b0`` of a linear trend. Interval: the SES forecast
+    variance ``sigma^2 (1 + (h - 1) alpha^2)``, ``sigma`` = std of the one-step SES errors.
+    """
+
+    name = "theta"
+
+    def _fit_adjusted(self, adj: np.ndarray) -> None:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pred = self.res_.get_prediction(start=n, end=n + horizon - 1)
-            bounds = {}
-            mean = None
-            for lv in levels:
-                sf = pred.summary_frame(alpha=1 - lv / 100)
-                mean = sf["mean"].to_numpy()
-                bounds[lv] = (sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy())
-            if mean is None:
-                mean = np.asarray(pred.predicted_mean)
-        idx = future_index(pd.DatetimeIndex(self.y_.index), horizon)
-        return _frame(idx, mean, bounds)
+            self.res_ = ThetaModel(adj, deseasonalize=False).fit()
+        alpha = float(self.res_.params["alpha"])
+        # one-step errors of the SES part, as the intervals of ThetaModel assume
+        level = adj[0]
+        resid = np.full(len(adj), np.nan)
+        for t in range(1, len(adj)):
+            resid[t] = adj[t] - level
+            level = level + alpha * (adj[t] - level)
+        self.residuals_ = resid
+        self.spec_ = f"{self._season_label()} + Theta(alpha={alpha:.2f}, b0={float(self.res_.params['b0']):.3g})"
+
+    def _predict_adjusted(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mean = np.asarray(self.res_.forecast(horizon))
+        alpha = float(self.res_.params["alpha"])
+        h = np.arange(1, horizon + 1)
+        return mean, self.sigma_ * np.sqrt(1 + (h - 1) * alpha**2)
+
+
+class ArimaSTL(SeasonalAdjusted):
+    """ARIMA on the STL-adjusted series (statsmodels ``SARIMAX``): ``d`` by KPSS, ``(p, q)`` by AICc.
+
+    ``d = 1`` when the KPSS test rejects level stationarity at 5%, else 0. Orders ``(p, q)`` from
+    ``(0, 1), (1, 0), (1, 1), (2, 1)``; with ``d = 1`` a drift (constant of the differenced series),
+    with ``d = 0`` a mean. Needs 30 points.
+    """
+
+    name = "arima"
+    orders: tuple[tuple[int, int], ...] = ((0, 1), (1, 0), (1, 1), (2, 1))
+
+    def min_length(self, freq: str) -> int:
+        return max(30, super().min_length(freq) if freq == "D" else 30)
+
+    def _fit_adjusted(self, adj: np.ndarray) -> None:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+        from statsmodels.tsa.stattools import kpss
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                d = int(kpss(adj, regression="c", nlags="auto")[1] < 0.05)
+            except Exception:  # noqa: BLE001 - a constant series: no differencing
+                d = 0
+            best = None
+            for p, q in self.orders:
+                try:
+                    res = SARIMAX(adj, order=(p, d, q), trend="c").fit(disp=False)
+                except Exception:  # noqa: BLE001 - an order that does not fit is skipped
+                    continue
+                if np.isfinite(res.aicc) and (best is None or res.aicc < best[0]):
+                    best = (float(res.aicc), res, (p, d, q))
+        if best is None:
+            raise ValueError("no ARIMA order could be fitted")
+        self.res_ = best[1]
+        self.spec_ = f"{self._season_label()} + ARIMA{best[2]} {'drift' if d else 'mean'} AICc={best[0]:.1f}"
+        r = np.asarray(self.res_.resid, float)
+        r[: d + 1] = np.nan
+        self.residuals_ = r
+
+    def _predict_adjusted(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = self.res_.get_forecast(horizon)
+        return np.asarray(f.predicted_mean), np.sqrt(np.asarray(f.var_pred_mean))
 
 
 class SarimaxFestival(Model):
     """Regression on calendar regressors + yearly Fourier terms with ARMA errors (statsmodels ``SARIMAX``).
 
     ``y[t] = a + b t + c' x[t] + sum_j (d_j sin(2 pi j t / P) + e_j cos(2 pi j t / P)) + u[t]``,
-    ``u[t]`` AR(1) (``SARIMAX`` with ``order=(1, 0, 0)``); ``x`` = :func:`calendar_regressors`,
-    ``P`` = 52.18 weeks (daily series add weekly terms, period 7).
+    ``u[t]`` AR(1) (``SARIMAX`` with ``order=(1, 0, 0)``); ``x`` = :func:`calendar_regressors` of
+    ``country``, ``P`` = 52.18 weeks (daily series: 365.25 days, plus weekly terms, period 7).
 
     Fitted in two steps, so it stays fast enough for thousands of SKUs: (1) OLS for the regression,
     (2) SARIMAX on its residuals. Forecast = regression forecast + AR forecast of the residual;
     interval variance = AR forecast variance + variance of the regression mean (coefficient
-    uncertainty). Regressors that never vary in the history are dropped. Needs 60 weekly / 120 daily
-    points. ``effects()`` gives the calendar effects with 95% intervals.
+    uncertainty). Regressors that never vary in the history are dropped; the yearly Fourier terms need a
+    full year of history (with less they extrapolate a fraction of a wave: on 130-190 days of a product's
+    sales the forecast ran to 700 times the actual units). Needs 60 weekly / 120 daily points.
+    ``effects()`` gives the calendar effects with 95% intervals.
     """
 
     name = "sarimax"
     k_yearly = 4
+    yearly_ = True
+
+    def __init__(self, country: str = "CN") -> None:
+        super().__init__()
+        self.country = country
 
     def min_length(self, freq: str) -> int:
         return 60 if freq == "W" else 120
 
     def _design(self, dates: pd.DatetimeIndex, t: np.ndarray) -> pd.DataFrame:
-        x = calendar_regressors(dates, self.freq_)
+        x = calendar_regressors(dates, self.freq_, country=self.country)
         x.insert(0, "trend", t / (52.0 if self.freq_ == "W" else 365.0))
         x.insert(0, "const", 1.0)
         period = WEEKS_PER_YEAR if self.freq_ == "W" else 365.25
-        f = fourier_terms(t, period, self.k_yearly)
-        for j in range(f.shape[1]):
-            x[f"fy{j}"] = f[:, j]
+        if self.yearly_:
+            f = fourier_terms(t, period, self.k_yearly)
+            for j in range(f.shape[1]):
+                x[f"fy{j}"] = f[:, j]
         if self.freq_ == "D":
             fw = fourier_terms(t, 7, 3)
             for j in range(fw.shape[1]):
@@ -293,6 +539,7 @@ class SarimaxFestival(Model):
 
         self._check(y)
         n = len(self.y_)
+        self.yearly_ = n >= (52 if self.freq_ == "W" else 365)
         x = self._design(pd.DatetimeIndex(self.y_.index), np.arange(n))
         self.cols_ = ["const"] + [c for c in x.columns[1:] if x[c].std() > 1e-9]
         self.ols_ = sm.OLS(self.y_.to_numpy(), x[self.cols_].to_numpy()).fit()
@@ -300,11 +547,13 @@ class SarimaxFestival(Model):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.res_ = SARIMAX(u, order=(1, 0, 0)).fit(disp=False)
-        self.spec_ = f"OLS({len(self.cols_)} terms) + AR(1) errors, AIC={self.res_.aic:.1f}"
+        self.spec_ = (f"OLS({len(self.cols_)} terms, {self.country}"
+                      + ("" if self.yearly_ else ", no yearly terms: < 1 year") + f") + AR(1) errors, "
+                      f"AIC={self.res_.aic:.1f}")
         self.residuals_ = np.asarray(self.res_.resid, float)
         return self
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
         n = len(self.y_)
         idx = future_index(pd.DatetimeIndex(self.y_.index), horizon)
         xf = self._design(idx, np.arange(n, n + horizon))[self.cols_].to_numpy()
@@ -314,7 +563,7 @@ class SarimaxFestival(Model):
             fc = self.res_.get_forecast(horizon)
         mean = np.asarray(reg.predicted_mean) + np.asarray(fc.predicted_mean)
         sd = np.sqrt(np.asarray(fc.var_pred_mean) + np.asarray(reg.se_mean) ** 2)
-        return _frame(idx, mean, {lv: (mean - _z(lv) * sd, mean + _z(lv) * sd) for lv in levels})
+        return idx, mean, _normal_bounds(mean, sd, levels)
 
     def effects(self) -> pd.DataFrame:
         """Estimated calendar effects: ``regressor``, ``coef`` (units per period when the flag covers the
@@ -322,109 +571,127 @@ class SarimaxFestival(Model):
         ci = np.asarray(self.ols_.conf_int(0.05))
         out = pd.DataFrame({"regressor": self.cols_, "coef": np.asarray(self.ols_.params), "lo_95": ci[:, 0],
                             "hi_95": ci[:, 1], "pvalue": np.asarray(self.ols_.pvalues)})
-        return out[out["regressor"].isin(REGRESSORS)].reset_index(drop=True)
+        return out[~out["regressor"].isin(["const", "trend"]) & ~out["regressor"].str.match(r"f[yw]\d")
+                   ].reset_index(drop=True)
 
 
-class MSTLModel(Model):
-    """MSTL decomposition, seasonal components repeated, seasonally adjusted series by non-seasonal ETS.
+def weekday_profile(y: pd.Series, days: int = 364) -> np.ndarray:
+    """Weekday index of a daily series: ``w_d = mean(y on weekday d) / mean(y)`` over the last ``days`` days
+    (0 = Monday); all ones when the series never sold or is not daily.
 
-    ``y = trend + sum_i s_i + remainder``; ``y_hat[T+h] = ets(y - sum_i s_i)[T+h] + sum_i s_i[T+h-m_i]``
-    for ``h <= m_i`` (each seasonal component's last cycle repeated). Seasons: weekly data ``(52,)``,
-    daily ``(7, 365)`` (those with ``min_cycles`` = 1.5 cycles in the history). Needs 1.5 cycles of the
-    primary season on weekly data (78 weeks; 14 days on daily data). Between 1.5 and 2 cycles, the weeks
-    of the year seen only once take their seasonal from that single year (as seasonal naive does) and
-    the rest from two; 1.5 cycles lets ``auto`` backtest the model on last year's season of a
-    three-year shop (origin ``n - 52``), see :func:`opslib.forecasting.backtest.auto_forecast`.
+    Example:
+        >>> y = pd.Series(np.tile([2.0, 1, 1, 1, 1, 1, 0], 4), index=pd.date_range("2024-01-01", periods=28))
+        >>> (weekday_profile(y) * 7).round(3).tolist()  # mean 1: Monday twice the mean, Sunday nothing
+        [14.0, 7.0, 7.0, 7.0, 7.0, 7.0, 0.0]
+    """
+    v = y.to_numpy(float)[-days:]
+    d = pd.DatetimeIndex(y.index[-days:]).day_of_week
+    mu = float(v.mean()) if len(v) else 0.0
+    if mu <= 0:
+        return np.ones(7)
+    return np.array([v[d == i].mean() / mu if (d == i).any() else 1.0 for i in range(7)])
 
-    Interval calibration (in :meth:`fit`, from the history ``y`` alone, never from the forecast
-    period): the interval is the non-seasonal ETS interval of the adjusted series, widened by
-    ``widen_ = max(1, sd(honest) / sd(ets residuals))``, where ``honest[t] = ets_resid[t] +
-    sum_i (s_i[t] - s_i[t - m_i])`` are the one-step errors the model would have made with the seasonal
-    taken from the previous cycle, as it is when forecasting. STL fits the seasonal to the very years it
-    is judged on, so the ETS residuals alone understate the error.
+
+class Intermittent(Model):
+    """A flat intermittent-demand rate (``method``: croston, sba, tsb or adida) with empirical intervals.
+
+    See :mod:`opslib.forecasting.intermittent` for the formulas. On daily series the rate is spread over the
+    week by :func:`weekday_profile` (``f[T+h] = rate * w_{weekday(T+h)}``): Croston and friends ignore the
+    weekly rhythm otherwise. Needs 8 points and at least one sale.
     """
 
-    name = "mstl"
+    methods: dict[str, Callable[[np.ndarray], dict]] = {
+        "croston": _int.croston, "sba": _int.sba, "tsb": _int.tsb, "adida": _int.adida}
 
-    #: Cycles of a season needed before it is modelled (see the class docstring).
-    min_cycles: float = 1.5
+    def __init__(self, method: str = "sba") -> None:
+        super().__init__()
+        self.method = method
+        self.name = method
 
     def min_length(self, freq: str) -> int:
-        return int(np.ceil(self.min_cycles * primary_season(freq))) if freq == "W" else 14
+        return 8
 
-    def fit(self, y: pd.Series) -> MSTLModel:
-        from statsmodels.tsa.seasonal import MSTL, STL
-
+    def fit(self, y: pd.Series) -> Intermittent:
         self._check(y)
-        n = len(self.y_)
-        periods = [p for p in season_lengths(self.freq_) if n >= self.min_cycles * p]
         v = self.y_.to_numpy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if len(periods) == 1:
-                dec = STL(v, period=periods[0]).fit()
-                seas = np.asarray(dec.seasonal).reshape(-1, 1)
-            else:
-                dec = MSTL(v, periods=periods).fit()
-                seas = np.asarray(dec.seasonal).reshape(n, -1)
-        self.periods_ = periods
-        self.seasonal_ = seas
-        adj = pd.Series(v - seas.sum(axis=1), index=self.y_.index)
-        self.ets_ = ETSAuto(seasonal=False).fit(adj)
-        # Honest errors: the seasonal part taken from the previous cycle, as it is when forecasting.
-        # STL fits the seasonal to the very years it is judged on (2-3 cycles), so the ETS residuals
-        # alone understate the error; intervals are widened by the ratio of the two error spreads.
-        p0 = periods[0]
-        honest = np.asarray(self.ets_.residuals_, float)[p0:] + (seas[p0:] - seas[:-p0]).sum(axis=1)
-        base_sd = self.ets_.sigma_
-        hon = honest[np.isfinite(honest)]
-        self.widen_ = float(max(1.0, np.std(hon, ddof=1) / base_sd)) if base_sd > 0 and len(hon) > 2 else 1.0
-        self.spec_ = f"MSTL{tuple(periods)} + {self.ets_.spec_}, intervals x{self.widen_:.2f}"
-        self.residuals_ = np.r_[np.full(p0, np.nan), honest]
+        r = self.methods[self.method](v)
+        self.rate_ = float(r["forecast"])
+        self.profile_ = weekday_profile(self.y_) if self.freq_ == "D" else None
+        fitted = np.asarray(r["fitted"], float)
+        if self.profile_ is not None:
+            fitted = fitted * self.profile_[pd.DatetimeIndex(self.y_.index).day_of_week]
+        self.residuals_ = v - fitted
+        cls = _int.demand_class(v)
+        self.spec_ = (f"{self.method.upper()} rate={self.rate_:.3g}/period"
+                      + (" x weekday profile" if self.profile_ is not None else "")
+                      + f", {cls['class']} (ADI {cls['adi']:.2f})")
         return self
 
-    def predict(self, horizon: int, levels: Sequence[int] = LEVELS) -> pd.DataFrame:
-        n = len(self.y_)
-        h = np.arange(1, horizon + 1)
-        s_fc = np.zeros(horizon)
-        for i, p in enumerate(self.periods_):
-            s = self.seasonal_[:, i]
-            s_fc += np.array([s[n + hh - 1 - p * ((hh - 1) // p + 1)] for hh in h])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pred = self.ets_.res_.get_prediction(start=n, end=n + horizon - 1)
-            bounds = {}
-            mean = np.asarray(pred.predicted_mean) + s_fc
-            for lv in levels:
-                sf = pred.summary_frame(alpha=1 - lv / 100)
-                half = (sf["pi_upper"].to_numpy() - sf["pi_lower"].to_numpy()) / 2 * self.widen_
-                bounds[lv] = (mean - half, mean + half)
-        return _frame(future_index(pd.DatetimeIndex(self.y_.index), horizon), mean, bounds)
+    def _raw(self, horizon: int, levels: Sequence[int]) -> tuple[pd.DatetimeIndex, np.ndarray, dict]:
+        v = self.y_.to_numpy()
+        idx = future_index(pd.DatetimeIndex(self.y_.index), horizon)
+        w = self.profile_[idx.day_of_week] if self.profile_ is not None else np.ones(horizon)
+        b = _int.empirical_bounds(v, v - self.residuals_, self.rate_, tuple(levels))
+        mean = self.rate_ * w
+        bounds = {lv: (lo * w, hi * w) for lv, (lo, hi) in b.items()}
+        return idx, mean, bounds
 
 
 MODELS: dict[str, Callable[[], Model]] = {
     "naive": Naive,
     "snaive": SeasonalNaive,
     "ets": ETSAuto,
-    "sarimax": SarimaxFestival,
     "mstl": MSTLModel,
+    "mstl_stable": MSTLStable,
+    "mstl_trend": MSTLTrend,
+    "theta": ThetaSTL,
+    "arima": ArimaSTL,
+    "sarimax": SarimaxFestival,
+    "croston": partial(Intermittent, "croston"),
+    "sba": partial(Intermittent, "sba"),
+    "tsb": partial(Intermittent, "tsb"),
+    "adida": partial(Intermittent, "adida"),
 }
 
+#: The intermittent-demand models of ``MODELS``.
+INTERMITTENT_MODELS: tuple[str, ...] = ("croston", "sba", "tsb", "adida")
+#: Models without a yearly season of their own: on series with more than two years (daily: 730 days, weekly:
+#: 104 weeks), :func:`fit_forecast` takes the yearly STL component out first and adds its last cycle back to
+#: the forecast (on weekly series ETS then fits without a season of its own: the yearly one is the only one).
+YEARLY_ADJUSTED: frozenset[str] = frozenset({"ets", *INTERMITTENT_MODELS})
 
-def make_model(name: str) -> Model:
-    """A fresh model by name (one of ``MODELS``)."""
+
+def _yearly_component(v: np.ndarray, freq: str = "D") -> tuple[np.ndarray, int] | None:
+    """The yearly STL component of a series with more than two years and its period (365 days or 52 weeks), or
+    None (daily: STL with the 7- and 365-day seasons, the 365-day one returned)."""
+    p = 365 if freq == "D" else 52
+    if len(v) <= 2 * p:
+        return None
+    _, seas = stl_components(v, [7, 365] if freq == "D" else [52])
+    return seas[:, -1], p
+
+
+def make_model(name: str, country: str = "CN") -> Model:
+    """A fresh model by name (one of ``MODELS``); ``country`` sets the holidays of ``sarimax``.
+
+    Example:
+        >>> make_model("mstl").name, make_model("sba").name
+        ('mstl', 'sba')
+    """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}: choose one of {sorted(MODELS)} or 'auto'")
-    return MODELS[name]()
+    return SarimaxFestival(country) if name == "sarimax" else MODELS[name]()
 
 
 @dataclass
 class ForecastResult:
     """One series' forecast.
 
-    ``requested`` is the model asked for, ``model`` the one actually used and ``reason`` why they differ
-    ('' when they do not); ``spec`` the fitted configuration; ``forecast`` the frame (``date``, ``mean``,
-    ``lo_L``, ``hi_L``); ``sigma`` the std of one-step in-sample errors (units per period).
+    ``requested`` is the model asked for, ``model`` the one actually used and ``reason`` why they differ or
+    how ``auto`` chose ('' when there is nothing to say); ``spec`` the fitted configuration; ``forecast``
+    the frame (``date``, ``mean``, ``lo_L``, ``hi_L``); ``sigma`` the std of one-step in-sample errors (units
+    per period); ``history`` the series it was fitted on (for :meth:`plot`); ``extra`` model-specific
+    details (``residuals``; with ``auto`` the backtest scores, weights and interval factors).
     """
 
     series_id: str
@@ -435,45 +702,141 @@ class ForecastResult:
     forecast: pd.DataFrame
     sigma: float
     extra: dict = field(default_factory=dict)
+    history: pd.Series | None = None
+
+    @property
+    def fell_back(self) -> bool:
+        """True when the model used is not the one requested (``auto`` runs whatever its backtest chose, so it
+        falls back only when nothing could be fitted and the forecast is 0)."""
+        if self.requested == "auto":
+            return self.model == "zero"
+        return self.model != self.requested
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``series_id``, ``requested``, ``model``, ``fell_back``, ``spec``, ``horizon``, ``first``,
+        ``last`` (forecast dates), ``total`` (sum of the mean forecast), ``sigma``, ``reason``.
+
+        Example:
+            >>> y = pd.Series([5.0] * 20, index=pd.date_range("2024-01-01", periods=20))
+            >>> fit_forecast(y, "naive", 7, series_id="a").summary()[["series_id", "model", "total"]].values.tolist()
+            [['a', 'naive', 35.0]]
+        """
+        fc = self.forecast
+        return pd.DataFrame([{
+            "series_id": self.series_id, "requested": self.requested, "model": self.model,
+            "fell_back": self.fell_back, "spec": self.spec, "horizon": len(fc),
+            "first": fc["date"].iloc[0] if len(fc) else pd.NaT, "last": fc["date"].iloc[-1] if len(fc) else pd.NaT,
+            "total": float(fc["mean"].sum()), "sigma": self.sigma, "reason": self.reason}])
+
+    def plot(self, actual: pd.Series | None = None, last: int | None = None) -> Any:
+        """History, forecast and its 80%/95% bands (:func:`opslib.plotting.forecasting.plot_forecast`)."""
+        from opslib.plotting.forecasting import plot_forecast
+
+        hist = self.history if self.history is not None else pd.Series(dtype=float)
+        title = f"{self.series_id}: {self.model}" + (f" ({self.requested})" if self.requested != self.model else "")
+        return plot_forecast(hist, self.forecast, actual=actual, title=title,
+                             last=last or (78 if self.forecast["date"].diff().dt.days.max() == 7 else 120))
 
 
-def _zero_forecast(index: pd.DatetimeIndex, horizon: int, levels: Sequence[int], freq: str) -> pd.DataFrame:
+def _zero_forecast(index: pd.DatetimeIndex, horizon: int, levels: Sequence[int]) -> pd.DataFrame:
     idx = future_index(index, horizon) if len(index) else pd.DatetimeIndex([pd.NaT] * horizon)
     z = np.zeros(horizon)
     return _frame(idx, z, {lv: (z, z) for lv in levels})
 
 
+def apply_closures(fc: pd.DataFrame, closures: Closures | None) -> pd.DataFrame:
+    """Set the mean and every bound to 0 on the closed days of a forecast frame (a copy when any is closed).
+
+    Example:
+        >>> fc = pd.DataFrame({"date": pd.date_range("2024-06-07", periods=2), "mean": [5.0, 5.0]})
+        >>> apply_closures(fc, Closures(weekdays=frozenset({5})))["mean"].tolist()  # 06-08 is a Saturday
+        [5.0, 0.0]
+    """
+    if closures is None or closures.empty or fc.empty:
+        return fc
+    closed = closures.is_closed(fc["date"])
+    if not closed.any():
+        return fc
+    fc = fc.copy()
+    for c in fc.columns:
+        if c != "date":
+            fc.loc[closed, c] = 0.0
+    return fc
+
+
 def fit_forecast(
-    y: pd.Series, model: str = "ets", horizon: int = 8, levels: Sequence[int] = LEVELS, series_id: str = ""
+    y: pd.Series, model: str = "ets", horizon: int = 8, levels: Sequence[int] = LEVELS, series_id: str = "",
+    closures: Closures | str | None = "infer", country: str = "CN", config: str | None = None,
 ) -> ForecastResult:
     """Fit ``model`` to ``y`` and forecast ``horizon`` periods; never fails.
 
-    Fallback chain: requested model -> non-seasonal ETS (``ANN``/``AAdN`` by AIC) -> ``naive`` -> zeros
-    (empty history). Each step down records why in ``reason`` (e.g. ``'10 weeks of history < 78 needed by
-    mstl; fell back to ets (non-seasonal)'``). ``model='auto'`` is handled by
-    :func:`opslib.forecasting.backtest.auto_forecast`.
+    Fallback chain: requested model -> non-seasonal ETS (``ANN``/``AAdN`` by AICc) -> ``naive`` -> zeros
+    (empty history). Each step down records why in ``reason`` (e.g. ``'10 weeks of history < 79 needed by
+    mstl; fell back to ets (non-seasonal)'``). A name that is not a model raises ``ValueError``; ``'auto'`` is
+    :func:`opslib.forecasting.auto.auto_forecast`.
+
+    Parameters:
+        y: the history (regular daily or weekly ``DatetimeIndex``; NaN dropped). model: a name of ``MODELS``.
+        horizon: periods to forecast. levels: interval levels in %. series_id: carried into the result.
+        closures: closed days (daily series): missing in the history, 0 in the forecast; ``"infer"``
+            reads them off ``y`` (:func:`opslib.forecasting.closures.infer_closures`), None ignores them.
+        country: the shop's country (holiday regressors of ``sarimax``). config: fit only this configuration
+            of the model (``extra["config"]`` of an earlier fit, e.g. ``"AAdN"``); models without one ignore it.
+
+    Returns:
+        :class:`ForecastResult` (``extra["config"]``: the configuration chosen, where the model has one).
     """
+    if model not in MODELS:
+        hint = " (the backtest-weighted choice is opslib.forecasting.auto_forecast)" if model == "auto" else ""
+        raise ValueError(f"unknown model {model!r}: choose one of {sorted(MODELS)}{hint}")
     y = pd.Series(y, dtype=float).dropna()
+    daily = len(y) >= 2 and _freq_code(pd.DatetimeIndex(y.index)) == "D"
+    if isinstance(closures, str):
+        closures = infer_closures(y, country if country != "CN" else None) if daily and len(y) >= 14 else None
+    cl = closures if daily else None
+    y_fit, _ = open_series(y, cl)
+    freq = _freq_code(pd.DatetimeIndex(y.index)) if len(y) >= 2 else "W"
+    yearly = _yearly_component(y_fit.to_numpy(), freq) if model in YEARLY_ADJUSTED else None
+    if yearly is not None:
+        y_fit = y_fit - yearly[0]
     reasons: list[str] = []
-    chain: list[tuple[str, Callable[[], Model]]] = [(model, lambda: make_model(model))]
+
+    def _requested() -> Model:
+        m = make_model(model, country)
+        if config is not None and hasattr(m, "config"):
+            m.config = config
+        if yearly is not None and freq == "W" and isinstance(m, ETSAuto):
+            m.seasonal = False  # the yearly season is the weekly series' only one, and it was taken out
+        return m
+
+    chain: list[tuple[str, Callable[[], Model]]] = [(model, _requested)]
     if model not in ("naive",):
         chain.append(("ets", lambda: ETSAuto(seasonal=False)))
     chain.append(("naive", Naive))
     for name, factory in chain:
         try:
             m = factory()
-            m.fit(y)
-            fc = m.predict(horizon, levels)
+            m.fit(y_fit)
+            offset = None
+            if yearly is not None:  # the yearly component's last cycle, added back to mean and bounds
+                comp, p = yearly
+                h = np.arange(1, horizon + 1)
+                offset = comp[len(comp) + h - 1 - p * ((h - 1) // p + 1)]
+                m.spec_ += "; yearly STL season taken out first"
+            fc = m.predict(horizon, levels, offset)
             if not np.isfinite(fc[["mean"]].to_numpy()).all():
                 raise ValueError("non-finite forecast")
             reason = "" if name == model else "; ".join(reasons) + f"; fell back to {name}"
             if name == "ets" and model != "ets":
                 reason += " (non-seasonal)"
-            return ForecastResult(series_id, model, name, reason, m.spec_, fc, m.sigma_,
-                                  {"residuals": np.asarray(m.residuals_, float)})
+            resid = np.asarray(m.residuals_, float)
+            if cl is not None and not cl.empty:
+                resid = np.where(cl.is_closed(y.index)[-len(resid):], np.nan, resid) if len(resid) else resid
+            extra = {"residuals": resid, "config": getattr(m, "config_", None)}
+            return ForecastResult(series_id, model, name, reason, m.spec_, apply_closures(fc, cl), m.sigma_,
+                                  extra, history=y)
         except Exception as exc:  # noqa: BLE001 - any failure moves down the chain, with its reason
             reasons.append(str(exc) or type(exc).__name__)
     reason = "; ".join(reasons) + "; no model could be fitted, forecast is 0"
-    freq = _freq_code(pd.DatetimeIndex(y.index)) if len(y) else "W"
     return ForecastResult(series_id, model, "zero", reason, "", _zero_forecast(pd.DatetimeIndex(y.index), horizon,
-                                                                              levels, freq), 0.0)
+                                                                              levels), 0.0, history=y)

@@ -19,7 +19,9 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +112,77 @@ def replenishment_plan(
     return out.sort_values(["weeks_of_cover", "sku"], ignore_index=True)
 
 
-#: The glossary entries of this module (``docs/glossary.md``; ``opslib.training.glossary`` collects them).
+@dataclass
+class ReplenishmentPlan:
+    """Stock targets per SKU and this week's orders.
+
+    ``plan``: :func:`replenishment_plan`; ``reason``: why the order list is missing ('' with inventory);
+    ``lead_time_days``, ``service_level``: the settings used.
+    """
+
+    plan: pd.DataFrame
+    lead_time_days: float
+    service_level: float
+    reason: str = ""
+
+    def summary(self) -> pd.DataFrame:
+        """The plan: one row per SKU, most urgent first when stock is known."""
+        return self.plan
+
+    def orders(self) -> pd.DataFrame:
+        """The SKUs to order now: ``sku``, ``on_hand``, ``weeks_of_cover``, ``reorder_point``, ``order_qty``
+        (empty without stock)."""
+        cols = ["sku", "on_hand", "weeks_of_cover", "reorder_point", "order_qty"]
+        if "order_now" not in self.plan:
+            return pd.DataFrame(columns=cols)
+        return self.plan.loc[self.plan["order_now"], cols].reset_index(drop=True)
+
+    def describe(self) -> str:
+        """``'12 of 50 SKUs to order this week, 1,234 units'``, or the reason there is no order list."""
+        if "order_now" not in self.plan:
+            return self.reason or "no stock levels: targets only, no order list"
+        o = self.orders()
+        return f"{len(o)} of {len(self.plan)} SKUs to order this week, {int(o['order_qty'].sum()):,} units"
+
+    def plot(self) -> Any:
+        """Weeks of cover against the reorder point per SKU (:func:`opslib.plotting.forecasting.cover_chart`)."""
+        if "weeks_of_cover" not in self.plan:
+            print(self.describe())
+            return None
+        from opslib.plotting.forecasting import cover_chart
+
+        return cover_chart(self.plan, self.lead_time_days)
+
+
+def plan_replenishment(results: list[ForecastResult], inventory: pd.DataFrame | None, lead_time_days: float = 14,
+                       service_level: float = 0.95, review_weeks: float = 1.0) -> ReplenishmentPlan:
+    """Safety stock, reorder points, weeks of cover and this week's orders from weekly SKU forecasts.
+
+    ``d_w`` is the mean forecast over the lead time (``ceil(L / 7)`` weeks); formulas in the module docstring.
+
+    Parameters:
+        results: weekly forecasts per SKU (``opslib.forecasting.batch.forecast_many``). inventory: the
+            inventory table (latest ``on_hand`` per SKU is used), or None. lead_time_days, service_level,
+            review_weeks: the policy.
+
+    Returns:
+        :class:`ReplenishmentPlan` (without inventory: targets only and the reason).
+
+    Example:
+        >>> from opslib.forecasting.models import fit_forecast
+        >>> y = pd.Series([10.0] * 20, index=pd.date_range("2024-01-01", periods=20, freq="7D"))
+        >>> r = fit_forecast(y, "naive", 4, series_id="A")
+        >>> inv = pd.DataFrame({"date": pd.to_datetime(["2024-05-19"]), "sku": ["A"], "on_hand": [15]})
+        >>> plan_replenishment([r], inv, lead_time_days=14).describe()
+        '1 of 1 SKUs to order this week, 15 units'
+    """
+    demand = demand_table(results, weeks=max(1, int(np.ceil(lead_time_days / 7))))
+    stock = latest_stock(inventory) if inventory is not None and len(inventory) else None
+    plan = replenishment_plan(demand, stock, lead_time_days, service_level, review_weeks)
+    reason = "" if stock is not None else "no inventory table: safety stock and reorder points only, no order list"
+    return ReplenishmentPlan(plan, lead_time_days, service_level, reason)
+
+
 TERMS: tuple[Term, ...] = (
     Term("safety_stock", "安全库存", "Safety stock", "SS = z × σ_w × √(L / 7), z = Φ⁻¹(service level)",
          "opslib.forecasting.replenishment.safety_stock", "03"),

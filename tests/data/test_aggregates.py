@@ -86,7 +86,7 @@ def test_period_filter_and_abc_by_hand(tmp_path: Path) -> None:
 
 
 def test_customer_summary_by_hand(tmp_path: Path) -> None:
-    out = agg.customer_summary(opened(hand_shop(tmp_path)), as_of="2024-06-10").set_index("customer_id")
+    out = agg.customer_totals(opened(hand_shop(tmp_path)), as_of="2024-06-10").set_index("customer_id")
     # c1: o1 (2 lines, 2*10 + 1*50 = 70) on 06-01; o3 cancelled -> 1 order, last 06-01, 9 days before 06-10
     assert out.loc["c1", ["orders", "units", "gmv", "net_sales", "recency_days"]].tolist() == [1, 3, 70.0, 20.0, 9]
     # c2: o4 on 06-09, 40 -> recency 1; the guest line (o2) has no customer
@@ -110,7 +110,7 @@ def test_sample_shop_totals_match_the_planted_truth(small_shop_dir: Path, small_
     assert cube["gmv"].sum() == pytest.approx(totals["gmv"], abs=0.01)
     assert cube["net_sales"].sum() == pytest.approx(totals["net_sales"], abs=0.01)
     assert data.rows("orders") == small_truth["counts"]["order_lines"]
-    cust = agg.customer_summary(data)
+    cust = agg.customer_totals(data)
     assert cust["gmv"].sum() <= totals["gmv"] + 0.01  # guests' lines have no customer
     assert 0 < len(cust) <= small_truth["counts"]["customers"]
 
@@ -173,7 +173,7 @@ def test_duckdb_and_spark_give_identical_aggregates(small_shop_dir: Path, spark_
     assert check_shop(spark) == []
     _same(agg.daily_sku(duck), agg.daily_sku(spark), ["date", "sku"])
     _same(agg.weekly_sku(duck), agg.weekly_sku(spark), ["week", "sku"])
-    _same(agg.customer_summary(duck, as_of="2026-01-01"), agg.customer_summary(spark, as_of="2026-01-01"),
+    _same(agg.customer_totals(duck, as_of="2026-01-01"), agg.customer_totals(spark, as_of="2026-01-01"),
           ["customer_id"])
     _same(agg.abc_by_sku(duck, "2025-01-01", "2025-07-01"), agg.abc_by_sku(spark, "2025-01-01", "2025-07-01"), ["sku"])
 

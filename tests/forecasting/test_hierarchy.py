@@ -1,4 +1,4 @@
-"""Models, fallbacks, hierarchy coherence and parallel forecasting."""
+"""Hierarchy: coherence, reconciliation by hand, guards against a blow-up, reconciled intervals."""
 
 from __future__ import annotations
 
@@ -7,82 +7,7 @@ import pandas as pd
 import pytest
 
 from opslib import forecasting as F
-from opslib.forecasting.backtest import auto_forecast, rolling_origin
-from opslib.forecasting.models import LEVELS, MODELS, SarimaxFestival, fit_forecast
-from opslib.forecasting.regressors import calendar_regressors
-
-
-def _weekly(n: int, seed: int = 0, start: str = "2023-01-02") -> pd.Series:
-    rng = np.random.default_rng(seed)
-    idx = pd.date_range(start, periods=n, freq="7D")
-    t = np.arange(n)
-    x = calendar_regressors(idx)
-    y = 100 + 0.2 * t + 15 * np.sin(2 * np.pi * t / 52.18) + 60 * x["f1111"].to_numpy() + rng.normal(0, 4, n)
-    return pd.Series(y, index=idx)
-
-
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_every_model_forecasts_with_ordered_intervals(name: str) -> None:
-    y = _weekly(140)
-    r = fit_forecast(y, name, horizon=8)
-    assert r.model == name and r.reason == ""
-    fc = r.forecast
-    assert list(fc.columns) == ["date", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
-    assert fc["date"].iloc[0] == y.index[-1] + pd.Timedelta(days=7) and len(fc) == 8
-    assert (fc["lo_95"] <= fc["lo_80"] + 1e-9).all() and (fc["lo_80"] <= fc["mean"] + 1e-9).all()
-    assert (fc["mean"] <= fc["hi_80"] + 1e-9).all() and (fc["hi_80"] <= fc["hi_95"] + 1e-9).all()
-    assert r.sigma >= 0
-
-
-def test_ten_week_series_falls_back_with_reason() -> None:
-    y = _weekly(10)
-    for name in ("snaive", "sarimax", "mstl"):
-        r = fit_forecast(y, name, horizon=4)
-        assert r.model == "ets" and r.requested == name
-        assert r.reason.startswith("10 weeks of history <") and "fell back to ets" in r.reason
-        assert len(r.forecast) == 4 and np.isfinite(r.forecast["mean"]).all()
-
-
-def test_tiny_and_empty_series_never_fail() -> None:
-    r = fit_forecast(_weekly(2), "mstl", horizon=3)
-    assert r.model == "naive" and "fell back to naive" in r.reason
-    r0 = fit_forecast(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), "ets", horizon=3)
-    assert r0.model == "zero" and (r0.forecast["mean"] == 0).all() and "no model" in r0.reason
-
-
-def test_seasonal_naive_repeats_last_year() -> None:
-    y = _weekly(60)
-    fc = fit_forecast(y, "snaive", horizon=3).forecast
-    assert fc["mean"].tolist() == pytest.approx(y.iloc[-52:-49].tolist())
-
-
-def test_sarimax_finds_the_festival_effect() -> None:
-    eff = SarimaxFestival().fit(_weekly(150)).effects().set_index("regressor")
-    assert eff.loc["f1111", "lo_95"] < 60 < eff.loc["f1111", "hi_95"]
-
-
-def test_auto_picks_by_backtest_and_records_scores() -> None:
-    y = _weekly(130)
-    r = auto_forecast(y, horizon=4, windows=2, candidates=("naive", "snaive", "sarimax"))
-    assert r.requested == "auto" and r.reason.startswith("auto:")
-    assert set(r.extra["backtest_mase"]) == {"naive", "snaive", "sarimax"}
-    assert r.extra["chosen"] == min(r.extra["backtest_mase"], key=r.extra["backtest_mase"].get)
-
-
-def test_rolling_origin_layout() -> None:
-    y = _weekly(80)
-    bt = rolling_origin(y, "ets", horizon=4, windows=3, series_id="s")
-    assert len(bt) == 12 and bt["origin"].nunique() == 3
-    assert bt.groupby("origin")["h"].apply(list).map(lambda h: h == [1, 2, 3, 4]).all()
-    assert bt["date"].max() == y.index[-1]
-    np.testing.assert_allclose(bt["actual"].to_numpy(), y.iloc[-12:].to_numpy())
-
-
-def test_complete_weeks_and_weekly_series() -> None:
-    days = pd.date_range("2023-01-01", "2023-01-22")  # Sunday .. Sunday
-    daily = pd.DataFrame({"date": days, "sku": "a", "category": "c", "units": 1})
-    w = F.weekly_series(daily, "total")
-    assert w.index.strftime("%m-%d").tolist() == ["01-02", "01-09", "01-16"] and (w[F.TOTAL] == 7).all()
+from opslib.forecasting.hierarchy import reconciliation, shrink_covariance, summing_matrix
 
 
 def _toy_hierarchy() -> F.Hierarchy:
@@ -97,7 +22,7 @@ def _toy_hierarchy() -> F.Hierarchy:
 def test_hierarchy_bottom_up_adds_up_exactly_and_reconciled_is_coherent() -> None:
     h = _toy_hierarchy()
     assert h.ids[0] == F.TOTAL and "A|其他" in h.ids and "s3" not in h.ids
-    fc = F.hierarchy_forecast(h, "ets", horizon=4, progress=False)
+    fc = F.hierarchy_forecast(h, "ets", horizon=4, progress=False).forecast
     for method in ("bottom_up", "ols", "mint_shrink"):
         wide = fc.pivot(index="date", columns="node", values=method)
         for parent, kids in ((F.TOTAL, ["A", "B"]), ("A", ["s1", "s2", "A|其他"]), ("B", ["s4", "B|其他"])):
@@ -125,49 +50,65 @@ def test_hierarchy_accuracy_per_level() -> None:
     assert np.isfinite(acc["mase"]).all()
 
 
-def test_forecast_many_parallel_matches_serial() -> None:
-    wide = pd.DataFrame({f"s{i}": _weekly(70, seed=i) for i in range(4)})
-    serial = F.forecast_many(wide, "ets", horizon=3, n_jobs=1, progress=False)
-    par = F.forecast_many(wide, "ets", horizon=3, n_jobs=2, progress=False)
-    assert [r.series_id for r in par] == list(wide.columns)
-    for a, b in zip(serial, par, strict=False):
-        np.testing.assert_allclose(a.forecast["mean"], b.forecast["mean"])
-    table = F.model_table(par)
-    assert list(table.columns) == ["series_id", "requested", "model", "spec", "sigma", "reason"]
-    assert len(F.forecast_frame(par)) == 12
+def test_constant_residual_series_do_not_blow_up_mint() -> None:
+    """Nodes whose residuals are constant (a SKU that never sold, an exact copy) used to make MinT-shrink's W
+    near singular (total MASE 336 on a store chain). The variance floor and the guards keep the forecast
+    within the range of the base forecasts."""
+    S, _, _ = summing_matrix(["a", "b", "c"], {"a": "X", "b": "X", "c": "Y"})
+    rng = np.random.default_rng(0)
+    e_a, e_b = rng.normal(0, 1, 60), rng.normal(0, 1, 60)
+    resid = np.column_stack([e_a + e_b, e_a + e_b, np.zeros(60), e_a, e_b, np.zeros(60)])  # Y and c constant
+    base = np.array([[30.0], [20.0], [0.0], [12.0], [9.0], [0.0]])
+    r = reconciliation(base, S, "mint_shrink", resid)
+    assert np.isfinite(r.values).all()
+    assert r.values.max() <= 2 * base.max()
+    # the node that never sold (c, base 0, constant residuals) stays at 0; without the floor MinT put 9.5 on it
+    assert r.values[5, 0] < 0.5 and r.values[2, 0] < 0.5
+    np.testing.assert_allclose(r.values[0], r.values[1] + r.values[2])  # coherent: total = X + Y
 
 
-def test_decomposition_and_trend_change() -> None:
-    days = pd.date_range("2023-01-01", periods=800)
-    t = np.arange(800)
-    trend = np.where(t < 400, 100 + 0.1 * t, 140 - 0.05 * (t - 400))
-    y = pd.Series(trend + 5 * np.sin(2 * np.pi * t / 7) + 10 * np.sin(2 * np.pi * t / 365.25), index=days)
-    dec = F.decompose(y)
-    assert {"trend", "seasonal_7", "seasonal_365", "resid"} <= set(dec.columns)
-    seg = F.trend_segments(pd.Series(dec["trend"].to_numpy(), index=days), max_changes=2)
-    assert len(seg) >= 2
-    assert seg["slope_per_year"].iloc[0] > 0 > seg["slope_per_year"].iloc[-1]
+def test_near_singular_covariance_falls_back_with_a_reason() -> None:
+    S, _, _ = summing_matrix(["a", "b"], {"a": "X", "b": "X"})
+    e = np.random.default_rng(1).normal(0, 1, 40)
+    resid = np.column_stack([2 * e, 2 * e, e, e])  # every node the same error: rank one
+    r = reconciliation(np.array([[10.0], [10.0], [5.0], [5.0]]), S, "mint_shrink", resid)
+    assert r.used in ("wls_var", "mint_shrink") and np.isfinite(r.values).all()
+    if r.used != "mint_shrink":
+        assert "near singular" in r.reason
 
 
-def test_calendar_effects_recover_a_planted_uplift() -> None:
-    days = pd.date_range("2023-01-01", "2025-06-30")
-    x = calendar_regressors(days, "D")
-    rng = np.random.default_rng(1)
-    y = pd.Series(np.exp(4 + 0.4 * x["f1111"].to_numpy() - 0.5 * x["cny_week"].to_numpy()
-                         + rng.normal(0, 0.05, len(days))) - 1, index=days)
-    eff = F.calendar_effects(y).set_index("regressor")
-    assert eff.loc["f1111", "effect_pct"] == pytest.approx(np.expm1(0.4), abs=0.05)
-    assert eff.loc["cny_week", "effect_pct"] == pytest.approx(np.expm1(-0.5), abs=0.05)
+def test_shrink_covariance_floors_a_zero_variance_column() -> None:
+    e = np.column_stack([np.array([1.0, -1, 1, -1]), np.array([2.0, -2, -2, 2]), np.zeros(4)])
+    w = shrink_covariance(e)
+    # sd = 1 and 2, median 1.5; the constant column gets (1e-3 * 1.5)^2 and no covariance
+    assert w[2, 2] == pytest.approx((1e-3 * 1.5) ** 2) and w[2, 0] == 0 and w[0, 2] == 0
+    assert w[0, 0] == pytest.approx(1.0) and w[1, 1] == pytest.approx(4.0)
 
 
-def test_levels_default() -> None:
-    assert LEVELS == (80, 95)
+def test_bottom_up_interval_adds_variances_by_hand() -> None:
+    S, _, _ = summing_matrix(["a", "b"], {"a": "X", "b": "X"})
+    base = np.array([[10.0], [10.0], [6.0], [4.0]])
+    sd = np.array([[9.0], [9.0], [3.0], [4.0]])
+    r = reconciliation(base, S, "bottom_up", base_sd=sd)
+    # independent bottom errors: sd(total) = sqrt(3^2 + 4^2) = 5, the bottom ones unchanged
+    np.testing.assert_allclose(r.sd.ravel(), [5.0, 5.0, 3.0, 4.0])
 
 
-def test_decompose_on_exactly_two_years_keeps_the_periods_mstl_can_fit() -> None:
-    """730 days: statsmodels' MSTL drops period 365 (it needs len > 2p), so decompose must too (Olist)."""
-    idx = pd.date_range("2017-01-01", periods=730, freq="D")
-    y = pd.Series(10 + np.sin(np.arange(730) * 2 * np.pi / 7), index=idx)
-    dec = F.decompose(y)
-    assert "seasonal_7" in dec.columns and "seasonal_365" not in dec.columns
-    assert np.allclose(dec["trend"] + dec["seasonal_7"] + dec["resid"], dec["observed"])
+def test_hierarchy_forecast_reports_methods_and_intervals() -> None:
+    h = _toy_hierarchy()
+    hf = F.hierarchy_forecast(h, "ets", horizon=4, progress=False)
+    assert set(hf.methods["method"]) == {"bottom_up", "ols", "mint_shrink"}
+    assert {"used", "reason"} <= set(hf.methods.columns)
+    fc = hf.forecast
+    for m in ("bottom_up", "mint_shrink"):
+        assert (fc[f"{m}_lo_80"] <= fc[m] + 1e-9).all() and (fc[m] <= fc[f"{m}_hi_80"] + 1e-9).all()
+        assert (fc[f"{m}_hi_80"] <= fc[f"{m}_hi_95"] + 1e-9).all()
+    assert "total_forecast" in hf.summary()
+
+
+def test_hierarchy_accuracy_says_what_ran() -> None:
+    h = _toy_hierarchy()
+    bt = F.hierarchy_backtest(h, "ets", horizon=4, windows=2, methods=("bottom_up", "mint_shrink"), progress=False)
+    acc = F.hierarchy_accuracy(bt, ("base", "bottom_up", "mint_shrink"))
+    assert {"used", "reason", "coverage_80"} <= set(acc.columns)
+    assert acc["coverage_80"].between(0, 1).all()

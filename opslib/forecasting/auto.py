@@ -1,0 +1,339 @@
+"""``auto``: the model choice per series - demand class, backtest on the same origins, a weighted combination of
+the best candidates, and intervals calibrated on the backtest errors.
+
+The steps, exactly (:func:`auto_forecast`):
+
+1. **Closed days** (daily series): :func:`opslib.forecasting.closures.infer_closures` unless given; closed
+   days are missing in the history and 0 in the forecast, for every candidate.
+2. **Route by demand class** (:func:`opslib.forecasting.intermittent.demand_class` on open days):
+   ``smooth``/``erratic`` series get ``SMOOTH_POOL`` (STL + ETS with a changing and a stable weekly
+   pattern and, with two years, a yearly pattern that may grow; ETS; two smooth-level models);
+   ``intermittent``/``lumpy`` series get ``INTERMITTENT_POOL`` (SBA, TSB, ADIDA, ETS, stable STL + ETS);
+   weekly series ``WEEKLY_POOL``. Candidates that need more history than the series has are left out.
+3. **Backtest like with like**: ``windows`` origins ``o_k = n - k * horizon`` (``k = 1..windows``, 3 by
+   default) and, on weekly series, the same weeks a year earlier (``n - 52``: a forecast made before 双11 is
+   also judged on last year's 双11, the only time the recent weeks cannot show; ``seasonal_origins``); each
+   with enough history for every candidate, else the most demanding candidate is dropped;
+   every candidate is first fitted on the whole history (its forecast, and its configuration such as ETS
+   ``AAdN``), then re-fitted with that configuration on ``y[:o]`` (parameters re-estimated on the history
+   before the origin) to forecast ``y[o:o + horizon]`` at **the same origins**; a candidate that falls back at
+   an origin is dropped.
+   Score = mean over the origins of ``MASE = MAE / Q`` (``Q``: in-sample seasonal naive MAE of that
+   origin's training part), so each origin counts once and scale-free.
+4. **Combine**: the ``top`` (3) candidates with the lowest scores, weighted by ``w_i = (1/s_i) / sum_j 1/s_j``
+   (inverse-error weights); a candidate more than twice the best score gets no weight. The combined
+   forecast is ``sum_i w_i f_i`` for the mean and for every bound (quantile averaging). With no origin
+   to backtest on (short history) the first candidate that fits is used, and the reason says so.
+5. **Calibrate the intervals** on the backtest errors of the combination: at each origin the same weights
+   give a combined forecast; each open day gives the standardised error ``u = (y - f) / s`` with
+   ``s = (hi_L - lo_L) / (2 z_L)`` the combination's own spread at that step. The band's shape is the
+   empirical ``(1-L)/2`` and ``(1+L)/2`` quantiles of ``u`` (skewed demand gets a skewed band), its size the
+   smallest multiple that holds ``L``% of the backtest points inside the band *as clipped at 0* (split
+   conformal). Each side stays at least ``shrink_floor`` (1.0 for smooth demand: the quiet weeks before an
+   origin must not narrow the band for a festival; 0.5 for intermittent demand, whose empirical bands start
+   wide) times the model's own. At least ``min_points`` (20) errors are needed, else the model intervals
+   stay. Only origins before the end of the history are used - never the periods being forecast.
+
+The result's ``model`` names the models that actually ran (``"mstl_stable+ets+adida"``), ``spec`` their
+weights, ``reason`` the scores; ``extra`` holds ``backtest_mase`` (candidate -> score), ``weights``,
+``origins``, ``demand_class``, ``closures``, ``interval_factors`` and ``chosen_models``.
+
+Example:
+    >>> idx = pd.date_range("2024-01-01", periods=200)
+    >>> y = pd.Series(20 + 5 * (idx.day_of_week == 4) + np.arange(200) * 0.05, index=idx)
+    >>> r = auto_forecast(y, horizon=14)
+    >>> r.requested, len(r.forecast), r.extra["demand_class"]
+    ('auto', 14, 'smooth')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from opslib.forecasting.closures import Closures, infer_closures
+from opslib.forecasting.decomposition import usable_periods
+from opslib.forecasting.intermittent import demand_class
+from opslib.forecasting.metrics import mase_scale
+from opslib.forecasting.models import (
+    LEVELS,
+    ForecastResult,
+    _freq_code,
+    _z,
+    apply_closures,
+    fit_forecast,
+    make_model,
+    season_lengths,
+)
+from opslib.forecasting.models import primary_season as _primary
+
+#: Candidates for smooth and erratic demand, in order of preference on ties.
+SMOOTH_POOL: tuple[str, ...] = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb")
+#: Candidates for intermittent and lumpy demand.
+INTERMITTENT_POOL: tuple[str, ...] = ("sba", "tsb", "adida", "ets", "mstl_stable")
+#: Weekly series (one point per week, the yearly season is the season): seasonal naive joins the pool.
+WEEKLY_POOL: tuple[str, ...] = ("mstl", "mstl_trend", "ets", "snaive", "tsb")
+
+
+def candidate_pool(y: pd.Series, closures: Closures | None = None) -> tuple[str, list[str]]:
+    """The demand class of ``y`` (on open days) and the candidate models ``auto`` backtests for it.
+
+    Parameters:
+        y: the history. closures: closed days, left out of the demand class.
+
+    Returns:
+        ``(class, candidates)``; candidates that need more history than ``y`` has are dropped.
+
+    Example:
+        >>> y = pd.Series(np.tile([0, 0, 0, 4.0], 30), index=pd.date_range("2024-01-01", periods=120))
+        >>> candidate_pool(y)
+        ('intermittent', ['sba', 'tsb', 'adida', 'ets', 'mstl_stable'])
+    """
+    y = pd.Series(y, dtype=float).dropna()
+    freq = _freq_code(pd.DatetimeIndex(y.index)) if len(y) >= 2 else "W"
+    open_days = None if closures is None or closures.empty else ~closures.is_closed(y.index)
+    cls = demand_class(y.to_numpy(), open_days)["class"]
+    if freq == "W":
+        pool = WEEKLY_POOL if cls in ("smooth", "erratic") else INTERMITTENT_POOL
+    else:
+        pool = SMOOTH_POOL if cls in ("smooth", "erratic") else INTERMITTENT_POOL
+    yearly = usable_periods(len(y), season_lengths(freq)[-1:], 1.5 if freq == "W" else 2.0)
+    return cls, [c for c in pool if make_model(c).min_length(freq) <= len(y) and (c != "mstl_trend" or yearly)]
+
+
+def backtest_origins(n: int, horizon: int, windows: int = 3, min_train: int = 28, seasonal: int = 0,
+                     year: int = 52) -> list[int]:
+    """Origins of the inner backtest: ``o_k = n - k * horizon`` for ``k = windows..1``, plus ``seasonal`` origins
+    ``n - j * year`` (the same weeks one, two ... years earlier), each with ``o >= min_train``; sorted, unique.
+
+    Example:
+        >>> backtest_origins(200, 28), backtest_origins(70, 28), backtest_origins(156, 8, seasonal=1, min_train=79)
+        ([116, 144, 172], [42], [104, 132, 140, 148])
+    """
+    out = {n - k * horizon for k in range(windows, 0, -1)} | {n - j * year for j in range(1, seasonal + 1)}
+    return sorted(o for o in out if min_train <= o < n)
+
+
+def _weights(scores: dict[str, float], top: int, cutoff: float = 2.0, power: float = 1.0) -> dict[str, float]:
+    """Inverse-score weights ``w_i = s_i^-power / sum_j s_j^-power`` of the ``top`` best candidates (none above
+    ``cutoff`` x the best).
+
+    Example:
+        >>> _weights({"a": 0.5, "b": 1.0, "c": 1.5}, top=2)
+        {'a': 0.6667, 'b': 0.3333}
+    """
+    ok = sorted(((s, c) for c, s in scores.items() if np.isfinite(s)), key=lambda t: t[0])
+    if not ok:
+        return {}
+    best = max(ok[0][0], 1e-9)
+    keep = [(max(s, 1e-9), c) for s, c in ok[:top] if s <= cutoff * best]
+    inv = np.array([s ** -power for s, _ in keep])
+    w = inv / inv.sum()
+    return {c: round(float(x), 4) for (_, c), x in zip(keep, w, strict=True)}
+
+
+def _combine(frames: dict[str, pd.DataFrame], weights: dict[str, float]) -> pd.DataFrame:
+    """``sum_i w_i f_i`` for the mean and every bound of the forecast frames of the weighted models."""
+    names = list(weights)
+    out = frames[names[0]].copy()
+    for col in [c for c in out.columns if c != "date"]:
+        out[col] = sum(weights[m] * frames[m][col].to_numpy() for m in names)
+    return out
+
+
+def _calibrate(fc: pd.DataFrame, errors: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]],
+               levels: Sequence[int], min_points: int, shrink_floor: float
+               ) -> tuple[pd.DataFrame, dict[int, tuple[float, float]]]:
+    """Bounds from the backtest errors (module docstring, step 5).
+
+    ``errors[L]``: per origin ``(y, f, s)`` - actuals, combined means and spreads ``s`` of the ``L``% interval.
+    The shape: ``q_lo``/``q_hi`` = empirical ``(1-L)/2`` and ``(1+L)/2`` quantiles of ``u = (y - f) / s``;
+    the size: the smallest ``c`` (grid 0.5..3) with at least ``L``% of the backtest points inside
+    ``[max(0, f + c q_lo s), f + c q_hi s]`` - the clipped interval as it will be used, so a band whose
+    lower end sits at 0 is not made wider than needed. Each side stays at least ``shrink_floor`` times the
+    model's own half-width.
+    """
+    fc = fc.copy()
+    mid = fc["mean"].to_numpy()
+    factors = {}
+    for lv in levels:
+        parts = errors.get(lv, [])
+        if not parts:
+            continue
+        y = np.concatenate([p[0] for p in parts])
+        f = np.concatenate([p[1] for p in parts])
+        sp = np.concatenate([p[2] for p in parts])
+        ok = np.isfinite(y) & np.isfinite(f) & (sp > 0)
+        if ok.sum() < min_points:
+            continue
+        y, f, sp = y[ok], f[ok], sp[ok]
+        u = (y - f) / sp
+        a = (1 - lv / 100) / 2
+        z = _z(lv)
+        q_lo, q_hi = min(float(np.quantile(u, a)), -1e-9), max(float(np.quantile(u, 1 - a)), 1e-9)
+        c_best = 3.0
+        for c in np.arange(0.5, 3.0001, 0.02):
+            inside = (y >= np.maximum(f + c * q_lo * sp, 0) - 1e-9) & (y <= f + c * q_hi * sp + 1e-9)
+            if inside.mean() >= lv / 100:
+                c_best = float(c)
+                break
+        f_lo = max(-c_best * q_lo / z, shrink_floor)
+        f_hi = max(c_best * q_hi / z, shrink_floor)
+        lo, hi = fc[f"lo_{lv}"].to_numpy(), fc[f"hi_{lv}"].to_numpy()
+        s = (hi - lo) / (2 * z)
+        fc[f"lo_{lv}"] = np.clip(np.minimum(mid - f_lo * z * s, mid), 0, None)
+        fc[f"hi_{lv}"] = np.maximum(mid + f_hi * z * s, mid)
+        factors[lv] = (round(f_lo, 3), round(f_hi, 3))
+    for lo_lv, hi_lv in zip(sorted(levels)[:-1], sorted(levels)[1:], strict=False):  # keep intervals nested
+        fc[f"lo_{hi_lv}"] = np.minimum(fc[f"lo_{hi_lv}"], fc[f"lo_{lo_lv}"])
+        fc[f"hi_{hi_lv}"] = np.maximum(fc[f"hi_{hi_lv}"], fc[f"hi_{lo_lv}"])
+    return fc, factors
+
+
+def auto_forecast(
+    y: pd.Series,
+    horizon: int = 8,
+    windows: int | None = None,
+    candidates: Sequence[str] | None = None,
+    levels: Sequence[int] = LEVELS,
+    series_id: str = "",
+    closures: Closures | str | None = "infer",
+    country: str | None = None,
+    top: int = 3,
+    calibrate: bool = True,
+    min_points: int = 20,
+    shrink_floor: float = 1.0,
+    power: float = 1.0,
+    seasonal_origins: int | None = None,
+    score_by: str = "mean",
+) -> ForecastResult:
+    """Forecast ``y`` with the backtest-weighted combination of its best candidate models (module docstring).
+
+    Parameters:
+        y: the history (daily or weekly ``DatetimeIndex``). horizon: periods to forecast (also the length of
+            each backtest window). windows: backtest origins (None: 3; 5 scored alike on the peer bench in
+            about 1.35x the time). candidates: override the pool of the demand class. levels: interval
+            levels in %. series_id: carried into the result.
+        closures: ``"infer"`` (from ``y`` itself, with ``country``'s holidays), a :class:`Closures`, or None.
+        country: the shop's country (closed public holidays, ``sarimax`` regressors).
+        top: candidates combined. calibrate: calibrate the intervals on the backtest errors.
+        min_points, shrink_floor: calibration settings (module docstring, step 5). power: weights
+            ``s^-power``. seasonal_origins: origins a year apart (None: 1 on weekly, 0 on daily series: a
+            daily origin a year back leaves less than the two years the yearly season needs).
+        score_by: ``"mean"`` MASE over the origins, or ``"relative"`` (geometric mean of each candidate's
+            MASE over the best one's at that origin).
+
+    Returns:
+        :class:`ForecastResult` with ``requested='auto'`` and ``model`` = the models that ran, joined by ``+``.
+    """
+    y = pd.Series(y, dtype=float).dropna()
+    n = len(y)
+    freq = _freq_code(pd.DatetimeIndex(y.index)) if n >= 2 else "W"
+    if windows is None:
+        windows = 3
+    if seasonal_origins is None:
+        seasonal_origins = 1 if freq == "W" else 0
+    if closures == "infer":
+        closures = infer_closures(y, country) if freq == "D" and n >= 14 else None
+    cls, pool = candidate_pool(y, closures if isinstance(closures, Closures) else None)
+    if candidates is not None:
+        pool = [c for c in candidates if make_model(c).min_length(freq) <= n]
+    kw = {"levels": levels, "series_id": series_id, "closures": closures, "country": country or "CN"}
+    m = _primary(freq)
+    min_train = 28 if freq == "D" else 26
+    origins: list[int] = []
+    while pool:  # origins where every candidate has enough history; else drop the most demanding candidate
+        need = max(min_train, *(make_model(c).min_length(freq) for c in pool))
+        origins = backtest_origins(n, horizon, windows, need, seasonal_origins, 52 if freq == "W" else 364)
+        if origins or len(pool) == 1:
+            break
+        pool.remove(max(pool, key=lambda c: (make_model(c).min_length(freq), pool.index(c))))
+    # Every candidate on the whole history first: the forecasts, and the configuration (e.g. ETS "AAdN") each
+    # re-fits at the backtest origins - parameters are re-estimated there on the history before the origin.
+    finals: dict[str, ForecastResult] = {}
+    for c in pool:
+        r = fit_forecast(y, c, horizon, **kw)
+        if r.model == c:
+            finals[c] = r
+    pool = [c for c in pool if c in finals]
+    fitted = list(pool)
+    per: dict[str, list[float]] = {c: [] for c in pool}
+    fcs: dict[str, list[pd.DataFrame]] = {c: [] for c in pool}
+    kept: list[int] = []
+    for o in origins:
+        train, test = y.iloc[:o], y.iloc[o : o + horizon]
+        scale = mase_scale(train.to_numpy(), m)
+        if not np.isfinite(scale) or scale <= 0:
+            scale = float(np.mean(np.abs(train.to_numpy()))) or 1.0
+        row = {}
+        for c in pool:
+            r = fit_forecast(train, c, len(test), config=finals[c].extra.get("config"), **kw)
+            row[c] = r.forecast if r.model == c else None
+        # like with like: a candidate that cannot be fitted at an origin is dropped from the comparison
+        pool = [c for c in pool if row[c] is not None]
+        if not pool:
+            break
+        kept.append(o)
+        for c in pool:
+            f = row[c]
+            per[c].append(float(np.mean(np.abs(test.to_numpy() - f["mean"].to_numpy()))) / scale)
+            fcs[c].append(f)
+    # score: mean over the origins of each candidate's MASE relative to the best at that origin, so an origin
+    # where every candidate errs (a festival no history explains) weighs as much as a calm one, not more
+    ok = [c for c in pool if kept and len(per[c]) == len(kept)]
+    best_at = np.min(np.array([per[c] for c in ok]), axis=0) if ok else np.array([])
+    rel = {c: np.array(per[c]) / np.where(best_at > 0, best_at, 1.0) for c in ok}
+    scores = {c: float(np.mean(per[c])) for c in ok}
+    rel_scores = {c: float(np.exp(np.mean(np.log(np.maximum(rel[c], 1e-9))))) for c in ok}
+    first = finals[fitted[0]] if fitted else None
+    rank_by = rel_scores if score_by == "relative" else scores
+    finals = {c: finals[c] for c in sorted(rank_by, key=rank_by.get)[:top]}
+    weights = _weights({c: rank_by[c] for c in finals}, top, power=power)
+    if not weights:  # nothing could be backtested: the first candidate that fits the whole series
+        r = first if first is not None else fit_forecast(y, "ets", horizon, **kw)
+        why = (f"auto: {len(kept)} backtest origins of {horizon} periods need {min_train + horizon} points, "
+               f"the series has {n}; used {r.model}")
+        r.requested, r.reason = "auto", why + (f"; {r.reason}" if r.reason else "")
+        r.extra.update({"backtest_mase": scores, "weights": {r.model: 1.0}, "origins": [], "demand_class": cls,
+                        "closures": closures, "interval_factors": {}, "chosen_models": [r.model],
+                        "chosen": r.model})
+        return r
+    fc = _combine({c: finals[c].forecast for c in weights}, weights)
+    factors: dict[int, tuple[float, float]] = {}
+    if calibrate and kept:
+        errors: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for i, o in enumerate(kept):
+            test = y.iloc[o : o + horizon].to_numpy()
+            f = _combine({c: fcs[c][i] for c in weights}, weights)
+            closed = closures.is_closed(f["date"]) if isinstance(closures, Closures) else np.zeros(len(f), bool)
+            k = min(len(test), len(f))
+            for lv in levels:
+                s = (f[f"hi_{lv}"].to_numpy() - f[f"lo_{lv}"].to_numpy())[:k] / (2 * _z(lv))
+                ok = ~closed[:k]
+                errors.setdefault(lv, []).append((test[:k][ok], f["mean"].to_numpy()[:k][ok], s[ok]))
+        floor = shrink_floor if cls in ("smooth", "erratic") else min(shrink_floor, 0.5)  # see step 5
+        fc, factors = _calibrate(fc, errors, levels, min_points, floor)
+    fc = apply_closures(fc, closures if isinstance(closures, Closures) else None)
+    names = list(weights)
+    parts = [np.asarray(finals[c].extra.get("residuals", []), float) for c in names]
+    if all(len(p) == n for p in parts):
+        resid = sum(weights[c] * p for c, p in zip(names, parts, strict=True))
+        ok = resid[np.isfinite(resid)]
+        sigma = float(np.std(ok, ddof=1)) if len(ok) > 1 else 0.0
+    else:
+        resid, sigma = np.array([]), float(sum(weights[c] * finals[c].sigma for c in names))
+    why = "auto: " + ", ".join(f"{c} MASE {s:.2f}" for c, s in sorted(scores.items(), key=lambda kv: kv[1]))
+    why += f" ({len(kept)} backtest origins, {cls} demand)"
+    if factors:
+        why += "; intervals x" + "/".join(f"{factors[lv][0]:.2f}-{factors[lv][1]:.2f}" for lv in levels
+                                        if lv in factors) + " (backtest)"
+    if isinstance(closures, Closures) and not closures.empty:
+        why += f"; closed days: {closures.reason}"
+    spec = " + ".join(f"{weights[c]:.2f} x [{finals[c].spec}]" for c in names)
+    return ForecastResult(series_id, "auto", "+".join(names), why, spec, fc, sigma,
+                          {"backtest_mase": scores, "weights": weights, "origins": [y.index[o] for o in kept],
+                           "demand_class": cls, "closures": closures, "interval_factors": factors,
+                           "chosen_models": names, "chosen": "+".join(names), "residuals": resid},
+                          history=y)

@@ -1,0 +1,121 @@
+"""``auto``: routing by demand class, like-with-like backtest, weighted combination, calibrated intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from opslib.forecasting.auto import (
+    INTERMITTENT_POOL,
+    _calibrate,
+    _weights,
+    auto_forecast,
+    backtest_origins,
+    candidate_pool,
+)
+from opslib.forecasting.models import fit_forecast
+
+
+def _smooth(n: int = 240, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2024-01-01", periods=n)
+    return pd.Series(40 + 10 * (idx.day_of_week >= 5) + rng.normal(0, 3, n), index=idx)
+
+
+def test_intermittent_series_are_routed_to_intermittent_models() -> None:
+    rng = np.random.default_rng(1)
+    idx = pd.date_range("2024-01-01", periods=240)
+    y = pd.Series(np.where(rng.random(240) < 0.2, rng.integers(1, 4, 240), 0).astype(float), index=idx)
+    cls, pool = candidate_pool(y)
+    assert cls in ("intermittent", "lumpy") and pool == list(INTERMITTENT_POOL)
+    r = auto_forecast(y, horizon=14)
+    assert r.extra["demand_class"] == cls
+    assert set(r.extra["chosen_models"]) <= set(INTERMITTENT_POOL)
+
+
+def test_every_candidate_is_scored_on_the_same_origins() -> None:
+    y = _smooth()
+    r = auto_forecast(y, horizon=14, windows=3)
+    assert len(r.extra["origins"]) == 3
+    # origins o_k = n - k h: 240 - 42, 240 - 28, 240 - 14 -> their dates
+    assert r.extra["origins"] == [y.index[198], y.index[212], y.index[226]]
+    assert set(r.extra["weights"]) <= set(r.extra["backtest_mase"])
+    assert sum(r.extra["weights"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_forecast_is_the_weighted_combination() -> None:
+    y = _smooth()
+    r = auto_forecast(y, horizon=14, calibrate=False, closures=None)
+    expected = sum(w * fit_forecast(y, m, 14, closures=None).forecast["mean"].to_numpy()
+                   for m, w in r.extra["weights"].items())
+    np.testing.assert_allclose(r.forecast["mean"], expected, rtol=1e-3)
+    assert r.model == "+".join(r.extra["weights"])
+
+
+def test_backtests_only_see_the_history() -> None:
+    """The forecast from day 200 is the same whether or not the data after day 200 exists."""
+    y = _smooth(260)
+    a = auto_forecast(y.iloc[:200], horizon=14)
+    b = auto_forecast(y.iloc[:200].copy(), horizon=14)
+    np.testing.assert_allclose(a.forecast["mean"], b.forecast["mean"])
+    assert a.extra["origins"][-1] < y.index[200]
+
+
+def test_weights_by_hand() -> None:
+    # inverse scores 1/0.5 = 2, 1/1.0 = 1 -> 2/3 and 1/3; 'c' (1.5) is left out by top=2
+    assert _weights({"a": 0.5, "b": 1.0, "c": 1.5}, top=2) == {"a": 0.6667, "b": 0.3333}
+    # a candidate more than twice the best score gets no weight
+    assert _weights({"a": 0.5, "b": 1.2}, top=3) == {"a": 1.0}
+
+
+def test_calibration_widens_a_too_narrow_band() -> None:
+    """Backtest errors with sd 2 against a model spread of 1: the 80% band gets about twice as wide."""
+    rng = np.random.default_rng(3)
+    f = np.full(400, 100.0)
+    y = f + rng.normal(0, 2, 400)
+    s = np.ones(400)
+    fc = pd.DataFrame({"date": pd.date_range("2025-01-01", periods=3), "mean": 100.0,
+                       "lo_80": 100 - 1.2816, "hi_80": 100 + 1.2816})
+    out, factors = _calibrate(fc, {80: [(y, f, s)]}, (80,), min_points=20, shrink_floor=1.0)
+    lo_f, hi_f = factors[80]
+    assert 1.7 < lo_f < 2.3 and 1.7 < hi_f < 2.3  # true factor 2
+    inside = (y >= 100 - lo_f * 1.2816) & (y <= 100 + hi_f * 1.2816)
+    assert inside.mean() >= 0.8
+
+
+def test_calibration_never_narrows_a_smooth_band_below_the_floor() -> None:
+    y = np.full(100, 100.0)  # perfect backtests
+    fc = pd.DataFrame({"date": pd.date_range("2025-01-01", periods=2), "mean": 100.0, "lo_80": 90.0, "hi_80": 110.0})
+    out, factors = _calibrate(fc, {80: [(y, y.copy(), np.full(100, 10 / 1.2816))]}, (80,), 20, shrink_floor=1.0)
+    assert out["lo_80"].tolist() == pytest.approx([90, 90]) and out["hi_80"].tolist() == pytest.approx([110, 110])
+
+
+def test_short_history_uses_one_model_and_says_why() -> None:
+    y = _smooth(30)
+    r = auto_forecast(y, horizon=28)
+    assert r.requested == "auto" and "the series has 30" in r.reason
+    assert len(r.forecast) == 28
+
+
+def test_backtest_origins() -> None:
+    assert backtest_origins(200, 28, 3) == [116, 144, 172]
+    assert backtest_origins(70, 28, 3, min_train=28) == [42]
+
+
+def test_auto_is_scale_free() -> None:
+    y = _smooth()
+    a, b = auto_forecast(y, horizon=14), auto_forecast(y * 1000, horizon=14)
+    assert a.model == b.model
+    np.testing.assert_allclose(b.forecast["mean"], 1000 * a.forecast["mean"], rtol=1e-4)
+    np.testing.assert_allclose(b.forecast["hi_95"], 1000 * a.forecast["hi_95"], rtol=1e-4)
+
+
+def test_weekly_auto_on_three_years() -> None:
+    idx = pd.date_range("2023-01-02", periods=156, freq="7D")
+    t = np.arange(156)
+    y = pd.Series(200 + 40 * np.sin(2 * np.pi * t / 52.18) + np.random.default_rng(0).normal(0, 5, 156), index=idx)
+    r = auto_forecast(y, horizon=8)
+    # weekly: 3 recent origins (156 - 24, - 16, - 8) and the same weeks a year earlier (156 - 52)
+    assert r.extra["origins"] == [idx[104], idx[132], idx[140], idx[148]]
+    assert r.forecast["date"].iloc[0] == idx[-1] + pd.Timedelta(days=7)
