@@ -3,12 +3,13 @@
 Notebook cells call these; no cell draws with matplotlib or seaborn itself, and no cell formats numbers itself:
 ``format_table(df, money=[...], percent=[...], units=[...])`` writes a table for display. Domain modules are
 reached as ``plotting.assortment.pareto_chart``, ``plotting.quality.coverage_chart``; the overview's charts (kpi)
-are exported here.
+are exported here. The executive summaries of the campaign review and the forecast (and the order list for
+purchasing) are ``plotting.campaign_summary`` and ``plotting.forecast_summary``.
 """
 
 from __future__ import annotations
 
-from opslib.plotting import assortment, operations, pricing, quality
+from opslib.plotting import assortment, campaign_summary, forecast_summary, operations, pricing, quality
 from opslib.plotting.forecasting import plot_backtest, plot_decomposition, plot_forecast
 from opslib.plotting.format import (
     MISSING,
@@ -23,6 +24,7 @@ from opslib.plotting.format import (
     money,
     number,
     percent,
+    plain,
     pvalue,
     set_currency,
     units,
@@ -41,6 +43,8 @@ from opslib.plotting.theme import NEGATIVE, PALETTE, POSITIVE, TOTAL, cjk_font_p
 __all__ = [
     "operations",
     "assortment",
+    "campaign_summary",
+    "forecast_summary",
     "pricing",
     "quality",
     "axis_formatter",
@@ -65,6 +69,7 @@ __all__ = [
     "number",
     "PALETTE",
     "percent",
+    "plain",
     "plot_backtest",
     "plot_decomposition",
     "plot_forecast",

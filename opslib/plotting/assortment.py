@@ -234,7 +234,8 @@ def _band_label(band: object) -> str:
 
 
 def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
-    """``opslib.assortment.price_bands`` for display: bands as money ranges, shares and margin rate as %.
+    """``opslib.assortment.price_bands`` for display: bands as money ranges (the lowest and highest average price of
+    the band's SKUs, never the raw interval ``(7.263, 46.796]``), shares and margin rate as %.
 
     Parameters:
         bands: :func:`opslib.assortment.price_bands`.
@@ -243,7 +244,10 @@ def price_band_table(bands: pd.DataFrame) -> pd.DataFrame:
         A display table (strings).
     """
     t = bands[["band", "skus", "gmv", "gmv_share", "gross_margin", "margin_share", "margin_rate"]].copy()
-    t["band"] = [_band_label(b) for b in t["band"]]
+    if {"price_min", "price_max"} <= set(bands.columns):  # the band's own prices, as money: ¥51.90–¥131.10
+        t["band"] = [f"{money(lo)}–{money(hi)}" for lo, hi in zip(bands["price_min"], bands["price_max"], strict=True)]
+    else:
+        t["band"] = [_band_label(b) for b in t["band"]]
     return format_table(t, money=["gmv", "gross_margin"], units=["skus"],
                         percent=["gmv_share", "margin_share", "margin_rate"],
                         labels={"band": "价格带 price band"})
@@ -288,18 +292,107 @@ def action_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
     return format_table(counts.reset_index(), money=["gmv"], units=["skus"])
 
 
-def actions_table(actions: pd.DataFrame, columns: Sequence[str] = ("action", "sku", "category", "subcategory",
-                                                                    "abc", "gmv", "rule")) -> pd.DataFrame:
-    """Action-list rows for display (GMV as money), e.g. ``opslib.assortment.top_actions``.
+def _with_products(actions: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """Action rows with the product's name and brand, and its category where the scorecard has none."""
+    if products is None or "sku" not in actions.columns:
+        return actions
+    info = products.drop_duplicates("sku").set_index("sku")
+    out = actions.copy()
+    for col in ("name", "brand", "category", "subcategory"):
+        if col in info.columns:
+            known = out["sku"].map(info[col])
+            out[col] = out[col].where(out[col].notna(), known) if col in out.columns else known
+    return out
+
+
+def actions_table(actions: pd.DataFrame, products: pd.DataFrame | None = None,
+                  columns: Sequence[str] = ("action", "sku", "name", "category", "subcategory", "abc", "gmv",
+                                            "rule")) -> pd.DataFrame:
+    """Action-list rows for display (GMV as money), e.g. ``opslib.assortment.top_actions``, with the product's name
+    (and its category when the scorecard lacks it, e.g. dead stock that did not sell) from ``products``.
 
     Parameters:
-        actions: action rows. columns: the columns shown (those present).
+        actions: action rows. products: the shop's products (or None). columns: the columns shown (those present).
 
     Returns:
         A display table (strings).
     """
-    cols = [c for c in columns if c in actions.columns]
-    return format_table(actions[cols], money=[c for c in ("gmv", "gross_margin") if c in cols])
+    rows = _with_products(actions, products)
+    cols = [c for c in columns if c in rows.columns]
+    return format_table(rows[cols], money=[c for c in ("gmv", "gross_margin") if c in cols])
+
+
+#: The action list as teams get it: column -> (header in Chinese and English, kind of number). Owner and status are
+#: for the team to work with (status starts as "待处理 open" and has a drop-down list in the xlsx).
+ACTION_EXPORT: dict[str, tuple[str, str]] = {
+    "action_label": ("行动 action", "text"), "owner": ("负责人 owner", "text"), "status": ("状态 status", "text"),
+    "sku": ("商品编码 SKU", "text"), "name": ("商品名称 product name", "text"), "brand": ("品牌 brand", "text"),
+    "category": ("品类 category", "text"), "subcategory": ("子类 subcategory", "text"),
+    "abc": ("ABC (GMV)", "text"), "abc_margin": ("ABC (毛利 margin)", "text"), "xyz": ("XYZ 需求稳定性", "text"),
+    "gmv": ("成交额 GMV", "money"), "gross_margin": ("毛利 gross margin", "money"),
+    "margin_rate": ("毛利率 margin rate", "percent"), "growth": ("增长 growth", "percent"),
+    "on_hand": ("库存 on hand", "units"), "days_of_supply": ("可售天数 days of supply", "decimal"),
+    "stockout_days": ("缺货天数 stock-out days", "units"), "rule": ("规则 rule", "text"),
+    "note": ("备注 note", "text"),
+}
+#: The statuses a team picks from in the exported action list.
+STATUSES: tuple[str, ...] = ("待处理 open", "进行中 in progress", "已完成 done", "不处理 won't do")
+
+
+def action_export_table(actions: pd.DataFrame, products: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The action list for the teams: every SKU with an action (``keep`` left out), its owner, an open status,
+    the product's name and brand, the numbers behind the rule; raw numbers (the xlsx formats them).
+
+    Parameters:
+        actions: ``opslib.assortment.action_table``. products: the shop's products (names, brands), or None.
+
+    Returns:
+        One row per SKU to act on, columns in :data:`ACTION_EXPORT` order (those available), sorted as
+        ``action_table`` sorts (by action, then GMV); infinite days of supply (no demand) as NaN.
+
+    Example:
+        >>> a = pd.DataFrame({"sku": ["a", "b"], "action": ["replenish", "keep"], "action_cn": ["补货", "维持"],
+        ...                   "gmv": [10.0, 5.0], "rule": ["A 类且缺货", ""]})
+        >>> action_export_table(a)[["action_label", "owner", "status", "sku"]].values.tolist()
+        [['补货 replenish', '采购 purchasing', '待处理 open', 'a']]
+    """
+    rows = _with_products(actions[actions["action"] != "keep"].reset_index(drop=True), products)
+    rows["action_label"] = (rows["action_cn"].astype(str) + " " if "action_cn" in rows.columns else "") + rows["action"]
+    rows["owner"] = rows["action"].map(ACTION_OWNERS).fillna("")
+    rows["status"] = STATUSES[0]
+    rows["note"] = ""
+    if "days_of_supply" in rows.columns:
+        rows["days_of_supply"] = rows["days_of_supply"].replace([np.inf, -np.inf], np.nan)
+    return rows[[c for c in ACTION_EXPORT if c in rows.columns]]
+
+
+def export_actions(actions: pd.DataFrame, products: pd.DataFrame | None, folder: Any, name: str) -> Any:
+    """Write the action list for the teams (:func:`action_export_table`) as xlsx and CSV, and show links to them.
+
+    The xlsx has Chinese and English headers, money in the shop's currency, rates as %, whole units, a frozen
+    header with a filter, and a status drop-down (:data:`STATUSES`); every file goes through
+    ``opslib.reporting.exports.write_table`` (formula-safe cells, a safe file name inside ``folder``).
+
+    Parameters:
+        actions: ``opslib.assortment.action_table``. products: the shop's products, or None.
+        folder: the export folder (the report's own folder when run by the report runner); None writes nothing.
+        name: the file name without suffix (may hold a category).
+
+    Returns:
+        ``opslib.reporting.ExportedFiles`` (links in HTML), or a :class:`~opslib.plotting.format.Note` when
+        ``folder`` is None.
+    """
+    from opslib.plotting.format import Note
+    from opslib.reporting.exports import exported, write_table
+
+    if folder is None:
+        return Note("(no export: set export_dir to write the action list as Excel and CSV)")
+    table = action_export_table(actions, products)
+    headers = {c: ACTION_EXPORT[c][0] for c in table.columns}
+    kinds = {c: ACTION_EXPORT[c][1] for c in table.columns}
+    paths = write_table(table, folder, name, formats=("xlsx", "csv"), sheet="actions", headers=headers, kinds=kinds,
+                        choices={"status": STATUSES})
+    return exported(paths)
 
 
 # --------------------------------------------------------------------------------------------- summary
@@ -309,13 +402,38 @@ ACTION_OWNERS: dict[str, str] = {"replenish": "采购 purchasing", "fix": "品�
                                  "clear": "品类会议 assortment meeting"}
 
 
+def _baseline_totals(scope: Any) -> tuple[float | None, int | None]:
+    """GMV and SKUs sold in the review's baseline period (None when the scope's cube has no day in it)."""
+    cube, base = scope.cube, scope.periods.baseline
+    if cube is None or not len(cube) or "date" not in cube.columns:
+        return None, None
+    part = cube[(cube["date"] >= base.start) & (cube["date"] <= base.end)]
+    if not len(part):
+        return None, None
+    sold = int(part.loc[part["gmv"] > 0, "sku"].nunique()) if "sku" in part.columns else None
+    return float(part["gmv"].sum()), sold
+
+
+def _vs(now: float, before: float | None, fmt: Any) -> str | None:
+    if before is None:
+        return None
+    change = percent(now / before - 1, signed=True) if before else "new"
+    return f"{change} vs {fmt(before)}"
+
+
+def _better(now: float, before: float | None) -> bool | None:
+    return None if before is None or now == before else now > before
+
+
 def summarise_review(summary: Any, scope: Any, top_share: float, threshold: float, actions: pd.DataFrame,
                      stock: Any = None, margins: pd.DataFrame | None = None) -> Any:
     """Fill the assortment review's executive summary: GMV, SKUs, concentration, margin, stock, the action lists.
 
-    Tiles: GMV and SKUs sold in the period, the share of SKUs making ``threshold`` of GMV, the margin rate
+    Tiles: GMV and SKUs sold in the period (with the change vs the baseline period: its GMV = Σ gmv of the scope's
+    daily cube over the baseline days, its SKUs sold = SKUs with gmv > 0 there), the share of SKUs making ``threshold`` of GMV, the margin rate
     (gross margin / net sales of SKUs with a cost), lost GMV from stock-outs (with inventory). One action per
-    non-empty list (replenish, fix, grow, drop, clear) for its owner (``ACTION_OWNERS``) with its SKU count and GMV.
+    non-empty list (replenish, fix, grow, drop, clear) for its owner (``ACTION_OWNERS``) with its SKU count and GMV;
+    the list's name is the action's key and its SKUs its items, so the next report says which SKUs joined or left.
 
     Parameters:
         summary: an ``opslib.reporting.ExecutiveSummary``. scope: ``opslib.assortment.review_scope``.
@@ -326,8 +444,12 @@ def summarise_review(summary: Any, scope: Any, top_share: float, threshold: floa
         The summary (filled in place).
     """
     skus = scope.skus
-    summary.tile("GMV 成交额", money(skus["gmv"].sum()), metric="gmv", raw=float(skus["gmv"].sum()))
-    summary.tile("动销 SKU sold", f"{len(skus):,}", metric="skus", raw=float(len(skus)))
+    gmv, sold = float(skus["gmv"].sum()), len(skus)
+    base_gmv, base_sold = _baseline_totals(scope)
+    summary.tile("GMV 成交额", money(gmv), _vs(gmv, base_gmv, money), good=_better(gmv, base_gmv), metric="gmv",
+                 raw=gmv)
+    summary.tile("动销 SKU sold", f"{sold:,}", _vs(sold, base_sold, lambda v: f"{v:,.0f}"),
+                 good=_better(sold, base_sold), metric="skus", raw=float(sold))
     summary.tile(f"{percent(threshold, 0)} GMV 的 SKU 占比", percent(top_share), metric="concentration",
                  raw=float(top_share))
     if "gross_margin" in skus.columns and "net_sales" in skus.columns:
@@ -353,5 +475,5 @@ def summarise_review(summary: Any, scope: Any, top_share: float, threshold: floa
         if len(part):
             top = ", ".join(part["sku"].astype(str).head(3))
             summary.action(ACTION_OWNERS[name], f"{name} {len(part):,} SKUs ({money(part['gmv'].sum())} GMV), "
-                           f"first {top}.", key=f"{name}:{len(part)}")
+                           f"first {top}.", key=name, items=part["sku"].astype(str).tolist())
     return summary

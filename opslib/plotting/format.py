@@ -185,6 +185,24 @@ def decimal(x: float, digits: int = 2, signed: bool = False) -> str:
     return f"{x:{'+' if signed and x != 0 else ''},.{digits}f}"
 
 
+def plain(x: float) -> str:
+    """A number in a table nobody formatted (the safety net :func:`opslib.plotting.set_theme` gives pandas): whole
+    numbers and magnitudes from 1,000 without decimals, others with 2; thousands separators; never scientific.
+
+    Example:
+        >>> plain(333329.747), plain(-0.732), plain(6.333e-112), plain(185.0), plain(float("inf"))
+        ('333,330', '-0.73', '0.00', '185', '∞')
+    """
+    if _missing(x):
+        return MISSING
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if abs(x) >= 1000 or x == round(x):
+        return f"{x:,.0f}"
+    return decimal(x, 2)
+
+
 def pvalue(p: float) -> str:
     """A p-value as people read it: ``< 0.001`` when tiny, else three decimals.
 

@@ -216,6 +216,29 @@ def readiness_text(readiness: pd.DataFrame) -> str:
                      for r in readiness.itertuples())
 
 
+def header(first_day: Any, last_day: Any, tables: Any) -> dict[str, str]:
+    """The data-quality summary's period and scope lines: the days the orders span and the tables present.
+
+    Formula: days = last - first + 1 (both days included).
+
+    Parameters:
+        first_day, last_day: the first and last order day (dates or timestamps; None when there are no orders).
+        tables: the names of the tables present (e.g. ``shop.available``).
+
+    Returns:
+        ``{"period": ..., "scope": ...}`` for ``ExecutiveSummary(title, **header(...))``.
+
+    Example:
+        >>> header(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31 18:00"), ["orders", "products"])
+        {'period': '2025-01-01 .. 2025-12-31 (365 days)', 'scope': 'orders, products'}
+    """
+    scope = ", ".join(str(t) for t in tables)
+    if first_day is None or last_day is None or pd.isna(first_day) or pd.isna(last_day):
+        return {"period": "no orders", "scope": scope}
+    first, last = pd.Timestamp(first_day).normalize(), pd.Timestamp(last_day).normalize()
+    return {"period": f"{first:%Y-%m-%d} .. {last:%Y-%m-%d} ({(last - first).days + 1:,} days)", "scope": scope}
+
+
 def summarise_quality(summary: Any, report: Any, shop: Any, outliers: pd.DataFrame, gaps: pd.DataFrame,
                       readiness: pd.DataFrame, log: Any = None) -> Any:
     """Fill the data-quality report's executive summary: contract problems, tables, outliers, gaps, readiness.

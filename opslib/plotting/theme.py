@@ -4,6 +4,10 @@
 SC) with matplotlib and puts it first in ``font.sans-serif``, so Chinese labels render on a fresh
 machine or CI runner without system fonts; ``axes.unicode_minus`` is off because the CJK font has
 no Unicode minus glyph.
+
+It also sets pandas' float display to :func:`opslib.plotting.format.plain`, the safety net of the one formatting
+layer: a frame a cell shows without ``format_table`` still never prints ``333329.747`` or ``6.333e-112``
+(2 decimals at most, thousands separators, no scientific notation).
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
-from opslib.plotting.format import set_currency
+from opslib.plotting.format import plain, set_currency
 
 #: Categorical palette used for series and categories (colour-blind friendly, from seaborn's ``colorblind``).
 PALETTE: list[str] = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4",
@@ -56,7 +61,8 @@ def set_theme(context: str = "notebook", shop: Any = None, currency: str | None 
 
     Idempotent; call it once at the top of every notebook or report. With ``shop`` (a ``Shop`` or its
     ``ShopSettings``) or ``currency`` every formatter and chart axis shows money in that currency
-    (:func:`opslib.plotting.format.set_currency`).
+    (:func:`opslib.plotting.format.set_currency`). Raw frames display floats through
+    :func:`opslib.plotting.format.plain` (pandas ``display.float_format``).
 
     Parameters:
         context: seaborn context (``notebook``, ``talk``, ``paper``). shop: a ``Shop`` or its ``ShopSettings``
@@ -71,6 +77,7 @@ def set_theme(context: str = "notebook", shop: Any = None, currency: str | None 
     font_manager.fontManager.addfont(str(path))
     name = font_manager.FontProperties(fname=str(path)).get_name()
     sans = [name] + [f for f in mpl.rcParams["font.sans-serif"] if f != name]
+    pd.set_option("display.float_format", plain)
     sns.set_theme(
         context=context,
         style="whitegrid",

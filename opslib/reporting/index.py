@@ -1,5 +1,6 @@
-"""The run history: ``reports/runs.json`` (every run: status, parameters, duration, data fingerprint, version)
-and ``reports/index.html`` built from it.
+"""The run history: ``reports/runs.json`` (every run: status, parameters, duration, data fingerprint, version,
+its compact executive summary and exports) and ``reports/index.html`` built from it (the dashboard,
+:mod:`opslib.reporting.dashboard`); and the previous / next links between the reports of one schedule.
 
 Several runners may finish at the same moment (two cron lines at 06:00, a CI job and a person), and a
 disk may fill up or a machine lose power mid-write. So :func:`record`
@@ -18,16 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import opslib
+from opslib.reporting.navigation import chain, report_href
 from opslib.reporting.plan import REPORTS
 
 LOG_NAME = "runs.json"
@@ -54,6 +55,8 @@ class RunResult:
     schedule: str = ""
     timeout: float = 0.0  # the report time limit in seconds (0: none recorded)
     template: str = ""  # committed | modified | unverified (see opslib.reporting.templates)
+    summary: dict[str, Any] | None = None  # the executive summary, without item lists (summary.compact)
+    exports: list[str] = field(default_factory=list)  # files the report exported, relative to the reports folder
 
 
 _FIELDS = {f.name for f in fields(RunResult)}
@@ -135,6 +138,13 @@ def stamped_runs(out_dir: Path) -> list[dict[str, Any]]:
             continue
         html_path = nb_path.with_suffix(".html")
         entry = {k: v for k, v in meta.items() if k in _FIELDS}
+        if not nb_path.stem.endswith(".failed"):
+            from opslib.reporting.summary import compact, read_summary
+
+            try:
+                entry["summary"] = compact(read_summary(nb_path))
+            except Exception:  # a report without a readable summary still counts as a run
+                entry["summary"] = None
         entry.update(
             name=meta["report"], ipynb=nb_path.relative_to(out_dir).as_posix(),
             html=html_path.relative_to(out_dir).as_posix() if html_path.exists() else "",
@@ -200,8 +210,9 @@ def recover(out_dir: Path, pending: set[tuple] | None = None) -> list[dict[str, 
 
 
 def record(results: list[RunResult], out_dir: Path = REPORTS) -> None:
-    """Append ``results`` to ``out_dir/runs.json`` and rewrite ``out_dir/index.html``, under the history
-    lock, each through a unique temporary file and an atomic replace (module doc)."""
+    """Append ``results`` to ``out_dir/runs.json``, rewrite ``out_dir/index.html`` and update the previous /
+    next links of the reports around the new ones, under the history lock, each file through a unique
+    temporary file and an atomic replace (module doc)."""
     out_dir = Path(out_dir)
     with locked(out_dir):
         new = [asdict(r) for r in results]
@@ -209,38 +220,60 @@ def record(results: list[RunResult], out_dir: Path = REPORTS) -> None:
         runs.extend(new)
         atomic_write(out_dir / LOG_NAME, json.dumps(runs, ensure_ascii=False, indent=1))
         atomic_write(out_dir / "index.html", index_html(runs))
+        for r in new:
+            if r.get("status") == "ok" and r.get("html"):
+                try:
+                    link_neighbours(out_dir, runs, r)
+                except OSError as exc:  # a report someone deleted or locked: the history is what matters
+                    import sys
+
+                    print(f"opslib report: could not update the previous/next links around {r['html']}: {exc}",
+                          file=sys.stderr)
 
 
-_COLOURS = {"ok": "#1a7f37", "failed": "#cf222e", "interrupted": "#9a6700"}
+# ------------------------------------------------------------------------------------- navigation
+
+
+def set_navigation(path: str | Path, period: str, previous: tuple[str, str] | None,
+                   nxt: tuple[str, str] | None) -> bool:
+    """Rewrite the previous / next links of a written report (``opslib.reporting.html.replace_navigation``).
+
+    Parameters:
+        path: the report's HTML file. period: its period label. previous, nxt: ``(label, href)`` or None.
+
+    Returns:
+        True when the file changed.
+    """
+    from opslib.reporting.html import replace_navigation
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    new = replace_navigation(text, period, previous, nxt)
+    if new == text:
+        return False
+    atomic_write(path, new)
+    return True
+
+
+def link_neighbours(out_dir: Path, runs: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+    """Point the new report and the reports of the periods around it at each other (previous / next)."""
+    reports = chain(runs, entry["name"], entry.get("schedule") or "", out_dir)
+    at = next((i for i, r in enumerate(reports) if r["period"] == entry["period"]), None)
+    if at is None:
+        return
+    for i in (at - 1, at, at + 1):
+        if not 0 <= i < len(reports):
+            continue
+        r = reports[i]
+        prev = reports[i - 1] if i > 0 else None
+        nxt = reports[i + 1] if i + 1 < len(reports) else None
+        set_navigation(out_dir / r["html"], str(r["period"]),
+                       (str(prev["period"]), report_href(r["html"], prev["html"])) if prev else None,
+                       (str(nxt["period"]), report_href(r["html"], nxt["html"])) if nxt else None)
 
 
 def index_html(runs: list[dict[str, Any]]) -> str:
-    """The index page: newest run first, with status, parameters, duration, fingerprint and version."""
-    rows = []
-    for r in reversed(runs):
-        name = html.escape(str(r.get("name", "")))
-        link = f'<a href="{html.escape(r["html"])}">{name}</a>' if r.get("html") else name
-        status = str(r.get("status", ""))
-        colour = _COLOURS.get(status, "#cf222e")
-        params = html.escape(json.dumps(r.get("parameters", {}), ensure_ascii=False))
-        notes = []
-        if r.get("template") == "modified":
-            notes.append("from an edited notebook (--allow-modified)")
-        if r.get("rebuilt"):
-            notes.append("entry rebuilt from the report's metadata")
-        note = f"<br><small>{html.escape('; '.join(notes))}</small>" if notes else ""
-        rows.append(
-            f"<tr><td>{html.escape(str(r.get('started', '')))}</td><td>{html.escape(str(r.get('period', '')))}</td>"
-            f"<td>{link}{note}</td><td style='color:{colour};font-weight:bold'>{html.escape(status)}</td>"
-            f"<td>{float(r.get('seconds') or 0):.1f} s</td><td><code>{params}</code></td>"
-            f"<td><code>{html.escape(str(r.get('data_fingerprint', '')))}</code></td>"
-            f"<td>{html.escape(str(r.get('opslib_version', '')))}</td><td>{html.escape(str(r.get('error', '')))}</td></tr>"
-        )
-    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>opsplaybook 运营报告</title>
-<style>body{{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em}}
-td,th{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}code{{font-size:85%}}</style>
-</head><body><h1>运营报告 opsplaybook reports</h1><p>{len(runs)} runs, newest first.</p>
-<table><tr><th>started</th><th>period</th><th>report</th><th>status</th><th>duration</th><th>parameters</th>
-<th>data fingerprint</th><th>opslib</th><th>error</th></tr>
-{''.join(rows)}</table></body></html>
-"""
+    """The index page: the dashboard of the latest report per schedule, then every run (newest first)."""
+    from opslib.reporting.dashboard import dashboard_html
+
+    return dashboard_html(runs)

@@ -17,9 +17,20 @@ A *run* is one notebook executed with concrete parameters. Runs come from the co
         notebook: 02_campaign_evaluation
         for_each: {campaign_id: ended_campaigns 14}
 
+**Periods that fit the schedule.** A report folder is named by the *data* period, not the run day: the
+``period_end`` parameter when given, else the last day with orders in the shop (:func:`data_end`). A
+``period: week`` schedule reviews the last complete ISO week of the data (Monday to Sunday) and a
+``period: month`` / ``period: quarter`` schedule the last complete month / calendar quarter: when the notebook
+declares ``period_end`` and the schedule does not set it, the runner sets it to that week's Sunday / that month's
+or quarter's last day (and ``period_start`` to its first day when the notebook declares it, else ``period_days``
+to the period's length when the notebook declares that and the schedule does not set it) — :func:`fit_period`. So the Monday
+06:30 weekly review covers exactly the week that just ended and lands in ``reports/2025-W52/``.
+
 ``for_each`` takes a list of values or one of the data-driven sources: ``top_categories N`` (the N
 categories with the highest GMV over the last 28 days of data), ``all_categories``,
-``ended_campaigns N`` (campaigns whose last day lies in the last N days of data), ``all_campaigns``.
+``ended_campaigns N`` (campaigns whose last day lies in the last N days of data), ``settled_campaigns N``
+(campaigns whose after-period of ``post_days`` ended in the last N days: reviewed once, with the pull-forward
+dip complete), ``all_campaigns``.
 
 Values are typed by the notebook's declaration (:mod:`opslib.reporting.params`), never by their looks:
 ``reports.yml`` is read with every value as text, like ``-p``, so ``category: No`` is the text ``No``
@@ -58,11 +69,11 @@ NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
 
 SCHEDULE_KEYS = {"notebook", "period", "parameters", "for_each", "description", "timeout", "cell_timeout"}
-PERIOD_KINDS = ("day", "week", "month")
+PERIOD_KINDS = ("day", "week", "month", "quarter")
 _PERIOD_LABEL = re.compile(r"^[\w][\w.+-]{0,63}$")
 
-__all__ = ["DATE_PARAMETERS", "Run", "check_run", "declared_parameters", "discover", "expand_source",
-           "find_notebook", "load_config", "parse_duration", "period_label", "plan_schedules"]
+__all__ = ["DATE_PARAMETERS", "Run", "check_run", "data_end", "declared_parameters", "discover", "expand_source",
+           "find_notebook", "fit_period", "load_config", "parse_duration", "period_label", "plan_schedules"]
 
 
 @dataclass
@@ -263,21 +274,39 @@ def check_run(run: Run, declared: dict[str, Param], base: Path | None = None) ->
 # ---------------------------------------------------------------------------------------- periods
 
 
-def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | None = None) -> str:
-    """The reports/ sub-folder of a run.
+def _given(value: Any) -> bool:
+    return value is not None and str(value).strip() not in ("", "None", "null")
 
-    The reference day is the ``period_end`` parameter when given, else ``today``; ``kind`` 'week' gives
-    its ISO week (``2026-W48``), 'month' ``2026-11``, 'day' or None ``2026-11-25``.
+
+def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | None = None,
+                 data_end: dt.date | None = None) -> str:
+    """The reports/ sub-folder of a run: the data period it covers.
+
+    The reference day is the ``period_end`` parameter when given, else ``data_end`` (the last day with
+    orders, :func:`data_end`), else ``today``; ``kind`` 'week' gives its ISO week (``2026-W48``), 'month'
+    ``2026-11``, 'quarter' ``2026-Q4``, 'day' or None ``2026-11-25``.
+
+    Parameters:
+        kind: the schedule's period (``day``, ``week``, ``month``, ``quarter`` or None). parameters: the run's
+        parameters.
+        today: the fallback day (default: today). data_end: the last day of the data, when known.
+
+    Returns:
+        The folder label.
 
     Example:
         >>> period_label("week", {"period_end": "2024-12-30"})
         '2025-W01'
+        >>> period_label(None, {}, data_end=dt.date(2025, 12, 31))
+        '2025-12-31'
+        >>> period_label("quarter", {"period_end": "2025-11-30"})
+        '2025-Q4'
     """
     ref = parameters.get("period_end")
-    if ref in ("None", "null"):
+    if not _given(ref):
         ref = None
     try:
-        day = dt.date.fromisoformat(str(ref)) if ref else (today or dt.date.today())
+        day = dt.date.fromisoformat(str(ref)) if ref else (data_end or today or dt.date.today())
     except ValueError:
         raise ReportError(f"parameter 'period_end' must be a date like 2025-06-18, got {ref!r}") from None
     if kind == "week":
@@ -285,9 +314,125 @@ def period_label(kind: str | None, parameters: dict[str, Any], today: dt.date | 
         return f"{y}-W{w:02d}"
     if kind == "month":
         return f"{day:%Y-%m}"
+    if kind == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     if kind in (None, "day"):
         return day.isoformat()
     raise ReportError(f"period must be one of {', '.join(PERIOD_KINDS)}, got {kind!r}")
+
+
+def last_complete(kind: str | None, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The last complete period of ``kind`` that ends on or before ``day``: ``(first day, last day)``.
+
+    Formula: 'week' -> the ISO week (Monday .. Sunday) ending on the last Sunday <= ``day``; 'month' -> the
+    month of ``day`` when ``day`` is its last day, else the month before; 'quarter' -> likewise for the calendar
+    quarter (Jan-Mar, Apr-Jun, Jul-Sep, Oct-Dec); 'day' or None -> ``(day, day)``.
+
+    Parameters:
+        kind: ``day``, ``week``, ``month``, ``quarter`` or None. day: the last day with data.
+
+    Returns:
+        The first and last day of that period.
+
+    Example:
+        >>> last_complete("week", dt.date(2025, 12, 31))     # a Wednesday: the week before is the last whole one
+        (datetime.date(2025, 12, 22), datetime.date(2025, 12, 28))
+        >>> last_complete("month", dt.date(2025, 12, 31)), last_complete("month", dt.date(2025, 12, 15))[1]
+        ((datetime.date(2025, 12, 1), datetime.date(2025, 12, 31)), datetime.date(2025, 11, 30))
+        >>> last_complete("quarter", dt.date(2025, 12, 15))   # Q4 is not over: Q3, 1 Jul .. 30 Sep
+        (datetime.date(2025, 7, 1), datetime.date(2025, 9, 30))
+    """
+    if kind == "week":
+        end = day - dt.timedelta(days=(day.weekday() + 1) % 7)
+        return end - dt.timedelta(days=6), end
+    if kind == "month":
+        nxt = day + dt.timedelta(days=1)
+        end = day if nxt.month != day.month else day.replace(day=1) - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if kind == "quarter":
+        nxt = day + dt.timedelta(days=1)
+        closes = nxt.day == 1 and nxt.month in (1, 4, 7, 10)  # day is the last day of its quarter
+        end = day if closes else dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+        return dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+    return day, day
+
+
+def fit_period(kind: str | None, declared: dict[str, Param], parameters: dict[str, Any],
+               last_day: dt.date | None) -> dict[str, Any]:
+    """The run's parameters with the period fitted to its schedule (module doc, "Periods that fit").
+
+    Formula: for ``kind`` 'week', 'month' or 'quarter', a notebook that declares ``period_end`` and was not given
+    one gets ``period_end`` = the last day of :func:`last_complete` (``kind``, ``last_day``), and ``period_start`` =
+    its first day when it declares ``period_start`` and was not given one; a notebook that declares
+    ``period_days`` but not ``period_start`` gets ``period_days`` = the period's length in days when it was not
+    given (so a quarterly review covers the whole quarter: 92 days for Oct-Dec). Nothing changes for 'day' /
+    None, without ``last_day``, or when the period is given.
+
+    Parameters:
+        kind: the schedule's period. declared: the notebook's parameters. parameters: the run's parameters.
+        last_day: the last day with orders (:func:`data_end`), or None.
+
+    Returns:
+        A new parameter dict (text dates, like ``-p`` values).
+
+    Example:
+        >>> p = {"period_end": Param("period_end", None, "None", "date", True)}
+        >>> fit_period("week", p, {"period_days": "7"}, dt.date(2025, 12, 31))
+        {'period_days': '7', 'period_end': '2025-12-28'}
+    """
+    out = dict(parameters)
+    if kind not in ("week", "month", "quarter") or last_day is None or "period_end" not in declared:
+        return out
+    if _given(out.get("period_end")) or _given(out.get("period_start")):
+        return out
+    first, last = last_complete(kind, last_day)
+    out["period_end"] = last.isoformat()
+    if "period_start" in declared:
+        out["period_start"] = first.isoformat()
+    elif "period_days" in declared and not _given(out.get("period_days")):
+        out["period_days"] = str((last - first).days + 1)
+    return out
+
+
+_END_CACHE: dict[tuple, dt.date | None] = {}
+
+
+def data_end(data_dir: str | Path | None) -> dt.date | None:
+    """The last day with orders in the shop at ``data_dir`` (None when there is no readable orders table).
+
+    Formula: ``max(order_ts)`` over the orders file(s), read by DuckDB for Parquet (one column, fast at 10M
+    lines) and through the contract reader otherwise; cached by the files' names, sizes and times.
+
+    Parameters:
+        data_dir: a shop folder, or None.
+
+    Returns:
+        The day, or None.
+    """
+    if not data_dir or not Path(data_dir).is_dir():
+        return None
+    folder = Path(data_dir)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.startswith("orders"))
+    key = (str(folder), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if key in _END_CACHE:
+        return _END_CACHE[key]
+    from opslib.data.cube import order_span
+
+    last = None
+    for f in files:
+        try:
+            if f.suffix == ".parquet":
+                _, day, n = order_span(str(f))
+            else:
+                from opslib.data import read_table
+
+                _, day, n = order_span(read_table(f, "orders"))
+        except Exception:  # an unreadable file is the run's failure later, not the plan's
+            continue
+        if n and not pd.isna(day):
+            last = max(last, day.date()) if last else day.date()
+    _END_CACHE[key] = last
+    return last
 
 
 def check_period(label: str) -> str:
@@ -309,18 +454,32 @@ def check_period(label: str) -> str:
 
 # ---------------------------------------------------------------------------------- schedules
 
-_SOURCE = re.compile(r"^\s*(top_categories|ended_campaigns|all_categories|all_campaigns)\s*(\d+)?\s*$")
+_SOURCE = re.compile(
+    r"^\s*(top_categories|ended_campaigns|settled_campaigns|all_categories|all_campaigns)\s*(\d+)?\s*$")
 
 
-def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
-    """The values a ``for_each`` entry stands for: a list as it is, or a data-driven source (module doc)."""
+def expand_source(source: Any, data_dir: Path | None, post_days: int = 14) -> list[Any]:
+    """The values a ``for_each`` entry stands for: a list as it is, or a data-driven source (module doc).
+
+    ``settled_campaigns N``: campaigns whose after-period — ``post_days`` days after their last day, where a
+    campaign review looks for the pull-forward dip — ended in the last N days of data (so a weekly schedule
+    reviews each campaign once, when its after-period is complete). ``ended_campaigns N``: campaigns whose last
+    day lies in the last N days of data.
+
+    Parameters:
+        source: a list, or ``top_categories N``, ``all_categories``, ``ended_campaigns N``, ``settled_campaigns N``,
+            ``all_campaigns``. data_dir: the shop. post_days: the review's after-period (``settled_campaigns``).
+
+    Returns:
+        The values, one run each.
+    """
     if isinstance(source, list):
         return source
     m = _SOURCE.match(str(source))
     if not m:
         raise ReportError(
             f"for_each value {source!r}: expected a list or one of top_categories N, all_categories, "
-            "ended_campaigns N, all_campaigns"
+            "ended_campaigns N, settled_campaigns N, all_campaigns"
         )
     if data_dir is None or not data_dir.is_dir():
         raise ReportError(f"for_each {source!r} needs data_dir to point at a shop folder, got {data_dir}")
@@ -342,7 +501,8 @@ def expand_source(source: Any, data_dir: Path | None) -> list[Any]:
     if what == "all_campaigns":
         return camps["campaign_id"].tolist()
     last_day = shop.orders["order_ts"].max().normalize()
-    recent = camps[(camps["end"] <= last_day) & (camps["end"] > last_day - pd.Timedelta(days=n or 14))]
+    ends = camps["end"] + pd.Timedelta(days=post_days if what == "settled_campaigns" else 0)
+    recent = camps[(ends <= last_day) & (ends > last_day - pd.Timedelta(days=n or 14))]
     return recent.sort_values("end")["campaign_id"].tolist()
 
 
@@ -411,6 +571,15 @@ def absolute_paths(params: dict[str, Any], declared: dict[str, Param], base: Pat
     return out
 
 
+def _post_days(params: dict[str, Any], declared: dict[str, Param]) -> int:
+    """The run's ``post_days`` (given, else the notebook's default, else 14) for ``settled_campaigns``."""
+    value = params.get("post_days", declared["post_days"].default if "post_days" in declared else 14)
+    try:
+        return int(str(value))
+    except ValueError:
+        return 14
+
+
 def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[str], overrides: dict[str, Any],
                    base: Path, today: dt.date | None = None) -> tuple[list[Run], list[str]]:
     """Expand the named schedules (all, or those in ``only``) into concrete runs.
@@ -433,16 +602,18 @@ def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[s
         base_params = absolute_paths(base_params, declared, base)
         probe = Run(name=stem, notebook=available[stem], parameters=base_params, period="")
         data_dir, _ = effective_data_dir(probe, declared)
+        last_day = data_end(data_dir)
+        base_params = fit_period(spec.get("period"), declared, base_params, last_day)
         combos: list[dict[str, Any]] = [{}]
         for key, source in (spec.get("for_each") or {}).items():
             try:
-                values = expand_source(source, data_dir)
+                values = expand_source(source, data_dir, post_days=_post_days(base_params, declared))
             except ReportError:
                 raise  # a mistake in reports.yml: a bad request
             except (UserError, OSError) as exc:
                 # The shop cannot be read to expand this schedule: that schedule fails, the others still run.
                 runs.append(Run(name=stem, notebook=available[stem], parameters=base_params,
-                                period=period_label(spec.get("period"), base_params, today), schedule=sname,
+                                period=period_label(spec.get("period"), base_params, today, last_day), schedule=sname,
                                 failed=f"schedule {sname}: for_each {key} from {source!r} could not read the "
                                        f"shop: {type(exc).__name__}: {exc}"))
                 combos = []
@@ -454,6 +625,6 @@ def plan_schedules(cfg: dict[str, Any], available: dict[str, Path], only: list[s
             params = {**base_params, **combo}
             suffix = "__".join(run_suffix(v) for v in combo.values())
             runs.append(Run(name=f"{stem}__{suffix}" if suffix else stem, notebook=available[stem],
-                            parameters=params, period=period_label(spec.get("period"), params, today),
+                            parameters=params, period=period_label(spec.get("period"), params, today, last_day),
                             schedule=sname, timeout=spec.get("timeout"), cell_timeout=spec.get("cell_timeout")))
     return runs, notes

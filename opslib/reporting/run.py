@@ -8,10 +8,16 @@
     python -m opslib report list
     python -m opslib report scratch [DEST]        # copy the templates into lab/ for exploring (make lab)
 
-Each run writes ``reports/<period>/<name>.ipynb`` (executed, with outputs) and ``<name>.html`` (code
-hidden). The period label is ``--period``, or the schedule's ``period: week|month|day`` applied to the
-``period_end`` parameter (else today), or ``period_end`` / today's date (see
-:func:`opslib.reporting.plan.period_label`).
+Each run writes ``reports/<period>/<name>.ipynb`` (executed, with outputs), ``<name>.html`` (the page a
+manager reads, :mod:`opslib.reporting.html`) and, for a notebook that declares ``export_dir`` and was not
+given one, its exports in ``<name>.exports/`` next to them (exports are on by default). The period label
+is ``--period``, or the data period: the schedule's ``period: week|month|day`` applied to ``period_end``,
+else to the last day with orders (see :func:`opslib.reporting.plan.period_label` and ``fit_period``).
+
+After a good run the runner compares the report's executive summary with the previous report of the
+same schedule (the latest earlier period) and writes what changed — new and resolved actions, items
+that joined or left a list — into the summary at the top (:func:`opslib.reporting.summary.compare_summaries`);
+the compact summary goes into ``runs.json`` for the index dashboard.
 
 Trust at 6 a.m. with nobody watching:
 
@@ -46,6 +52,7 @@ import html
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -55,8 +62,10 @@ from pathlib import Path
 from typing import Any
 
 import opslib
+from opslib.reporting.html import PageLinks, report_page
 from opslib.reporting.index import STAMP_KEY, RunResult, read_history, record
 from opslib.reporting.kernels import Registry, Watch, alive
+from opslib.reporting.navigation import neighbours, report_href
 from opslib.reporting.plan import (
     NOTEBOOKS,
     REPORTS,
@@ -65,14 +74,23 @@ from opslib.reporting.plan import (
     absolute_paths,
     check_period,
     check_run,
+    data_end,
     declared_parameters,
     discover,
+    effective_data_dir,
     find_notebook,
     format_duration,
     load_config,
     parse_duration,
     period_label,
     plan_schedules,
+)
+from opslib.reporting.summary import (
+    ExecutiveSummary,
+    compact,
+    compare_summaries,
+    read_summary,
+    replace_summary,
 )
 from opslib.reporting.templates import COMMITTED, MODIFIED, UNVERIFIED, scratch_copy, template_status
 
@@ -103,15 +121,13 @@ def data_fingerprint(data_dir: str | Path | None) -> str:
     return h.hexdigest()[:16]
 
 
-def to_html(executed: Path, target: Path) -> None:
-    """Export an executed notebook to HTML with code cells hidden (nbconvert's ``exclude_input``)."""
+def to_html(executed: Path, target: Path, links: PageLinks | None = None) -> None:
+    """Export an executed notebook to the report's HTML page (:func:`opslib.reporting.html.report_page`: code
+    hidden, summary first, manager view, navigation ``links``, nothing loaded from the internet)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(report_page(nb, links), encoding="utf-8")
 
 
 def _stamp(nb_path: Path, run: Run, fingerprint: str, **extra: Any) -> None:
@@ -194,13 +210,93 @@ def _source(c: Any) -> Any:
 
 
 def _result(run: Run, status: str, started: str, seconds: float = 0.0, error: str = "", ipynb: str = "",
-            html_path: str = "", fingerprint: str = "") -> RunResult:
+            html_path: str = "", fingerprint: str = "", summary: dict[str, Any] | None = None,
+            exports: list[str] | None = None) -> RunResult:
     return RunResult(
         name=run.name, notebook=run.notebook.stem, period=run.period, status=status, seconds=round(seconds, 2),
         parameters=run.parameters, started=started, ipynb=ipynb, html=html_path, error=error,
         data_fingerprint=fingerprint, schedule=run.schedule, timeout=float(run.timeout or 0.0),
-        template=run.template,
+        template=run.template, summary=summary, exports=list(exports or []),
     )
+
+
+def export_folder(run: Run) -> str:
+    """The folder name of a run's exports, next to its report: ``<name>.exports``."""
+    return f"{run.name}.exports"
+
+
+def _page_links(run: Run, out_dir: Path, history: list[dict[str, Any]], exports: list[str],
+                failed: bool, export_root: Path | None = None) -> tuple[PageLinks, dict[str, Any] | None]:
+    """Where the report links to, and the previous report's history entry (None when it is the first)."""
+    here = f"{run.period}/x.html"
+    previous, nxt = neighbours(history, run.name, run.schedule, run.period, out_dir)
+    latest: dict[str, str] = {}
+    for h in history:  # the newest good report of every notebook, for "what to look at next"
+        if h.get("status") == "ok" and h.get("html") and h.get("notebook"):
+            latest[str(h["notebook"])] = report_href(here, h["html"])
+    folder = export_folder(run)
+    links = PageLinks(
+        index="../index.html", period=run.period,
+        previous=(previous["period"], report_href(here, previous["html"])) if previous else None,
+        next=(nxt["period"], report_href(here, nxt["html"])) if nxt else None,
+        exports=[] if failed else [(e, f"{folder}/{e}") for e in exports],
+        reports=latest, export_base="" if failed else folder,
+        export_root="" if failed or export_root is None else str(export_root.resolve()))
+    return links, previous
+
+
+def _previous_summary(out_dir: Path, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The previous report's full summary (with item lists) from its executed notebook, else from the history."""
+    if previous is None:
+        return None
+    nb_path = out_dir / str(previous.get("ipynb") or "")
+    if previous.get("ipynb") and nb_path.is_file():
+        try:
+            found = read_summary(nb_path)
+        except Exception:  # an unreadable old report: fall back to what the history kept
+            found = None
+        if found is not None:
+            return found
+    return previous.get("summary")
+
+
+def _write_page(tmp_nb: Path, tmp_html: Path, run: Run, out_dir: Path, exports: list[str],
+                failed: bool, export_root: Path | None = None) -> dict[str, Any] | None:
+    """Add what changed since the previous report to the summary, then write the HTML page; returns the summary."""
+    import nbformat
+
+    history = read_history(out_dir)
+    links, previous = _page_links(run, out_dir, history, exports, failed, export_root)
+    nb = nbformat.read(str(tmp_nb), as_version=4)
+    payload = read_summary(nb)
+    if payload is not None and not failed:
+        href = links.previous[1] if links.previous else ""
+        changes = compare_summaries(payload, _previous_summary(out_dir, previous),
+                                    since=previous["period"] if previous else "", href=href)
+        summary = ExecutiveSummary.from_payload(payload)
+        summary.changes = changes
+        if replace_summary(nb, summary):
+            nbformat.write(nb, str(tmp_nb))
+            payload = summary.payload()
+    to_html(tmp_nb, tmp_html, links)
+    return payload
+
+
+def _move_exports(tmp_exports: Path | None, final: Path) -> list[Path]:
+    """Put a good run's exports in place of the last ones (the old folder goes only once the new one is in); a
+    good run that exported nothing removes the replaced report's exports, so no stale list stays next to it."""
+    if tmp_exports is None:
+        return []
+    aside = final.with_name(f".{final.name}.old-{os.getpid()}-{threading.get_ident()}")
+    if final.exists():
+        os.replace(final, aside)
+    if tmp_exports.is_dir() and any(tmp_exports.iterdir()):
+        os.replace(tmp_exports, final)
+    shutil.rmtree(aside, ignore_errors=True)
+    if not final.is_dir():
+        return []
+    order = {".xlsx": 0, ".csv": 1}  # the workbook first: that is what the teams open
+    return sorted((p for p in final.rglob("*") if p.is_file()), key=lambda p: (order.get(p.suffix, 2), p.name))
 
 
 def _now() -> str:
@@ -226,6 +322,7 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
     tmp_nb, tmp_html = tmp_dir / f"{token}.ipynb", tmp_dir / f"{token}.html"
     fingerprint, stage = "", "preparing the run"
     timer: threading.Timer | None = None
+    tmp_exports: Path | None = None
     try:
         target_dir = out_dir / run.period
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +336,11 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
             timer = threading.Timer(run.timeout, watch.stop, args=("timeout",))
             timer.daemon = True
             timer.start()
-        error, completed = _execute_notebook(run, tmp_nb, kernel, progress, watch)
+        parameters = dict(run.parameters)
+        if "export_dir" in declared_parameters(run.notebook) and "export_dir" not in parameters:
+            tmp_exports = tmp_dir / f"{token}.exports"  # exports on by default, moved next to the report
+            parameters["export_dir"] = str(tmp_exports)
+        error, completed = _execute_notebook(run, tmp_nb, kernel, progress, watch, parameters)
         if timer is not None:
             timer.cancel()
         seconds = time.perf_counter() - t0
@@ -256,13 +357,20 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
                            fingerprint=fingerprint)
         stage = "writing the report"
         status = "failed" if error else "ok"
+        order = {".xlsx": 0, ".csv": 1}
+        written = sorted((p for p in tmp_exports.rglob("*") if p.is_file()),
+                         key=lambda p: (order.get(p.suffix, 2), p.name)) \
+            if tmp_exports and not error and tmp_exports.is_dir() else []
+        payload = None
         if tmp_nb.exists():
             try:
                 if error:
                     _error_on_top(tmp_nb, error, watch.cell_index if not completed else None)
                 _stamp(tmp_nb, run, fingerprint, status=status, started=started, seconds=round(seconds, 2),
                        error=error, timeout=float(run.timeout or 0.0))
-                to_html(tmp_nb, tmp_html)
+                payload = _write_page(tmp_nb, tmp_html, run, out_dir,
+                                      [p.relative_to(tmp_exports).as_posix() for p in written] if tmp_exports
+                                      else [], failed=bool(error), export_root=tmp_exports)
             except Exception as exc:  # a broken export must not lose the executed notebook
                 error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
         stem = run.name if not error else f"{run.name}.failed"
@@ -271,12 +379,15 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
             os.replace(tmp_nb, final_nb)
         if tmp_html.exists():
             os.replace(tmp_html, final_html)
+        moved: list[Path] = []
         if not error:  # a good run supersedes an older failure of the same name
             for stale in (target_dir / f"{run.name}.failed.ipynb", target_dir / f"{run.name}.failed.html"):
                 stale.unlink(missing_ok=True)
+            moved = _move_exports(tmp_exports, target_dir / export_folder(run))
         rel = lambda p: p.relative_to(out_dir).as_posix() if p.exists() else ""  # noqa: E731
         return _result(run, "failed" if error else "ok", started, seconds, error=error, ipynb=rel(final_nb),
-                       html_path=rel(final_html), fingerprint=fingerprint)
+                       html_path=rel(final_html), fingerprint=fingerprint,
+                       summary=compact(payload) if not error else None, exports=[rel(p) for p in moved])
     except Exception as exc:  # outside the notebook: this run's failure, never the batch's
         return _result(run, "failed", started, time.perf_counter() - t0, fingerprint=fingerprint,
                        error=f"{type(exc).__name__} while {stage}: {exc}")
@@ -289,17 +400,22 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
         for p in (tmp_nb, tmp_html):
             with contextlib.suppress(OSError):
                 p.unlink(missing_ok=True)
+        if tmp_exports is not None:
+            shutil.rmtree(tmp_exports, ignore_errors=True)  # a failed run's exports never replace the good ones
 
 
-def _execute_notebook(run: Run, tmp_nb: Path, kernel: str, progress: bool, watch: Watch) -> tuple[str, bool]:
-    """papermill on ``run`` into ``tmp_nb``: (error text or '', whether every cell ran)."""
+def _execute_notebook(run: Run, tmp_nb: Path, kernel: str, progress: bool, watch: Watch,
+                      parameters: dict[str, Any] | None = None) -> tuple[str, bool]:
+    """papermill on ``run`` into ``tmp_nb`` (``parameters``: the run's, plus what the runner injects):
+    (error text or '', whether every cell ran)."""
     import papermill
     from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     try:
         papermill.execute_notebook(
-            str(run.notebook), str(tmp_nb), parameters=run.parameters, kernel_name=kernel,
+            str(run.notebook), str(tmp_nb), parameters=run.parameters if parameters is None else parameters,
+            kernel_name=kernel,
             progress_bar=progress, execution_timeout=run.cell_timeout,
             # No cwd= here: papermill would chdir the whole process, a race between worker threads.
             # The kernel gets the notebook's folder as its working directory through nbclient instead.
@@ -414,8 +530,10 @@ def plan(args: argparse.Namespace, available: dict[str, Path]) -> tuple[list[Run
             # With --all, a parameter only some notebooks declare goes to those notebooks.
             params = {k: v for k, v in overrides.items() if k in declared or not args.all}
             params = absolute_paths(params, declared, base)
+            probe = Run(name=stem, notebook=available[stem], parameters=params, period="")
+            last_day = data_end(effective_data_dir(probe, declared)[0])
             runs.append(Run(name=stem, notebook=available[stem], parameters=params,
-                            period=period_label(None, params)))
+                            period=period_label(None, params, data_end=last_day)))
         unknown = sorted(set(overrides) - known) if args.all else []
         if unknown:
             raise ReportError(f"unknown parameter(s) {', '.join(unknown)}: no notebook declares them")
@@ -512,8 +630,11 @@ def _clean_stale_tmp(tmp_dir: Path) -> None:
     if not tmp_dir.is_dir():
         return
     for f in tmp_dir.iterdir():
-        m = re.search(r"\.(\d+)\.(\d+)\.(ipynb|html)$", f.name)
+        m = re.search(r"\.(\d+)\.(\d+)\.(ipynb|html|exports)$", f.name)
         if m and int(m.group(1)) != os.getpid() and not alive(int(m.group(1))):
+            if f.is_dir():
+                shutil.rmtree(f, ignore_errors=True)
+                continue
             with contextlib.suppress(OSError):
                 f.unlink()
 
@@ -594,4 +715,5 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or stopped or record_error else EXIT_OK
 
 
-__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "main", "run_one", "size_timeout", "to_html"]
+__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "export_folder", "main", "run_one", "size_timeout",
+           "to_html"]

@@ -30,7 +30,11 @@ def test_notebook_01_runs_and_exports(small_shop_dir: Path, tmp_path: Path) -> N
     assert image_count(nb) == 6
     csv = sorted((tmp_path / "export").glob("category_actions_*.csv"))
     assert len(csv) == 1 and csv[0].read_bytes()[:3] == b"\xef\xbb\xbf"
-    assert len(list((tmp_path / "export").glob("category_actions_*.xlsx"))) == 1
+    (xlsx,) = (tmp_path / "export").glob("category_actions_*.xlsx")
+    from openpyxl import load_workbook
+
+    head = [c.value for c in load_workbook(xlsx).active[1]]
+    assert {"负责人 owner", "状态 status", "商品名称 product name", "品牌 brand"} <= set(head)
     summary = read_summary(nb)
     assert summary["tiles"][0]["label"] == "GMV 成交额" and "of the SKUs make 80% of GMV" in summary["verdicts"][0]
     assert any(a["owner"] == "采购 purchasing" for a in summary["actions"])  # the sample plants stock-outs

@@ -125,3 +125,32 @@ def test_export_actions_single_path_form_refuses_a_climbing_name(tmp_path: Path)
 def test_neutralise_leaves_non_text_alone() -> None:
     assert neutralise(-5) == -5 and neutralise(-0.5) == -0.5 and neutralise(None) is None
     assert neutralise("-") == "'-" and neutralise("+86 138") == "'+86 138" and neutralise("1e5") == "1e5"
+
+
+def test_xlsx_for_teams_headers_formats_frozen_filter_status_and_no_inf(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"sku": ["=HYPERLINK(\"x\")", "B"], "gmv": [12345.6, -2.5], "rate": [0.123, 0.5],
+                          "units": [3, 4], "dos": [float("inf"), 7.25], "status": ["待处理 open", "待处理 open"],
+                          "day": pd.to_datetime(["2025-12-28", "2025-12-29"])})
+    xlsx, csv_path = write_table(frame, tmp_path, "actions", formats=("xlsx", "csv"), sheet="actions",
+                            headers={"sku": "商品编码 SKU", "gmv": "成交额 GMV"},
+                            kinds={"gmv": "money", "rate": "percent", "dos": "decimal"},
+                            choices={"status": ["待处理 open", "已完成 done"]}, currency="GBP")
+    ws = load_workbook(xlsx).active
+    assert [c.value for c in ws[1]][:3] == ["商品编码 SKU", "成交额 GMV", "rate"]
+    assert ws["A1"].font.b and ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"
+    assert ws["B2"].number_format == '"£"#,##0.00;-"£"#,##0.00' and ws["B2"].value == 12345.6
+    assert ws["C2"].number_format == "0.0%" and ws["D2"].number_format == "#,##0"
+    assert ws["G2"].number_format == "yyyy-mm-dd"
+    assert ws["E2"].value is None and ws["E3"].value == 7.25  # inf is an empty cell, never the text "inf"
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=")  # still text, never a formula
+    assert ws.column_dimensions["A"].width >= 14  # fits the header, CJK counted twice
+    (dv,) = ws.data_validations.dataValidation
+    assert str(dv.sqref) == "F2:F3" and "已完成 done" in dv.formula1
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:2] == ["商品编码 SKU", "成交额 GMV"] and rows[1][4] == "" and rows[1][0].startswith("'=")
+
+
+def test_unknown_kind_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="kind"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path, "x", kinds={"a": "currency"})

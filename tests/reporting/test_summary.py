@@ -58,3 +58,45 @@ def test_summary_shown_first_is_complete_in_the_executed_notebook(tmp_path: Path
     assert top == "T — P\nGMV: ¥1.0万 (+3.0%)\n· GMV grew.\n→ [仓储 warehouse] Ship within 24 h"
     assert read_summary(done)["tiles"][0]["value"] == "¥1.0万"
     assert "⏹ Nothing more." in "".join(o.get("text", "") for o in done.cells[3].outputs)
+
+
+def test_compare_summaries_new_resolved_and_moved_items() -> None:
+    from opslib.reporting.summary import compare_summaries
+
+    before = {"actions": [{"owner": "采购", "text": "replenish 3", "key": "replenish", "items": ["A", "B", "C"]},
+                          {"owner": "数据", "text": "export traffic", "key": "missing:traffic"},
+                          {"owner": "运营", "text": "no key, same text"}]}
+    now = {"actions": [{"owner": "采购", "text": "replenish 12", "key": "replenish",
+                        "items": ["B", *[f"N{i}" for i in range(11)]]},
+                       {"owner": "运营", "text": "no key, same text"}, {"owner": "品类", "text": "fix 1", "key": "fix"}]}
+    c = compare_summaries(now, before, since="2025-W51", href="../2025-W51/r.html", max_items=3)
+    assert [a["key"] for a in c["new"]] == ["fix"] and [a["key"] for a in c["resolved"]] == ["missing:traffic"]
+    (moved,) = c["moved"]  # an action without a key is matched by owner and text: it is neither new nor resolved
+    assert (moved["n_joined"], moved["joined"], moved["n_left"], moved["left"]) == (11, ["N0", "N1", "N2"], 2, ["A", "C"])
+    s = ExecutiveSummary("T").action("品类", "fix 1", key="fix")
+    s.changes = c
+    text, page = s.text(), s.html()
+    assert "自上次以来 Since 2025-W51: 1 new, 1 resolved action(s)." in text
+    assert "11 joined (N0, N1, N2 and 8 more); 2 left (A, C)" in text
+    assert 'Since <a href="../2025-W51/r.html">2025-W51</a>:' in page and "已解决 resolved" in page
+    assert compare_summaries(now, None)["first"] is True
+
+
+def test_payload_round_trip_and_compact_history() -> None:
+    from opslib.reporting.summary import compact
+
+    s = ExecutiveSummary("T", period="P", scope="S").tile("GMV", "¥1.0万", "+1.0%", good=True, metric="gmv", raw=1e4)
+    s.action("采购", "replenish 2", key="replenish", items=["A", "B"]).note("costs assumed")
+    again = ExecutiveSummary.from_payload(s.payload())
+    assert again.text() == s.text() and again.html() == s.html()
+    short = compact(s.payload())
+    assert short["actions"][0]["n_items"] == 2 and "items" not in short["actions"][0]
+    assert short["tiles"][0]["raw"] == 1e4
+
+
+def test_changes_html_escapes_data() -> None:
+    from opslib.reporting.summary import changes_html
+
+    page = changes_html({"since": "<W1>", "href": "x.html\"><script>", "first": False, "resolved": [],
+                         "new": [{"owner": "<b>", "text": "<script>alert(1)</script>", "key": "k"}], "moved": []})
+    assert "<script>" not in page and "&lt;script&gt;" in page
