@@ -10,6 +10,7 @@ Commands:
   operations check DIR score the shop against its process norms, write alerts; exit 3 when a norm is breached
   glossary [OUT]     write the glossary of every metric from the code (default docs/glossary.md)
   training ...       the training track: student copies, grading trainees' notebooks, drill findings
+  campaign evaluate DIR --campaign ID [--format json]   evaluate one campaign (counterfactual, money)
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "training":
         from opslib.training.cli import main as training_main
         return training_main(rest)
+    if cmd == "campaign":
+        from opslib.campaigns.cli import main as campaign_main
+        return campaign_main(rest)
     print(f"opslib: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -19,6 +19,22 @@ def buyer_mix(orders: _cube.Source, skus: list[str], window: tuple[pd.Timestamp,
     (any SKU); ``baseline_repeat`` = the same for buyers whose first order falls in ``baseline``
     (measured after the baseline end). NaN when the data end before the follow-up is over.
     Keys: ``buyers``, ``new_buyers``, ``new_share``, ``repeat_rate_new``, ``baseline_repeat_rate_new``.
+
+    Parameters:
+        orders: order lines (frame or Parquet path). skus: the scoped SKUs. window, baseline: inclusive days.
+        repeat_days: the follow-up after the window.
+
+    Returns:
+        The dict above.
+
+    Example: c1 buys first in the window and again 10 days later; c2 bought before (returning).
+        >>> o = pd.DataFrame({"order_id": ["1", "2", "3", "4"], "customer_id": ["c2", "c1", "c2", "c1"],
+        ...     "order_ts": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-03-02", "2024-03-12"]),
+        ...     "sku": ["A", "A", "A", "B"], "status": "completed"})
+        >>> b = buyer_mix(o, ["A"], (pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-02")),
+        ...               (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31")), repeat_days=20)
+        >>> b["buyers"], b["new_buyers"], b["new_share"]
+        (2.0, 1.0, 0.5)
     """
     con = _cube.connect()
     _cube.relation(con, "o", orders)
@@ -62,6 +78,12 @@ def naive_uplift(series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -
     ``naive = sum(observed[start..end]) - mean(observed[pre, not masked]) * days(start..end)``.
     It ignores weekday mix, season, trend and what happens after the window, which is why the notebook
     sets it beside the counterfactual.
+
+    Parameters:
+        series: the impact series. start, end: the window (inclusive days).
+
+    Returns:
+        The naive uplift in units.
 
     Example:
         >>> idx = pd.date_range("2024-06-01", periods=5)

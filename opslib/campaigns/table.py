@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.calendar import parse_day
+from opslib.campaigns.counterfactual import MIN_PRE_DAYS
 from opslib.data.contract import CAMPAIGN_KINDS, CAMPAIGNS, SCOPE_SEPARATOR
 from opslib.errors import CampaignError
 
@@ -38,46 +39,141 @@ def _row_to_campaign(r: pd.Series) -> Campaign:
     scope = r.get("scope")
     parts = tuple(s.strip() for s in str(scope).split(SCOPE_SEPARATOR) if s.strip()) if isinstance(scope, str) else ()
     spend = r.get("marketing_spend")
-    return Campaign(str(r["campaign_id"]), str(r.get("name", r["campaign_id"])), str(r.get("kind", "other")),
+    return Campaign(_id_text(r["campaign_id"]), str(r.get("name", r["campaign_id"])), str(r.get("kind", "other")),
                     pd.Timestamp(r["start"]).normalize(), pd.Timestamp(r["end"]).normalize(),
                     float(r.get("discount_depth", np.nan)), str(r.get("scope_type", "all")), parts,
                     float(spend) if spend is not None and not pd.isna(spend) else 0.0)
 
 
-def get_campaign(campaigns: pd.DataFrame, campaign_id: str | None = None) -> Campaign:
-    """The campaign ``campaign_id`` (None = the one that started last) from the campaigns table.
+def _ids(campaigns: pd.DataFrame) -> pd.Series:
+    """The campaign ids as text (a numeric id read from a CSV or typed as ``18`` matches ``"18"``)."""
+    return campaigns["campaign_id"].astype(str).str.strip()
 
+
+def _id_text(campaign_id: object) -> str:
+    """A campaign id as text: ``18``, ``18.0`` and ``" 18 "`` all become ``"18"``."""
+    if isinstance(campaign_id, float) and campaign_id.is_integer():
+        return str(int(campaign_id))
+    return str(campaign_id).strip()
+
+
+def latest_campaign_id(campaigns: pd.DataFrame, data_start: pd.Timestamp | None = None,
+                       data_end: pd.Timestamp | None = None, min_pre_days: int = MIN_PRE_DAYS) -> str:
+    """The id of the campaign evaluated by default: the latest one that has ended and has a usable pre-period.
+
+    Rule: among campaigns with ``end <= data_end`` (it is over and its days are loaded) and
+    ``start - data_start >= min_pre_days`` (enough days before it to fit the counterfactual), the one that ended
+    last (ties: the later start, then the larger id). Without ``data_start``/``data_end`` those conditions are
+    not checked. Raises :class:`CampaignError` when no campaign qualifies, saying why.
+
+    Parameters:
+        campaigns: the campaigns table. data_start, data_end: first and last day of the orders.
+        min_pre_days: days of data needed before the start.
+
+    Returns:
+        The campaign id (text).
+
+    Example: the flash sale started last but has not ended on 2024-07-11, so 618 is evaluated.
+        >>> c = pd.DataFrame({"campaign_id": ["A", "B"], "start": pd.to_datetime(["2024-06-01", "2024-07-10"]),
+        ...                   "end": pd.to_datetime(["2024-06-18", "2024-07-12"])})
+        >>> latest_campaign_id(c, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-11"))
+        'A'
+    """
+    c = campaigns.assign(_id=_ids(campaigns), _start=pd.to_datetime(campaigns["start"]),
+                         _end=pd.to_datetime(campaigns["end"]))
+    ok = pd.Series(True, index=c.index)
+    if data_end is not None:
+        ok &= c["_end"] <= pd.Timestamp(data_end)
+    if data_start is not None:
+        ok &= (c["_start"] - pd.Timestamp(data_start)).dt.days >= min_pre_days
+    if not ok.any():
+        span = (f" (orders run {pd.Timestamp(data_start):%Y-%m-%d}..{pd.Timestamp(data_end):%Y-%m-%d})"
+                if data_start is not None and data_end is not None else "")
+        raise CampaignError(f"no campaign of the {len(c)} in the campaigns table has ended and has {min_pre_days} "
+                            f"days of orders before it{span}: give campaign_id, or start and end of a window")
+    return str(c[ok].sort_values(["_end", "_start", "_id"]).iloc[-1]["_id"])
+
+
+def get_campaign(campaigns: pd.DataFrame, campaign_id: object = None, data_start: pd.Timestamp | None = None,
+                 data_end: pd.Timestamp | None = None) -> Campaign:
+    """The campaign ``campaign_id`` from the campaigns table; None = :func:`latest_campaign_id`.
+
+    Ids are compared as text, so ``18`` (a number typed in a parameter) finds campaign ``"18"``.
     Raises :class:`CampaignError` listing close matches when the id does not exist.
+
+    Parameters:
+        campaigns: the campaigns table. campaign_id: the id (text or number) or None.
+        data_start, data_end: first and last day of the orders, for the default choice.
+
+    Returns:
+        :class:`Campaign`.
+
+    Example:
+        >>> c = pd.DataFrame({"campaign_id": ["18", "19"], "name": ["a", "b"], "start": ["2024-06-01"] * 2,
+        ...                   "end": ["2024-06-03"] * 2, "scope_type": ["all", "sku"], "scope": [None, "A|B"]})
+        >>> get_campaign(c, 18).campaign_id, get_campaign(c, "19").scope
+        ('18', ('A', 'B'))
     """
     if campaigns is None or len(campaigns) == 0:
         raise CampaignError("the campaigns table is empty: add campaigns.csv with one row per promotion")
     if campaign_id is None:
-        return _row_to_campaign(campaigns.sort_values(["start", "campaign_id"]).iloc[-1])
-    hit = campaigns[campaigns["campaign_id"] == campaign_id]
+        campaign_id = latest_campaign_id(campaigns, data_start, data_end)
+    key = _id_text(campaign_id)
+    ids = _ids(campaigns)
+    hit = campaigns[ids == key]
     if len(hit) == 0:
-        ids = campaigns["campaign_id"].astype(str).tolist()
-        close = difflib.get_close_matches(str(campaign_id), ids, n=5, cutoff=0.5)
+        close = difflib.get_close_matches(key, ids.tolist(), n=5, cutoff=0.5)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        latest = campaigns.sort_values("start")["campaign_id"].tail(5).tolist()
-        raise CampaignError(f"campaign {campaign_id!r} does not exist in the campaigns table.{hint} "
+        latest = ids[pd.to_datetime(campaigns["start"]).sort_values().index].tail(5).tolist()
+        raise CampaignError(f"campaign {key!r} does not exist in the campaigns table.{hint} "
                             f"Use one of its campaign_id values (latest: {', '.join(latest)}), "
-                            "or campaign_id=None for the latest campaign.")
+                            "or campaign_id=None for the latest campaign that has ended.")
     return _row_to_campaign(hit.iloc[0])
 
 
 def scope_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
-    """SKUs the campaign covers: all SKUs (``all``), the SKUs of the listed categories (``category``,
-    matching ``category`` or ``subcategory``) or the listed SKUs (``sku``)."""
+    """SKUs the campaign covers, in the order of ``products`` (scope ``sku``: in the order listed).
+
+    ``all``: every SKU; ``category``: the SKUs whose ``category`` or ``subcategory`` is listed; ``sku``: the
+    listed SKUs that exist in products (one set look-up each: a 35,000-SKU coupon scope takes milliseconds).
+
+    Parameters:
+        campaign: the campaign. products: the products table.
+
+    Returns:
+        The SKU codes.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"], "subcategory": ["x1", "x2", "y1"]})
+        >>> c = Campaign("C1", "c", "coupon", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"), 0.1,
+        ...              "category", ("x2", "y"), 0.0)
+        >>> scope_skus(c, p), scope_skus(Campaign(**{**c.__dict__, "scope_type": "sku", "scope": ("C", "Z")}), p)
+        (['B', 'C'], ['C'])
+    """
     if campaign.scope_type == "all":
-        return products["sku"].tolist()
+        return products["sku"].astype(str).tolist()
     if campaign.scope_type == "category":
         m = products["category"].isin(campaign.scope) | products["subcategory"].isin(campaign.scope)
-        return products.loc[m, "sku"].tolist()
-    return [s for s in campaign.scope if s in set(products["sku"])]
+        return products.loc[m, "sku"].astype(str).tolist()
+    known = set(products["sku"].astype(str))
+    return [s for s in campaign.scope if s in known]
 
 
 def sibling_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
-    """SKUs of the scoped SKUs' subcategories that are not on promotion (empty for scope ``all``)."""
+    """SKUs of the scoped SKUs' subcategories that are not on promotion (empty for scope ``all``).
+
+    Parameters:
+        campaign: the campaign. products: the products table.
+
+    Returns:
+        The sibling SKU codes: ``subcategory in subcategories(scope) and sku not in scope``.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["A", "B", "C"], "category": ["x", "x", "y"], "subcategory": ["x1", "x1", "y1"]})
+        >>> sibling_skus(Campaign("C1", "c", "flash_sale", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"),
+        ...                       0.3, "sku", ("A",), 0.0), p)
+        ['B']
+    """
     if campaign.scope_type == "all":
         return []
     scope = set(scope_skus(campaign, products))
@@ -86,7 +182,19 @@ def sibling_skus(campaign: Campaign, products: pd.DataFrame) -> list[str]:
 
 
 def campaign_periods(campaign: Campaign, pre_days: int = 56, post_days: int = 14) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
-    """Inclusive ``(start, end)`` of ``pre`` (the ``pre_days`` before the start), ``window`` and ``post``."""
+    """Inclusive ``(start, end)`` of ``pre`` (the ``pre_days`` before the start), ``window`` and ``post``.
+
+    Parameters:
+        campaign: the campaign. pre_days, post_days: lengths of the periods before and after.
+
+    Returns:
+        ``{"pre": (start - pre_days, start - 1), "window": (start, end), "post": (end + 1, end + post_days)}``.
+
+    Example:
+        >>> c = Campaign("C1", "c", "coupon", pd.Timestamp("2024-03-10"), pd.Timestamp("2024-03-12"), 0.1, "all", (), 0.0)
+        >>> [f"{a:%m-%d}..{b:%m-%d}" for a, b in campaign_periods(c, 7, 3).values()]
+        ['03-03..03-09', '03-10..03-12', '03-13..03-15']
+    """
     one = pd.Timedelta(days=1)
     return {"pre": (campaign.start - pre_days * one, campaign.start - one), "window": (campaign.start, campaign.end),
             "post": (campaign.end + one, campaign.end + post_days * one)}
@@ -97,11 +205,25 @@ def overlapping_campaigns(campaigns: pd.DataFrame, campaign: Campaign, pre_days:
     """Other campaigns whose window (or their own ``post_days`` after it) touches this campaign's periods.
 
     Columns: ``campaign_id``, ``start``, ``end``, ``where`` ('pre' | 'window' | 'post').
+    (Scope-blind; the evaluation uses :func:`opslib.campaigns.overlap.plan_overlaps`, which weighs scopes.)
+
+    Parameters:
+        campaigns: the campaigns table. campaign: the campaign. pre_days, post_days: its periods.
+
+    Returns:
+        The frame above, the first period each other campaign touches (window, then post, then pre).
+
+    Example:
+        >>> t = pd.DataFrame({"campaign_id": ["A", "B"], "start": pd.to_datetime(["2024-03-10", "2024-03-01"]),
+        ...                   "end": pd.to_datetime(["2024-03-12", "2024-03-02"])})
+        >>> c = Campaign("A", "a", "coupon", pd.Timestamp("2024-03-10"), pd.Timestamp("2024-03-12"), 0.1, "all", (), 0.0)
+        >>> overlapping_campaigns(t, c, 14, 3)[["campaign_id", "where"]].values.tolist()
+        [['B', 'pre']]
     """
     rows = []
     per = campaign_periods(campaign, pre_days, post_days)
     for _, r in campaigns.iterrows():
-        if r["campaign_id"] == campaign.campaign_id:
+        if _id_text(r["campaign_id"]) == campaign.campaign_id:
             continue
         a, b = pd.Timestamp(r["start"]), pd.Timestamp(r["end"]) + pd.Timedelta(days=post_days)
         for where in ("window", "post", "pre"):
@@ -118,7 +240,7 @@ def _mask_other_campaigns(campaigns: pd.DataFrame, campaign: Campaign, index: pd
     """True on days of ``index`` inside another campaign's window or its ``post_days`` after it."""
     mask = pd.Series(False, index=index)
     for _, r in campaigns.iterrows():
-        if r["campaign_id"] == campaign.campaign_id:
+        if _id_text(r["campaign_id"]) == campaign.campaign_id:
             continue
         a, b = pd.Timestamp(r["start"]), pd.Timestamp(r["end"]) + pd.Timedelta(days=post_days)
         mask |= (index >= a) & (index <= b)
@@ -136,6 +258,12 @@ def parse_scope(scope: str | None) -> tuple[str, str | None]:
     (top-level categories or subcategories); ``"sku:A|B"`` -> ``("sku", "A|B")``. The prefix is
     case-insensitive, a full-width colon ``：`` works too, spaces around names are dropped and
     repeated names are kept once. Anything else raises :class:`CampaignError`.
+
+    Parameters:
+        scope: the text.
+
+    Returns:
+        ``(scope_type, scope)`` as the campaigns table writes them.
 
     Example:
         >>> parse_scope("category: 美妆 | 服饰")
@@ -189,6 +317,12 @@ def estimate_discount_depth(orders: pd.DataFrame, skus: list[str] | None, start:
 
     clipped to 0..1 (the campaigns table's range). NaN when there is no such line.
 
+    Parameters:
+        orders: order lines. skus: the SKUs (None: all). start, end: inclusive days.
+
+    Returns:
+        The depth (0..1) or NaN.
+
     Example: 2 units at 80 (list 100) and 1 unit at 50 (list 50): 1 - 210 / 250 = 0.16.
         >>> o = pd.DataFrame({"order_ts": pd.to_datetime(["2024-06-01 10:00", "2024-06-02 23:59",
         ...                                               "2024-06-03 00:00"]),
@@ -225,6 +359,13 @@ def adhoc_campaign(start: object, end: object, scope: str | None = "all", *, nam
     Raises :class:`CampaignError` for a bad date, ``end`` before ``start``, an unknown scope prefix or
     name, an unknown ``kind``, a discount outside 0..1, a negative spend, or (with ``orders``) a window
     in which the scope sold nothing.
+
+    Parameters:
+        start, end, scope: the window and what it covers. name, kind, discount_depth, marketing_spend: the row's
+            other fields. products: to check the scope. orders: to estimate the discount.
+
+    Returns:
+        A one-row campaigns table.
 
     Example:
         >>> row = adhoc_campaign("2024-03-10", "2024-03-12", "sku:A|B", discount_depth=0.2)
@@ -273,7 +414,13 @@ def with_adhoc(campaigns: pd.DataFrame | None, adhoc_row: pd.DataFrame) -> pd.Da
     """``campaigns`` (None when the shop has no campaigns table) with the :func:`adhoc_campaign` row appended.
 
     A row with the same ``campaign_id`` is replaced. The other campaigns stay: :func:`evaluate_campaign`
-    sets their days in the ad-hoc pre-period aside and refuses a window that overlaps one.
+    sets their days in the ad-hoc pre-period aside or cuts the post-period (:mod:`opslib.campaigns.overlap`).
+
+    Parameters:
+        campaigns: the campaigns table or None. adhoc_row: :func:`adhoc_campaign`'s row.
+
+    Returns:
+        The table with the row.
 
     Example:
         >>> t = with_adhoc(None, adhoc_campaign("2024-03-10", "2024-03-12", discount_depth=0.1))
@@ -298,6 +445,19 @@ def choose_campaign(campaigns: pd.DataFrame | None, products: pd.DataFrame, camp
     Without them: ``campaigns`` and ``campaign_id`` unchanged (None = the latest campaign).
     Raises :class:`CampaignError` when only one of ``start``/``end`` is given, when ``scope`` is given
     without them, or when there is neither a campaigns table nor a window.
+
+    Parameters:
+        campaigns: the campaigns table or None. products: the products table. campaign_id: the id or None.
+        start, end, scope: an ad-hoc window. orders: to estimate its discount. adhoc: further row fields.
+
+    Returns:
+        ``(campaigns table, campaign_id, messages)``.
+
+    Example:
+        >>> p = pd.DataFrame({"sku": ["A"], "category": ["x"], "subcategory": ["x1"]})
+        >>> table, cid, msgs = choose_campaign(None, p, None, "2024-08-01", "2024-08-03", discount_depth=0.1)
+        >>> cid, len(table), "no campaigns table" in msgs[-1]
+        ('ADHOC_2024-08-01_2024-08-03', 1, True)
     """
     if (start is None) != (end is None):
         given, missing = ("start", "end") if end is None else ("end", "start")

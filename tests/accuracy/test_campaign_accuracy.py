@@ -1,13 +1,18 @@
-"""Accuracy against the planted truth: a scale-1.0 sample shop (seed 11), generated once for this module.
+"""Accuracy against planted truth: the sample shop's own campaigns, and campaigns planted into real data.
 
-The estimate is "observed units of the scoped SKUs in the window minus the counterfactual", so it is
-compared with ``realised_uplift_units`` (= realised units - expected baseline): the realised units carry
-the same Poisson noise as what we observe, whereas ``uplift_units`` is an expectation and would add
-noise we cannot estimate away on 2-4-day flash sales.
+Sample shop (scale 1.0, seed 11, generated once for this module): the estimate is "observed units of the
+scoped SKUs in the window minus the counterfactual", so it is compared with ``realised_uplift_units``
+(= realised units - expected baseline): the realised units carry the same Poisson noise as what we observe,
+whereas ``uplift_units`` is an expectation and would add noise we cannot estimate away on 2-4-day flash sales.
+
+Real data (``../shared/data``; skipped when absent): a subset of ``benchmarks/bench_campaigns.py`` — known
+campaigns planted into Olist and Superstore order lines (uplift sized at 12 noise sds of the window, pull-forward
+after it), evaluated through ``python -m opslib campaign evaluate --format json`` at two scale factors.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -18,6 +23,9 @@ from opslib import campaigns as cp
 from opslib.data import daily_sku
 
 pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +71,38 @@ def test_pull_forward_and_cannibalisation_signs(evaluated: pd.DataFrame):
     assert (fest["pull_forward"] > 0).all()  # planted dip after every festival is found
     flash = evaluated[evaluated["kind"] == "flash_sale"]
     assert (flash["cannibalised"] > 0).mean() >= 0.8  # siblings lose units in the window
+
+
+# ------------------------------------------------------------------------------------ planted into real data
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_campaigns", ROOT / "benchmarks" / "bench_campaigns.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    if not SHARED.is_dir():
+        pytest.skip(f"real data not found in {SHARED}")
+    bench = _bench()
+    df = bench.run(["olist", "superstore"], tmp_path_factory.mktemp("planted"), n=6, stress=False,
+                   use_subprocess=False, second_factor_plants=2)
+    print(df.drop(columns=["scope"]).round(3).to_string())
+    return df
+
+
+def test_planted_campaigns_on_real_data_are_recovered(planted: pd.DataFrame):
+    assert "error" not in planted or planted["error"].isna().all(), planted.get("error")
+    first = planted[planted["factor"] == 1]
+    assert len(first) == 12
+    assert first["within_15"].mean() >= 0.8
+    assert first["covered"].mean() >= 0.8
+
+
+def test_planted_levels_span_orders_of_magnitude_with_the_same_answer(planted: pd.DataFrame):
+    # Olist categories sell about 1 unit a day; Superstore x1000 tens of thousands
+    assert planted["level"].min() < 3 and planted["level"].max() > 10_000
+    wide = planted.pivot_table(index=["dataset", "campaign_id"], columns="factor", values="rel_error").dropna()
+    assert len(wide) == 4  # two plants per data set at both factors
+    assert (wide[1000] - wide[1]).abs().max() < 1e-6  # x1000 gives the same relative error

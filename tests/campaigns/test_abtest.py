@@ -13,13 +13,13 @@ from opslib.campaigns import abtest
 def test_ztest_matches_hand_computation():
     # 100/1000 vs 130/1000: pooled p = 230/2000 = 0.115; SE = sqrt(0.115 * 0.885 * (2/1000)) = 0.0142671
     r = abtest.two_proportion_ztest(100, 1000, 130, 1000, confidence=0.95)
-    assert r["diff"] == pytest.approx(0.03)
-    assert r["z"] == pytest.approx(0.03 / 0.0142671, rel=1e-4)  # 2.1027
-    assert r["p_value"] == pytest.approx(0.03549, abs=2e-4)
+    assert r.diff == pytest.approx(0.03)
+    assert r.z == pytest.approx(0.03 / 0.0142671, rel=1e-4)  # 2.1027
+    assert r.p_value == pytest.approx(0.03549, abs=2e-4)
     # Wald SE = sqrt(.1*.9/1000 + .13*.87/1000) = sqrt(0.00009 + 0.0001131) = 0.0142513
-    assert r["ci_low"] == pytest.approx(0.03 - 1.959964 * 0.0142513, rel=1e-4)
-    assert r["ci_high"] == pytest.approx(0.03 + 1.959964 * 0.0142513, rel=1e-4)
-    assert r["lift"] == pytest.approx(0.3)
+    assert r.ci_low == pytest.approx(0.03 - 1.959964 * 0.0142513, rel=1e-4)
+    assert r.ci_high == pytest.approx(0.03 + 1.959964 * 0.0142513, rel=1e-4)
+    assert r.lift == pytest.approx(0.3)
 
 
 def test_ztest_rejects_impossible_counts():
@@ -31,9 +31,9 @@ def test_welch_matches_hand_computation():
     # a = 1,2,3 (mean 2, var 1), b = 4,5,6,7 (mean 5.5, var 5/3)
     r = abtest.welch_ttest([1, 2, 3], [4, 5, 6, 7])
     va, vb = 1 / 3, (5 / 3) / 4
-    assert r["diff"] == pytest.approx(3.5)
-    assert r["t"] == pytest.approx(3.5 / math.sqrt(va + vb))
-    assert r["df"] == pytest.approx((va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 3))  # 4.959
+    assert r.diff == pytest.approx(3.5)
+    assert r.t == pytest.approx(3.5 / math.sqrt(va + vb))
+    assert r.df == pytest.approx((va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 3))  # 4.959
 
 
 def test_sample_size_by_hand():

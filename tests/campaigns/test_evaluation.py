@@ -25,22 +25,22 @@ def test_money_by_hand():
     m = cp.campaign_money(units_obs=100, gmv_obs=8000, units_cf=60, price_base=100, unit_cost=50,
                           marketing_spend=1000, list_value_obs=10000, discount_per_unit_base=5,
                           pull_forward_units=10, cannibalised_units=4, sibling_margin_per_unit=30)
-    assert m["incremental_units"] == 40
-    assert m["incremental_gmv"] == 8000 - 60 * 100  # 2,000
-    assert m["incremental_margin"] == (8000 - 100 * 50) - 60 * (100 - 50)  # 0
-    assert m["discount_cost"] == (10000 - 8000) - 100 * 5  # 1,500
-    assert m["pull_forward_margin"] == 10 * 50
-    assert m["cannibalised_margin"] == 4 * 30
-    assert m["net_profit"] == 0 - 500 - 120 - 1000  # -1,620
-    assert m["roi"] == pytest.approx(-1620 / 1000)
-    assert m["incremental_roas"] == pytest.approx(2.0)
-    assert m["naive_roas"] == pytest.approx(8.0)
+    assert m.incremental_units == 40
+    assert m.incremental_gmv == 8000 - 60 * 100  # 2,000
+    assert m.incremental_margin == (8000 - 100 * 50) - 60 * (100 - 50)  # 0
+    assert m.discount_cost == (10000 - 8000) - 100 * 5  # 1,500
+    assert m.pull_forward_margin == 10 * 50
+    assert m.cannibalised_margin == 4 * 30
+    assert m.net_profit == 0 - 500 - 120 - 1000  # -1,620
+    assert m.roi == pytest.approx(-1620 / 1000)
+    assert m.incremental_roas == pytest.approx(2.0)
+    assert m.naive_roas == pytest.approx(8.0)
 
 
 def test_money_without_spend_has_no_ratio():
     m = cp.campaign_money(units_obs=10, gmv_obs=900, units_cf=5, price_base=100, unit_cost=40)
-    assert m["incremental_margin"] == (900 - 400) - 5 * 60  # 200
-    assert np.isnan(m["roi"]) and np.isnan(m["incremental_roas"])
+    assert m.incremental_margin == (900 - 400) - 5 * 60  # 200
+    assert m.roi is None and m.incremental_roas is None
 
 
 def test_did_2x2_and_regression_by_hand():
@@ -49,12 +49,12 @@ def test_did_2x2_and_regression_by_hand():
     p = pd.DataFrame({"y": [9, 11, 17, 19, 19, 21, 23, 25], "treated": [1, 1, 1, 1, 0, 0, 0, 0],
                       "post": [0, 0, 1, 1, 0, 0, 1, 1]})
     r = cp.did_regression(p, confidence=0.95)
-    assert r["estimate"] == pytest.approx(4.0)
+    assert r.estimate == pytest.approx(4.0)
     # Saturated 2x2 model: HC1 variance of the interaction = n/(n-k) * sum over cells of sum(e^2)/n_c^2
     # = 8/4 * 4 * (2 / 4) = 4, so se = 2.
-    assert r["se"] == pytest.approx(2.0)
-    assert r["ci_low"] == pytest.approx(4 - 1.959964 * 2, rel=1e-5)
-    assert r["n"] == 8
+    assert r.se == pytest.approx(2.0)
+    assert r.ci_low == pytest.approx(4 - 1.959964 * 2, rel=1e-5)
+    assert r.n == 8
 
 
 def test_get_campaign_and_latest():
@@ -120,8 +120,8 @@ def test_evaluate_toy_campaign_finds_the_planted_60_units():
     w = ev.effects.set_index("segment").loc["window"]
     assert w["low"] <= 60 <= w["high"]
     assert abs(w["effect"] - 60) < 25
-    assert ev.did is not None and ev.did["low"] <= 60 <= ev.did["high"]
-    assert ev.money["incremental_units"] == pytest.approx(w["effect"])
+    assert ev.did is not None and ev.did.low <= 60 <= ev.did.high
+    assert ev.money.incremental_units == pytest.approx(w["effect"])
     assert set(ev.side_effects["effect"]) >= {"pull_forward", "cannibalisation", "stock_up"}
 
 
@@ -156,18 +156,35 @@ def test_too_little_pre_period_is_a_clear_error():
         cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
 
 
-def test_overlap_in_window_is_a_clear_error_and_pre_overlap_can_be_refused():
+def test_overlap_after_the_window_cuts_the_post_period_or_is_refused():
+    # CMP_O on the same SKU starts 2024-04-25, inside CMP_T's 14 post days (04-23 .. 05-06).
     cube, prod = _toy_cube()
     other = _toy_campaigns(campaign_id="CMP_O", start=pd.Timestamp("2024-04-25"), end=pd.Timestamp("2024-04-26"))
     camps = pd.concat([_toy_campaigns(), other], ignore_index=True)
     with pytest.raises(cp.CampaignError, match="CMP_T.*overlaps CMP_O"):
-        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
+        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False, overlap="raise")
+    ev = cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
+    # the pull-forward is measured on 04-23 .. 04-24 only, the day before CMP_O starts
+    assert ev.periods["post"] == (pd.Timestamp("2024-04-23"), pd.Timestamp("2024-04-24"))
+    assert any("post-period cut at 2024-04-24" in n for n in ev.notes)
+    assert ev.overlaps.set_index("campaign_id").loc["CMP_O", "scope_share"] == 1.0
+    w = ev.effects.set_index("segment").loc["window"]
+    assert w["low"] <= 60 <= w["high"]
+
+
+def test_pre_period_overlap_is_set_aside_or_refused():
+    cube, prod = _toy_cube()
     early = _toy_campaigns(campaign_id="CMP_E", start=pd.Timestamp("2024-03-20"), end=pd.Timestamp("2024-03-21"))
     camps = pd.concat([_toy_campaigns(), early], ignore_index=True)
     with pytest.raises(cp.CampaignError, match="CMP_E.*pre-period"):
         cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False, overlap="raise")
     ev = cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False)
     assert any("CMP_E" in n for n in ev.notes)
+    # 2 window days + 14 after-days set aside (2024-03-20 .. 04-04), plus China's Qingming holiday 04-04 .. 04-06
+    masked = ev.impact.series.loc[ev.impact.series["masked"]].index
+    assert masked.min() == pd.Timestamp("2024-03-20") and pd.Timestamp("2024-04-04") in masked
+    with pytest.raises(cp.CampaignError, match="overlap 'sometimes' is not understood"):
+        cp.evaluate_campaign(cube, camps, prod, "CMP_T", halo=False, overlap="sometimes")
 
 
 # ------------------------------------------------------------------------------------------ ad hoc
@@ -296,3 +313,55 @@ def test_evaluate_adhoc_window_without_campaigns_table():
     ev = cp.evaluate_campaign(cube, cp.with_adhoc(None, row), prod, "ADHOC_2024-04-20_2024-04-22", halo=False)
     w = ev.effects.set_index("segment").loc["window"]
     assert w["low"] <= 60 <= w["high"]
+
+
+# ------------------------------------------------------------------------------------------ scale, costs
+
+
+def test_evaluation_is_scale_free():
+    cube, prod = _toy_cube()
+    big = cube.copy()
+    for col in ("units", "units_net", "gmv", "list_value", "cost"):
+        big[col] = big[col] * 1000
+    a = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False).window
+    b = cp.evaluate_campaign(big, _toy_campaigns(), prod, "CMP_T", halo=False).window
+    for k in ("effect", "low", "high", "observed", "predicted"):
+        assert b[k] == pytest.approx(1000 * a[k], rel=1e-5), k
+    assert b["tail_probability"] == pytest.approx(a["tail_probability"], rel=1e-5, abs=1e-12)
+
+
+def test_unknown_costs_stay_unknown_in_the_evaluation():
+    cube, prod = _toy_cube()
+    cube["cost"] = np.nan  # no unit costs: daily_sku leaves cost empty
+    prod = prod.assign(unit_cost=np.nan)
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    assert ev.money.incremental_gmv > 0 and ev.money.incremental_margin is None and ev.money.net_profit is None
+    d = ev.to_dict()
+    assert d["net_profit"] is None and d["roi"] is None and d["cost_coverage"] == 0
+    assert any("no cost data" in n for n in d["notes"])
+    # half of the scoped SKUs' ... here the only scoped SKU A has a cost: full coverage, margin known
+    prod2 = prod.assign(unit_cost=[6.0, np.nan, np.nan])
+    cube2 = cube.assign(cost=np.where(cube["sku"] == "A", cube["units_net"] * 6.0, np.nan))
+    ev2 = cp.evaluate_campaign(cube2, _toy_campaigns(), prod2, "CMP_T", halo=False)
+    assert ev2.money.cost_coverage == 1.0 and ev2.money.incremental_margin is not None
+
+
+def test_overview_ranks_by_gmv_when_costs_are_missing():
+    cube, prod = _toy_cube()
+    cube["cost"] = np.nan
+    prod = prod.assign(unit_cost=np.nan)
+    ov = cp.campaign_overview(cube, _toy_campaigns(), prod)
+    assert ov.ranked_by == "incremental_gmv" and "ranked by incremental GMV" in ov.notes[0]
+    assert ov.summary().loc[0, "campaign_id"] == "CMP_T"
+    assert cp.campaign_overview(cube, None, prod).table.empty
+
+
+def test_summary_and_estimates_are_frames():
+    cube, prod = _toy_cube()
+    ev = cp.evaluate_campaign(cube, _toy_campaigns(), prod, "CMP_T", halo=False)
+    s = ev.summary()
+    assert len(s) == 1 and s.loc[0, "campaign_id"] == "CMP_T" and "net_profit" in s
+    e = ev.estimates()
+    assert e["method"].str.contains("counterfactual").any() and len(e) == 3  # naive, counterfactual, DiD
+    assert ev.did.summary().loc[0, "incremental_units"] == pytest.approx(ev.did.incremental_units)
+    assert ev.impact.summary().loc[0, "effect"] == pytest.approx(ev.impact.effect)

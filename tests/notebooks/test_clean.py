@@ -51,7 +51,7 @@ def test_notebook_states_its_tables_and_objectives(path: Path) -> None:
 
 #: Notebooks not yet moved to the thin-cell layout (docs/notebook_conventions.md); remove a name once its cells
 #: no longer draw, format or compute by themselves. The list only ever shrinks.
-NOT_YET_THIN = {"02_campaign_evaluation.ipynb"}
+NOT_YET_THIN: set[str] = set()
 #: What a notebook cell must not do itself: draw (matplotlib/seaborn), format numbers cell by cell, or
 #: compute with pandas (resample, groupby, filters on frames): that belongs in opslib, tested.
 FORBIDDEN = {
