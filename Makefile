@@ -37,8 +37,11 @@ sample: $(DATA)/truth.json
 reports: $(DATA)/truth.json
 	$(BIN)/python -m opslib report run --all -p data_dir $(abspath $(DATA))
 
+# Two workers (the machines here have 2 cores); each test file stays on one worker, so a file's fixtures
+# (a built shop, an executed notebook) are made once. WORKERS=0 runs in one process.
+WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
 lint: $(STAMP)
 	$(BIN)/ruff check opslib tests benchmarks
