@@ -531,7 +531,8 @@ def _money(campaign_money: Any, sk: pd.DataFrame, spend: float, pf_units: float)
         unit_cost = float((x * c).sum() / units) if units > 0 else 0.0
         m = campaign_money(units_obs=units, gmv_obs=gmv, units_cf=base, price_base=p_base, unit_cost=unit_cost,
                            marketing_spend=spend, list_value_obs=float((x * lst).sum()), discount_per_unit_base=disc_base,
-                           pull_forward_units=pf_units)
+                           pull_forward_units=pf_units).to_dict()
+        m = {k: (np.nan if v is None else v) for k, v in m.items()}  # unknown (no spend: ROI, ROAS) as NaN
         cols[name] = {"baseline_units": base, "expected_units": units, "incremental_units": m["incremental_units"],
                       "gmv": gmv, "incremental_gmv": m["incremental_gmv"], "incremental_margin": m["incremental_margin"],
                       "discount_cost": m["discount_cost"], "pull_forward_units": pf_units,

@@ -36,6 +36,8 @@ from opslib.reporting.summary import SUMMARY_MIME
 
 #: Cell tag of teaching content, hidden in the manager view (``docs/notebook_conventions.md``).
 TEACHING = "teaching"
+#: Cell tag of a notebook's exercise section (``opslib.training``), hidden whole in the manager view.
+EXERCISES = "exercises"
 #: Where the previous/next links sit in a written page (rewritten by :func:`set_navigation`).
 NAV_START, NAV_END = "<!--ops-prevnext-->", "<!--/ops-prevnext-->"
 
@@ -274,7 +276,7 @@ def prepare(nb: Any, links: PageLinks | None = None) -> tuple[Any, dict[str, Any
         lines = []
         for line in _text(cell.get("source")).splitlines():
             m = _HEADING.match(line)
-            if m and len(m.group(1)) in (2, 3) and TEACHING not in _tags(cell):
+            if m and len(m.group(1)) in (2, 3) and TEACHING not in _tags(cell) and EXERCISES not in _tags(cell):
                 anchor = _anchor(len(toc) + 1)
                 toc.append((len(m.group(1)), anchor, re.sub(r"[*_`]", "", m.group(2))))
                 lines.append(f'<a id="{anchor}" class="ops-anchor"></a>\n')
@@ -316,8 +318,9 @@ body.ops-report{background:#fff}
 .ops-toc ol ol{columns:auto;list-style-type:circle;margin:0 0 0 16px}
 .ops-downloads{margin:4px 0 12px}.ops-downloads a,.ops-exports a{margin-right:4px}
 .ops-downloads ul{margin:2px 0 0 18px;padding:0}
-.celltag_teaching{display:none}
+.celltag_teaching,.celltag_exercises{display:none}
 .jp-MarkdownCell:has(.celltag_teaching){display:none}
+.ops-toggle:checked ~ main .celltag_exercises{display:block}
 .ops-toggle:checked ~ main .celltag_teaching{display:block}
 .ops-toggle:checked ~ main .jp-MarkdownCell:has(.celltag_teaching){display:block}
 .ops-toggle:checked ~ header .ops-show,.ops-hide{display:none}
@@ -459,5 +462,5 @@ def replace_navigation(page: str, period: str, previous: tuple[str, str] | None,
     return page[:start] + prevnext_html(period, previous, nxt) + page[end + len(NAV_END):]
 
 
-__all__ = ["NAV_END", "NAV_START", "PageLinks", "TEACHING", "is_number_text", "mark_numbers", "page_title", "prepare",
+__all__ = ["EXERCISES", "NAV_END", "NAV_START", "PageLinks", "TEACHING", "is_number_text", "mark_numbers", "page_title", "prepare",
            "prevnext_html", "replace_navigation", "report_page", "split_teaching"]

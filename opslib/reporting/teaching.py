@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opslib.reporting.html import TEACHING
+from opslib.reporting.html import EXERCISES, TEACHING
 
 #: A markdown cell that stays in the manager view: the closing "What to look at next" table or closing "Summary"
 #: (a heading that is only that, after an optional section number and Chinese title).
@@ -28,8 +28,9 @@ KEEP = re.compile(r"^#+ (?:\d+\s*[·.]\s*)?(?:\S+\s+)?(?:What to look at next|Su
 def tag_teaching(cells: list[Any]) -> int:
     """Tag the teaching markdown cells (module doc) in place.
 
-    Rule: a markdown cell gets the ``teaching`` tag unless a heading of it matches :data:`KEEP`; tags already
-    there stay, nothing is tagged twice.
+    Rule: a markdown cell gets the ``teaching`` tag unless a heading of it matches :data:`KEEP` or it belongs to
+    the exercise section (tagged ``exercises``, hidden whole by the page); tags already there stay, nothing is
+    tagged twice.
 
     Parameters:
         cells: notebook cells (``nbformat`` nodes).
@@ -46,8 +47,8 @@ def tag_teaching(cells: list[Any]) -> int:
     """
     added = 0
     for cell in cells:
-        if cell.cell_type != "markdown" or KEEP.search(cell.source):
-            continue
+        if cell.cell_type != "markdown" or KEEP.search(cell.source) or EXERCISES in (cell.metadata.get("tags") or []):
+            continue  # an exercise section is hidden whole in the manager view (its own tag)
         tags = list(cell.metadata.get("tags") or [])
         if TEACHING not in tags:
             cell.metadata["tags"] = [*tags, TEACHING]

@@ -187,7 +187,7 @@ def matches(value: Any, key: Key, kind: str) -> bool:
     """
     if kind in ("number", "count", "share"):
         k = float(key.value)
-        return abs(float(value) - k) <= max(key.abs_tol, key.rel_tol * abs(k)) + 1e-12
+        return abs(float(value) - k) <= max(key.abs_tol, key.rel_tol * abs(k)) * (1 + 1e-9) + 1e-12  # rounding at any scale
     if isinstance(key.value, set | frozenset | tuple | list):
         return value in key.value
     return value == key.value

@@ -202,11 +202,11 @@ def test_loss_making_618_loses_money_before_marketing(drill) -> None:
     shop = load_shop(out)
     ev = cp.evaluate_campaign(daily_sku(shop.orders, shop.products), shop.campaigns, shop.products,
                               answer["where"], orders=shop.orders)  # notebook 02
-    assert ev.money["incremental_margin"] < 0  # selling below cost, whatever the marketing spend
+    assert ev.money.incremental_margin < 0  # selling below cost, whatever the marketing spend
     depth = shop.campaigns.set_index("campaign_id").loc[answer["where"], "discount_depth"]
     assert depth > 2 * shop.campaigns.loc[shop.campaigns["campaign_id"] != answer["where"], "discount_depth"].median()
     _grade({"kind": "loss_making_618", "where": answer["where"], "start": answer["start"],
-            "size": ev.money["net_profit"]}, answer)
+            "size": ev.money.net_profit}, answer)
 
 
 def test_carrier_outage_shows_as_late_parcels_of_one_carrier(drill) -> None:
