@@ -679,8 +679,9 @@ def _pct_change(cur: float, base: float) -> str | None:
 def summarise_traffic(summary: Any, funnel: Any = None, change: Any = None, mix: Any = None) -> Any:
     """Fill the executive summary with the traffic part: tiles, the GMV verdict through the funnel, an action.
 
-    Rules: tiles for GMV, visitors and AOV of the period (their change against the baseline from the funnel
-    decomposition when there is one) and the conversion rate; the verdict names the biggest and the weakest of
+    Rules: tiles for GMV and visitors of the period (their change against the baseline from the funnel
+    decomposition when there is one) and the conversion rate (AOV is in the verdict's drivers: a page keeps to
+    at most 6 tiles with the customer part); the verdict names the biggest and the weakest of
     the five drivers; the weakest becomes an action for its owner (``opslib.kpi.DRIVER_OWNERS``) when GMV fell or
     it cost more than 1% of baseline GMV; a channel-mix effect beyond 1% of baseline GMV gets its own verdict.
 
@@ -709,10 +710,6 @@ def summarise_traffic(summary: Any, funnel: Any = None, change: Any = None, mix:
                          raw=float(row["visitors"]))
             summary.tile("转化率 Conversion", percent(row["conversion_rate"], 2), metric="conversion_rate",
                          raw=float(row["conversion_rate"]))
-        a0 = float(base.get("aov", float("nan")))
-        summary.tile("客单价 AOV", money(row["aov"]), None if not np.isfinite(a0) else
-                     f"{percent(row['aov'] / a0 - 1, signed=True)} vs {money(a0)}",
-                     good=None if not np.isfinite(a0) else bool(row["aov"] >= a0), metric="aov", raw=float(row["aov"]))
     if decomp is not None and len(decomp):
         worst = decomp.loc[decomp["contribution"].idxmin()]
         best = decomp.loc[decomp["contribution"].idxmax()]
@@ -737,7 +734,7 @@ def summarise_customers(summary: Any, rfm: Any = None, repeat: Any = None, check
                         guests: Any = None, median_gap_days: float | None = None) -> Any:
     """Fill the executive summary with the customer part: tiles, verdicts on value at risk and the CLV check, actions.
 
-    Rules: tiles for the customers scored, the latest 90-day repeat-purchase rate (京东商智), the share of value in
+    Rules: tiles for the latest 90-day repeat-purchase rate (京东商智), the share of value in
     *At risk* and *Cannot lose* and the 12-month CLV; a verdict on the value at risk and one on the holdout check
     (within ±20%: usable; beyond: rough); actions for the CRM team when the win-back or nurture list is not empty;
     the guest sentence as a note.
@@ -753,7 +750,6 @@ def summarise_customers(summary: Any, rfm: Any = None, repeat: Any = None, check
     """
     if rfm is not None and len(rfm.customers):
         seg = rfm.summary().set_index("segment")
-        summary.tile("客户数 Customers", number(len(rfm.customers)), metric="customers", raw=float(len(rfm.customers)))
         at_risk = float(seg.loc[["at_risk", "cannot_lose"], "value_share"].sum())
         summary.tile("流失风险价值 Value at risk", percent(at_risk), good=None, metric="value_at_risk", raw=at_risk)
         summary.verdict(f"{percent(at_risk)} of the customers' value sits in At risk and Cannot lose; Champions hold "

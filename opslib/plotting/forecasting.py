@@ -182,7 +182,7 @@ def calendar_effects_table(effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def leaderboard_table(board: pd.DataFrame) -> pd.DataFrame:
-    """The model leaderboard for display: what ran, MASE and sMAPE to 3 decimals, WAPE, bias and coverage as %.
+    """The model leaderboard for display: what ran, MASE and sMAPE to 2 decimals (the page rule), WAPE, bias and coverage as %.
 
     Parameters:
         board: :func:`opslib.forecasting.backtest.leaderboard`.
@@ -193,7 +193,7 @@ def leaderboard_table(board: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("rank", "model", "used", "fell_back", "mase", "wape", "smape", "bias_pct", "coverage_80",
                         "coverage_95", "wins", "series", "reason") if c in board]
     pct = [c for c in ("fell_back", "wape", "bias_pct", "coverage_80", "coverage_95") if c in cols]
-    return format_table(board[cols], percent=pct, signed=["bias_pct"] if "bias_pct" in cols else (), decimals=3)
+    return format_table(board[cols], percent=pct, signed=["bias_pct"] if "bias_pct" in cols else (), decimals=2)
 
 
 def forecast_models_table(models: pd.DataFrame) -> pd.DataFrame:
@@ -222,7 +222,7 @@ def reconciliation_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def hierarchy_table(accuracy: pd.DataFrame) -> pd.DataFrame:
-    """Hierarchy accuracy per level and method for display (MASE to 3 decimals, shares as %).
+    """Hierarchy accuracy per level and method for display (MASE to 2 decimals, shares as %).
 
     Parameters:
         accuracy: :func:`opslib.forecasting.hierarchy.hierarchy_accuracy`.
@@ -231,7 +231,7 @@ def hierarchy_table(accuracy: pd.DataFrame) -> pd.DataFrame:
         A :func:`format_table` frame.
     """
     pct = [c for c in ("wape", "bias_pct", "coverage_80", "coverage_95") if c in accuracy]
-    return format_table(accuracy, percent=pct, signed=["bias_pct"] if "bias_pct" in accuracy else (), decimals=3)
+    return format_table(accuracy, percent=pct, signed=["bias_pct"] if "bias_pct" in accuracy else (), decimals=2)
 
 
 def replenishment_table(plan: pd.DataFrame, rows: int = 20) -> pd.DataFrame:

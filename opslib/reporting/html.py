@@ -42,6 +42,7 @@ EXERCISES = "exercises"
 NAV_START, NAV_END = "<!--ops-prevnext-->", "<!--/ops-prevnext-->"
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_DOC_REF = re.compile(r"\[([^\]]+)\]\((?:\.\./)+docs/[^)\s]+\)")
 _NOTEBOOK_REF = re.compile(r"`?\b(\d{2}_[A-Za-z0-9_]+)\.ipynb\b`?")
 _CELL = re.compile(r"<td>([^<>]*)</td>")
 _EXPORT_LINK = re.compile(r'<a\b[^>]*\bdata-ops-path="([^"]*)"[^>]*>')
@@ -173,7 +174,9 @@ def _link_notebooks(text: str, links: PageLinks) -> str:
         href = links.reports.get(stem) or f"{links.index}#nb-{stem}"
         return f"[{stem}]({href})"
 
-    return _NOTEBOOK_REF.sub(repl, text)
+    # A link into the repository's docs (``../docs/glossary.md`` from notebooks/) has no target next to a report,
+    # which may be mailed or served anywhere: keep its text (it names the file), drop the link.
+    return _DOC_REF.sub(lambda m: m.group(1), _NOTEBOOK_REF.sub(repl, text))
 
 
 def _first_title(cells: list[Any]) -> tuple[int | None, str]:

@@ -121,3 +121,13 @@ def test_mark_numbers_and_navigation_rewrite() -> None:
     new = replace_navigation(page, "W2", ("W1", "../W1/a.html"), ("W3", "../W3/a.html"))
     assert "‹ W1" in new and "W3 ›" in new and new.count("ops-prevnext") == 2
     assert replace_navigation("<p>no nav</p>", "W2", None, None) == "<p>no nav</p>"
+
+
+def test_links_into_the_docs_keep_their_text_and_lose_their_target() -> None:
+    """A report is read away from the repository: ``../docs/glossary.md`` would be a dead link there."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 05 · Customers\n\n📖 Glossary: [`docs/glossary.md`](../docs/glossary.md), next: 07_industry_pricing_and_costs.ipynb")])
+    out, _ = prepare(nb)
+    text = "".join(c.source for c in out.cells if c.cell_type == "markdown")
+    assert "📖 Glossary: `docs/glossary.md`, next:" in text and "](../docs/" not in text
+    assert "[07_industry_pricing_and_costs](../index.html#nb-07_industry_pricing_and_costs)" in text
