@@ -155,8 +155,11 @@ def leaderboard(bt: pd.DataFrame, levels: Sequence[int] = LEVELS) -> pd.DataFram
         levels: interval levels to report coverage for.
 
     Returns:
-        One row per requested model, best first.
+        One row per requested model, best first; no rows when the backtest has none (series too short for
+        a single window).
     """
+    if bt.empty:
+        return pd.DataFrame(columns=["model", "used", "fell_back", "reason", "series", "mase", "wape", "wins", "rank"])
     per = score(bt, ("series_id", "model"), levels)
     pooled = score(bt, ("model",), levels).drop(columns=["mase", "n"])
     agg = per.groupby("model").agg(series=("series_id", "nunique"), mase=("mase", "mean")).reset_index()

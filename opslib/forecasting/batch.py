@@ -215,15 +215,24 @@ class ModelComparison:
         """The leaderboard, best model first."""
         return self.leaderboard
 
+    @property
+    def reason(self) -> str:
+        """Why no model could be compared ('' when the backtest has windows)."""
+        return "" if len(self.leaderboard) else ("no backtest window fits: the series are too short to hold out a "
+                                                 "forecast horizon after the minimum training weeks")
+
     def best(self) -> str:
-        """The model with the lowest mean MASE."""
-        return str(self.leaderboard["model"].iloc[0])
+        """The model with the lowest mean MASE ('' when nothing could be compared)."""
+        return str(self.leaderboard["model"].iloc[0]) if len(self.leaderboard) else ""
 
     def plot(self, series_id: str | None = None, model: str | None = None) -> Any:
         """Actuals and the backtest forecasts of one series and model (default: the first series, the best
         model; :func:`opslib.plotting.forecasting.plot_backtest`)."""
         from opslib.plotting.forecasting import plot_backtest
 
+        if self.reason:
+            print(self.reason)
+            return None
         sid = str(series_id if series_id is not None else self.series.columns[0])
         return plot_backtest(self.backtest, sid, model or self.best(), self.series[sid])
 

@@ -403,7 +403,7 @@ def hierarchy_backtest(h: Hierarchy, model: str = "ets", horizon: int = 8, windo
             fc[f"used_{row.method}"] = row.used
             fc[f"reason_{row.method}"] = row.reason
         frames.append(fc)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["origin", "node", "level"])  # too short
 
 
 def hierarchy_accuracy(bt: pd.DataFrame, methods: Sequence[str] = ("base", "bottom_up", "ols", "mint_shrink"),
@@ -420,7 +420,7 @@ def hierarchy_accuracy(bt: pd.DataFrame, methods: Sequence[str] = ("base", "bott
         ``coverage_L`` (share of actuals inside the reconciled ``L``% interval), ``reason``.
     """
     rows = []
-    for meth in [m for m in methods if m in bt]:
+    for meth in [m for m in methods if m in bt and not bt.empty]:  # no origin fits: no rows
         long = bt.rename(columns={"node": "series_id"}).assign(model=meth, mean=bt[meth])
         for lv in levels:
             lo, hi = (f"base_lo_{lv}", f"base_hi_{lv}") if meth == "base" else (f"{meth}_lo_{lv}", f"{meth}_hi_{lv}")
@@ -446,7 +446,7 @@ def hierarchy_accuracy(bt: pd.DataFrame, methods: Sequence[str] = ("base", "bott
                     row[f"coverage_{lvl}"] = float(p[f"coverage_{lvl}"])
             row["reason"] = reason
             rows.append(row)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["level", "method", "used", "mase", "wape", "bias_pct", "reason"] if not rows else None)
     order = {"total": 0, "category": 1, "sku": 2}
     return out.sort_values(["level", "mase"], key=lambda c: c.map(order) if c.name == "level" else c,
                            ignore_index=True)

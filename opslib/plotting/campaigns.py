@@ -465,7 +465,7 @@ def ab_table(example: Any) -> pd.DataFrame:
         {"item": "visitors per arm (power 80%, 5%)", "value": f"{example.n_per_arm:,}"},
         {"item": "difference (interval)", "value": f"{percent(t.diff, 2, signed=True)} "
                                                    f"({percent(t.ci_low, 2)} .. {percent(t.ci_high, 2)})"},
-        {"item": "z, p-value", "value": f"{decimal(t.z)}, {pvalue(t.p_value)}"},
+        {"item": "z, p-value", "value": f"z {decimal(t.z)}, p {pvalue(t.p_value)}"},
     ])
     adj = example.summary()
     rows = [{"item": f"{m}: p {pvalue(p)} → Holm {pvalue(a)}", "value": "significant" if s else "not significant"}

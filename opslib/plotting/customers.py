@@ -564,7 +564,7 @@ def params_table(summary: pd.DataFrame) -> pd.DataFrame:
     if summary is None or summary.empty:
         return Note("(no fit: see the reason above)")
     t = summary.copy()
-    return format_table(t, decimals=3, labels={"parameter": "参数 parameter", "estimate": "估计 estimate", "se": "SE",
+    return format_table(t, decimals=2, labels={"parameter": "参数 parameter", "estimate": "估计 estimate", "se": "SE",
                                                "ci_low": "95% low", "ci_high": "95% high"})
 
 
@@ -580,7 +580,7 @@ def holdout_table(evaluation: Any) -> pd.DataFrame:
     evaluation = getattr(evaluation, "evaluation", evaluation)
     if evaluation is None:
         return Note("(no holdout check: see the reason above)")
-    return format_table(evaluation.summary(), units=["customers"], percent=["aggregate_error"], decimals=3,
+    return format_table(evaluation.summary(), units=["customers"], percent=["aggregate_error"], decimals=2,
                         signed=["aggregate_error"],
                         labels={"customers": "客户 customers", "duration": "留出期 holdout (units)", "mae": "MAE",
                                 "rmse": "RMSE", "total_actual": "实际 actual", "total_predicted": "预测 predicted",
@@ -598,7 +598,7 @@ def correlation_table(correlation: pd.DataFrame) -> pd.DataFrame:
     """
     if correlation is None or correlation.empty:
         return Note("(no independence check: see the reason above)")
-    return format_table(correlation, units=["n"], pvalues=["p_value"], decimals=3,
+    return format_table(correlation, units=["n"], pvalues=["p_value"], decimals=2,
                         labels={"method": "方法 method", "n": "复购客户 repeat buyers", "estimate": "相关系数 r",
                                 "ci_low": "95% low", "ci_high": "95% high", "p_value": "p"})
 

@@ -44,3 +44,13 @@ def test_forecast_many_parallel_matches_serial() -> None:
     table = par.summary()
     assert list(table.columns) == ["series_id", "requested", "model", "fell_back", "spec", "sigma", "reason"]
     assert len(par.frame()) == 12 and par.get("s2").series_id == "s2"
+
+
+def test_series_too_short_for_any_window_give_a_reason_not_a_crash() -> None:
+    """Three weeks cannot hold out an 8-week horizon after the minimum training weeks (a 20-day export)."""
+    weeks = pd.date_range("2025-12-08", periods=3, freq="W-MON")
+    series = pd.DataFrame({"美妆": [10.0, 12.0, 11.0]}, index=pd.Index(weeks, name="week"))
+    cmp = F.compare_models(series, models=("snaive",), horizon=8, windows=3, progress=False)
+    assert cmp.summary().empty and cmp.best() == "" and "too short" in cmp.reason
+    assert cmp.plot() is None
+    assert leaderboard(cmp.backtest).empty

@@ -112,3 +112,11 @@ def test_hierarchy_accuracy_says_what_ran() -> None:
     acc = F.hierarchy_accuracy(bt, ("base", "bottom_up", "mint_shrink"))
     assert {"used", "reason", "coverage_80"} <= set(acc.columns)
     assert acc["coverage_80"].between(0, 1).all()
+
+
+def test_hierarchy_accuracy_of_a_backtest_without_origins_is_empty() -> None:
+    """No origin fits (a 20-day export): the accuracy table is empty with its columns, not a crash."""
+    from opslib.forecasting.hierarchy import hierarchy_accuracy
+
+    out = hierarchy_accuracy(pd.DataFrame(columns=["origin", "node", "level"]))
+    assert out.empty and {"level", "method", "mase"} <= set(out.columns)

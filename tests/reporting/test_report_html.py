@@ -47,7 +47,9 @@ SCREENSHOTS = Path(os.environ.get("OPSPLAYBOOK_SCREENSHOTS") or ROOT / "reports"
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 TOO_PRECISE = re.compile(r"\d\.\d{3,}")
 RAW = re.compile(r"np\.float64|np\.int64|^\(?-?\d+\.\d+, -?\d+\.\d+\]$|^(nan|NaN|inf|-inf|None|NaT)$")
-PVALUE_HEADER = re.compile(r"[pq][ _-]?val|p 值|p值|q 值|q值|^[pq]$", re.I)  # p-values and FDR q-values: 3 decimals
+PVALUE_HEADER = re.compile(r"[pq][ _-]?val|p 值|p值|q 值|q值|^[pq]$|\btail p\b", re.I)  # p-values, FDR q-values: 3 decimals
+#: A p-value written inside a text cell ("p 0.005 → Holm 0.015", "z 2.81, p 0.005"): 3 decimals allowed there too.
+PVALUE_TEXT = re.compile(r"(?:\bp|\bHolm)\s+<?\s?0\.\d{3}\b")
 
 pytestmark = pytest.mark.notebook
 
@@ -137,7 +139,8 @@ def _table_problems(page) -> list[str]:
             continue
         if SCIENTIFIC.search(text) and not re.search(r"[A-Za-z]{3}", text):
             problems.append(f"scientific notation {text!r} (column {head!r})")
-        if TOO_PRECISE.search(text) and not (PVALUE_HEADER.search(head) and re.fullmatch(r"<?\s?0\.\d{3}", text)):
+        if TOO_PRECISE.search(PVALUE_TEXT.sub("", text)) and not (PVALUE_HEADER.search(head)
+                                                                 and re.fullmatch(r"<?\s?0\.\d{3}", text)):
             problems.append(f"more than 2 decimals {text!r} (column {head!r})")
         if RAW.search(text):
             problems.append(f"raw value {text!r} (column {head!r})")
