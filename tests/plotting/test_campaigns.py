@@ -24,6 +24,7 @@ def _strict():
     plotting.set_theme()  # the CJK font: a missing glyph warns, and warnings are errors here
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ResourceWarning)  # sockets other tests leaked, collected here
         warnings.filterwarnings("ignore", message=".*dayofweek is deprecated.*")  # opslib.calendar, not ours
         yield
     plt.close("all")

@@ -51,6 +51,7 @@ def _strict():
     plotting.set_theme()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ResourceWarning)  # sockets other tests leaked, collected here
         yield
     plt.close("all")
 

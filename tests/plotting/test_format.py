@@ -40,6 +40,7 @@ def test_cjk_font_renders_without_missing_glyphs(tmp_path: Path) -> None:
     assert matplotlib.rcParams["axes.unicode_minus"] is False
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font" would raise
+        warnings.simplefilter("ignore", ResourceWarning)  # sockets other tests leaked, collected here
         fig, ax = plt.subplots()
         ax.plot([1, 2, 3], [-1, 2, 3])
         ax.set_title("成交额趋势 GMV 双11 ¥12.3万")
@@ -76,6 +77,7 @@ def test_chart_helpers_draw_without_warnings(tmp_path: Path) -> None:
                         "share_current": [0.6, 0.3, 0.1], "share_baseline": [0.5, 0.35, 0.15]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ResourceWarning)  # sockets other tests leaked, collected here
         figs = {
             "trend": plotting.kpi_trend_chart(_trend(), ["gmv", "orders", "aov", "conversion_rate"]),
             "waterfall": plotting.decomposition_waterfall(decomp),
