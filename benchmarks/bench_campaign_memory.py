@@ -84,7 +84,8 @@ def main() -> None:
     best: dict[str, tuple[float, float]] = {}
     for i in range(args.repeat):
         for variant in ("lines", "engine") if i % 2 == 0 else ("engine", "lines"):
-            load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"]
+            loadavg = Path("/proc/loadavg")
+            load = loadavg.read_text().split()[:3] if loadavg.exists() else ["?"]
             mb, res = run(variant, args.shop, args.overview_days)
             print(f"{variant:7s} peak {mb:7.0f} MB  {res['seconds']:7.1f} s  load {' '.join(load)}  {res}", flush=True)
             old = best.get(variant, (float("inf"), float("inf")))

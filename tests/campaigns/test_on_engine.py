@@ -177,7 +177,7 @@ def test_evaluate_shop_is_the_same_on_duckdb_and_spark(small_shop_dir: Path) -> 
         spark = lineless(Shop(small_shop_dir, available=list(data.sources), lines=data))
         duck = lineless(load_shop(small_shop_dir, tables=tables))
         results = [cp.evaluate_shop(s, None, "CMP_2025_CPN", halo=False) for s in (duck, spark)]
-        adhoc = [cp.evaluate_shop(s, None, None, "2025-03-10", "2025-03-12", "sku:SKU00001|SKU00002", halo=False)
+        adhoc = [cp.evaluate_shop(s, None, None, "2025-03-10", "2025-03-12", "category:美妆", halo=False)
                  for s in (duck, spark)]
     finally:
         eng.spark.stop()
