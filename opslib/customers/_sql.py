@@ -2,8 +2,12 @@
 
 Every customer measure is one SQL statement over views named after the contract tables (``orders``,
 ``products``, ``traffic``, ``fulfilment``, ``campaigns``), so a query moves to another engine by
-pointing those names elsewhere. A table may be a DataFrame, a Parquet/CSV path or glob, or a DuckDB
-relation (brought over as Arrow).
+pointing those names elsewhere. A table may be a DataFrame, a Parquet/CSV path or glob, a DuckDB
+relation (brought over as Arrow), or a shop from ``load_shop``: when every table of a query is the shop
+(``cu.rfm_segments(shop)``), the query runs on the shop's own engine over its files — DuckDB, or Spark
+with ``engine: spark`` in its shop.yml (the SQL transpiled by sqlglot) — through :class:`EngineConnection`,
+and only the result comes back. A shop mixed with frames is read by a local DuckDB from its typed Parquet
+files (``Shop.source``).
 """
 
 from __future__ import annotations
@@ -21,18 +25,94 @@ from opslib.errors import CLVError
 Table = pd.DataFrame | str | Path | duckdb.DuckDBPyRelation
 
 
-def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection:
+def _engine_data(source: object) -> Any:
+    """The ``ShopData`` of a shop opened on its engine (``load_shop``'s Shop or ``open_shop``'s ShopData), else None."""
+    if hasattr(source, "sources") and hasattr(source, "engine"):
+        return source
+    data = getattr(source, "lines", None)
+    return data if data is not None and hasattr(source, "source") else None
+
+
+class _Result:
+    """What ``EngineConnection.execute`` returns: the DuckDB result methods the customer queries use."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def df(self) -> pd.DataFrame:
+        return self.frame
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(None if _missing(v) else v for v in row) for row in self.frame.itertuples(index=False)]
+
+    def fetchone(self) -> tuple | None:
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class EngineConnection:
+    """A DuckDB-connection look-alike whose queries run on a shop's engine (its views ``orders``, ``products``,
+    ``traffic``, ... over the shop's files): DuckDB in process, or Spark (SQL transpiled by sqlglot).
+
+    Example:
+        >>> import tempfile
+        >>> from opslib.training.facts import example_shop
+        >>> from opslib.data import load_shop
+        >>> con = connect(orders=load_shop(example_shop(tempfile.mkdtemp()), tables=["orders", "products"]))
+        >>> type(con).__name__, con.execute("SELECT count(*) AS n FROM orders").fetchone()[0]
+        ('EngineConnection', 4)
+    """
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    @property
+    def engine(self) -> str:
+        """``duckdb`` or ``spark``."""
+        return self.data.engine.name
+
+    def execute(self, sql: str) -> _Result:
+        return _Result(self.data.query(sql))
+
+    def close(self) -> None:
+        """Nothing to close: the engine belongs to the shop."""
+
+
+def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection | EngineConnection:
     """A fresh in-process connection with each given table as a view of that name (None is skipped).
+
+    When every given table is one shop on its engine, an :class:`EngineConnection` to that engine instead
+    (the names must be the shop's tables).
 
     Example:
         >>> con = connect(orders=pd.DataFrame({"order_id": ["a", "b"]}))
         >>> con.execute("SELECT count(*) FROM orders").fetchone()[0]
         2
     """
+    given = {name: source for name, source in tables.items() if source is not None}
+    datas = [_engine_data(source) for source in given.values()]
+    if given and all(d is not None for d in datas) and all(d is datas[0] for d in datas):
+        absent = [name for name in given if not datas[0].has(name)]
+        if absent:
+            raise CLVError(f"the shop in {datas[0].path} has no {', '.join(absent)} table")
+        return EngineConnection(datas[0])
     con = cube.connect()
     for name, source in tables.items():
         if source is None:
             continue
+        if _engine_data(source) is not None or (hasattr(source, "source") and hasattr(source, "lines")):
+            if not hasattr(source, "source"):
+                raise CLVError(f"{name}: a ShopData mixed with frames — pass load_shop's Shop (or only the shop)")
+            source = source.source(name)
+            if source is None:
+                raise CLVError(f"the shop has no {name} table")
         if isinstance(source, duckdb.DuckDBPyRelation):
             con.register(name, source.arrow())
             continue
@@ -49,8 +129,10 @@ def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
-    """Column name -> DuckDB type of view ``name``."""
+def columns(con: duckdb.DuckDBPyConnection | EngineConnection, name: str) -> dict[str, str]:
+    """Column name -> DuckDB type of view ``name`` (the engine's type names on an :class:`EngineConnection`)."""
+    if isinstance(con, EngineConnection):
+        return {c: t for c, t in con.data.engine.columns(name).items() if not c.startswith("__")}
     return dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {name})").fetchall())
 
 

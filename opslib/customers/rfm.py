@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opslib.customers._sql import Table, connect, day, require
+from opslib.customers._sql import EngineConnection, Table, connect, day, require
 from opslib.errors import CLVError
 
 __all__ = ["SEGMENTS", "SEGMENT_CODES", "RFMResult", "Transitions", "customer_summary", "rfm_segments",
@@ -125,9 +125,10 @@ _SEGMENT_ENUM = _enum([s.key for s in SEGMENTS])
 _CODE_ENUM = _enum([str(c) for c in sorted(SEGMENT_CODES)])
 
 
-def _segment_values() -> str:
+def _segment_values(enum: bool = True) -> str:
     rows = ", ".join(f"({code}, '{key}')" for code, key in sorted(SEGMENT_CODES.items()))
-    return f"SELECT code, CAST(segment AS {_SEGMENT_ENUM}) AS segment FROM (VALUES {rows}) seg(code, segment)"
+    kind = _SEGMENT_ENUM if enum else "VARCHAR"  # ENUM is DuckDB's; on a shop's engine (Spark) plain text
+    return f"SELECT code, CAST(segment AS {kind}) AS segment FROM (VALUES {rows}) seg(code, segment)"
 
 
 def _summary_sql(as_of: pd.Timestamp, since: pd.Timestamp | None, statuses: str) -> str:
@@ -295,9 +296,10 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
         ref = _as_of(con, as_of)
         since = _since(ref, lookback_days)
         summary = _summary_sql(ref, since, _statuses(status))
+        duck = not isinstance(con, EngineConnection) or con.engine == "duckdb"
         sql = f"""
             WITH s AS (SELECT * FROM ({summary}) WHERE orders > 0),
-            seg AS ({_segment_values()}),
+            seg AS ({_segment_values(duck)}),
             k AS (
                 SELECT *, count(*) OVER () AS n,
                     rank() OVER (ORDER BY recency_days DESC) AS rr,
@@ -311,7 +313,7 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                 FROM k)
             SELECT sc.customer_id, sc.first_order, sc.last_order, sc.recency_days, sc.orders AS frequency,
                 sc.value AS monetary, sc.r, sc.f, sc.m,
-                CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM}) AS rfm, seg.segment, sc.n_all
+                CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment, sc.n_all
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
         out = con.execute(sql).df()

@@ -375,7 +375,7 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     start, end = period_bounds(period)
     con = _cube.connect()
     _cube.relation(con, "o", orders)
-    _cube.relation(con, "p0", products)
+    _cube.relation(con, "p0", products, table="products")
     pcols = {r[0] for r in con.execute("DESCRIBE p0").fetchall()}
     if by not in pcols and by != "category":
         raise CostsError(f"products has no column {by!r} to group the cost structure by")

@@ -86,6 +86,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -116,8 +117,18 @@ _NEEDED = {
 }
 
 
+def _is_shop(source: object) -> bool:
+    """True for ``load_shop``'s Shop (its tables are read from typed Parquet files, never through pandas)."""
+    return hasattr(source, "source") and hasattr(source, "lines")
+
+
 def _register(con: duckdb.DuckDBPyConnection, name: str, source: Source, table: str) -> list[str]:
-    """Expose a frame or a Parquet/CSV file as view ``name``; return its column names."""
+    """Expose a frame, a Parquet/CSV file or a shop's table ``table`` as view ``name``; return its column names."""
+    if _is_shop(source):
+        shop = source
+        source = shop.source(table)
+        if source is None:
+            raise PricingError(f"the shop in {shop.path} has no {table} table")
     if isinstance(source, pd.DataFrame):
         con.register(name, source)
         cols = [str(c) for c in source.columns]
@@ -165,7 +176,7 @@ def _campaign_days_sql(has_campaigns: bool, post_days: int) -> str:
     """
 
 
-def weekly_price_panel(orders: Source, products: Source, inventory: Source | None = None,
+def weekly_price_panel(orders: Source | Any, products: Source | Any | None = None, inventory: Source | Any | None = None,
                        campaigns: Source | None = None, *, post_days: int = 7, max_gap_days: int = 7,
                        country: str = "CN") -> pd.DataFrame:
     """One row per (ISO week, SKU): units, the average paid price, list price, discount depth and controls.
@@ -183,9 +194,14 @@ def weekly_price_panel(orders: Source, products: Source, inventory: Source | Non
     kept with ``units = 0`` and NaN prices (the price of a week without a sale is not observed). The
     column list and definitions are in the module docstring (``PANEL_COLUMNS``).
 
+    ``orders`` may be a shop from ``load_shop``: its tables are then read by DuckDB from their typed
+    Parquet files (``Shop.source``), never as pandas frames, and ``products``, ``inventory`` and
+    ``campaigns`` left as None come from the shop when it has them (``weekly_price_panel(shop)``).
+
     Parameters:
         orders, products: contract frames or Parquet/CSV paths (``sku, order_ts, quantity, unit_price,
-            list_price, status``; ``category, subcategory`` and, if present, ``unit_cost, launch_date``).
+            list_price, status``; ``category, subcategory`` and, if present, ``unit_cost, launch_date``),
+            or a shop.
         inventory: optional (``date, sku, on_hand``): adds real in-stock days and uncensored units.
         campaigns: optional contract campaigns table: campaign days from the scope instead of the lines.
         post_days: length of the post-campaign window counted in ``post_campaign_days``.
@@ -206,6 +222,13 @@ def weekly_price_panel(orders: Source, products: Source, inventory: Source | Non
     """
     if int(post_days) < 0 or int(max_gap_days) < 0:
         raise PricingError(f"post_days and max_gap_days must be >= 0, got {post_days} and {max_gap_days}")
+    if _is_shop(orders):
+        shop = orders
+        products = shop if products is None else products
+        inventory = shop if inventory is None and shop.has("inventory") else inventory
+        campaigns = shop if campaigns is None and shop.has("campaigns") else campaigns
+    if products is None:
+        raise PricingError("weekly_price_panel needs the products table (category, subcategory) beside the orders")
     con = duckdb.connect(database=":memory:")
     ocols = _register(con, "o", orders, "orders")
     pcols = _register(con, "p0", products, "products")

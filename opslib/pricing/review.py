@@ -245,9 +245,10 @@ def pricing_scope(shop: Any, *, period_end: Any = None, period_days: int = 91, p
                   compare: str = "last_year", category: str | None = None, lookback_weeks: int = 26) -> PricingScope:
     """The review's periods and scope, with the SKU summaries of the period and its baseline.
 
-    Formula: ``opslib.assortment.review_scope`` on the shop's daily and weekly cubes (DuckDB,
-    ``opslib.data.daily_sku`` / ``weekly_sku``); baseline SKUs = ``opslib.assortment.sku_summary`` over the
-    baseline period; trends use the classification window (at least ``lookback_weeks`` weeks).
+    Formula: ``opslib.assortment.review_scope`` on the shop's daily and weekly cubes, computed by the shop's
+    engine over its files (``opslib.data.aggregates``: DuckDB, or Spark with ``engine: spark`` in shop.yml; a
+    shop built from frames uses ``opslib.data.daily_sku`` / ``weekly_sku`` on them); baseline SKUs =
+    ``opslib.assortment.sku_summary`` over the baseline period; trends use the classification window (at least ``lookback_weeks`` weeks).
 
     Parameters:
         shop: the loaded ``opslib.data.Shop`` (orders, products; inventory optional).
@@ -260,10 +261,13 @@ def pricing_scope(shop: Any, *, period_end: Any = None, period_days: int = 91, p
     from opslib.assortment import review_scope, sku_summary
     from opslib.data import daily_sku, weekly_sku
 
-    cube = daily_sku(shop.orders, shop.products)
+    if getattr(shop, "lines", None) is not None and shop.lines.has("orders") and "orders" not in shop._frames:
+        # the shop's engine (DuckDB or Spark) aggregates its files: the lines never come into pandas
+        cube, weekly = daily_sku(shop), weekly_sku(shop)
+    else:  # a shop built from frames (Shop(path, orders=df, products=df))
+        cube, weekly = daily_sku(shop.orders, shop.products), weekly_sku(shop.orders, shop.products)
     if cube.empty:
         raise PricingError(f"{shop.path}: no order lines to review")
-    weekly = weekly_sku(shop.orders, shop.products)
     inventory = shop.inventory if shop.has("inventory") else None
     review = review_scope(cube, weekly, shop.products, inventory, period_start=period_start, period_end=period_end,
                           period_days=period_days, compare=compare, category=category, lookback_weeks=lookback_weeks)

@@ -578,8 +578,10 @@ def _guest_share(s: Session) -> Key | Ungradable:
     if t and "guest_share" in t.get("customers", {}):
         return Key(float(t["customers"]["guest_share"]), "truth", abs_tol=0.005, context="share of orders without a "
                                                                                       "customer id (truth.json)")
-    o = s.facts.shop.orders.drop_duplicates("order_id")
-    return Key(float(o["customer_id"].isna().mean()), "recomputed", abs_tol=0.005,
+    # each order's first line in the file (pandas' drop_duplicates), counted in SQL over the file
+    o = s.facts.sql("""SELECT avg(CASE WHEN guest THEN 1.0 ELSE 0.0 END) AS guest FROM (
+                           SELECT arg_min(customer_id IS NULL, __row) AS guest FROM orders GROUP BY order_id)""")
+    return Key(float(o["guest"][0]), "recomputed", abs_tol=0.005,
                context="orders without a customer id / orders")
 
 
@@ -589,18 +591,28 @@ MARGIN_DAYS = 91  # notebook 07's default review period (a quarter)
 
 
 def _recent_margins(s: Session) -> tuple[float, float] | Ungradable:
-    """(list margin, margin on the price paid) of the completed MARGIN_CATEGORY lines of the last MARGIN_DAYS days."""
-    lines = s.facts.lines
-    if "list_price" not in lines or "unit_cost" not in lines:
+    """(list margin, margin on the price paid) of the completed MARGIN_CATEGORY lines of the last MARGIN_DAYS days.
+
+    One SQL query over the shop's order file (``ShopFacts.sql``): the lines never come into pandas.
+    """
+    f = s.facts
+    products = f.shop.products
+    ocols = set(f.sql("SELECT * FROM orders LIMIT 0").columns)
+    if "list_price" not in ocols or "unit_cost" not in products.columns or "category" not in products.columns:
         return Ungradable("the shop has no list prices or unit costs: no list margin")
-    end = lines["day"].max()
-    kept = in_days(lines, end - pd.Timedelta(days=MARGIN_DAYS - 1), end)
-    kept = kept[kept["done"] & (kept["category"] == MARGIN_CATEGORY) & kept["unit_cost"].notna()]
-    list_value = float((kept["quantity"] * kept["list_price"]).sum())
-    paid = float((kept["quantity"] * kept["unit_price"]).sum())
+    end = f.last_day
+    start, stop = end - pd.Timedelta(days=MARGIN_DAYS - 1), end + pd.Timedelta(days=1)
+    cat = MARGIN_CATEGORY.replace("'", "''")
+    row = f.sql(f"""
+        WITH p AS (SELECT DISTINCT ON (sku) sku, category, CAST(unit_cost AS DOUBLE) AS unit_cost FROM products)
+        SELECT coalesce(sum(o.quantity * o.list_price), 0) AS list_value,
+               coalesce(sum(o.quantity * o.unit_price), 0) AS paid, coalesce(sum(o.quantity * p.unit_cost), 0) AS cogs
+        FROM orders o JOIN p ON o.sku = p.sku
+        WHERE o.status = 'completed' AND p.category = '{cat}' AND p.unit_cost IS NOT NULL
+          AND o.order_ts >= TIMESTAMP '{start:%Y-%m-%d}' AND o.order_ts < TIMESTAMP '{stop:%Y-%m-%d}'""").iloc[0]
+    list_value, paid, cogs = float(row["list_value"]), float(row["paid"]), float(row["cogs"])
     if list_value <= 0 or paid <= 0:
         return Ungradable(f"no completed {MARGIN_CATEGORY} lines with a cost in the last {MARGIN_DAYS} days")
-    cogs = float((kept["quantity"] * kept["unit_cost"]).sum())
     return 1 - cogs / list_value, 1 - cogs / paid
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -298,13 +297,22 @@ def facts_for(data_dir: str | Path) -> ShopFacts:
     return facts
 
 
-@dataclass(frozen=True)
 class ShopTables:
-    """The two required tables of a shop read for grading, and ``has(name)`` for the optional ones."""
+    """The two required tables of a shop read for grading, each read when first used (``orders`` holds every
+    line: keys that need only totals use :meth:`ShopFacts.sql`), and ``has(name)`` for the optional ones."""
 
-    orders: pd.DataFrame
-    products: pd.DataFrame
-    facts: ShopFacts
+    def __init__(self, facts: ShopFacts) -> None:
+        self.facts = facts
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """The order lines as a frame (read on first use)."""
+        return self.facts._orders_frame
+
+    @property
+    def products(self) -> pd.DataFrame:
+        """The products table."""
+        return self.facts.table("products")
 
     def has(self, name: str) -> bool:
         """True when the shop has table ``name``."""
@@ -347,32 +355,120 @@ class ShopFacts:
     @cached_property
     def shop(self) -> ShopTables:
         """The shop's orders and products (other tables through :meth:`table`); ``MissingTableError`` without them."""
-        orders, products = self._read("orders"), self._read("products")
-        if orders is None or products is None:
+        from opslib.data.problems import SUFFIXES
+
+        has_orders = any((self.data_dir / f"orders{suffix}").is_file() for suffix in SUFFIXES)
+        if not has_orders or self.table("products") is None:
             from opslib.errors import MissingTableError
 
             raise MissingTableError([f"{self.data_dir}: no orders or products file"], header="Cannot grade:")
-        return ShopTables(orders, products, self)
+        return ShopTables(self)
+
+    @cached_property
+    def _orders_frame(self) -> pd.DataFrame:
+        orders = self._read("orders")
+        if orders is None:
+            from opslib.errors import MissingTableError
+
+            raise MissingTableError([f"{self.data_dir}: no orders file"], header="Cannot grade:")
+        return orders
 
     @cached_property
     def lines(self) -> pd.DataFrame:
-        """:func:`sales_lines` of the whole shop, with product columns."""
+        """:func:`sales_lines` of the whole shop, with product columns (every line in pandas: only the keys that
+        are recomputed line by line ask for it; totals, days and margins come from :meth:`sql`)."""
         return sales_lines(self.shop.orders, self.shop.products)
+
+    def _orders_file(self) -> str:
+        """The orders as one Parquet file: ``orders.parquet`` itself, else the typed copy ``opslib.data`` stages
+        of a CSV/Excel file (written once into the cache, streaming)."""
+        path = self.data_dir / "orders.parquet"
+        if path.is_file():
+            return str(path)
+        from opslib.data import load_shop
+
+        src = load_shop(self.data_dir, tables=["orders"], validate=False).source("orders")
+        if src is None:
+            from opslib.errors import MissingTableError
+
+            raise MissingTableError([f"{self.data_dir}: no orders file"], header="Cannot grade:")
+        return str(src)
+
+    @cached_property
+    def _con(self) -> Any:
+        """A DuckDB connection of its own with view ``orders`` over the orders file (the contract's number and
+        time columns cast as :meth:`_read` casts them; ``__row`` = 0-based row in the file) and ``products``
+        (the small products frame)."""
+        import duckdb
+
+        from opslib.data.contract import TABLES
+
+        file = self._orders_file().replace("'", "''")
+        con = duckdb.connect(database=":memory:")
+        have = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{file}')").fetchall()]
+        kinds = {c.name: c.kind for c in TABLES["orders"].columns}
+        cast = {"datetime": "TIMESTAMP", "date": "TIMESTAMP", "int": "DOUBLE", "float": "DOUBLE"}
+        cols = [f'TRY_CAST("{c}" AS {cast[kinds[c]]}) AS "{c}"' if kinds.get(c) in cast else f'"{c}"' for c in have]
+        con.execute(f"CREATE VIEW orders AS SELECT {', '.join(cols)}, file_row_number AS __row "
+                    f"FROM read_parquet('{file}', file_row_number = true)")
+        products = self.table("products")
+        if products is not None:
+            con.register("products", products)
+        return con
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run ``query`` (DuckDB SQL over views ``orders`` and ``products``) on the shop's files; the lines stay in
+        DuckDB, only the result comes back.
+
+        Parameters:
+            query: a SELECT over ``orders`` (every line, typed) and ``products``.
+
+        Returns:
+            The result frame.
+
+        Example:
+            >>> import tempfile
+            >>> ShopFacts(example_shop(tempfile.mkdtemp())).sql("SELECT count(*) AS n FROM orders")["n"][0]
+            np.int64(4)
+        """
+        return self._con.execute(query).df()
+
+    @cached_property
+    def order_totals(self) -> dict[str, Any]:
+        """``lines`` (all order lines), ``gmv`` (Σ quantity × unit_price over lines not cancelled), ``first_day`` and
+        ``last_day`` (days of the first and last line), in one SQL scan (as :func:`money_totals` and ``lines``).
+
+        Example:
+            >>> import tempfile
+            >>> t = ShopFacts(example_shop(tempfile.mkdtemp())).order_totals
+            >>> t["lines"], t["gmv"], str(t["first_day"].date()), str(t["last_day"].date())
+            (4, 60.0, '2024-06-01', '2024-06-03')
+        """
+        row = self.sql("""SELECT count(*) AS n, sum(CASE WHEN status IS DISTINCT FROM 'cancelled'
+                                                        THEN quantity * unit_price END) AS gmv,
+                                 min(order_ts) AS t0, max(order_ts) AS t1 FROM orders""").iloc[0]
+        days = [pd.Timestamp(t).normalize() if pd.notna(t) else pd.NaT for t in (row["t0"], row["t1"])]
+        return {"lines": int(row["n"]), "gmv": float(row["gmv"]) if pd.notna(row["gmv"]) else 0.0,
+                "first_day": days[0], "last_day": days[1]}
 
     @property
     def first_day(self) -> pd.Timestamp:
         """First day with an order line."""
-        return self.lines["day"].min()
+        if "lines" in self.__dict__:
+            return self.lines["day"].min()
+        return self.order_totals["first_day"]
 
     @property
     def last_day(self) -> pd.Timestamp:
         """Last day with an order line."""
-        return self.lines["day"].max()
+        if "lines" in self.__dict__:
+            return self.lines["day"].max()
+        return self.order_totals["last_day"]
 
     def table(self, name: str) -> pd.DataFrame | None:
         """A table of the shop (read the first time it is asked for), or None when the shop does not have it."""
-        if name in ("orders", "products"):
-            return getattr(self.shop, name)
+        if name == "orders":
+            return self.shop.orders
         if name not in self._tables:
             self._tables[name] = self._read(name)
         return self._tables[name]
@@ -387,7 +483,8 @@ class ShopFacts:
             truth = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             return None, f"truth.json cannot be read ({exc}): ignoring it"
-        n, gmv = len(self.shop.orders), money_totals(self.lines)["gmv"]
+        totals = self.order_totals  # one SQL scan: checking the truth file never reads the lines into pandas
+        n, gmv = totals["lines"], totals["gmv"]
         t_n = truth.get("counts", {}).get("order_lines")
         t_gmv = truth.get("totals", {}).get("gmv")
         if t_n != n or t_gmv is None or not math.isclose(float(t_gmv), gmv, abs_tol=0.01 + 1e-9 * abs(gmv)):
