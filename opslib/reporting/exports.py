@@ -308,7 +308,7 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "data", heade
     def column_cells(column: str) -> list[Any]:
         """The cells of one column, as cheap as openpyxl allows: a plain value where it needs nothing (empty,
         text that is no formula, a number without a format), a styled cell sharing the column's one number
-        format otherwise; the same file as :func:`cell` on every value (1M cells: 22 -> 12 CPU-s)."""
+        format otherwise; the same file as :func:`cell` on every value (890k cells: 16.5 -> 14.2 CPU-s)."""
         fmt = number_format.get(column)
         style = None
         if fmt is not None:
