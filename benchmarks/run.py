@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         rc = subprocess.call([sys.executable, str(HERE / b.script), *b.args], cwd=ROOT)
         done.append((b.name, "ok" if rc == 0 else f"FAILED (exit {rc})", time.perf_counter() - t0))
+        print(f"-- {b.name}: {done[-1][1]}, {done[-1][2] / 60:.1f} min ({time.strftime('%H:%M:%S')})", flush=True)
     print("\n== summary")
     for name, status, seconds in done:
         print(f"  {name:15s} {status:18s} {seconds / 60:6.1f} min")
