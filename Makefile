@@ -13,7 +13,7 @@ help:
 	@echo "make reports   create .venv if missing, build the sample shop, run every notebook into reports/"
 	@echo "make test      run the full test suite (what CI runs)"
 	@echo "make lab       open JupyterLab on lab/, a scratch copy of notebooks/, with the project's kernel"
-	@echo "make bench     run the benchmarks in benchmarks/"
+	@echo "make bench     run the benchmarks in benchmarks/ (PEERS=quick|full|skip, ONLY=name,...)"
 	@echo "make lint      ruff"
 	@echo "make student   student copies of the notebooks (no solutions) in student/, for trainees"
 	@echo "make glossary  regenerate docs/glossary.md from the TERMS in opslib"
@@ -34,8 +34,11 @@ $(DATA)/truth.json: $(STAMP) $(wildcard opslib/sample/*.py)
 
 sample: $(DATA)/truth.json
 
+# Two notebooks at a time (the machines here have 2 cores; each kernel gets one BLAS thread), the slowest first
+# once there is a history. REPORT_WORKERS=1 runs them one by one, with per-cell progress bars.
+REPORT_WORKERS ?= 2
 reports: $(DATA)/truth.json
-	$(BIN)/python -m opslib report run --all -p data_dir $(abspath $(DATA))
+	$(BIN)/python -m opslib report run --all --workers $(REPORT_WORKERS) -p data_dir $(abspath $(DATA))
 
 # Two workers (the machines here have 2 cores); each test file stays on one worker, so a file's fixtures
 # (a built shop, an executed notebook) are made once. WORKERS=0 runs in one process.
@@ -53,8 +56,14 @@ lab: $(STAMP)
 	$(BIN)/python -m opslib report scratch lab
 	$(BIN)/jupyter lab --notebook-dir=lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+# Every bench, from a plain clone: the sample shop comes first (make sample), the benches generate their larger
+# shops in data/bench/ and set up their peers; a bench whose real data set (../shared/data) is absent is skipped
+# with a line. PEERS=quick (default: the forecast peer bench's --quick), full (about 45 min more) or skip.
+# ONLY=cube,import runs some of them (benchmarks/run.py --list names them).
+PEERS ?= quick
+ONLY  ?=
+bench: $(DATA)/truth.json
+	$(BIN)/python benchmarks/run.py --peers $(PEERS) --sample $(DATA) $(if $(ONLY),--only $(ONLY),)
 
 strip: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb

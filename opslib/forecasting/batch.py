@@ -1,7 +1,9 @@
 """Many series at once: forecasts and backtests of every series of a frame, in a process pool.
 
 Each worker is pinned to one BLAS thread: with more, the pool oversubscribes the cores and is slower than one
-process.
+process. The pool is started once per process and kept for the next call with the same size (a notebook that
+compares models, forecasts, reconciles and backtests would otherwise spawn five pools at about 2 s each);
+:func:`shutdown_pool` ends it, and so does the end of the process.
 """
 
 from __future__ import annotations
@@ -42,15 +44,47 @@ def _backtest_one(args: tuple) -> pd.DataFrame:
 #: Thread counts of the numeric libraries, pinned to 1 in worker processes (see :func:`_run`).
 _BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
+#: The pool kept between calls: (size, executor), or None.
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def shutdown_pool() -> None:
+    """End the worker processes kept by :func:`forecast_many` / :func:`backtest_many` (a later call starts
+    new ones). Nothing happens when there is no pool.
+
+    Example:
+        >>> shutdown_pool()
+        >>> _POOL is None
+        True
+    """
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+def _pool(n_jobs: int) -> ProcessPoolExecutor:
+    """The kept pool of ``n_jobs`` spawned workers (a new one when there is none or its size differs)."""
+    global _POOL
+    import multiprocessing
+
+    if _POOL is not None and _POOL[0] == n_jobs and not getattr(_POOL[1], "_broken", False):
+        return _POOL[1]  # (a worker that died while the pool was idle breaks it: then a new one starts)
+    shutdown_pool()
+    _POOL = (n_jobs, ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn")))
+    return _POOL[1]
+
 
 def _run(func, tasks: list, n_jobs: int, progress: bool, desc: str) -> list:
     """Map ``func`` over ``tasks`` in ``n_jobs`` processes (1 = in this process) with a tqdm bar.
 
     Workers are spawned with one BLAS thread each: with OpenBLAS's default of one thread per core,
     two workers on two cores ran 4 threads and took 1.8x longer than one process (measured, see
-    benchmarks/README.md); pinned, they take 0.45x as long.
+    benchmarks/README.md). The workers stay up for the next call (:func:`_pool`); a pool broken by a
+    dead worker is dropped, so the next call starts a fresh one.
     """
-    import multiprocessing
+    global _POOL
+    from concurrent.futures.process import BrokenProcessPool
 
     from tqdm import tqdm
 
@@ -65,13 +99,16 @@ def _run(func, tasks: list, n_jobs: int, progress: bool, desc: str) -> list:
             bar.update()
     else:
         saved = {k: os.environ.get(k) for k in _BLAS_THREAD_VARS}
-        os.environ.update({k: "1" for k in _BLAS_THREAD_VARS})  # read by each spawned worker at start
+        # Read by each spawned worker at start; workers start on demand during map, so pin around it.
+        os.environ.update({k: "1" for k in _BLAS_THREAD_VARS})
         try:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
-                for r in ex.map(func, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
-                    out.append(r)
-                    bar.update()
+            ex = _pool(n_jobs)
+            for r in ex.map(func, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
+                out.append(r)
+                bar.update()
+        except BrokenProcessPool:
+            _POOL = None  # a worker died (killed, out of memory): the next call starts a new pool
+            raise
         finally:
             for k, v in saved.items():
                 if v is None:

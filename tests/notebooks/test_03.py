@@ -13,7 +13,7 @@ from tests.notebooks.helpers import image_count, output_text, run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "03_trend_forecasting.ipynb"
-FAST = {"max_skus": 8, "backtest_windows": 2, "horizon_weeks": 4, "n_jobs": 2}
+FAST = {"max_skus": 8, "full_skus": 4, "backtest_windows": 2, "horizon_weeks": 4, "n_jobs": 2}
 
 
 def test_notebook_03_is_committed_clean() -> None:
@@ -54,6 +54,8 @@ def test_notebook_03_runs_and_shows_the_planted_effects(small_shop_dir: Path, sm
                       **FAST)
     text = output_text(nb)
     assert "SKUs to order this week" in text
+    # the order list's split: the 4 best sellers by auto, the other 4 by ETS alone, and the report says so
+    assert "Order list: 4 best sellers forecast with auto (backtested bands), the next 4 with ETS alone" in text
     assert image_count(nb) == 5  # decomposition, calendar effects, backtest, forecast, weeks of cover
     # planted Spring Festival dip (depth 0.45 in truth.json): the CNY week sells less than an ordinary week
     assert small_truth["seasonality"]["cny"][0]["depth"] > 0
