@@ -516,7 +516,8 @@ def _write_drill(out: Path, scn: Any, truth: dict, answer: Path | str | None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m opslib.sample [--seed N] [--scale S] [--out DIR] [--start YYYY-MM-DD] [--days N] [--scenario X]``."""
+    """``python -m opslib.sample [--seed N] [--scale S] [--out DIR] [--start YYYY-MM-DD] [--days N] [--scenario X]
+    [--chunk-scale C]``."""
     p = argparse.ArgumentParser(prog="python -m opslib.sample", description="Generate the deterministic sample shop.")
     p.add_argument("--seed", type=int, default=None, help="default 7; a fresh random seed with --scenario")
     p.add_argument("--scale", type=float, default=1.0, help="demand multiplier; 1.0 ~ 1M order lines")
@@ -526,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", choices=sorted(SCENARIOS), default=None,
                    help="plant an incident drill (no truth.json in OUT; the answer goes to --answer)")
     p.add_argument("--answer", default=None, help="drill answer file (default: OUT.drill_answer.json beside OUT)")
+    p.add_argument("--chunk-scale", type=float, default=CHUNK_SCALE,
+                   help=f"above this scale, generate in shards of at most this scale (default {CHUNK_SCALE:g})")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
@@ -537,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(f"--scale must be a positive number, got {args.scale}")
     if args.seed < 0:
         problems.append(f"--seed must be >= 0, got {args.seed}")
+    if not np.isfinite(args.chunk_scale) or args.chunk_scale <= 0:
+        problems.append(f"--chunk-scale must be a positive number, got {args.chunk_scale}")
     if args.days < 60:
         problems.append(f"--days must be >= 60, got {args.days}")
     try:
@@ -550,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     try:
         truth = generate(args.out, seed=args.seed, scale=args.scale, start=args.start, days=args.days, progress=True,
-                         scenario=args.scenario, answer=args.answer)
+                         scenario=args.scenario, answer=args.answer, chunk_scale=args.chunk_scale)
     except ValueError as exc:  # a scenario that does not fit the period, an answer file inside the shop
         print(f"error: {exc}", file=sys.stderr)
         return 2
