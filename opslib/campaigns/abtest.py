@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -360,14 +360,17 @@ def ab_example(base_rate: float, relative_lift: float = 0.10, confidence: float 
 EXAMPLE_RATE = 0.03
 
 
-def shop_ab_example(orders: pd.DataFrame, traffic: pd.DataFrame | None, relative_lift: float = 0.10,
+def shop_ab_example(orders: Any, traffic: pd.DataFrame | None, relative_lift: float = 0.10,
                     confidence: float = 0.95, looks: int = 5) -> AbExample:
-    """:func:`ab_example` at the shop's own conversion rate (``opslib.kpi.shop_conversion_rate``: distinct
-    non-cancelled orders / summed visitors), or at :data:`EXAMPLE_RATE` (3%) without a traffic table.
+    """:func:`ab_example` at the shop's own conversion rate (the definition of ``opslib.kpi.shop_conversion_rate``:
+    distinct non-cancelled orders / summed visitors), or at :data:`EXAMPLE_RATE` (3%) without a traffic table.
+
+    The orders are counted by one SQL aggregate where the lines are (:func:`opslib.campaigns.lines.query_lines`):
+    pass the shop (``load_shop``) and its lines never come into pandas.
 
     Parameters:
-        orders: order lines. traffic: the traffic table or None. relative_lift, confidence, looks: as
-            :func:`ab_example`.
+        orders: the shop, order lines (frame) or a Parquet path. traffic: the traffic table or None.
+        relative_lift, confidence, looks: as :func:`ab_example`.
 
     Returns:
         :class:`AbExample` whose ``note`` says which rate was used.
@@ -376,13 +379,15 @@ def shop_ab_example(orders: pd.DataFrame, traffic: pd.DataFrame | None, relative
         >>> shop_ab_example(pd.DataFrame({"order_id": ["o1"], "status": ["completed"]}), None).note
         'no traffic table: using 3.0% as an example conversion rate'
     """
-    from opslib.kpi import shop_conversion_rate
+    from opslib.campaigns.lines import query_lines
+    from opslib.kpi import conversion_rate
 
     if traffic is None:
         ex = ab_example(EXAMPLE_RATE, relative_lift, confidence, looks=looks)
         ex.note = f"no traffic table: using {EXAMPLE_RATE:.1%} as an example conversion rate"
         return ex
-    rate = shop_conversion_rate(orders, traffic)
+    placed = query_lines(orders, "SELECT count(DISTINCT o.order_id) AS n FROM orders o WHERE o.status <> 'cancelled'")
+    rate = conversion_rate(float(placed["n"].iloc[0]), float(traffic["visitors"].sum()))
     ex = ab_example(rate, relative_lift, confidence, looks=looks)
     ex.note = f"the shop's conversion rate: {rate:.2%} (orders / visitors over the whole data)"
     return ex

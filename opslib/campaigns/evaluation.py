@@ -68,7 +68,6 @@ from opslib.campaigns.table import (
     scope_skus,
     sibling_skus,
 )
-from opslib.data import cube as _cube
 from opslib.errors import CampaignError
 
 #: Days between a date and the same weekday last year.
@@ -304,7 +303,7 @@ def _costs(cube: pd.DataFrame, products: pd.DataFrame, skus: set[str], sel_days:
 def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, products: pd.DataFrame,
                       campaign_id: object = None, pre_days: int = 56, post_days: int = 14,
                       control: str | list[str] = "auto", confidence: float = 0.90,
-                      orders: _cube.Source | None = None, halo: bool = True, overlap: str = "mask",
+                      orders: Any = None, halo: bool = True, overlap: str = "mask",
                       country: str = "CN", events: pd.DataFrame | None = None,
                       calendar: bool = True) -> CampaignEvaluation:
     """Evaluate one campaign: counterfactual, DiD, money and side effects.
@@ -320,7 +319,8 @@ def evaluate_campaign(cube: pd.DataFrame, campaigns: pd.DataFrame | None, produc
         control: ``'auto'`` (one series: daily units of all SKUs outside the scope and its subcategories;
             on the sample shop it beat per-category regressors, which overfit a 56-day pre-period),
             ``'by_category'`` (one regressor per such category), ``'none'``, or a list of categories (summed).
-        confidence: of every interval. orders: order lines (optional): adds new vs returning buyers.
+        confidence: of every interval. orders: the shop (``load_shop``), order lines or a Parquet path (optional):
+            adds new vs returning buyers (:func:`~opslib.campaigns.side_effects.buyer_mix`, one SQL query).
         halo: also estimate the effect on every other category. overlap: ``'mask'``, ``'regress'`` or
             ``'raise'`` (:mod:`opslib.campaigns.overlap`). country, events: the shop's calendar
             (``shop.settings.country``, ``shop.settings.events_frame()``): its holidays, festivals and own
@@ -653,8 +653,10 @@ def evaluate_shop(shop: Any, cube: pd.DataFrame | None = None, campaign_id: obje
     exception, so a report can stop once, with the reason.
 
     Parameters:
-        shop: an ``opslib.data.Shop`` with orders and products (campaigns optional). cube: its
-            :func:`opslib.data.daily_sku` (built when None). campaign_id, start, end, scope: what to evaluate.
+        shop: an ``opslib.data.Shop`` with orders and products (campaigns optional); its order lines are
+            never read into pandas (``shop.orders`` is not touched): the cube, an ad-hoc window's discount and
+            the buyer mix are SQL aggregates on the shop's engine. cube: its :func:`opslib.data.daily_sku`
+            (``daily_sku(shop)``; built when None). campaign_id, start, end, scope: what to evaluate.
         buyers: add new vs returning buyers (needs ``customer_id``). kwargs: go to :func:`evaluate_campaign`
             (``pre_days``, ``post_days``, ``control``, ``confidence``, ``overlap``, ``halo``).
 
@@ -670,12 +672,15 @@ def evaluate_shop(shop: Any, cube: pd.DataFrame | None = None, campaign_id: obje
     from opslib.campaigns.table import choose_campaign
     from opslib.data import daily_sku
 
+    # The lines stay where they are: the cube, the ad-hoc discount and the buyer mix are SQL aggregates over
+    # the shop (its engine, or DuckDB over the frames it was built with); only a plain namespace is read as frames.
+    lines = shop if hasattr(shop, "source") else shop.orders
     try:
         campaigns, cid, messages = choose_campaign(shop.campaigns, shop.products, campaign_id, start, end, scope,
-                                                   orders=shop.orders)
+                                                   orders=lines)
         if cube is None:
-            cube = daily_sku(shop.orders, shop.products)
-        ev = evaluate_campaign(cube, campaigns, shop.products, cid, orders=shop.orders if buyers else None,
+            cube = daily_sku(lines, shop.products)
+        ev = evaluate_campaign(cube, campaigns, shop.products, cid, orders=lines if buyers else None,
                                country=shop.settings.country, events=shop.settings.events_frame(), **kwargs)
     except CampaignError as exc:
         return ShopEvaluation(None, [], str(exc))

@@ -4,25 +4,33 @@ before/after uplift that the counterfactual replaces.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from opslib.data import cube as _cube
+from opslib.campaigns.lines import query_lines, sku_filter, ts_literal
 from opslib.kpi import Term
 
 
-def buyer_mix(orders: _cube.Source, skus: list[str], window: tuple[pd.Timestamp, pd.Timestamp],
+def buyer_mix(orders: Any, skus: list[str] | None, window: tuple[pd.Timestamp, pd.Timestamp],
               baseline: tuple[pd.Timestamp, pd.Timestamp], repeat_days: int = 90) -> dict[str, float]:
-    """New versus returning buyers of ``skus`` in ``window`` and the new buyers' later repeat rate (DuckDB).
+    """New versus returning buyers of ``skus`` in ``window`` and the new buyers' later repeat rate, in one SQL query.
 
     A buyer is *new* when their first non-cancelled order in the data falls in the window. ``repeat``
-    = share of new buyers with another non-cancelled order within ``repeat_days`` after the window end
-    (any SKU); ``baseline_repeat`` = the same for buyers whose first order falls in ``baseline``
-    (measured after the baseline end). NaN when the data end before the follow-up is over.
-    Keys: ``buyers``, ``new_buyers``, ``new_share``, ``repeat_rate_new``, ``baseline_repeat_rate_new``.
+    = share of the customers whose first non-cancelled order falls in the window (any SKU) with another
+    non-cancelled order within ``repeat_days`` after the window end (any SKU); ``baseline_repeat`` = the same
+    for customers whose first order falls in ``baseline`` (measured after the baseline end). NaN when the data
+    end before the follow-up is over (or nobody was new). ``orders`` = distinct non-cancelled orders with a
+    line of ``skus`` in the window (guest orders included). Keys: ``buyers``, ``new_buyers``, ``new_share``,
+    ``orders``, ``repeat_rate_new``, ``baseline_repeat_rate_new``.
+
+    The query runs where the lines are (:func:`opslib.campaigns.lines.query_lines`): on the shop's engine
+    (DuckDB or Spark) for a shop from ``load_shop``, in DuckDB for a frame or a Parquet path; only one row
+    comes back.
 
     Parameters:
-        orders: order lines (frame or Parquet path). skus: the scoped SKUs. window, baseline: inclusive days.
-        repeat_days: the follow-up after the window.
+        orders: a shop (``load_shop``), order lines (frame) or a Parquet path. skus: the scoped SKUs (None: all).
+        window, baseline: inclusive days. repeat_days: the follow-up after the window.
 
     Returns:
         The dict above.
@@ -33,41 +41,52 @@ def buyer_mix(orders: _cube.Source, skus: list[str], window: tuple[pd.Timestamp,
         ...     "sku": ["A", "A", "A", "B"], "status": "completed"})
         >>> b = buyer_mix(o, ["A"], (pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-02")),
         ...               (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31")), repeat_days=20)
-        >>> b["buyers"], b["new_buyers"], b["new_share"]
-        (2.0, 1.0, 0.5)
+        >>> b["buyers"], b["new_buyers"], b["new_share"], b["orders"]
+        (2.0, 1.0, 0.5, 2.0)
     """
-    con = _cube.connect()
-    _cube.relation(con, "o", orders)
-    con.register("s", pd.DataFrame({"sku": list(skus)}))
-    q = """
-    WITH l AS (SELECT customer_id, order_ts FROM o WHERE status <> 'cancelled' AND customer_id IS NOT NULL),
-    f AS (SELECT customer_id, min(order_ts) AS first_ts FROM l GROUP BY 1),
-    buyers AS (SELECT DISTINCT o.customer_id FROM o JOIN s USING (sku)
-               WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL AND o.order_ts >= $a AND o.order_ts < $b)
-    SELECT count(*) AS buyers, sum(CASE WHEN f.first_ts >= $a THEN 1 ELSE 0 END) AS new_buyers
-    FROM buyers JOIN f USING (customer_id)
-    """
-    a, b = window[0], window[1] + pd.Timedelta(days=1)
-    r = con.execute(q, {"a": a, "b": b}).fetchone()
-    last = con.execute("SELECT max(order_ts) FROM o").fetchone()[0]
+    day = pd.Timedelta(days=1)
+    a, b = pd.Timestamp(window[0]), pd.Timestamp(window[1]) + day
+    a0, b0 = pd.Timestamp(baseline[0]), pd.Timestamp(baseline[1]) + day
+    follow = pd.Timedelta(days=repeat_days)
+    A, B, C = ts_literal(a), ts_literal(b), ts_literal(b + follow)
+    A0, B0, C0 = ts_literal(a0), ts_literal(b0), ts_literal(b0 + follow)
+    sql = f"""
+    WITH l AS (SELECT o.customer_id, o.order_ts FROM orders o
+               WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL),
+    f AS (SELECT customer_id, min(order_ts) AS first_ts FROM l GROUP BY customer_id),
+    wl AS (SELECT o.customer_id, o.order_id FROM orders o
+           WHERE o.status <> 'cancelled' AND {sku_filter(skus)} AND o.order_ts >= {A} AND o.order_ts < {B}),
+    wb AS (SELECT DISTINCT customer_id FROM wl WHERE customer_id IS NOT NULL),
+    buy AS (SELECT count(*) AS buyers, sum(CASE WHEN f.first_ts >= {A} THEN 1 ELSE 0 END) AS new_buyers
+            FROM wb JOIN f ON wb.customer_id = f.customer_id),
+    ord AS (SELECT count(DISTINCT order_id) AS orders FROM wl),
+    nw AS (SELECT customer_id FROM f WHERE first_ts >= {A} AND first_ts < {B}),
+    rw AS (SELECT DISTINCT customer_id FROM l WHERE order_ts >= {B} AND order_ts < {C}),
+    repw AS (SELECT count(*) AS new_w, count(rw.customer_id) AS back_w
+             FROM nw LEFT JOIN rw ON nw.customer_id = rw.customer_id),
+    nb AS (SELECT customer_id FROM f WHERE first_ts >= {A0} AND first_ts < {B0}),
+    rb AS (SELECT DISTINCT customer_id FROM l WHERE order_ts >= {B0} AND order_ts < {C0}),
+    repb AS (SELECT count(*) AS new_b, count(rb.customer_id) AS back_b
+             FROM nb LEFT JOIN rb ON nb.customer_id = rb.customer_id),
+    span AS (SELECT max(o.order_ts) AS last_ts FROM orders o)
+    SELECT buy.buyers, buy.new_buyers, ord.orders, repw.new_w, repw.back_w, repb.new_b, repb.back_b, span.last_ts
+    FROM buy CROSS JOIN ord CROSS JOIN repw CROSS JOIN repb CROSS JOIN span"""
+    r = query_lines(orders, sql).iloc[0]
+    last = pd.Timestamp(r["last_ts"]) if pd.notna(r["last_ts"]) else None
 
-    def repeat(a0: pd.Timestamp, b0: pd.Timestamp) -> float:
-        if pd.Timestamp(last) < b0 + pd.Timedelta(days=repeat_days):
+    def count(x: object) -> int:
+        return 0 if x is None or pd.isna(x) else int(x)
+
+    def repeat(end: pd.Timestamp, new: object, back: object) -> float:
+        if last is None or last < end + follow or count(new) == 0:
             return float("nan")
-        q2 = """
-        WITH l AS (SELECT customer_id, order_ts FROM o WHERE status <> 'cancelled' AND customer_id IS NOT NULL),
-        f AS (SELECT customer_id, min(order_ts) AS first_ts FROM l GROUP BY 1),
-        new AS (SELECT customer_id FROM f WHERE first_ts >= $a AND first_ts < $b)
-        SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM l WHERE l.customer_id = new.customer_id AND l.order_ts >= $b
-                                     AND l.order_ts < $c) THEN 1.0 ELSE 0.0 END) FROM new
-        """
-        v = con.execute(q2, {"a": a0, "b": b0, "c": b0 + pd.Timedelta(days=repeat_days)}).fetchone()[0]
-        return float(v) if v is not None else float("nan")
+        return count(back) / count(new)
 
-    buyers, new = int(r[0] or 0), int(r[1] or 0)
+    buyers, new = count(r["buyers"]), count(r["new_buyers"])
     return {"buyers": float(buyers), "new_buyers": float(new), "new_share": new / buyers if buyers else float("nan"),
-            "repeat_rate_new": repeat(a, b),
-            "baseline_repeat_rate_new": repeat(baseline[0], baseline[1] + pd.Timedelta(days=1))}
+            "orders": float(count(r["orders"])),
+            "repeat_rate_new": repeat(b, r["new_w"], r["back_w"]),
+            "baseline_repeat_rate_new": repeat(b0, r["new_b"], r["back_b"])}
 
 
 def naive_uplift(series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,7 +308,7 @@ def _check_scope(scope_type: str, names: list[str], products: pd.DataFrame) -> N
                                 f"{', '.join(sorted(skus)[:5])}).{hint}")
 
 
-def estimate_discount_depth(orders: pd.DataFrame, skus: list[str] | None, start: pd.Timestamp,
+def estimate_discount_depth(orders: Any, skus: list[str] | None, start: pd.Timestamp,
                             end: pd.Timestamp) -> float:
     """Average discount off list price on the ``skus`` (None = all) sold from ``start`` to ``end`` (inclusive days).
 
@@ -315,10 +316,12 @@ def estimate_discount_depth(orders: pd.DataFrame, skus: list[str] | None, start:
 
         discount_depth = 1 - sum(quantity * unit_price) / sum(quantity * list_price)
 
-    clipped to 0..1 (the campaigns table's range). NaN when there is no such line.
+    clipped to 0..1 (the campaigns table's range). NaN when there is no such line. One SQL aggregate where the
+    lines are (:func:`opslib.campaigns.lines.query_lines`: the shop's engine, or DuckDB over a frame).
 
     Parameters:
-        orders: order lines. skus: the SKUs (None: all). start, end: inclusive days.
+        orders: a shop (``load_shop``), order lines or a Parquet path. skus: the SKUs (None: all).
+        start, end: inclusive days.
 
     Returns:
         The depth (0..1) or NaN.
@@ -331,21 +334,32 @@ def estimate_discount_depth(orders: pd.DataFrame, skus: list[str] | None, start:
         >>> round(estimate_discount_depth(o, None, pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-02")), 6)
         0.16
     """
-    ts = pd.to_datetime(orders["order_ts"])
-    sel = (ts >= start) & (ts < end + pd.Timedelta(days=1)) & (orders["status"] != "cancelled")
-    if skus is not None:
-        sel &= orders["sku"].isin(set(skus))
-    o = orders.loc[sel]
-    paid = float((o["quantity"] * o["unit_price"]).sum())
-    listed = float((o["quantity"] * o["list_price"]).sum())
+    from opslib.campaigns.lines import query_lines, sku_filter, ts_literal
+
+    r = query_lines(orders, f"""
+        SELECT CAST(sum(o.quantity * o.unit_price) AS DOUBLE) AS paid,
+               CAST(sum(o.quantity * o.list_price) AS DOUBLE) AS listed
+        FROM orders o
+        WHERE o.status <> 'cancelled' AND {sku_filter(skus)} AND o.order_ts >= {ts_literal(start)}
+          AND o.order_ts < {ts_literal(pd.Timestamp(end) + pd.Timedelta(days=1))}""").iloc[0]
+    paid = 0.0 if pd.isna(r["paid"]) else float(r["paid"])
+    listed = 0.0 if pd.isna(r["listed"]) else float(r["listed"])
     if listed <= 0:
         return float("nan")
     return float(min(max(1.0 - paid / listed, 0.0), 1.0))
 
 
+def _order_days(orders: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last order time of the lines (one SQL aggregate where they are)."""
+    from opslib.campaigns.lines import query_lines
+
+    r = query_lines(orders, "SELECT min(o.order_ts) AS a, max(o.order_ts) AS b FROM orders o").iloc[0]
+    return pd.Timestamp(r["a"]), pd.Timestamp(r["b"])
+
+
 def adhoc_campaign(start: object, end: object, scope: str | None = "all", *, name: str | None = None,
                    kind: str = "other", discount_depth: float | None = None, marketing_spend: float = 0.0,
-                   products: pd.DataFrame | None = None, orders: pd.DataFrame | None = None) -> pd.DataFrame:
+                   products: pd.DataFrame | None = None, orders: Any = None) -> pd.DataFrame:
     """One campaigns-table row for a promotion that is not in the campaigns table (or a shop without one).
 
     ``start``/``end``: first and last day (inclusive), text like ``2024-06-18`` or dates.
@@ -362,7 +376,7 @@ def adhoc_campaign(start: object, end: object, scope: str | None = "all", *, nam
 
     Parameters:
         start, end, scope: the window and what it covers. name, kind, discount_depth, marketing_spend: the row's
-            other fields. products: to check the scope. orders: to estimate the discount.
+            other fields. products: to check the scope. orders: to estimate the discount (a shop, lines or a path).
 
     Returns:
         A one-row campaigns table.
@@ -396,10 +410,10 @@ def adhoc_campaign(start: object, end: object, scope: str | None = "all", *, nam
         skus = None if scope_type == "all" else (scope_skus(camp, products) if products is not None else names)
         depth = estimate_discount_depth(orders, skus, a, b)
         if pd.isna(depth):
-            ts = pd.to_datetime(orders["order_ts"])
+            first, last = _order_days(orders)
             raise CampaignError(f"ad hoc {a:%Y-%m-%d}..{b:%Y-%m-%d}: the scope ({scope_type}"
                                 f"{': ' + scope_text[:80] if scope_text else ''}) sold nothing in that window "
-                                f"(orders run {ts.min():%Y-%m-%d}..{ts.max():%Y-%m-%d}): check the dates and the scope")
+                                f"(orders run {first:%Y-%m-%d}..{last:%Y-%m-%d}): check the dates and the scope")
         discount_depth = depth
     row = {"campaign_id": cid, "name": camp.name, "kind": kind, "start": a, "end": b,
            "discount_depth": float(discount_depth) if discount_depth is not None else np.nan,
@@ -436,7 +450,7 @@ def with_adhoc(campaigns: pd.DataFrame | None, adhoc_row: pd.DataFrame) -> pd.Da
 
 def choose_campaign(campaigns: pd.DataFrame | None, products: pd.DataFrame, campaign_id: str | None = None,
                     start: object = None, end: object = None, scope: str | None = None,
-                    orders: pd.DataFrame | None = None, **adhoc: object) -> tuple[pd.DataFrame, str | None, list[str]]:
+                    orders: Any = None, **adhoc: object) -> tuple[pd.DataFrame, str | None, list[str]]:
     """What notebook 02 evaluates: ``(campaigns table, campaign_id, messages)`` for :func:`evaluate_campaign`.
 
     With ``start`` and ``end``: the ad-hoc campaign (:func:`adhoc_campaign`, ``scope`` default ``all``,

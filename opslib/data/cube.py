@@ -85,6 +85,11 @@ _LINE_MEASURES = """
 """
 
 
+def _is_shop(source: object) -> bool:
+    """True for a ``Shop`` (``load_shop``'s, or one built from frames)."""
+    return hasattr(source, "source") and hasattr(source, "lines")
+
+
 def _on_engine(source: object) -> bool:
     """True for a shop opened on its engine (``load_shop``'s Shop or ``open_shop``'s ShopData)."""
     return getattr(source, "lines", None) is not None or hasattr(source, "sources")
@@ -104,8 +109,9 @@ def daily_sku(orders: Source | Any, products: Source | None = None, start: objec
     ``units_net`` (completed units), ``units_returned``, ``gmv`` = sum(quantity*unit_price) over
     non-cancelled lines, ``net_sales`` = same over completed lines, ``list_value`` =
     sum(quantity*list_price) over non-cancelled lines, ``discount`` = list_value - gmv; with
-    ``products``, also ``category``, ``subcategory`` and ``cost`` = sum(units_net * unit_cost)
-    (NaN when the SKU's cost is unknown).
+    ``products``, also ``category``, ``subcategory`` and ``cost`` = units_net * unit_cost: 0 on a day
+    without completed units when the unit cost is known, NaN when the SKU's cost is unknown (no cost
+    data, or a SKU missing from products) -- the same on both paths.
 
     Parameters:
         orders: order lines (a frame or a Parquet/CSV path). products: the products table (adds ``category``,
@@ -118,6 +124,8 @@ def daily_sku(orders: Source | Any, products: Source | None = None, start: objec
         from opslib.data.aggregates import daily_sku as on_engine
 
         return on_engine(orders, start, end)
+    if products is None and _is_shop(orders) and orders.has("products"):
+        products = orders  # a Shop built from frames: its own products table
     con = connect()
     relation(con, "o", orders)
     cols = "date_trunc('day', o.order_ts) AS date, o.sku"
@@ -128,7 +136,9 @@ def daily_sku(orders: Source | Any, products: Source | None = None, start: objec
         relation(con, "p", products)
         join = "LEFT JOIN p ON o.sku = p.sku"
         cols += ", any_value(p.category) AS category, any_value(p.subcategory) AS subcategory"
-        extra = (", CAST(sum(CASE WHEN o.status = 'completed' THEN o.quantity END) * "
+        # units_net (0 on a day without completed units) x unit cost: 0 when the cost is known, NULL
+        # ("unknown (no cost data)") when it is not -- as the engine path (opslib.data.aggregates).
+        extra = (", CAST(coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity END), 0) * "
                  "any_value(p.unit_cost) AS DOUBLE) AS cost")
     where = _period_sql(start, end)
     sql = f"SELECT {cols}, {_LINE_MEASURES} {extra} FROM o {join} WHERE {where} GROUP BY {group} ORDER BY 1, 2"
@@ -267,8 +277,10 @@ def weekly_sku(orders: Source | Any, products: Source | None = None) -> pd.DataF
 def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
     """``(first day, last day, lines)`` of the order lines, in one DuckDB scan (days at midnight).
 
+    A shop opened on its engine (``load_shop``) is scanned there (DuckDB or Spark), its lines never in pandas.
+
     Parameters:
-        orders: order lines (a frame or a Parquet/CSV path).
+        orders: order lines (a frame or a Parquet/CSV path), or a shop.
 
     Returns:
         ``(first day, last day, number of lines)``; ``(NaT, NaT, 0)`` without lines.
@@ -278,9 +290,14 @@ def order_span(orders: Source) -> tuple[pd.Timestamp, pd.Timestamp, int]:
         >>> order_span(lines)
         (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-01-03 00:00:00'), 2)
     """
-    con = connect()
-    relation(con, "o", orders)
-    first, last, n = con.execute("SELECT min(order_ts), max(order_ts), count(*) FROM o").fetchone()
+    sql = "SELECT min(order_ts) AS t0, max(order_ts) AS t1, count(*) AS n FROM {}"
+    if _on_engine(orders):
+        r = getattr(orders, "lines", orders).query(sql.format("orders")).iloc[0]
+        first, last, n = r["t0"], r["t1"], int(r["n"])
+    else:
+        con = connect()
+        relation(con, "o", orders)
+        first, last, n = con.execute(sql.format("o")).fetchone()
     if n == 0:
         return pd.NaT, pd.NaT, 0
     return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize(), int(n)

@@ -314,7 +314,7 @@ def order_days(shop: Shop) -> int:
 
     if not shop.has("orders"):
         return 0
-    first, last, n = order_span(shop.orders)
+    first, last, n = order_span(shop if hasattr(shop, "source") else shop.orders)  # a Shop: scanned on its engine
     return 0 if n == 0 else int((last - first).days) + 1
 
 

@@ -486,24 +486,60 @@ def expand_source(source: Any, data_dir: Path | None, post_days: int = 14) -> li
     what, n = m.group(1), int(m.group(2) or 0)
     from opslib.data import cube, load_shop
 
+    # Aggregates on the shop's engine (DuckDB or Spark): the order lines never come into pandas.
     if what in {"top_categories", "all_categories"}:
         shop = load_shop(data_dir, tables=["orders", "products"], validate=False)
         if what == "all_categories":
             return sorted(shop.products["category"].dropna().unique().tolist())
-        daily = cube.daily_totals(shop.orders, by="category", products=shop.products)
-        recent = daily[daily["date"] > daily["date"].max() - pd.Timedelta(days=28)]
-        ranked = recent.groupby("category")["gmv"].sum().sort_values(ascending=False)
-        return ranked.index[: n or 3].tolist()
+        return recent_top_categories(shop, n or 3)
     shop = load_shop(data_dir, tables=["orders", "products", "campaigns"], validate=False)
     if shop.campaigns is None:
         return []
     camps = shop.campaigns
     if what == "all_campaigns":
         return camps["campaign_id"].tolist()
-    last_day = shop.orders["order_ts"].max().normalize()
+    last_day = cube.order_span(shop)[1]
     ends = camps["end"] + pd.Timedelta(days=post_days if what == "settled_campaigns" else 0)
     recent = camps[(ends <= last_day) & (ends > last_day - pd.Timedelta(days=n or 14))]
     return recent.sort_values("end")["campaign_id"].tolist()
+
+
+def recent_top_categories(shop: Any, n: int = 3, days: int = 28) -> list[str]:
+    """The ``n`` categories with the most GMV in the last ``days`` days of orders, in one SQL aggregate.
+
+    Formula: ``last`` = the last day with an order line (any status); GMV = sum(quantity x unit_price) over
+    the non-cancelled lines of days ``d`` with ``last - days < d <= last``, per ``products.category`` (a
+    category with lines in those days, all cancelled, has GMV 0; lines whose SKU has no category are left
+    out); sorted by GMV descending, then category. Runs on the shop's engine.
+
+    Parameters:
+        shop: a shop from ``load_shop`` with orders and products. n: how many. days: the recent window.
+
+    Returns:
+        The category names, best first.
+
+    Example:
+        >>> import tempfile
+        >>> from opslib.data import load_shop
+        >>> d = Path(tempfile.mkdtemp())
+        >>> pd.DataFrame({"sku": ["a", "b", "c"], "name": "x", "category": ["食品", "数码", "美妆"], "subcategory": "y",
+        ...     "brand": "z", "unit_cost": 1.0, "launch_date": None}).to_parquet(d / "products.parquet")
+        >>> pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": "c", "sku": ["a", "b", "c", "c"],
+        ...     "order_ts": pd.to_datetime(["2024-06-30", "2024-06-30", "2024-05-01", "2024-06-29"]),
+        ...     "quantity": 1, "unit_price": [5.0, 9.0, 99.0, 1.0], "list_price": 99.0, "channel": "app",
+        ...     "region": "华东", "status": ["completed", "completed", "completed", "cancelled"],
+        ...     "campaign_id": None}).to_parquet(d / "orders.parquet")
+        >>> recent_top_categories(load_shop(d, validate=False), 2)  # 美妆's 99 is older than 28 days
+        ['数码', '食品']
+    """
+    lines = getattr(shop, "lines", shop)
+    sql = f"""
+        WITH last AS (SELECT max(date_trunc('day', order_ts)) AS day FROM orders)
+        SELECT p.category, sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity * o.unit_price ELSE 0 END) AS gmv
+        FROM orders o JOIN products p ON o.sku = p.sku CROSS JOIN last
+        WHERE p.category IS NOT NULL AND date_trunc('day', o.order_ts) > last.day - INTERVAL {int(days)} DAY
+        GROUP BY p.category ORDER BY gmv DESC, p.category LIMIT {int(n)}"""
+    return [str(c) for c in lines.query(sql)["category"]]
 
 
 def run_suffix(value: Any) -> str:
