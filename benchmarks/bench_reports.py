@@ -13,7 +13,9 @@ processes twice, so it is an upper bound; a peak between two samples is missed, 
 Wall time is the runner's, from start to exit. A report that fails is recorded with its exit code and the
 last line of its stderr; one failure does not stop the others.
 
-Writes ``OUT/bench_reports.json`` (one record per report, the load average before and after) and prints a
+Writes the RSS samples to ``OUT/NN.rss.csv`` and, from papermill's cell start/end times in the executed
+notebook, the cells during which the tree peaked (``peak_cells``: which call pulled lines into pandas).
+Writes ``OUT/NN.status`` every 10 s while report NN runs (elapsed, peak so far) and ``OUT/bench_reports.json`` (one record per report, the load average before and after) and prints a
 Markdown table for ``benchmarks/README.md`` / ``docs/engine.md``. Peak memory target (issue 15): under 2 GB
 per report at 10M lines.
 """
@@ -62,9 +64,18 @@ def run_one(name: str, shop: Path, out: Path, timeout: str, interval: float, pyt
     with open(err_path, "w", encoding="utf-8") as err:
         popen = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         proc = psutil.Process(popen.pid)
-        peak, capped = 0, False
+        peak, capped, last_status = 0, False, 0.0
+        status = out / f"{name}.status"
+        samples = open(out / f"{name}.rss.csv", "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        samples.write("unix_time,tree_rss_bytes\n")
         while popen.poll() is None:
-            peak = max(peak, tree_rss(proc))
+            rss = tree_rss(proc)
+            samples.write(f"{time.time():.2f},{rss}\n")
+            peak = max(peak, rss)
+            if time.perf_counter() - last_status > 10:  # for runs cut short: how far a report got
+                last_status = time.perf_counter()
+                status.write_text(f"{name} running {last_status - t0:.0f} s, peak so far {peak / GB:.2f} GB, "
+                                  f"load {os.getloadavg()[0]:.2f}\n", encoding="utf-8")
             if max_gb is not None and peak > max_gb * GB and not capped:
                 capped = True
                 kids = proc.children(recursive=True)
@@ -73,10 +84,34 @@ def run_one(name: str, shop: Path, out: Path, timeout: str, interval: float, pyt
                         k.kill()
             time.sleep(interval)
     secs = time.perf_counter() - t0
+    samples.close()
     lines = [ln for ln in err_path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
     return {"report": name, "exit": popen.returncode, "seconds": round(secs, 1), "peak_gb": round(peak / GB, 2),
             "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in os.getloadavg()],
             "last_stderr": lines[-1][:300] if lines else "", "killed_at_cap": capped, "command": " ".join(cmd)}
+
+
+def cell_peaks(executed: Path, samples: Path, top: int = 3) -> list[dict]:
+    """The cells of an executed notebook during which the tree's RSS peaked: papermill's start/end time of
+    each code cell against the RSS samples; returns the ``top`` cells by peak, with their first source line."""
+    import pandas as pd
+
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    rss = pd.read_csv(samples)
+    out = []
+    for i, cell in enumerate(nb["cells"]):
+        pm = cell.get("metadata", {}).get("papermill", {}) or {}
+        if cell["cell_type"] != "code" or not pm.get("start_time") or not pm.get("end_time"):
+            continue
+        a = pd.Timestamp(pm["start_time"]).timestamp()
+        b = pd.Timestamp(pm["end_time"]).timestamp()
+        during = rss.tree_rss_bytes[(rss.unix_time >= a - 0.5) & (rss.unix_time <= b + 0.5)]
+        if len(during):
+            src = "".join(cell["source"]).strip().splitlines()
+            code = [ln for ln in src if ln.strip() and not ln.lstrip().startswith(("#", "from ", "import "))]
+            out.append({"cell": i, "peak_gb": round(float(during.max()) / GB, 2), "seconds": round(b - a, 1),
+                        "code": (code[0] if code else "")[:120]})
+    return sorted(out, key=lambda r: -r["peak_gb"])[:top]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     for name in names:
         rec = run_one(name, args.shop.resolve(), args.out, args.timeout, args.interval, args.python, args.max_gb)
+        executed = sorted((args.out / name).glob("bench/*.ipynb"))
+        if executed and (args.out / f"{name}.rss.csv").exists():
+            with contextlib.suppress(Exception):  # attribution is a help, never a reason to lose the record
+                rec["peak_cells"] = cell_peaks(executed[0], args.out / f"{name}.rss.csv")
         records.append(rec)
         note = " KILLED at the --max-gb cap" if rec["killed_at_cap"] else ""
         print(f"{name}: exit {rec['exit']}, {rec['seconds']} s, peak {rec['peak_gb']} GB, load {rec['load_before']}"
