@@ -108,13 +108,16 @@ def fast_share(peak: bool, agent: str) -> float:
 
 def make_service(seed: int, f, order_ts: np.ndarray, order_day: np.ndarray, cancelled: np.ndarray,
                  cust_num: np.ndarray, l_num: np.ndarray, l_sku: np.ndarray, l_status: np.ndarray,
-                 sku_cat_name: np.ndarray, peak_day: np.ndarray, start_ns: int, end_ns: int) -> Service:
+                 sku_cat_name: np.ndarray, peak_day: np.ndarray, start_ns: int, end_ns: int,
+                 stream: np.random.SeedSequence | None = None) -> Service:
     """Draw the service contacts (model in the module docstring) from the child stream of ``seed``.
 
     Orders are indexed by order number (0-based, chronological); ``f`` is the ``Fulfilment`` of the
-    non-cancelled orders; lines (``l_num``, ``l_sku``, ``l_status``) are sorted by order number.
+    non-cancelled orders; lines (``l_num``, ``l_sku``, ``l_status``) are sorted by order number. ``stream``
+    replaces the child stream of ``seed`` (a shard of a chunked generation has its own).
     """
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed).spawn(1)[0]))
+    seq = np.random.SeedSequence(seed).spawn(1)[0] if stream is None else stream
+    rng = np.random.Generator(np.random.PCG64(seq))
     n_orders = len(order_ts)
     days = len(peak_day)
     first_line = np.searchsorted(l_num, np.arange(n_orders))

@@ -16,29 +16,66 @@ def _iso(t0: pd.Timestamp, day: int) -> str:
     return (t0 + pd.Timedelta(days=int(day))).strftime("%Y-%m-%d")
 
 
-def truth_sections(ctx: dict) -> dict:
-    """Every truth section except the header and counts."""
+def truth_sections(ctx: dict, parts: dict | None = None) -> dict:
+    """Every truth section except the header and counts.
+
+    ``parts`` are the additive line/order/contact sums of ``additive_parts`` (summed over the shards of a
+    chunked generation, ``add_parts``); by default they are taken from ``ctx`` itself (one shard).
+    """
+    p = additive_parts(ctx) if parts is None else parts
     return {
-        "totals": _totals(ctx),
+        "totals": _totals(p),
         "categories": _categories(ctx),
         "growing_category": sw.GROWING,
         "declining_category": sw.DECLINING,
         "seasonality": _seasonality(ctx),
-        "campaigns": _campaigns(ctx),
+        "campaigns": _campaigns(ctx, p),
         "stockouts": _stockouts(ctx),
-        "fulfilment": _fulfilment(ctx),
-        "customers": _customers(ctx),
-        "service": _service(ctx),
+        "fulfilment": _fulfilment(p),
+        "customers": _customers(p),
+        "service": _service(p),
     }
 
 
-def _totals(ctx: dict) -> dict:
+def additive_parts(ctx: dict) -> dict:
+    """The sums behind every realised truth figure of one shard of lines, orders and contacts.
+
+    Every realised share or mean in truth.json is ``numerator / denominator`` of counts and sums that add
+    over disjoint shards of customers and orders, so a chunked generation sums these (``add_parts``) and
+    ``truth_sections`` divides once: the figures are those of the whole shop, not means of shard means.
+
+    Example:
+        >>> a = {"n": 2, "x": np.array([1, 2])}
+        >>> add_parts(a, {"n": 3, "x": np.array([0, 5])})
+        {'n': 5, 'x': array([1, 7])}
+    """
+    q, pr, st = ctx["l_qty"], ctx["l_price"], ctx["l_status"]
+    v = q * pr
+    camp = ctx["l_camp"]
+    keep = (camp >= 0) & (st != 1)
+    out: dict = {"units": int(q[st != 1].sum()), "gmv": float(v[st != 1].sum()), "net_sales": float(v[st == 0].sum()),
+                 "camp_units": np.bincount(camp[keep], weights=q[keep], minlength=len(ctx["camps"]))}
+    out.update(_fulfilment_parts(ctx))
+    out.update(_customer_parts(ctx))
+    out.update(_service_parts(ctx))
+    return out
+
+
+def add_parts(a: dict, b: dict) -> dict:
+    """Sum two ``additive_parts`` dicts key by key (numbers and numpy arrays)."""
+    return {k: a[k] + b[k] for k in a}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """round(num / den, 4), None when den is 0 (the mean of an empty selection)."""
+    return round(float(num / den), 4) if den else None
+
+
+def _totals(p: dict) -> dict:
     """units = sum quantity (not cancelled); gmv = sum quantity * unit_price (not cancelled);
-    net_sales = same over completed lines. Sums in float64 over lines in file order, rounded to 2 dp."""
-    q, p, st = ctx["l_qty"], ctx["l_price"], ctx["l_status"]
-    v = q * p
-    return {"units": int(q[st != 1].sum()), "gmv": round(float(v[st != 1].sum()), 2),
-            "net_sales": round(float(v[st == 0].sum()), 2)}
+    net_sales = same over completed lines. Sums in float64 over lines in file order (per shard, then added
+    over shards), rounded to 2 dp."""
+    return {"units": int(p["units"]), "gmv": round(float(p["gmv"]), 2), "net_sales": round(float(p["net_sales"]), 2)}
 
 
 def _categories(ctx: dict) -> dict:
@@ -76,12 +113,10 @@ def _seasonality(ctx: dict) -> dict:
             "yearly_by_month_by_category": by_cat, "cny": ctx["cny_recs"]}
 
 
-def _campaigns(ctx: dict) -> dict:
+def _campaigns(ctx: dict, p: dict) -> dict:
     """Per campaign (units are non-cancelled units: expected values multiply ordered units by 0.97)."""
     dem, camps, t0, days = ctx["dem"], ctx["camps"], ctx["t0"], ctx["days"]
-    st, camp, qty = ctx["l_status"], ctx["l_camp"], ctx["l_qty"]
-    realised = np.bincount(camp[(camp >= 0) & (st != 1)], weights=qty[(camp >= 0) & (st != 1)],
-                           minlength=len(camps))
+    realised = p["camp_units"]
     out = {}
     for k, c in enumerate(camps):
         w, s = slice(c.start, c.end + 1), c.scope_skus
@@ -124,25 +159,32 @@ def _stockouts(ctx: dict) -> dict:
             "lost_units_by_category": {c.name: int(by_cat[i]) for i, c in enumerate(sw.CATEGORIES)}}
 
 
-def _fulfilment(ctx: dict) -> dict:
-    """late = delivered_ts > promised_ts among delivered orders; planted review score means from the
-    score distributions; realised means from the reviews file."""
+def _fulfilment_parts(ctx: dict) -> dict:
+    """Counts behind ``_fulfilment``."""
     f, rev = ctx["f"], ctx["rev"]
     delivered = f.delivered >= 0
+    rl = rev["late"]
+    return {"f_rows": len(f.order), "f_delivered": int(delivered.sum()), "f_late": int(f.late[delivered].sum()),
+            "rev_on_sum": int(rev["score"][~rl].sum()), "rev_on_n": int((~rl).sum()),
+            "rev_late_sum": int(rev["score"][rl].sum()), "rev_late_n": int(rl.sum())}
+
+
+def _fulfilment(p: dict) -> dict:
+    """late = delivered_ts > promised_ts among delivered orders; planted review score means from the
+    score distributions; realised means from the reviews file."""
     scores = np.arange(1, 6)
     on, late = float(so.SCORE_P_ON_TIME @ scores), float(so.SCORE_P_LATE @ scores)
-    rl = rev["late"]
-    return {"late_share": round(float(f.late[delivered].mean()), 4) if delivered.any() else 0.0,
+    return {"late_share": _ratio(p["f_late"], p["f_delivered"]) or 0.0,
             "review_score_on_time": round(on, 4), "review_score_late": round(late, 4),
             "late_review_effect": round(late - on, 4),
-            "realised_review_score_on_time": round(float(rev["score"][~rl].mean()), 4) if (~rl).any() else None,
-            "realised_review_score_late": round(float(rev["score"][rl].mean()), 4) if rl.any() else None,
+            "realised_review_score_on_time": _ratio(p["rev_on_sum"], p["rev_on_n"]),
+            "realised_review_score_late": _ratio(p["rev_late_sum"], p["rev_late_n"]),
             "peak_handling_extra_hours": so.PEAK_EXTRA_HOURS,
-            "undelivered_share": round(float((~delivered).mean()), 4)}
+            "undelivered_share": _ratio(p["f_rows"] - p["f_delivered"], p["f_rows"])}
 
 
-def _customers(ctx: dict) -> dict:
-    """Repeat rates over non-cancelled orders (see ``definition``)."""
+def _customer_parts(ctx: dict) -> dict:
+    """Counts behind ``_customers`` (customers never span shards, so they add)."""
     cust, ts, canc, day = ctx["cust_num"], ctx["order_ts"], ctx["canc_n"], ctx["order_day"]
     peak, days = ctx["peak_day"], ctx["days"]
     m = (cust >= 0) & ~canc
@@ -157,11 +199,18 @@ def _customers(ctx: dict) -> dict:
     new = first & eligible
     ret = ~first & eligible
     camp_new = new & peak[d]
+    return {"c_new": int(new.sum()), "c_new_again": int(again[new].sum()), "c_ret": int(ret.sum()),
+            "c_ret_again": int(again[ret].sum()), "c_camp_new": int(camp_new.sum()),
+            "c_camp_new_again": int(again[camp_new].sum()), "c_orders": len(cust), "c_guest": int((cust < 0).sum())}
+
+
+def _customers(p: dict) -> dict:
+    """Repeat rates over non-cancelled orders (see ``definition``)."""
     return {
-        "new_repeat_rate_90d": round(float(again[new].mean()), 4) if new.any() else 0.0,
-        "returning_repeat_rate_90d": round(float(again[ret].mean()), 4) if ret.any() else 0.0,
-        "campaign_new_repeat_rate_90d": round(float(again[camp_new].mean()), 4) if camp_new.any() else 0.0,
-        "guest_share": round(float((ctx["cust_num"] < 0).mean()), 4),
+        "new_repeat_rate_90d": _ratio(p["c_new_again"], p["c_new"]) or 0.0,
+        "returning_repeat_rate_90d": _ratio(p["c_ret_again"], p["c_ret"]) or 0.0,
+        "campaign_new_repeat_rate_90d": _ratio(p["c_camp_new_again"], p["c_camp_new"]) or 0.0,
+        "guest_share": _ratio(p["c_guest"], p["c_orders"]),
         "planted": {"guest_share": sw.GUEST_SHARE, "loyal_share": so.LOYAL_P,
                     "loyal_share_campaign_acquired": so.LOYAL_P_CAMPAIGN,
                     "churn_per_purchase": {"loyal": so.CHURN[0], "occasional": so.CHURN[1]},
@@ -176,27 +225,39 @@ def _customers(ctx: dict) -> dict:
     }
 
 
-def _service(ctx: dict) -> dict:
-    """Planted parameters of the service contacts and their realised values in service.parquet."""
+def _service_parts(ctx: dict) -> dict:
+    """Counts behind ``_service``."""
     svc, f = ctx["svc"], ctx["f"]
     pre, after = svc.stage == 0, svc.stage == 1
     rt = np.where(svc.first_response >= 0, (svc.first_response - svc.ts) / so.SEC_NS, np.inf)
     fast = rt <= ss.FAST_RESPONSE_S
     res_h = np.where(svc.resolved >= 0, (svc.resolved - svc.ts) / (3600 * so.SEC_NS), np.inf)
     conv = svc.converted == 1
-    n_live = len(f.order)
     # after-sale contacts per order (number), for orders delivered late / on time
     per_order = np.bincount(svc.order[after], minlength=len(ctx["order_ts"]))[f.order]
     delivered = f.delivered >= 0
     late = svc.order_flags["late"]
+    dl, dn = delivered & late, delivered & ~late
+    agent = np.bincount(svc.agent, minlength=len(ss.AGENTS))
+    agent_fast = np.bincount(svc.agent[fast], minlength=len(ss.AGENTS))
+    return {"s_contacts": len(svc.ts), "s_pre": int(pre.sum()), "s_after": int(after.sum()),
+            "s_unmatched": int(svc.unmatched_conversions), "s_conv_pre": int((conv & pre).sum()),
+            "s_pre_fast": int((pre & fast).sum()), "s_conv_pre_fast": int((conv & pre & fast).sum()),
+            "s_pre_slow": int((pre & ~fast).sum()), "s_conv_pre_slow": int((conv & pre & ~fast).sum()),
+            "s_fast": int(fast.sum()), "s_agent": agent, "s_agent_fast": agent_fast,
+            "s_res24_after": int(((res_h <= 24) & after).sum()), "s_live": len(f.order),
+            "s_after_late": int(per_order[dl].sum()), "s_late": int(dl.sum()),
+            "s_after_on_time": int(per_order[dn].sum()), "s_on_time": int(dn.sum())}
+
+
+def _service(p: dict) -> dict:
+    """Planted parameters of the service contacts and their realised values in service.parquet."""
+    n_live = p["s_live"]
 
     def _r(x: float) -> float:
         return round(float(x), 4)
 
-    def _share(m: np.ndarray, of: np.ndarray) -> float | None:
-        return _r(m[of].mean()) if of.any() else None
-
-    by_agent = {a: _share(fast, svc.agent == i) for i, a in enumerate(ss.AGENTS)}
+    by_agent = {a: _ratio(p["s_agent_fast"][i], p["s_agent"][i]) for i, a in enumerate(ss.AGENTS)}
     return {
         "planted": {
             "agents": list(ss.AGENTS), "slow_agent": ss.SLOW_AGENT, "slow_agent_factor": ss.SLOW_AGENT_FACTOR,
@@ -212,18 +273,18 @@ def _service(ctx: dict) -> dict:
             "slow_ship_hours": ss.SLOW_SHIP_HOURS, "lost_grace_days": ss.LOST_GRACE_DAYS,
             "unresolved_share": ss.UNRESOLVED_P,
         },
-        "contacts": int(len(svc.ts)), "pre_sale": int(pre.sum()), "after_sale": int(after.sum()),
-        "unmatched_conversions": svc.unmatched_conversions,
-        "inquiry_conversion": _share(conv, pre),
-        "conversion_fast": _share(conv, pre & fast), "conversion_slow": _share(conv, pre & ~fast),
-        "first_response_within_30s": _share(fast, np.ones(len(fast), bool)),
+        "contacts": int(p["s_contacts"]), "pre_sale": int(p["s_pre"]), "after_sale": int(p["s_after"]),
+        "unmatched_conversions": int(p["s_unmatched"]),
+        "inquiry_conversion": _ratio(p["s_conv_pre"], p["s_pre"]),
+        "conversion_fast": _ratio(p["s_conv_pre_fast"], p["s_pre_fast"]),
+        "conversion_slow": _ratio(p["s_conv_pre_slow"], p["s_pre_slow"]),
+        "first_response_within_30s": _ratio(p["s_fast"], p["s_contacts"]),
         "first_response_within_30s_by_agent": by_agent,
-        "resolution_within_24h_after_sale": _share(res_h <= 24, after),
-        "contacts_per_100_orders": _r(100 * len(svc.ts) / n_live) if n_live else None,
-        "after_sale_per_100_orders": _r(100 * after.sum() / n_live) if n_live else None,
-        "after_sale_per_100_late": _r(100 * per_order[delivered & late].mean()) if (delivered & late).any() else None,
-        "after_sale_per_100_on_time": (_r(100 * per_order[delivered & ~late].mean())
-                                       if (delivered & ~late).any() else None),
+        "resolution_within_24h_after_sale": _ratio(p["s_res24_after"], p["s_after"]),
+        "contacts_per_100_orders": _r(100 * p["s_contacts"] / n_live) if n_live else None,
+        "after_sale_per_100_orders": _r(100 * p["s_after"] / n_live) if n_live else None,
+        "after_sale_per_100_late": _r(100 * (p["s_after_late"] / p["s_late"])) if p["s_late"] else None,
+        "after_sale_per_100_on_time": _r(100 * (p["s_after_on_time"] / p["s_on_time"])) if p["s_on_time"] else None,
         "definition": (
             "Realised over service.parquet. inquiry_conversion: pre_sale contacts with converted = yes / pre_sale "
             "contacts; conversion_fast/slow: the same for first response within / not within fast_response_s "
