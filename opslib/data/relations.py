@@ -216,16 +216,22 @@ def check_shop(shop: ShopData, progress: checks.Progress | None = None) -> list[
     """Every problem of an opened shop (fatal ones first per table, then values, references)."""
     problems = list(shop.fatal)
     broken: list[str] = []
-    for name, src in shop.sources.items():
-        try:
-            problems += checks.table_problems(shop.engine, src, progress, others=shop.sources)
-        except FileProblem as e:
-            problems.append(e.problem)
-            broken.append(name)
-    shop.notes = [n for n in shop.notes if n not in sum((s.notes for s in shop.sources.values()), [])]
-    shop.notes += [n for s in shop.sources.values() for n in s.notes]
-    live = {n: s for n, s in shop.sources.items() if n not in broken}
-    problems += checks.reference_problems(shop.engine, live)
+    keys = checks.KeyTables(shop.engine, shop.sources)  # referenced values, shared between tables
+    try:
+        for name, src in shop.sources.items():
+            try:
+                problems += checks.table_problems(shop.engine, src, progress, others=shop.sources, keys=keys)
+            except FileProblem as e:
+                problems.append(e.problem)
+                broken.append(name)
+        shop.notes = [n for n in shop.notes if n not in sum((s.notes for s in shop.sources.values()), [])]
+        shop.notes += [n for s in shop.sources.values() for n in s.notes]
+        live = {n: s for n, s in shop.sources.items() if n not in broken}
+        keys.sources = live
+        checks.partitioned_references(shop.engine, live, keys, progress)
+        problems += checks.reference_problems(shop.engine, live, keys)
+    finally:
+        keys.close()
     for name in broken:
         shop.sources.pop(name, None)
     shop.validated = True
