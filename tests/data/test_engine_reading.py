@@ -327,7 +327,7 @@ def test_white_space_flag_misses_no_padded_cell() -> None:
     from opslib.data.engine import WHITESPACE, DuckDBEngine, ends_padded, starts_padded
 
     eng = DuckDBEngine()
-    ws = ", ".join(str(ord(c)) for c in WHITESPACE)
+    ws = ", ".join(str(ord(c)) for c in " \t\x85\u00a0\u2028\u3000")  # one of each kind; all 29 below
     cells = (f"FROM range(1, 131072) t(cp), (SELECT unnest([{ws}]) AS w) s "
              "WHERE cp < 55296 OR cp > 57343")  # all code points but surrogates
     ends = eng.query(f"SELECT count(*) AS n FROM (SELECT 'a' || chr(CAST(cp AS INT)) || chr(CAST(w AS INT)) AS v "
@@ -335,6 +335,9 @@ def test_white_space_flag_misses_no_padded_cell() -> None:
     starts = eng.query(f"SELECT count(*) AS n FROM (SELECT chr(CAST(w AS INT)) || chr(CAST(cp AS INT)) || 'a' AS v "
                        f"{cells}) WHERE NOT ({starts_padded('v')})")
     assert int(ends["n"][0]) == 0 and int(starts["n"][0]) == 0
+    every = eng.query(f"SELECT count(*) AS n FROM (SELECT unnest([{', '.join(str(ord(c)) for c in WHITESPACE)}]) AS w) "
+                      f"WHERE NOT ({starts_padded('chr(CAST(w AS INT))')}) OR NOT ({ends_padded('chr(CAST(w AS INT))')})")
+    assert int(every["n"][0]) == 0
     clean = eng.query(f"SELECT count(*) AS n FROM (SELECT unnest(['O0001', '华东', 'completed', 'café', 'a b']) AS v) "
                       f"WHERE {starts_padded('v')} OR {ends_padded('v')}")
     assert int(clean["n"][0]) == 0
