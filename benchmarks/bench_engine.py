@@ -84,6 +84,19 @@ def best(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
     return min(times), out
 
 
+def interleaved(fns: dict[str, object], repeat: int) -> dict[str, tuple[float, object]]:
+    """Best time and last result of each function, run in turns (a, b, c, a, b, c, ...) so load shifts
+    hit every side alike."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    out: dict[str, object] = {}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            out[k] = fn()  # type: ignore[operator]
+            times[k].append(time.perf_counter() - t0)
+    return {k: (min(v), out[k]) for k, v in times.items()}
+
+
 def check_same(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
     """Our result must equal the raw SQL's on every shared column."""
     assert len(a) == len(b), (name, len(a), len(b))
@@ -157,7 +170,7 @@ def main() -> None:
 
         generate(out=shop, seed=7, scale=args.scale)
     n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{shop / 'orders.parquet'}')").fetchone()[0]
-    print(f"shop {shop}: {n:,} order lines")
+    print(f"shop {shop}: {n:,} order lines; load average {os.getloadavg()}", flush=True)
     rows = []
     if not args.only_validate:
         data = open_shop(shop, ["orders", "products"])
@@ -174,21 +187,24 @@ def main() -> None:
             c.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet('{shop / 'orders.parquet'}')")
             c.execute(f"CREATE VIEW products AS SELECT * FROM read_parquet('{shop / 'products.parquet'}')")
         for name, fn in ours.items():
-            t_raw, ref = best(lambda name=name: con.execute(RAW[name]).df(), args.repeat)
-            t_ours, got = best(fn, args.repeat)
-            t_cap, _ = best(lambda name=name: capped.execute(RAW[name]).df(), args.repeat)
+            res = interleaved({"raw": lambda name=name: con.execute(RAW[name]).df(), "ours": fn,
+                               "cap": lambda name=name: capped.execute(RAW[name]).df()}, args.repeat)
+            (t_raw, ref), (t_ours, got), (t_cap, _) = res["raw"], res["ours"], res["cap"]
             check_same(got, ref, name)
             rows.append((name, t_ours, t_raw, "raw DuckDB SQL, same result"))
             rows.append((name, t_ours, t_cap, f"raw DuckDB SQL, same result, memory_limit {DEFAULT_MEMORY_LIMIT}"))
             print(rows[-2:], flush=True)
-    t_scan = min(scan_reference(shop) for _ in range(args.repeat))
     if args.only_validate:  # one run, in a fresh process: its time and its peak memory
+        t_scan = min(scan_reference(shop) for _ in range(args.repeat))
         t_val, mb = peak_rss(f"import sys; from opslib.__main__ import main; sys.exit(main(['validate', '{shop}']))")
         print(f"peak memory, python -m opslib validate: {mb:,.0f} MB ({t_val:.1f} s)")
         args.skip_memory = True
-    else:
-        t_val, report = best(lambda: validate_shop(shop), args.repeat)
-        assert report.ok, [str(p) for p in report.problems]
+    else:  # in turns: scan, validate, scan, validate, ...
+        res = interleaved({"scan": lambda: scan_reference(shop), "validate": lambda: validate_shop(shop)}, args.repeat)
+        t_scan, t_val = res["scan"][0], res["validate"][0]
+        report = res["validate"][1]
+        assert report.ok, [str(p) for p in report.problems]  # type: ignore[attr-defined]
+    print(f"load average {os.getloadavg()}", flush=True)
     rows.append(("validate (all tables)", t_val, t_scan, "one DuckDB scan-and-aggregate of every file"))
     print(rows[-1], flush=True)
     print("\n| step | opslib s | reference s | ratio | reference |")

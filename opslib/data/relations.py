@@ -165,10 +165,12 @@ def _settings(folder: Path, settings: ShopSettings | dict[str, Any] | None) -> S
 
 
 def open_shop(path: str | Path, tables: Iterable[str] | None = None,
-              settings: ShopSettings | dict[str, Any] | None = None, engine: Engine | None = None) -> ShopData:
+              settings: ShopSettings | dict[str, Any] | None = None, engine: Engine | None = None,
+              progress: checks.Progress | None = None) -> ShopData:
     """Stage and register the shop's files on its engine. File-level problems are collected in ``fatal``.
 
-    ``settings`` overrides ``shop.yml`` keys (e.g. ``{"engine": "spark"}``); ``engine`` reuses a session.
+    ``settings`` overrides ``shop.yml`` keys (e.g. ``{"engine": "spark"}``); ``engine`` reuses a session;
+    ``progress`` gets one line per CSV/Excel file converted to Parquet (rows, seconds).
     """
     folder = Path(path)
     conf = _settings(folder, settings)
@@ -192,8 +194,12 @@ def open_shop(path: str | Path, tables: Iterable[str] | None = None,
                 shop.notes.append(f"{name}: no file (optional table); analyses that need it are skipped")
             continue
         try:
+            t0 = time.perf_counter()
             staged = stage(files[0], name, cache, conf.sheets.get(name))
             src = checks.build_views(eng, staged)
+            if progress is not None and staged.kind != "parquet":
+                n = int(eng.query(f"SELECT count(*) AS n FROM src_{name}")["n"][0])  # Parquet metadata: no scan
+                progress(f"{staged.name}: {n:,} rows read into the engine in {time.perf_counter() - t0:.1f} s")
         except FileProblem as e:
             shop.fatal.append(e.problem)
             continue
@@ -216,16 +222,22 @@ def check_shop(shop: ShopData, progress: checks.Progress | None = None) -> list[
     """Every problem of an opened shop (fatal ones first per table, then values, references)."""
     problems = list(shop.fatal)
     broken: list[str] = []
-    for name, src in shop.sources.items():
-        try:
-            problems += checks.table_problems(shop.engine, src, progress, others=shop.sources)
-        except FileProblem as e:
-            problems.append(e.problem)
-            broken.append(name)
-    shop.notes = [n for n in shop.notes if n not in sum((s.notes for s in shop.sources.values()), [])]
-    shop.notes += [n for s in shop.sources.values() for n in s.notes]
-    live = {n: s for n, s in shop.sources.items() if n not in broken}
-    problems += checks.reference_problems(shop.engine, live)
+    keys = checks.KeyTables(shop.engine, shop.sources)  # referenced values, shared between tables
+    try:
+        for name, src in shop.sources.items():
+            try:
+                problems += checks.table_problems(shop.engine, src, progress, others=shop.sources, keys=keys)
+            except FileProblem as e:
+                problems.append(e.problem)
+                broken.append(name)
+        shop.notes = [n for n in shop.notes if n not in sum((s.notes for s in shop.sources.values()), [])]
+        shop.notes += [n for s in shop.sources.values() for n in s.notes]
+        live = {n: s for n, s in shop.sources.items() if n not in broken}
+        keys.sources = live
+        checks.partitioned_references(shop.engine, live, keys, progress)
+        problems += checks.reference_problems(shop.engine, live, keys)
+    finally:
+        keys.close()
     for name in broken:
         shop.sources.pop(name, None)
     shop.validated = True

@@ -53,7 +53,8 @@ from opslib.data.problems import (
 )
 from opslib.data.staging import FileProblem, Staged, line_numbers
 
-__all__ = ["TableSource", "build_views", "campaign_problems", "reference_problems", "table_problems"]
+__all__ = ["KeyTables", "TableSource", "build_views", "campaign_problems", "partitioned_references", "reference_problems",
+           "table_problems"]
 
 OFFSET_RE = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 TS_MIN, TS_MAX = "1677-09-22 00:12:44", "2262-04-11 23:47:16"  # pandas' datetime64[ns] range
@@ -116,6 +117,7 @@ class TableSource:
     n_source_rows: int = -1  # rows in the file, blank ones included (-1: not counted)
     dirty: dict[str, int] = field(default_factory=dict)  # text column -> cells that needed stripping
     ref_counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (column, table) -> values missing there
+    ref_rows: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # their first rows (__rn, v)
 
     @property
     def view(self) -> str:
@@ -200,9 +202,11 @@ def create_views(engine: Engine, src: TableSource, clean: frozenset[str] = froze
     name, cats, names = src.spec.name, src.types, src.source_names
     strip = [k for k in names if cats[k] == "text" and k not in clean]
     padded = engine.padded_row([q(names[k]) for k in strip])
+    inputs = engine.padded_inputs([q(names[k]) for k in strip]) if padded else []
+    below = f"(SELECT *, {', '.join(inputs)} FROM src_{name})" if inputs else f"src_{name}"
     flag = "__padded" if padded else None
     engine.execute(f"CREATE OR REPLACE VIEW pad_{name} AS SELECT *{', ' + padded + ' AS __padded' if padded else ''} "
-                   f"FROM src_{name}")
+                   f"FROM {below}")
     raw_cols = [f"{q(names[k]) if k in clean else _raw_expr(engine, names[k], cats[k], flag)} AS {q('__s_' + k)}"
                 for k in names]
     # The cell as stored, for text columns: equal to the stripped one means the column needs no cleaning.
@@ -273,8 +277,52 @@ def _values(s: pd.Series) -> list[object]:
     return [None if v is pd.NaT else v for v in s.tolist()]
 
 
-def _reference_joins(src: TableSource, others: dict[str, TableSource]) -> list[tuple[str, str, str, str]]:
-    """(column, target table, target column, alias) of each reference checkable in the main pass."""
+class KeyTables:
+    """The distinct non-empty values of each referenced column, computed once and shared.
+
+    fulfilment, reviews and service all reference ``orders.order_id``: its distinct values (7.8M at 10M
+    lines) are kept once as ``__keys_orders_order_id`` (a DuckDB temporary table) instead of being
+    rebuilt by every table that references it. A target with more rows than one hash table holds under
+    the memory cap (``Engine.partitions``) is checked in hash partitions instead
+    (:func:`partitioned_references`), after every table's own pass.
+    """
+
+    def __init__(self, engine: Engine, sources: dict[str, TableSource]) -> None:
+        self.engine, self.sources = engine, sources
+        self.kept: list[str] = []
+
+    def parts(self, table: str) -> int:
+        """Hash partitions needed for the distinct values of a column of ``table`` (1: one table)."""
+        if self.engine.partitions(1 << 62) == 1:  # an engine that never partitions (Spark plans its own)
+            return 1
+        target = self.sources[table]
+        n = target.n_source_rows
+        if n < 0:  # not checked yet: the file's row count (Parquet metadata)
+            n = int(self.engine.query(f"SELECT count(*) AS n FROM src_{table}")["n"][0])
+        return self.engine.partitions(n)
+
+    def relation(self, table: str, column: str, part: tuple[int, int] | None = None) -> str:
+        """Name of the kept distinct values ``k`` of ``table.column`` (one hash partition ``(i, n)`` of them)."""
+        name = f"__keys_{table}_{column}" + (f"_p{part[1]}" if part else "")
+        where = f"{q(column)} IS NOT NULL"
+        if part:
+            where += f" AND {self.engine.key_hash([q(column)])} % {part[1]} = {part[0]}"
+        elif name in self.kept:
+            return name
+        self.engine.materialize(name, f"SELECT DISTINCT {q(column)} AS k FROM {table} WHERE {where}")
+        if name not in self.kept:
+            self.kept.append(name)
+        return name
+
+    def close(self) -> None:
+        """Drop every kept table (their memory goes back to the engine)."""
+        for name in self.kept:
+            self.engine.drop(name)
+        self.kept = []
+
+
+def _references(src: TableSource, others: dict[str, TableSource]) -> list[tuple[str, str, str, str]]:
+    """(column, target table, target column, alias) of each reference that can be checked."""
     out = []
     for i, (col, other, other_col) in enumerate(src.spec.references):
         target = others.get(other)
@@ -284,16 +332,20 @@ def _reference_joins(src: TableSource, others: dict[str, TableSource]) -> list[t
 
 
 def table_problems(engine: Engine, src: TableSource, progress: Progress | None = None,
-                   others: dict[str, TableSource] | None = None) -> list[Problem]:
+                   others: dict[str, TableSource] | None = None, keys: KeyTables | None = None) -> list[Problem]:
     """Every single-table problem of ``src``, in the loader's order: parse, rules, duplicate keys, campaigns.
 
     One aggregate pass counts every column check, the distinct keys and (with ``others``, the shop's
     other tables) the values missing from referenced tables (``src.ref_counts``, reported by
-    :func:`reference_problems`); only failing checks cost a second, small query.
+    :func:`reference_problems`); only failing checks cost a second, small query. With ``keys`` the
+    referenced values are shared between tables, and references to a table too big for one hash
+    table are left to :func:`partitioned_references`.
     """
     t0 = time.perf_counter()
     checks = _checks(engine, src)
-    refs = _reference_joins(src, others or {})
+    refs = _references(src, others or {})
+    if keys is not None:
+        refs = [r for r in refs if keys.parts(r[1]) == 1]
     key = list(src.spec.key) if set(src.spec.key) <= set(src.present) else []
     aggs = ["count(*) AS n", "sum(__blank) AS __blank"] + [f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
                                                            for i, (_, _, cond, _) in enumerate(checks)]
@@ -318,9 +370,10 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
         aggs.append(f"sum(CASE WHEN {keyed} THEN 1 ELSE 0 END) AS __keyed")
     joins = ""
     for col, other, other_col, alias in refs:
-        joins += (f" LEFT JOIN (SELECT DISTINCT {q(other_col)} AS {alias} FROM {other} WHERE {q(other_col)} IS NOT NULL)"
-                  f" {alias}_t ON t.{q(col)} = {alias}_t.{alias}")
-        aggs.append(f"sum(CASE WHEN t.{q(col)} IS NOT NULL AND {alias}_t.{alias} IS NULL THEN 1 ELSE 0 END) AS {alias}")
+        known = (keys.relation(other, other_col) if keys is not None else
+                 f"(SELECT DISTINCT {q(other_col)} AS k FROM {other} WHERE {q(other_col)} IS NOT NULL)")
+        joins += f" LEFT JOIN {known} {alias}_t ON t.{q(col)} = {alias}_t.k"
+        aggs.append(f"sum(CASE WHEN t.{q(col)} IS NOT NULL AND {alias}_t.k IS NULL THEN 1 ELSE 0 END) AS {alias}")
     stats = engine.query(f"SELECT {', '.join(aggs)} FROM all_{src.view} t{joins}").iloc[0]
     src.ref_counts = {(col, other): _int(stats[alias]) for col, other, _, alias in refs}
     blank = _int(stats["__blank"])  # blank rows fail only the not-empty checks: take them out there
@@ -427,7 +480,52 @@ def campaign_problems(engine: Engine, src: TableSource) -> list[Problem]:
                     expected="an end date on or after the start date", row_label=src.staged.row_label)]
 
 
-def reference_problems(engine: Engine, sources: dict[str, TableSource]) -> list[Problem]:
+def _missing_sql(src: TableSource, col: str, known: str, part: tuple[int, int] | None, engine: Engine) -> str:
+    """FROM .. WHERE of the rows of ``src`` whose ``col`` is not among the values ``k`` of ``known``."""
+    where = f"t.{q(col)} IS NOT NULL AND r.k IS NULL"
+    if part:
+        where += f" AND {engine.key_hash(['t.' + q(col)])} % {part[1]} = {part[0]}"
+    return f"FROM {src.view} t LEFT JOIN {known} r ON t.{q(col)} = r.k WHERE {where}"
+
+
+def partitioned_references(engine: Engine, sources: dict[str, TableSource], keys: KeyTables,
+                           progress: Progress | None = None) -> None:
+    """Count the references to tables too big for one hash table, in hash partitions of the values.
+
+    For each partition ``i`` of ``n`` (``hash(value) % n = i``) the target's distinct values of that
+    partition are kept once and every table referencing them is anti-joined against them, so memory is
+    bounded by one partition and the target is scanned ``n`` times however many tables reference it.
+    Fills ``src.ref_counts`` and ``src.ref_rows`` (the first offending rows) for :func:`reference_problems`.
+    """
+    groups: dict[tuple[str, str], list[tuple[TableSource, str]]] = {}
+    for src in sources.values():
+        for col, other, other_col, _ in _references(src, sources):
+            if keys.parts(other) > 1:
+                groups.setdefault((other, other_col), []).append((src, col))
+    for (other, other_col), users in groups.items():
+        t0 = time.perf_counter()
+        n = keys.parts(other)
+        for src, col in users:
+            src.ref_counts[(col, other)] = 0
+        for i in range(n):
+            known = keys.relation(other, other_col, (i, n))
+            for src, col in users:
+                base = _missing_sql(src, col, known, (i, n), engine)
+                k = int(engine.query(f"SELECT count(*) AS n {base}")["n"][0])
+                if k:
+                    src.ref_counts[(col, other)] += k
+                    rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} "
+                                        f"ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
+                    old = src.ref_rows.get((col, other))
+                    both = rows if old is None else pd.concat([old, rows], ignore_index=True)
+                    src.ref_rows[(col, other)] = both.sort_values("__rn").head(MAX_ROWS_SHOWN)
+        if progress is not None:
+            names = ", ".join(s.staged.name for s, _ in users)
+            progress(f"{names}: {other_col} checked against {sources[other].staged.name} in {n} hash partitions "
+                     f"in {time.perf_counter() - t0:.1f} s")
+
+
+def reference_problems(engine: Engine, sources: dict[str, TableSource], keys: KeyTables | None = None) -> list[Problem]:
     """Values that must exist in another table, as anti-joins (only when that table was read)."""
     problems: list[Problem] = []
     for src in sources.values():
@@ -435,15 +533,21 @@ def reference_problems(engine: Engine, sources: dict[str, TableSource]) -> list[
             target = sources.get(other)
             if target is None or col not in src.present or other_col not in target.present:
                 continue
-            known = f"(SELECT DISTINCT {q(other_col)} AS k FROM {target.view} WHERE {q(other_col)} IS NOT NULL)"
-            base = (f"FROM {src.view} t LEFT JOIN {known} r ON t.{q(col)} = r.k "
-                    f"WHERE t.{q(col)} IS NOT NULL AND r.k IS NULL")
             n = src.ref_counts.get((col, other))  # counted in the table's main pass
+            rows = src.ref_rows.get((col, other))  # fetched by partitioned_references
+            if n == 0 or (n and rows is not None):
+                base = ""
+            else:
+                known = (keys.relation(other, other_col) if keys is not None else
+                         f"(SELECT DISTINCT {q(other_col)} AS k FROM {target.view} WHERE {q(other_col)} IS NOT NULL)")
+                base = _missing_sql(src, col, known, None, engine)
             if n is None:
                 n = int(engine.query(f"SELECT count(*) AS n {base}")["n"][0])
             if not n:
                 continue
-            rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
+            if rows is None:
+                rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} "
+                                    f"ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
             problems.append(Problem(table=src.spec.name, file=src.staged.name, column=col,
                                     rows=src.rows([int(r) for r in rows["__rn"]]), values=_values(rows["v"]),
                                     n_rows=n, expected=f"a {other_col} that exists in {target.staged.name}",

@@ -68,7 +68,8 @@ def validate_shop(path: str | Path, progress: Callable[[str], None] | None = Non
     is SQL (``opslib.data.sql_checks``), so memory does not grow with the number of lines.
 
     Parameters:
-        path: the shop folder. progress: called with one line per table checked (rows, seconds).
+        path: the shop folder. progress: called with one line per table checked (rows, seconds), per
+            CSV/Excel file read into the engine, and per partitioned reference check.
         settings: shop.yml keys replacing the folder's own (e.g. ``{"engine": "spark"}``).
 
     Returns:
@@ -81,7 +82,7 @@ def validate_shop(path: str | Path, progress: Callable[[str], None] | None = Non
         p = Problem(table="", file=str(folder), issue="not a folder", expected="a folder with one file per table")
         return ValidationReport(path=folder, problems=[p], notes=[], tables={}, missing=list(TABLES))
     try:
-        shop = open_shop(folder, settings=settings)
+        shop = open_shop(folder, settings=settings, progress=progress)
     except SettingsError as e:
         p = Problem(table="", file=str(folder / "shop.yml"), issue=str(e), expected="a valid shop.yml")
         return ValidationReport(path=folder, problems=[p], notes=[], tables={}, missing=[])

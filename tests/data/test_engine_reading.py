@@ -264,3 +264,98 @@ def test_progress_line_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert "Result: OK" in captured.out
     assert "] orders.csv: 1 rows checked in" in captured.err
+
+
+def test_progress_line_when_a_csv_is_read_into_the_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shop(tmp_path, HEADER + line("O1", "2024-06-18 10:00") + line("O2", "2024-06-18 11:00"))
+    assert validate_main([str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "] orders.csv: 2 rows read into the engine in" in err
+    assert "] products.csv: 1 rows read into the engine in" in err
+
+
+# ------------------------------------------------------------------- references to a big table (issue 15)
+
+def _shop_with_orphans(folder: Path) -> Path:
+    """Orders O1-O6; fulfilment names O9 (line 3) and reviews O8, O9 (lines 2 and 4): planted orphans."""
+    shop(folder, HEADER + "".join(line(f"O{i}", f"2024-06-1{i} 10:00") for i in range(1, 7)))
+    (folder / "fulfilment.csv").write_text(
+        "order_id,paid_ts,shipped_ts,delivered_ts,promised_ts,warehouse,carrier\n"
+        + "".join(f"{o},2024-06-18 10:05,,,,上海仓,顺丰\n" for o in ("O1", "O9", "O2", "O3")), encoding="utf-8")
+    (folder / "reviews.csv").write_text(
+        "order_id,review_ts,score,topic\n" + "".join(f"{o},2024-06-25 20:11,4,物流\n" for o in ("O8", "O1", "O9")),
+        encoding="utf-8")
+    return folder
+
+
+EXPECTED_ORPHANS = [
+    "fulfilment.csv, column order_id, line 3: 'O9' — expected a order_id that exists in orders.csv",
+    "reviews.csv, column order_id, lines 2, 4: 'O8', 'O9' — expected a order_id that exists in orders.csv",
+]
+
+
+def test_reference_to_orders_names_the_orphan_rows(tmp_path: Path) -> None:
+    assert problems(_shop_with_orphans(tmp_path)) == EXPECTED_ORPHANS
+
+
+def test_reference_to_a_table_beyond_one_hash_table_is_checked_in_partitions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2 keys per partition: orders' 6 rows are checked in 3 hash partitions, same messages, same rows.
+    import opslib.data.engine as engine
+
+    monkeypatch.setattr(engine, "KEYS_PER_PARTITION", 2)
+    seen: list[str] = []
+    report = validate_shop(_shop_with_orphans(tmp_path), progress=seen.append)
+    assert [str(p) for p in report.problems] == EXPECTED_ORPHANS
+    assert any(m.startswith("fulfilment.csv, reviews.csv: order_id checked against orders.csv in 3 hash partitions")
+               for m in seen), seen
+
+
+def test_shared_key_tables_are_dropped_after_the_check(tmp_path: Path) -> None:
+    from opslib.data.relations import check_shop, open_shop
+
+    data = open_shop(_shop_with_orphans(tmp_path))
+    assert len(check_shop(data)) == 2
+    left = data.engine.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '__keys%'")
+    assert left.empty
+
+
+def test_white_space_flag_misses_no_padded_cell() -> None:
+    # Every code point of the basic plane and the first supplementary one, before and after each of Python's
+    # white-space characters (what str.strip removes): the flag must catch all of them (over-flagging only
+    # costs time).
+    from opslib.data.engine import WHITESPACE, DuckDBEngine, ends_padded, starts_padded
+
+    eng = DuckDBEngine()
+    ws = ", ".join(str(ord(c)) for c in " \t\x85\u00a0\u2028\u3000")  # one of each kind; all 29 below
+    cells = (f"FROM range(1, 131072) t(cp), (SELECT unnest([{ws}]) AS w) s "
+             "WHERE cp < 55296 OR cp > 57343")  # all code points but surrogates
+    ends = eng.query(f"SELECT count(*) AS n FROM (SELECT 'a' || chr(CAST(cp AS INT)) || chr(CAST(w AS INT)) AS v "
+                     f"{cells}) WHERE NOT ({ends_padded('v')})")
+    starts = eng.query(f"SELECT count(*) AS n FROM (SELECT chr(CAST(w AS INT)) || chr(CAST(cp AS INT)) || 'a' AS v "
+                       f"{cells}) WHERE NOT ({starts_padded('v')})")
+    assert int(ends["n"][0]) == 0 and int(starts["n"][0]) == 0
+    every = eng.query(f"SELECT count(*) AS n FROM (SELECT unnest([{', '.join(str(ord(c)) for c in WHITESPACE)}]) AS w) "
+                      f"WHERE NOT ({starts_padded('chr(CAST(w AS INT))')}) OR NOT ({ends_padded('chr(CAST(w AS INT))')})")
+    assert int(every["n"][0]) == 0
+    clean = eng.query(f"SELECT count(*) AS n FROM (SELECT unnest(['O0001', '华东', 'completed', 'café', 'a b']) AS v) "
+                      f"WHERE {starts_padded('v')} OR {ends_padded('v')}")
+    assert int(clean["n"][0]) == 0
+
+
+def test_padded_and_empty_text_cells_in_parquet_are_stripped(tmp_path: Path) -> None:
+    # A typed Parquet file whose text cells carry white space (tab, ideographic space, no-break space) and an
+    # empty campaign id: read as the stripped values, as from CSV.
+    frame = pd.DataFrame({"order_id": ["O1", "\tO2", "O3"], "order_ts": pd.to_datetime(["2024-06-18 10:00"] * 3),
+                          "customer_id": ["C1", "C2\u3000", "C3"], "sku": ["S1", "S1", "\u00a0S1 "], "quantity": 1,
+                          "unit_price": 89.0, "list_price": 99.0, "channel": "app", "region": "华东",
+                          "status": ["completed", "completed\u2009", "returned"], "campaign_id": ["", None, None]})
+    tmp_path.mkdir(exist_ok=True)
+    frame.to_parquet(tmp_path / "orders.parquet", index=False)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    assert problems(tmp_path) == []
+    orders = load_shop(tmp_path, tables=["orders", "products"]).orders
+    assert orders["order_id"].tolist() == ["O1", "O2", "O3"]
+    assert orders["customer_id"].tolist() == ["C1", "C2", "C3"]
+    assert orders["sku"].tolist() == ["S1"] * 3 and orders["status"].tolist() == ["completed", "completed", "returned"]
+    assert orders["campaign_id"].isna().all()
