@@ -48,21 +48,28 @@ LOST_GRACE_DAYS = 14
 CAMPAIGN_LABELS = {True: "活动日 campaign day", False: "平日 normal day"}
 
 
-def order_frame(orders: pd.DataFrame, products: pd.DataFrame | None = None,
+def order_frame(orders: pd.DataFrame | Any, products: pd.DataFrame | None = None,
                 fulfilment: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per order from the order lines (DuckDB), with ``fulfilment`` joined when given.
 
     Columns: see the module docstring (before the derived ones). Sorted by ``order_ts``, ``order_id``.
 
     Parameters:
-        orders: contract order lines. products: for the category (optional). fulfilment: joined when given.
+        orders: contract order lines: a frame, or a loaded shop (``load_shop``: its orders file is scanned in
+            DuckDB, so the lines never enter pandas). products: for the category (optional). fulfilment: joined
+            when given.
 
     Returns:
         The order frame.
     """
     con = connect()
-    relation(con, "o", orders[["order_id", "order_ts", "customer_id", "sku", "quantity", "unit_price", "channel",
-                               "region", "status", "campaign_id"]])
+    cols = ["order_id", "order_ts", "customer_id", "sku", "quantity", "unit_price", "channel", "region", "status",
+            "campaign_id"]
+    if isinstance(orders, pd.DataFrame):
+        relation(con, "o", orders[cols])
+    else:  # a loaded shop (or a file): its lines are read by DuckDB from the typed Parquet, never into pandas
+        relation(con, "o_all", orders, table="orders")
+        con.execute(f"CREATE VIEW o AS SELECT {', '.join(cols)} FROM o_all")
     if products is not None:
         relation(con, "p", products[["sku", "category"]])
         cat, join = "p.category", "LEFT JOIN p ON p.sku = o.sku"
@@ -233,7 +240,15 @@ def prepare(shop: Any, peak: str = "auto", grace_days: int = LOST_GRACE_DAYS, lo
         :class:`OpsData`.
     """
     get = lambda name: getattr(shop, name, None)  # noqa: E731 - shop.service exists only once loaded
-    orders, products, campaigns = get("orders"), get("products"), get("campaigns")
+    # A loaded shop's lines stay in DuckDB (scanned from its typed Parquet); only one row per order comes back.
+    on_engine = False
+    if hasattr(shop, "source") and hasattr(shop, "lines"):
+        try:
+            on_engine = shop.source("orders") is not None
+        except Exception:  # noqa: BLE001 - a shop whose lines live on a cluster: read the frame as before
+            on_engine = False
+    orders = shop if on_engine else get("orders")
+    products, campaigns = get("products"), get("campaigns")
     fulfilment, reviews, service = get("fulfilment"), get("reviews"), get("service")
     path = str(getattr(shop, "path", ""))
     notes: list[str] = []

@@ -297,6 +297,36 @@ def facts_for(data_dir: str | Path) -> ShopFacts:
     return facts
 
 
+#: Above this many order lines, keys recomputed line by line are not graded (``OPSLIB_GRADE_MAX_LINES`` overrides):
+#: every line in pandas costs about 400 bytes, so 2M lines keep a report's grading under 1 GB.
+GRADE_MAX_LINES = 2_000_000
+GRADE_MAX_LINES_ENV = "OPSLIB_GRADE_MAX_LINES"
+
+
+def grade_max_lines() -> int:
+    """The most order lines a key may read into pandas: ``$OPSLIB_GRADE_MAX_LINES`` when set, else
+    :data:`GRADE_MAX_LINES`.
+
+    Parameters:
+        (none; reads the environment).
+
+    Returns:
+        The limit, a whole number of lines.
+
+    Example:
+        >>> import os; os.environ.pop(GRADE_MAX_LINES_ENV, None) and None
+        >>> grade_max_lines()
+        2000000
+    """
+    import os
+
+    raw = os.environ.get(GRADE_MAX_LINES_ENV, "").strip()
+    try:
+        return int(raw.replace("_", "").replace(",", "")) if raw else GRADE_MAX_LINES
+    except ValueError:
+        return GRADE_MAX_LINES
+
+
 class ShopTables:
     """The two required tables of a shop read for grading, each read when first used (``orders`` holds every
     line: keys that need only totals use :meth:`ShopFacts.sql`), and ``has(name)`` for the optional ones."""
@@ -366,6 +396,16 @@ class ShopFacts:
 
     @cached_property
     def _orders_frame(self) -> pd.DataFrame:
+        limit = grade_max_lines()
+        n = self.order_totals["lines"]
+        if n > limit:
+            from opslib.errors import UserError
+
+            raise UserError(
+                f"{self.data_dir}: this key is recomputed line by line in pandas, and the shop has {n:,} order "
+                f"lines (more than {limit:,}: about {n * 400 / 1e9:.1f} GB in memory); exercises on such shops are "
+                f"not graded, so the report stays within memory. Practise on the sample shop, or raise the limit "
+                f"with the environment variable {GRADE_MAX_LINES_ENV}=N")
         orders = self._read("orders")
         if orders is None:
             from opslib.errors import MissingTableError

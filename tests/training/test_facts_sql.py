@@ -65,3 +65,24 @@ def test_sample_shop_truth_is_recognised_without_the_lines(small_shop_dir: Path,
         assert "the sample shop" in repr(s)
     assert ex._guest_share(s).value == small_truth["customers"]["guest_share"]
     assert ex._list_margin(s).source == "truth"
+
+
+def test_a_shop_above_the_grading_limit_is_not_graded_and_its_lines_stay_out_of_pandas(
+        tmp_path: Path, no_lines: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tiny shop has 6 lines; with the limit at 5 a key recomputed line by line (00.1: GMV of the period)
+    # must say why it is not graded instead of reading the lines (no_lines would fail the test).
+    monkeypatch.setenv("OPSLIB_GRADE_MAX_LINES", "5")
+    from opslib.training.checks import check
+
+    r = check("00.1", 215.0, data_dir=tiny_shop(tmp_path / "shop"))
+    assert r.status == "ungradable"
+    assert "6 order lines" in r.message and "more than 5" in r.message and "OPSLIB_GRADE_MAX_LINES" in r.message
+
+
+def test_the_grading_limit_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opslib.training.facts import GRADE_MAX_LINES, grade_max_lines
+
+    monkeypatch.delenv("OPSLIB_GRADE_MAX_LINES", raising=False)
+    assert grade_max_lines() == GRADE_MAX_LINES == 2_000_000
+    monkeypatch.setenv("OPSLIB_GRADE_MAX_LINES", "10_000_000")
+    assert grade_max_lines() == 10_000_000
