@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,14 @@ from opslib.calendar import WEEKDAYS_CN, public_holidays
 #: the other weekdays may have, the zero share below which a series counts as dense, the share of
 #: public holidays that must be zero for ``holidays=True``.
 RECENT_WEEKS, ZERO_WEEKS, OPEN_ZERO_SHARE, DENSE_SHARE, HOLIDAY_SHARE = 12, 11, 0.5, 0.05, 0.8
+
+
+@lru_cache(maxsize=64)
+def _holiday_index(country: str, first_year: int, last_year: int) -> pd.DatetimeIndex:
+    """The public holidays of ``country`` in the whole years ``first_year .. last_year`` (cached: ``auto`` asks
+    for the same years once per candidate and backtest origin)."""
+    hol = public_holidays(f"{first_year}-01-01", f"{last_year}-12-31", country=country)
+    return pd.DatetimeIndex(hol["date"]).normalize()
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,7 @@ class Closures:
         if self.dates:
             out |= idx.isin(pd.DatetimeIndex(self.dates))
         if self.holidays:
-            hol = public_holidays(idx.min(), idx.max(), country=self.country)
-            out |= idx.isin(pd.DatetimeIndex(hol["date"]))
+            out |= idx.isin(_holiday_index(self.country, idx.min().year, idx.max().year))
         return out
 
     def summary(self) -> pd.DataFrame:
