@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,19 @@ from opslib.calendar import WEEKDAYS_CN, public_holidays
 #: the other weekdays may have, the zero share below which a series counts as dense, the share of
 #: public holidays that must be zero for ``holidays=True``.
 RECENT_WEEKS, ZERO_WEEKS, OPEN_ZERO_SHARE, DENSE_SHARE, HOLIDAY_SHARE = 12, 11, 0.5, 0.05, 0.8
+
+
+def _day_numbers(dates: Iterable) -> np.ndarray:
+    """Whole days since 1970-01-01 of ``dates`` (time of day dropped), as int64."""
+    return pd.DatetimeIndex(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+@lru_cache(maxsize=64)
+def _holiday_days(country: str, first_year: int, last_year: int) -> np.ndarray:
+    """The public holidays of ``country`` in the whole years ``first_year .. last_year`` as day numbers (cached:
+    ``auto`` asks for the same years once per candidate and backtest origin)."""
+    hol = public_holidays(f"{first_year}-01-01", f"{last_year}-12-31", country=country)
+    return np.unique(_day_numbers(hol["date"]))
 
 
 @dataclass(frozen=True)
@@ -67,17 +81,19 @@ class Closures:
             >>> Closures(weekdays=frozenset({5})).is_closed(pd.date_range("2024-06-07", periods=3)).tolist()
             [False, True, False]
         """
-        idx = pd.DatetimeIndex(dates).normalize()
-        out = np.zeros(len(idx), bool)
-        if len(idx) == 0:
+        days = _day_numbers(dates)  # whole days since 1970-01-01 (a Thursday): integer sets are fast to test
+        out = np.zeros(len(days), bool)
+        if len(days) == 0:
             return out
         if self.weekdays:
-            out |= np.isin(idx.day_of_week, sorted(self.weekdays))
+            out |= np.isin((days + 3) % 7, sorted(self.weekdays))
         if self.dates:
-            out |= idx.isin(pd.DatetimeIndex(self.dates))
+            if "days" not in self._extra:  # frozen dataclass: the cache lives in the mutable _extra
+                self._extra["days"] = np.unique(_day_numbers(self.dates))
+            out |= np.isin(days, self._extra["days"])
         if self.holidays:
-            hol = public_holidays(idx.min(), idx.max(), country=self.country)
-            out |= idx.isin(pd.DatetimeIndex(hol["date"]))
+            first, last = (pd.Timestamp(int(d), unit="D").year for d in (days.min(), days.max()))
+            out |= np.isin(days, _holiday_days(self.country, first, last))
         return out
 
     def summary(self) -> pd.DataFrame:

@@ -107,7 +107,7 @@ def future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
         ['01-04', '01-05']
     """
     step = pd.Timedelta(days=7 if _freq_code(index) == "W" else 1)
-    return pd.DatetimeIndex([index[-1] + step * (i + 1) for i in range(horizon)])
+    return pd.DatetimeIndex(index[-1] + pd.to_timedelta(np.arange(1, horizon + 1), unit="D") * step.days)
 
 
 def _z(level: int) -> float:
@@ -116,11 +116,11 @@ def _z(level: int) -> float:
 
 
 def _frame(dates: pd.DatetimeIndex, mean: np.ndarray, bounds: dict[int, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    out = pd.DataFrame({"date": dates, "mean": np.clip(np.asarray(mean, float), 0, None)})
-    for lvl, (lo, hi) in bounds.items():
-        out[f"lo_{lvl}"] = np.clip(np.asarray(lo, float), 0, None)
-        out[f"hi_{lvl}"] = np.clip(np.asarray(hi, float), 0, None)
-    return out
+    cols: dict[str, Any] = {"date": dates, "mean": np.clip(np.asarray(mean, float), 0, None)}
+    for lvl, (lo, hi) in bounds.items():  # one frame built at once: column-by-column inserts cost more than the fit
+        cols[f"lo_{lvl}"] = np.clip(np.asarray(lo, float), 0, None)
+        cols[f"hi_{lvl}"] = np.clip(np.asarray(hi, float), 0, None)
+    return pd.DataFrame(cols)
 
 
 def _normal_bounds(mean: np.ndarray, sd: np.ndarray, levels: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -757,11 +757,8 @@ def apply_closures(fc: pd.DataFrame, closures: Closures | None) -> pd.DataFrame:
     closed = closures.is_closed(fc["date"])
     if not closed.any():
         return fc
-    fc = fc.copy()
-    for c in fc.columns:
-        if c != "date":
-            fc.loc[closed, c] = 0.0
-    return fc
+    return pd.DataFrame({c: fc[c] if c == "date" else np.where(closed, 0.0, fc[c].to_numpy(float))
+                         for c in fc.columns}, index=fc.index)
 
 
 def fit_forecast(

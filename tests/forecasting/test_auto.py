@@ -8,7 +8,9 @@ import pytest
 
 from opslib.forecasting.auto import (
     INTERMITTENT_POOL,
+    SMOOTH_POOL,
     _calibrate,
+    _combine,
     _weights,
     auto_forecast,
     backtest_origins,
@@ -119,3 +121,27 @@ def test_weekly_auto_on_three_years() -> None:
     # weekly: 3 recent origins (156 - 24, - 16, - 8) and the same weeks a year earlier (156 - 52)
     assert r.extra["origins"] == [idx[104], idx[132], idx[140], idx[148]]
     assert r.forecast["date"].iloc[0] == idx[-1] + pd.Timedelta(days=7)
+
+
+def test_a_combination_beats_each_member_on_planted_errors() -> None:
+    """Two members with planted errors of opposite sign: A over-forecasts by 3, B under-forecasts by 1 (backtest
+    MAE 3 and 1). Inverse-error weights 1/3 : 1 -> 0.25 and 0.75 (by hand); the combination
+    0.25 (t + 3) + 0.75 (t - 1) = t is exact, so it beats both members (MAE 0 against 3 and 1)."""
+    dates = pd.date_range("2025-01-01", periods=5)
+    truth = np.array([10.0, 12, 9, 14, 11])
+    frames = {"A": pd.DataFrame({"date": dates, "mean": truth + 3, "lo_80": truth + 1, "hi_80": truth + 5}),
+              "B": pd.DataFrame({"date": dates, "mean": truth - 1, "lo_80": truth - 3, "hi_80": truth + 1})}
+    w = _weights({"A": 3.0, "B": 1.0}, top=3, cutoff=4.0)
+    assert w == {"B": 0.75, "A": 0.25}
+    out = _combine(frames, w)
+    np.testing.assert_allclose(out["mean"], truth)
+    np.testing.assert_allclose(out["lo_80"], truth - 2)  # 0.25 (t + 1) + 0.75 (t - 3): bounds are averaged too
+    assert np.abs(out["mean"] - truth).mean() < min(np.abs(f["mean"] - truth).mean() for f in frames.values())
+    assert list(out["date"]) == list(dates)
+
+
+def test_smooth_pool_has_no_changing_weekly_pattern_and_a_yearly_one_from_two_years() -> None:
+    """``mstl`` is out of the smooth pool; ``mstl_trend`` needs more than two years (730 days)."""
+    assert "mstl" not in SMOOTH_POOL and "croston" in INTERMITTENT_POOL
+    assert candidate_pool(_smooth(240)) == ("smooth", ["mstl_stable", "ets", "adida", "tsb"])
+    assert candidate_pool(_smooth(800)) == ("smooth", ["mstl_stable", "mstl_trend", "ets", "adida", "tsb"])

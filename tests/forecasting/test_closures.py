@@ -69,3 +69,15 @@ def test_summary_lists_every_rule() -> None:
     c = Closures(weekdays=frozenset({6}), dates=(pd.Timestamp("2024-01-01"),), holidays=True, country="GB",
                  reason="given")
     assert c.summary()["rule"].tolist() == ["weekday", "dates", "public holidays"]
+
+
+def test_holiday_closures_across_a_new_year() -> None:
+    """A British shop shut on bank holidays, asked about 2023-12-20 .. 2024-01-05: Christmas Day, Boxing Day
+    and New Year's Day (GB, hand-checked) are closed, the days around them open; asking twice (the holiday
+    table is cached) gives the same answer, and a range inside one year sees the same days."""
+    c = Closures(holidays=True, country="GB")
+    days = pd.date_range("2023-12-20", "2024-01-05")
+    closed = {d.strftime("%Y-%m-%d") for d in days[c.is_closed(days)]}
+    assert closed == {"2023-12-25", "2023-12-26", "2024-01-01"}
+    assert (c.is_closed(days) == c.is_closed(days)).all()
+    assert c.is_closed(pd.date_range("2023-12-24", "2023-12-27")).tolist() == [False, True, True, False]
