@@ -27,3 +27,37 @@ def small_shop_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def small_truth(small_shop_dir: Path) -> dict:
     return json.loads((small_shop_dir / "truth.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------------- Spark
+def spark_reason() -> str | None:
+    """Why the Spark tests cannot run here (no PySpark/sqlglot, no Java), or None when they can."""
+    import os
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError:
+        return "PySpark/sqlglot not installed (pip install -e '.[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_engine():  # noqa: ANN201
+    """One local-mode Spark engine per test process (starting Spark costs tens of seconds); skipped where Spark
+    cannot run, failed under CI, which must run the Spark tests."""
+    import os
+
+    reason = spark_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Spark tests: {reason}")
+        pytest.skip(reason)
+    from opslib.data.engine import SparkEngine
+
+    eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
+    yield eng
+    eng.spark.stop()

@@ -219,7 +219,10 @@ def subject(exercise_id: str, data_dir: str | Path | None = None) -> Subject:
     session = _session(ex.id, data_dir, {})
     if ex.id != "03.4":
         return Subject(ex.id, f"{ex.id}: the question says everything it is about")
-    sub = order_subject(session)
+    try:
+        sub = order_subject(session)
+    except UserError as exc:  # e.g. a shop too large to recompute line by line: say so, never stop a report
+        return Subject(ex.id, f"{ex.id}: {exc}")
     if isinstance(sub, Ungradable):
         return Subject(ex.id, f"{ex.id}: {sub.reason}")
     return Subject(ex.id, f"{ex.id} is about {sub['sku']} {sub['name']}: {sub['on_hand']:g} units on hand on "

@@ -8,8 +8,6 @@ the sample shop, a Shop whose ``orders`` raises for ``evaluate_shop`` and notebo
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,22 +17,9 @@ import pytest
 from opslib import campaigns as cp
 from opslib.data import Shop, daily_sku, load_shop
 from opslib.data import quality as dq
+from tests.lineless import lineless
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:pyspark.*")
-
-
-class LinelessShop(Shop):
-    """A loaded shop that fails the test if anything reads its order lines into pandas."""
-
-    def __getattr__(self, name: str):  # noqa: ANN204
-        if name == "orders":
-            raise AssertionError("shop.orders was read: the order lines came into pandas")
-        return super().__getattr__(name)
-
-
-def lineless(shop: Shop) -> LinelessShop:
-    return LinelessShop(shop.path, available=shop.available, missing=shop.missing, files=shop.files,
-                        notes=shop.notes, settings=shop.settings, lines=shop.lines)
 
 
 # ------------------------------------------------------------------------------------ by hand
@@ -148,39 +133,18 @@ def test_notebook_02_calls_keep_the_lines_out_of_pandas(small_shop_dir: Path) ->
 # ------------------------------------------------------------------------------------- Spark
 
 
-def _spark_reason() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError:
-        return "PySpark/sqlglot not installed (pip install -e '.[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java (apt-get install openjdk-17-jre-headless)"
-    return None
-
-
 @pytest.mark.spark
-def test_evaluate_shop_is_the_same_on_duckdb_and_spark(small_shop_dir: Path) -> None:
-    reason = _spark_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
-    from opslib.data.engine import SparkEngine
+def test_evaluate_shop_is_the_same_on_duckdb_and_spark(small_shop_dir: Path, spark_engine) -> None:  # noqa: ANN001
     from opslib.data.relations import check_shop, open_shop
 
     tables = ["orders", "products", "campaigns"]
-    eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
-    try:
-        data = open_shop(small_shop_dir, tables, engine=eng)
-        assert check_shop(data) == []
-        spark = lineless(Shop(small_shop_dir, available=list(data.sources), lines=data))
-        duck = lineless(load_shop(small_shop_dir, tables=tables))
-        results = [cp.evaluate_shop(s, None, "CMP_2025_CPN", halo=False) for s in (duck, spark)]
-        adhoc = [cp.evaluate_shop(s, None, None, "2025-03-10", "2025-03-12", "category:美妆", halo=False)
-                 for s in (duck, spark)]
-    finally:
-        eng.spark.stop()
+    data = open_shop(small_shop_dir, tables, engine=spark_engine)
+    assert check_shop(data) == []
+    spark = lineless(Shop(small_shop_dir, available=list(data.sources), lines=data))
+    duck = lineless(load_shop(small_shop_dir, tables=tables))
+    results = [cp.evaluate_shop(s, None, "CMP_2025_CPN", halo=False) for s in (duck, spark)]
+    adhoc = [cp.evaluate_shop(s, None, None, "2025-03-10", "2025-03-12", "category:美妆", halo=False)
+             for s in (duck, spark)]
     for a, b in (results, adhoc):
         assert a.problem is None and b.problem is None, (a.problem, b.problem)
         _same_summary(a.evaluation.summary(), b.evaluation.summary())

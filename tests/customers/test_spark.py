@@ -9,7 +9,6 @@ checked against the planted truth, so "identical" is not "identically wrong".
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,27 +25,6 @@ pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::Warning:pys
 
 TABLES = ["orders", "products", "inventory"]
 AS_OF = "2025-06-30"
-
-
-@pytest.fixture(scope="module")
-def spark_engine():  # noqa: ANN201
-    reason = None
-    try:
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError:
-        reason = "PySpark/sqlglot not installed (pip install -e '.[spark]')"
-    if reason is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        reason = "no Java (apt-get install openjdk-17-jre-headless)"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
-    from opslib.data.engine import SparkEngine
-
-    eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
-    yield eng
-    eng.spark.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ Select them with ``pytest -m spark``.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -125,31 +123,6 @@ def test_load_shop_keeps_orders_out_of_pandas_until_asked(small_shop_dir: Path) 
 
 
 # --------------------------------------------------------------------------------------- Spark
-
-
-def _spark_available() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError:
-        return "PySpark/sqlglot not installed (pip install -e '.[spark]')"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java (apt-get install openjdk-17-jre-headless)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def spark_engine():  # noqa: ANN201
-    reason = _spark_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
-    from opslib.data.engine import SparkEngine
-
-    eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
-    yield eng
-    eng.spark.stop()
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:

@@ -86,3 +86,17 @@ def test_the_grading_limit_reads_the_environment(monkeypatch: pytest.MonkeyPatch
     assert grade_max_lines() == GRADE_MAX_LINES == 2_000_000
     monkeypatch.setenv("OPSLIB_GRADE_MAX_LINES", "10_000_000")
     assert grade_max_lines() == 10_000_000
+
+
+def test_the_subject_of_an_exercise_on_a_shop_above_the_limit_is_a_sentence_not_an_error(
+        tmp_path: Path, no_lines: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 03.4's subject (the SKU to reorder) is found line by line; report 03 at 10M lines stopped on it.
+    monkeypatch.setenv("OPSLIB_GRADE_MAX_LINES", "5")
+    from opslib.training.checks import start, subject
+
+    shop = tiny_shop(tmp_path / "shop")
+    pd.DataFrame({"sku": ["s"], "on_hand": [3], "date": pd.to_datetime(["2024-06-30"])}).to_parquet(
+        shop / "inventory.parquet", index=False)
+    start("03", shop)
+    sub = subject("03.4")
+    assert sub.sku is None and "OPSLIB_GRADE_MAX_LINES" in sub.text
