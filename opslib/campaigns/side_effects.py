@@ -16,11 +16,13 @@ def buyer_mix(orders: Any, skus: list[str] | None, window: tuple[pd.Timestamp, p
               baseline: tuple[pd.Timestamp, pd.Timestamp], repeat_days: int = 90) -> dict[str, float]:
     """New versus returning buyers of ``skus`` in ``window`` and the new buyers' later repeat rate, in one SQL query.
 
-    A buyer is *new* when their first non-cancelled order in the data falls in the window. ``repeat``
-    = share of the customers whose first non-cancelled order falls in the window (any SKU) with another
-    non-cancelled order within ``repeat_days`` after the window end (any SKU); ``baseline_repeat`` = the same
-    for customers whose first order falls in ``baseline`` (measured after the baseline end). NaN when the data
-    end before the follow-up is over (or nobody was new). ``orders`` = distinct non-cancelled orders with a
+    A buyer is *new* when their first non-cancelled order in the data falls in the window. ``repeat_rate_new``
+    = share of those new buyers of ``skus`` (the ``new_buyers`` counted here) with another non-cancelled order
+    (any SKU) within ``repeat_days`` after the window end; ``baseline_repeat_rate_new`` = the same for the
+    customers whose first order falls in ``baseline`` and who bought ``skus`` there (measured after the baseline
+    end), so both rates are about the scoped SKUs' new buyers, like for like. Customers new in the window who
+    bought only other SKUs are not the campaign's and do not count. NaN when the data end before the follow-up
+    is over (or nobody was new). ``orders`` = distinct non-cancelled orders with a
     line of ``skus`` in the window (guest orders included). Keys: ``buyers``, ``new_buyers``, ``new_share``,
     ``orders``, ``repeat_rate_new``, ``baseline_repeat_rate_new``.
 
@@ -60,11 +62,14 @@ def buyer_mix(orders: Any, skus: list[str] | None, window: tuple[pd.Timestamp, p
     buy AS (SELECT count(*) AS buyers, sum(CASE WHEN f.first_ts >= {A} THEN 1 ELSE 0 END) AS new_buyers
             FROM wb JOIN f ON wb.customer_id = f.customer_id),
     ord AS (SELECT count(DISTINCT order_id) AS orders FROM wl),
-    nw AS (SELECT customer_id FROM f WHERE first_ts >= {A} AND first_ts < {B}),
+    nw AS (SELECT wb.customer_id FROM wb JOIN f ON wb.customer_id = f.customer_id WHERE f.first_ts >= {A}),
     rw AS (SELECT DISTINCT customer_id FROM l WHERE order_ts >= {B} AND order_ts < {C}),
     repw AS (SELECT count(*) AS new_w, count(rw.customer_id) AS back_w
              FROM nw LEFT JOIN rw ON nw.customer_id = rw.customer_id),
-    nb AS (SELECT customer_id FROM f WHERE first_ts >= {A0} AND first_ts < {B0}),
+    bb AS (SELECT DISTINCT o.customer_id FROM orders o
+           WHERE o.status <> 'cancelled' AND o.customer_id IS NOT NULL AND {sku_filter(skus)}
+             AND o.order_ts >= {A0} AND o.order_ts < {B0}),
+    nb AS (SELECT bb.customer_id FROM bb JOIN f ON bb.customer_id = f.customer_id WHERE f.first_ts >= {A0}),
     rb AS (SELECT DISTINCT customer_id FROM l WHERE order_ts >= {B0} AND order_ts < {C0}),
     repb AS (SELECT count(*) AS new_b, count(rb.customer_id) AS back_b
              FROM nb LEFT JOIN rb ON nb.customer_id = rb.customer_id),

@@ -59,9 +59,10 @@ def test_buyer_mix_by_hand_on_the_engine_and_on_frames(tmp_path: Path) -> None:
     shop = load_shop(tiny_shop(tmp_path / "tiny"))
     # buyers of A in 03-01..03-03: c1 (first order 03-01: new) and c2 (first order 01-05: returning); the guest
     # order o5 and the cancelled o4 are no buyers. Orders with A: o2, o3, o5 = 3.
-    # Customers new in the window (any SKU): c1, c5; back within 20 days of 03-04: c1 -> 1 / 2.
-    # New in January: c2; back 02-01..02-20: no -> 0 / 1.
-    expected = {"buyers": 2.0, "new_buyers": 1.0, "new_share": 0.5, "orders": 3.0, "repeat_rate_new": 0.5,
+    # Repeat rate of the new buyers of A (c1 only; c5 is new in the window but bought only B, so not the
+    # campaign's): c1 back within 20 days of 03-04 (o7 on 03-12) -> 1 / 1.
+    # New buyers of A in January: c2; back 02-01..02-20: no -> 0 / 1.
+    expected = {"buyers": 2.0, "new_buyers": 1.0, "new_share": 0.5, "orders": 3.0, "repeat_rate_new": 1.0,
                 "baseline_repeat_rate_new": 0.0}
     for source in (lineless(shop), tiny_lines(), str(tmp_path / "tiny" / "orders.parquet")):
         assert cp.buyer_mix(source, ["A"], WINDOW, BASELINE, repeat_days=20) == expected
@@ -69,6 +70,10 @@ def test_buyer_mix_by_hand_on_the_engine_and_on_frames(tmp_path: Path) -> None:
     # customer c2 is back on 03-02, within 02-01..03-11 -> 1 / 1
     late = cp.buyer_mix(lineless(shop), ["A"], WINDOW, BASELINE, repeat_days=40)
     assert math.isnan(late["repeat_rate_new"]) and late["baseline_repeat_rate_new"] == 1.0
+    # Scoped to B: new buyers of B in the window c1 and c5, c1 back on 03-12 -> 1 / 2; nobody bought B in
+    # January, so the baseline rate is unknown (NaN), not c2's 0 (c2 bought only A)
+    b = cp.buyer_mix(lineless(shop), ["B"], WINDOW, BASELINE, repeat_days=20)
+    assert (b["new_buyers"], b["repeat_rate_new"]) == (2.0, 0.5) and math.isnan(b["baseline_repeat_rate_new"])
 
 
 def test_adhoc_discount_and_conversion_on_the_engine(tmp_path: Path) -> None:
