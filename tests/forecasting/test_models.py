@@ -148,7 +148,7 @@ def test_result_summary_and_plot() -> None:
     assert fig is not None and len(fig.axes) == 1
 
 
-SCALE_FREE = ["naive", "snaive", "ets", "mstl", "mstl_stable", "theta", "sba", "tsb", "adida", "croston"]
+SCALE_FREE = ["naive", "snaive", "ets", "mstl", "mstl_stable", "theta", "sba", "tsb", "adida", "croston", "level_ar"]
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
