@@ -64,12 +64,14 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "calib 2 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 2, "target": "atleast"}),
     "calib 4 blocks nearest": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 4, "target": "nearest"}),
     "calib K=6 4 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 4, "K": 6, "target": "atleast"}),
-    "calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 1}),
+    "calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 1, "target": "conformal"}),
+    "calib 3 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 3, "target": "atleast"}),
     "calib 2 blocks conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 2, "target": "conformal"}),
     "calib 4 blocks conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 4, "target": "conformal"}),
     "+level_ar 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"blocks": 4, "target": "conformal"}),
-    "+level_ar 4 blocks": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {"target": "atleast"}),
+    "+level_ar 4 blocks": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {"blocks": 4}),
+    "+level_ar 3 blocks": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {}),
     "+level_ar 4 blocks nearest": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {"blocks": 4, "target": "nearest"}),
     "+level_ar 2 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                      {"blocks": 2, "target": "conformal"}),
@@ -128,8 +130,8 @@ def cache(sets: list[str], res: Path) -> None:
 
 
 def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3, top: int = 3,  # noqa: N803
-           weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 4,
-           target: str = "conformal") -> dict[str, float]:
+           weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
+           target: str = "atleast") -> dict[str, float]:
     """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits)."""
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
