@@ -70,6 +70,8 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "calib 4 blocks conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {"blocks": 4, "target": "conformal"}),
     "+level_ar 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"blocks": 4, "target": "conformal"}),
+    "median or weighted by inner backtest": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "choose"}),
+    "best single or weighted by inner backtest": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "best"}),
     "+level_ar 4 blocks": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {"blocks": 4}),
     "+level_ar 3 blocks": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {}),
     "+level_ar 4 blocks nearest": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL, {"blocks": 4, "target": "nearest"}),
@@ -145,6 +147,31 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         return float(np.mean(np.abs(a - r["inner"][(c, o)]["mean"].to_numpy()[:len(a)]))) / r["inner_scale"][o]
 
     scores = {c: float(np.mean([err(c, o) for o in origins])) if origins else 1.0 for c in ok}
+    if weighting in ("choose", "best") and origins:
+        # "choose": the inverse-weighted mean or the median of the top candidates, whichever had the lower mean
+        # MASE at the inner origins; "best": the single best candidate or the weighted mean, the same way
+        wi = _weights(scores, top)
+        top_c = sorted(scores, key=scores.get)[:top]
+
+        def inner_mase(kind: str) -> float:
+            out = []
+            for o in origins:
+                a = r["inner_actual"][o]
+                if kind == "inv":
+                    f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
+                elif kind == "median":
+                    f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
+                else:
+                    f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
+                out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
+            return float(np.mean(out))
+
+        alt = "median" if weighting == "choose" else "single"
+        weighting = alt if inner_mase(alt) < inner_mase("inv") else "inv"
+        if weighting == "single":
+            weighting, top = "inv", 1
+    if weighting in ("choose", "best"):
+        weighting = "inv"
     if weighting == "inv":
         w = _weights(scores, top)
     else:

