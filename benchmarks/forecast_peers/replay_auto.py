@@ -12,7 +12,9 @@ the inner origins ``n - k * 28``, ``k = 1..6``; one pickle per window in ``resul
 variant of ``VARIANTS`` (pool per demand class, ``K`` most recent inner origins, ``top`` candidates, weighting,
 calibration) the combined, calibrated forecast of every window, scored as the bench scores (``protocol``):
 mean MASE, 80% and 95% coverage per set. The variant ``current`` reproduces ``auto`` (checked against the
-bench's ``opslib_auto`` on 2026-12-01: the same MASE to three decimals on all six sets, coverage within 0.001).
+bench's ``opslib_auto`` on 2026-12-01: the same MASE to three decimals on all six sets, coverage within 0.001;
+again after the third pass, with the calibration by three runs of steps). A candidate added to ``UNION`` is
+fitted into the existing cache files without re-fitting the others.
 Nothing after a window's origin is used.
 """
 
