@@ -9,6 +9,7 @@ import pytest
 from opslib.forecasting.auto import (
     INTERMITTENT_POOL,
     SMOOTH_POOL,
+    _band_factors,
     _calibrate,
     _combine,
     _weights,
@@ -145,3 +146,32 @@ def test_smooth_pool_has_no_changing_weekly_pattern_and_a_yearly_one_from_two_ye
     assert "mstl" not in SMOOTH_POOL and "croston" in INTERMITTENT_POOL
     assert candidate_pool(_smooth(240)) == ("smooth", ["mstl_stable", "ets", "adida", "tsb"])
     assert candidate_pool(_smooth(800)) == ("smooth", ["mstl_stable", "mstl_trend", "ets", "adida", "tsb"])
+
+
+def test_conformal_rank_on_a_tiny_residual_set_by_hand() -> None:
+    """21 standardised errors evenly spread over [-1, 1]: the 10% / 90% quantiles are -0.8 / 0.8. Holding 80% of
+    the points (17 of 21) needs c = 1; split conformal's rank ceil(22 x 0.8) = 18 of 21 needs |u| <= 0.9 (19 points,
+    the band is symmetric), c = 0.9 / 0.8 = 1.125 -> 1.14 on the grid; factor c x 0.8 / z_80."""
+    u = np.arange(-10, 11) / 10.0
+    args = (100 + u, np.full(21, 100.0), np.ones(21), 80, 0.0)
+    assert _band_factors(*args, target="atleast") == (0.624, 0.624)
+    assert _band_factors(*args, target="conformal") == (round(1.14 * 0.8 / 1.2816, 3),) * 2
+
+
+def test_calibration_by_runs_of_steps() -> None:
+    """Backtest errors with sd 1 at steps 1-14 and sd 3 at steps 15-28 (model spread 1 throughout): with two runs
+    the late band is about three times the early one; pooled, both get the same width."""
+    rng = np.random.default_rng(8)
+    parts = []
+    for _ in range(12):  # 12 origins
+        sd = np.r_[np.ones(14), np.full(14, 3.0)]
+        y = 100 + rng.normal(0, 1, 28) * sd
+        parts.append((y, np.full(28, 100.0), np.ones(28), np.arange(28)))
+    fc = pd.DataFrame({"date": pd.date_range("2025-01-01", periods=28), "mean": 100.0,
+                       "lo_80": 100 - 1.2816, "hi_80": 100 + 1.2816})
+    out, _ = _calibrate(fc, {80: parts}, (80,), min_points=20, shrink_floor=0.0, blocks=2)
+    half = (out["hi_80"] - out["mean"]).to_numpy()
+    assert 2.3 < half[20] / half[5] < 3.7
+    assert half[:14].std() == 0 and half[14:].std() == 0
+    pooled, _ = _calibrate(fc, {80: parts}, (80,), min_points=20, shrink_floor=0.0, blocks=1)
+    assert (pooled["hi_80"] - pooled["mean"]).std() < 1e-9

@@ -148,7 +148,7 @@ def test_result_summary_and_plot() -> None:
     assert fig is not None and len(fig.axes) == 1
 
 
-SCALE_FREE = ["naive", "snaive", "ets", "mstl", "mstl_stable", "theta", "sba", "tsb", "adida", "croston"]
+SCALE_FREE = ["naive", "snaive", "ets", "mstl", "mstl_stable", "theta", "sba", "tsb", "adida", "croston", "level_ar"]
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -174,3 +174,22 @@ def test_sarimax_does_not_extrapolate_a_fraction_of_a_year() -> None:
     r = fit_forecast(y, "sarimax", 28)
     assert r.model == "sarimax" and "no yearly terms" in r.spec
     assert r.forecast["mean"].max() < 2 * y.max()
+
+
+@pytest.mark.parametrize("form", [{}, {"trend": "add"}, {"trend": "add", "damped_trend": True},
+                                  {"seasonal": "add"}, {"trend": "add", "damped_trend": True, "seasonal": "add"}])
+def test_analytic_ets_forecast_matches_statsmodels(form: dict) -> None:
+    """The closed-form class-1 mean and variance (Hyndman et al. 2008, Table 6.1) against statsmodels' own
+    prediction of the same fit, for every ETS form opslib uses."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from opslib.forecasting.models import _ets_forecast
+
+    y = _daily(300, seed=6).reset_index(drop=True)
+    res = ETSModel(y, error="add", seasonal_periods=7 if form.get("seasonal") else None,
+                   initialization_method="heuristic", **form).fit(disp=False)
+    mean, sd = _ets_forecast(res, 300, 28)
+    sf = res.get_prediction(start=300, end=327).summary_frame(alpha=0.2)
+    np.testing.assert_allclose(mean, sf["mean"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(sd, (sf["pi_upper"].to_numpy() - sf["mean"].to_numpy()) / 1.2815515655446004,
+                               rtol=1e-6)
