@@ -31,7 +31,7 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
 
@@ -39,9 +39,12 @@ DIMENSIONS = ("warehouse", "carrier", "region", "category", "campaign_day", "cha
 _NO_FULFILMENT = "no fulfilment table: handling, transit and delivery cannot be measured"
 
 
-def _frame(data: OpsData | pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+def _frame(data: OpsData | pd.DataFrame, period: Period | tuple | None = None
+           ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     if isinstance(data, OpsData):
-        return data.orders, data.as_of
+        if not data.has_fulfilment:
+            return pd.DataFrame(), data.as_of
+        return period_window(data, period, orders="paid_ts").orders, data.as_of
     return data, None
 
 
@@ -81,7 +84,7 @@ def durations_by(data: OpsData | pd.DataFrame, by: str | None = "warehouse", per
         ``handling_p90_h``, ``transit_mean_h``, ``transit_p50_h``, ``transit_p90_h``, ``due``, ``on_time_rate``,
         ``late``, ``lost``.
     """
-    o, data_as_of = _frame(data)
+    o, data_as_of = _frame(data, period)
     cols = [by or "group", "orders", "shipped", "handling_mean_h", "handling_p50_h", "handling_p90_h",
             "transit_mean_h", "transit_p50_h", "transit_p90_h", "due", "on_time_rate", "late", "lost"]
     if "paid_ts" not in o:
@@ -126,6 +129,12 @@ def daily_fulfilment(data: OpsData, since: pd.Timestamp | str | None = None,
             "campaign_day", "peak"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
+    if data.on_engine and (since is not None or until is not None):
+        from opslib.operations.tables import ts
+
+        cut = [f"paid_ts >= {ts(pd.Timestamp(since))}"] if since is not None else []
+        cut += [f"paid_ts < {ts(pd.Timestamp(until) + pd.Timedelta(days=1))}"] if until is not None else []
+        data = data.window(orders=" AND ".join(cut))
     o = _live(data.orders, None)
     day = o["paid_ts"].dt.normalize()
     keep = pd.Series(True, index=o.index)
@@ -269,6 +278,7 @@ def carrier_comparison(data: OpsData, period: Period | tuple | None = None, by: 
 
     if not data.has_fulfilment:
         return CarrierComparison(pd.DataFrame(), by, adjust_for, reason=data.skip_reason("fulfilment"))
+    data = period_window(data, period, orders="paid_ts", reviews_of_orders="1")
     o = _live(data.orders, period)
     o = o.assign(**{by: o[by].fillna("(unknown)")})
     due = o[o["promise_end"] <= data.as_of].assign(ok=lambda x: x["on_time"].astype(float))
@@ -320,7 +330,7 @@ def carrier_comparison(data: OpsData, period: Period | tuple | None = None, by: 
     llo, lhi = wilson_interval(ls["sum"], ls["size"])
     t = t.merge(pd.DataFrame({by: ls.index, "lost_rate": (ls["sum"] / ls["size"]).to_numpy(), "lost_low": llo,
                               "lost_high": lhi}), on=by, how="left")
-    if data.reviews is not None and by in data.reviews:
+    if data.has("reviews") and by in data.reviews:
         r = data.reviews[data.reviews["order_id"].isin(o["order_id"])]
         s = r.groupby(r[by].fillna("(unknown)"))["score"].agg(["mean", "std", "size"])
         slo, shi = mean_interval(s["mean"], s["std"], s["size"])
@@ -350,7 +360,7 @@ def delivery_status(data: OpsData, period: Period | tuple | None = None, by: str
     cols = [*([by] if by else []), "status", "orders", "share"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, period)
+    o = _live(period_window(data, period, orders="paid_ts").orders, period)
     shipped, delivered = o["shipped_ts"].notna(), o["delivered_ts"].notna()
     passed = o["promise_end"] <= data.as_of
     status = np.select([o["lost"].astype(bool), delivered & ~o["late"].astype(bool), delivered,
@@ -380,7 +390,7 @@ def lost_parcels(data: OpsData, period: Period | tuple | None = None) -> pd.Data
             "sku", "gmv"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, period)
+    o = _live(period_window(data, period, orders="paid_ts").orders, period)
     o = o[o["lost"].astype(bool)]
     o = o.assign(days_overdue=((data.as_of - o["promise_end"]) / pd.Timedelta(days=1)).round(1))
     return o.sort_values("days_overdue", ascending=False)[cols].reset_index(drop=True)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
 
@@ -32,8 +32,10 @@ BAD_SCORE = 2
 _NO_REVIEWS = "no reviews table: review scores cannot be analysed"
 
 
-def _reviews(data: OpsData | pd.DataFrame) -> pd.DataFrame | None:
-    return data.reviews if isinstance(data, OpsData) else data
+def _reviews(data: OpsData | pd.DataFrame, period: Period | tuple | None = None) -> pd.DataFrame | None:
+    if isinstance(data, OpsData):
+        return period_window(data, period, reviews="review_ts").reviews if data.has("reviews") else None
+    return data
 
 
 def _skip(columns: list[str], reason: str) -> pd.DataFrame:
@@ -66,7 +68,7 @@ def review_mix(data: OpsData | pd.DataFrame, by: str = "category", period: Perio
         ``score_low``, ``score_high``, ``bad_share``, ``logistics_topic``.
     """
     cols = [by, "reviews", "score", "score_low", "score_high", "bad_share", "logistics_topic"]
-    r = _reviews(data)
+    r = _reviews(data, period)
     if r is None:
         return _skip(cols, data.skip_reason("reviews") if isinstance(data, OpsData) else _NO_REVIEWS)
     r = in_period(r, "review_ts", period)
@@ -95,7 +97,7 @@ def topic_mix(data: OpsData | pd.DataFrame, by: str = "lateness", period: Period
         Long table: ``by``, ``topic``, ``reviews``, ``share``, ``score``.
     """
     cols = [by, "topic", "reviews", "share", "score"]
-    r = _reviews(data)
+    r = _reviews(data, period)
     if r is None:
         return _skip(cols, data.skip_reason("reviews") if isinstance(data, OpsData) else _NO_REVIEWS)
     r = in_period(r, "review_ts", period)
@@ -133,7 +135,7 @@ def late_review_effect(data: OpsData, until: pd.Timestamp | str | None = None,
         -1.5
     """
     label = "迟到对评分的影响 late delivery on the review score"
-    if data.reviews is None:
+    if not data.has("reviews"):
         return Effect(label=label, unit="points", reason=data.skip_reason("reviews") or _NO_REVIEWS)
     if not data.has_fulfilment:
         return Effect(label=label, unit="points", reason=data.skip_reason("fulfilment"))
@@ -171,7 +173,7 @@ def returns_by(data: OpsData, by: str = "category", period: Period | tuple | Non
         One row per group, most orders first: ``orders``, ``cancelled``, ``cancel_rate`` (+ ``_low``/``_high``),
         ``returned``, ``return_rate`` (+ interval), ``gmv``.
     """
-    o = in_period(data.orders, "order_ts", period)
+    o = in_period(period_window(data, period, orders="order_ts").orders, "order_ts", period)
     f = pd.DataFrame({by: _group(o, by), "c": o["cancelled"].astype(bool),
                       "r": o["returned"].astype(bool) & ~o["cancelled"].astype(bool), "gmv": o["gmv"]})
     g = f.groupby(by)
@@ -201,16 +203,17 @@ def return_reasons(data: OpsData, by: str = "category", period: Period | tuple |
     Returns:
         ``by``, ``reason``, ``source`` (service / review / none), ``orders``, ``share`` (of the group's returns).
     """
+    data = period_window(data, period, orders="order_ts", contacts_of_orders="1", reviews_of_orders="1")
     o = in_period(data.orders, "order_ts", period)
     o = o[o["returned"].astype(bool) & ~o["cancelled"].astype(bool)]
     reason = pd.Series(None, index=o.index, dtype=object)
     source = pd.Series("none", index=o.index, dtype=object)
-    if data.contacts is not None:
+    if data.has("service"):
         a = data.contacts[(data.contacts["stage"] == "after_sale") & data.contacts["order_id"].isin(o["order_id"])]
         a = a[a["reason"].isin(RETURN_REASONS)].sort_values("contact_ts").drop_duplicates("order_id", keep="last")
         m = o["order_id"].map(a.set_index("order_id")["reason"])
         reason, source = reason.fillna(m), source.mask(m.notna(), "service 客服")
-    if data.reviews is not None:
+    if data.has("reviews"):
         rv = data.reviews[(data.reviews["score"] <= 3) & data.reviews["topic"].notna()]
         m = o["order_id"].map(rv.set_index("order_id")["topic"])
         fill = reason.isna() & m.notna()

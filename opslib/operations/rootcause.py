@@ -203,7 +203,8 @@ def drill_down(data: OpsData, kpi: str, current: Period | tuple, baseline: Perio
     spec = KPIS[kpi]
     out = DrillDown(kpi=kpi, label=spec["label"], current=current, baseline=baseline,
                     higher_is_better=spec["higher_is_better"])
-    units = metric_units(data, spec["metric"])
+    bounds = [period_bounds(p) for p in (baseline, current)]
+    units = metric_units(data, spec["metric"], ranges=[(s, e + pd.Timedelta(days=1)) for s, e in bounds])
     if units is None:
         out.reason = data.skip_reason(METRICS[spec["metric"]].needs) or "its table is missing"
         return out

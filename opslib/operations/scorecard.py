@@ -272,7 +272,7 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
         base = {"department": n.department, "department_name": norms.departments[n.department].name,
                 "owner": n.owner, "norm": n.id, "label": n.label, "metric": n.metric, "kind": m.kind,
                 "direction": n.direction, "target": n.target, "target_text": n.describe_target(), "scope": n.scope}
-        units = metric_units(data, n.metric, n.params)
+        units = metric_units(data, n.metric, n.params, ranges=[(min(tstart, start), end + pd.Timedelta(days=1))])
         if units is None:
             reason = data.skip_reason(m.needs) or f"no {m.needs} data"
             rows.append({**base, "value": np.nan, "low": np.nan, "high": np.nan, "units": 0, "fails": 0,

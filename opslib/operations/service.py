@@ -23,7 +23,7 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
 
@@ -31,8 +31,10 @@ _NO_SERVICE = "no service table: customer service cannot be analysed"
 STAGE_LABELS = {"pre_sale": "售前 pre-sale", "after_sale": "售后 after-sale"}
 
 
-def _contacts(data: OpsData | pd.DataFrame) -> pd.DataFrame | None:
-    return data.contacts if isinstance(data, OpsData) else data
+def _contacts(data: OpsData | pd.DataFrame, period: Period | tuple | None = None) -> pd.DataFrame | None:
+    if isinstance(data, OpsData):
+        return period_window(data, period, contacts="contact_ts").contacts if data.has("service") else None
+    return data
 
 
 def _skip(columns: list[str], data: OpsData | pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def inquiry_conversion(data: OpsData | pd.DataFrame, by: str | None = "response"
         ``group``, ``inquiries``, ``converted``, ``conversion``, ``low``, ``high``.
     """
     cols = ["group", "inquiries", "converted", "conversion", "low", "high"]
-    c = _contacts(data)
+    c = _contacts(data, period)
     if c is None:
         return _skip(cols, data)
     c = in_period(c[(c["stage"] == "pre_sale") & c["converted_flag"].notna()], "contact_ts", period)
@@ -109,7 +111,7 @@ def response_conversion_effect(data: OpsData, until: pd.Timestamp | str | None =
         :class:`~opslib.operations.effects.Effect` (unit: share of inquiries).
     """
     label = "首响速度对询单转化的影响 a fast first answer on inquiry conversion"
-    if data.contacts is None:
+    if not data.has("service"):
         return Effect(label=label, unit="conversion", reason=data.skip_reason("service") or _NO_SERVICE)
     c = data.contacts
     c = c[(c["stage"] == "pre_sale") & c["converted_flag"].notna() & c["first_response_s"].notna()]
@@ -151,7 +153,7 @@ def service_levels(data: OpsData | pd.DataFrame, by: str | None = "agent", perio
     """
     cols = ["group", "contacts", "response_p50_s", "response_p90_s", "within_sla", "within_low", "within_high",
             "after_sale", "resolution_p50_h", "resolved_within", "resolved_low", "resolved_high"]
-    c = _contacts(data)
+    c = _contacts(data, period)
     if c is None:
         return _skip(cols, data)
     as_of = as_of if as_of is not None else (data.as_of if isinstance(data, OpsData) else c["contact_ts"].max())
@@ -187,8 +189,9 @@ def contact_rates(data: OpsData, by: str | None = "reason", period: Period | tup
         ``group``, ``stage`` (when ``by="reason"``), ``contacts``, ``per_100_orders``, ``share``.
     """
     cols = ["group", "contacts", "per_100_orders", "share"]
-    if data.contacts is None:
+    if not data.has("service"):
         return _skip(cols, data)
+    data = period_window(data, period, contacts="contact_ts", orders="order_ts")
     c = in_period(data.contacts, "contact_ts", period)
     o = in_period(data.orders[~data.orders["cancelled"].astype(bool)], "order_ts", period)
     f = pd.DataFrame({"group": _group(c, by), "stage": c["stage"].map(STAGE_LABELS)})
@@ -232,7 +235,7 @@ def contact_drivers(data: OpsData, until: pd.Timestamp | str | None = None, sett
     """
     label = "售后咨询的驱动因素 what drives after-sale contacts"
     unit = "contacts per 100 orders"
-    if data.contacts is None:
+    if not data.has("service"):
         return Effect(label=label, unit=unit, reason=data.skip_reason("service") or _NO_SERVICE)
     o = data.orders[~data.orders["cancelled"].astype(bool)]
     last = data.as_of - pd.Timedelta(days=settle_days)
