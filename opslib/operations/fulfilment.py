@@ -190,21 +190,27 @@ def peak_handling_delay(data: OpsData, until: pd.Timestamp | str | None = None, 
     label = "峰值日处理延迟 peak-day handling delay"
     if not data.has_fulfilment:
         return Effect(label=label, unit="hours", reason=data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, None).dropna(subset=["handling_h"])
     last = data.as_of - pd.Timedelta(days=settle_days)
     if until is not None:
         last = min(last, pd.Timestamp(until) + pd.Timedelta(days=1))
-    o = o[o["paid_ts"] < last]
-    o = o.assign(paid_day=o["paid_ts"].dt.normalize(), peak=o["peak"].astype(int))
+    if data.on_engine and set(controls) <= {"weekday", "month", "warehouse", "carrier", "region"}:
+        o = _handling_cells(data, last, controls)  # one row per (payment day, order day, controls): n, Σy, Σy²
+    else:
+        o = _live(data.orders, None).dropna(subset=["handling_h"])
+        o = o[o["paid_ts"] < last]
+        o = o.assign(paid_day=o["paid_ts"].dt.normalize(), peak=o["peak"].astype(int), n=1,
+                     sum_y=o["handling_h"], sum_y2=o["handling_h"] ** 2)
     if o["peak"].nunique() < 2:
         which = "peak" if not o["peak"].any() else "normal"
-        return Effect(label=label, unit="hours", n=len(o),
+        return Effect(label=label, unit="hours", n=int(o["n"].sum()),
                       reason=f"no {which} days among the settled orders: nothing to compare")
     fixed = [c for c in controls if c in o.columns and o[c].nunique() > 1]
-    cells = _cells(o, "handling_h", ["paid_day", "peak", *fixed])
+    from opslib.operations.tables import group_moments, regroup
+
+    cells = regroup(o, ["paid_day", "peak", *fixed])
     fit = cell_ols(cells, ["peak"], fixed, cluster="paid_day")
-    per_day = o.groupby(["paid_day", "peak"]).size().groupby(level="peak").mean()
-    g = o.groupby("peak")["handling_h"].agg(["mean", "std", "size"])
+    per_day = o.groupby(["paid_day", "peak"])["n"].sum().groupby(level="peak").mean()
+    g = group_moments(o, "peak")
     lo, hi = mean_interval(g["mean"], g["std"], g["size"])
     groups = pd.DataFrame({"group": [CAMPAIGN_LABELS[bool(i)] if data.peak_rule == "campaign" else
                                      ("峰值日 peak day" if i else "平日 normal day") for i in g.index],
@@ -217,10 +223,25 @@ def peak_handling_delay(data: OpsData, until: pd.Timestamp | str | None = None, 
                   notes=notes)
 
 
-def _cells(o: pd.DataFrame, y: str, keys: list[str]) -> pd.DataFrame:
-    from opslib.operations.stats import cell_sums
+def _handling_cells(data: OpsData, last: pd.Timestamp, controls: tuple[str, ...]) -> pd.DataFrame:
+    """Handling hours of the settled, shipped, non-cancelled orders paid before ``last`` as cells from SQL: per
+    payment day, order day and the order controls among warehouse, carrier, region: ``n``, ``sum_y``,
+    ``sum_y2``; with ``peak`` (0/1), ``weekday`` and ``month`` of the order day."""
+    from opslib.operations.tables import ORDER_TABLE, cells_frame, day_columns, ts
 
-    return cell_sums(o, y, list(dict.fromkeys(keys)))
+    t = data.tables
+    keys = [c for c in ("warehouse", "carrier", "region") if c in controls]
+    sel = "".join(f", {k}" for k in keys)
+    y = f"{t.seconds('paid_ts', 'shipped_ts')} / 3600.0"
+    c = t.query(f"""SELECT CAST(paid_ts AS DATE) AS paid_day, CAST(order_ts AS DATE) AS order_day{sel},
+                    count(*) AS n, sum(y) AS sum_y, sum(y * y) AS sum_y2
+                    FROM (SELECT *, {y} AS y FROM {ORDER_TABLE}
+                          WHERE NOT cancelled AND shipped_ts >= paid_ts AND paid_ts < {ts(last)}) x
+                    GROUP BY CAST(paid_ts AS DATE), CAST(order_ts AS DATE){sel}""")
+    c = day_columns(cells_frame(c), data.days)
+    c["paid_day"] = pd.to_datetime(c["paid_day"])
+    c["peak"] = c["peak"].astype(int)
+    return c
 
 
 @dataclass

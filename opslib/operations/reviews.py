@@ -23,7 +23,7 @@ from opslib.calendar import Period
 from opslib.kpi import Term
 from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
-from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
+from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
 
 LATENESS = ("准时 on time", "迟到 late", "未送达 not delivered")
 NO_TOPIC = "(无 none)"
@@ -139,17 +139,23 @@ def late_review_effect(data: OpsData, until: pd.Timestamp | str | None = None,
         return Effect(label=label, unit="points", reason=data.skip_reason("reviews") or _NO_REVIEWS)
     if not data.has_fulfilment:
         return Effect(label=label, unit="points", reason=data.skip_reason("fulfilment"))
-    r = data.reviews[data.reviews["delivered_ts"].notna()]
-    if until is not None:
-        r = r[r["review_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
-    r = r.assign(late=r["late"].astype(int), score=r["score"].astype(float))
+    from opslib.operations.tables import DAY_KEYS, ORDER_KEYS, as_text, group_moments, regroup
+
+    if data.on_engine and set(controls) <= set(ORDER_KEYS) | set(DAY_KEYS):
+        r = _score_cells(data, until, controls)  # one row per (late, order day, controls): n, Σscore, Σscore²
+    else:
+        r = data.reviews[data.reviews["delivered_ts"].notna()]
+        if until is not None:
+            r = r[r["review_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
+        r = r.assign(late=r["late"].astype(int), score=r["score"].astype(float))
+        r = r.assign(n=1, sum_y=r["score"], sum_y2=r["score"] ** 2)
     if r["late"].nunique() < 2:
-        return Effect(label=label, unit="points", n=len(r),
+        return Effect(label=label, unit="points", n=int(r["n"].sum()),
                       reason="no late (or no on-time) deliveries among the reviewed orders: nothing to compare")
     fixed = [c for c in controls if c in r.columns and r[c].nunique() > 1]
-    cells = cell_sums(r.assign(**{c: r[c].astype(str) for c in fixed}), "score", ["late", *fixed])
+    cells = regroup(as_text(r.copy(), fixed), ["late", *fixed])
     fit = cell_ols(cells, ["late"], fixed)
-    g = r.groupby("late")["score"].agg(["mean", "std", "size"])
+    g = group_moments(r, "late")
     lo, hi = mean_interval(g["mean"], g["std"], g["size"])
     groups = pd.DataFrame({"group": [LATENESS[int(i)] for i in g.index], "mean": g["mean"].to_numpy(), "low": lo,
                            "high": hi, "n": g["size"].to_numpy()})
@@ -157,6 +163,27 @@ def late_review_effect(data: OpsData, until: pd.Timestamp | str | None = None,
     notes = (f"controls with a single value here, so left out: {', '.join(dropped)}",) if dropped else ()
     return Effect(label=label, unit="points", terms=terms_of(fit, {"late": "late delivery 迟到"}), groups=groups,
                   n=fit.n, controls=tuple(fixed), cov_type="HC1 robust standard errors", notes=notes)
+
+
+def _score_cells(data: OpsData, until: pd.Timestamp | str | None, controls: tuple[str, ...]) -> pd.DataFrame:
+    """Scores of the reviews of delivered orders (written up to ``until``) as cells from SQL: per ``late`` (0/1),
+    order day and the order controls: ``n``, ``sum_y``, ``sum_y2``, with the order day's columns."""
+    from opslib.operations.tables import ORDER_KEYS, ORDER_TABLE, cells_frame, day_columns, ts
+
+    t = data.tables
+    keys = [c for c in ORDER_KEYS if c in controls]
+    sel = "".join(f", o.{k}" for k in keys)
+    grp = "".join(f", o.{k}" for k in keys)
+    late = f"CASE WHEN {t.seconds('o.promised_ts', 'o.delivered_ts')} > {t.promise_shift.total_seconds()} THEN 1 ELSE 0 END"
+    cut = f" AND r.review_ts < {ts(pd.Timestamp(until) + pd.Timedelta(days=1))}" if until is not None else ""
+    c = t.query(f"""SELECT {late} AS late, CAST(o.order_ts AS DATE) AS order_day{sel}, count(*) AS n,
+                    sum(CAST(r.score AS DOUBLE)) AS sum_y, sum(CAST(r.score AS DOUBLE) * r.score) AS sum_y2
+                    FROM reviews r JOIN {ORDER_TABLE} o ON o.order_id = r.order_id
+                    WHERE o.delivered_ts IS NOT NULL{cut}
+                    GROUP BY {late}, CAST(o.order_ts AS DATE){grp}""")
+    c = day_columns(cells_frame(c), data.days)
+    c["late"] = c["late"].astype(int)
+    return c
 
 
 def returns_by(data: OpsData, by: str = "category", period: Period | tuple | None = None) -> pd.DataFrame:

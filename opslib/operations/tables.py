@@ -45,7 +45,8 @@ def ts(value: Any) -> str:
         >>> ts("2024-01-01")
         "TIMESTAMP '2024-01-01 00:00:00'"
     """
-    return f"TIMESTAMP '{pd.Timestamp(value):%Y-%m-%d %H:%M:%S}'"
+    t = pd.Timestamp(value)
+    return f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}{f'.{t:%f}' if t.microsecond else ''}'"
 
 
 def span(column: str, start: pd.Timestamp, end: pd.Timestamp, shift: pd.Timedelta = ZERO) -> str:
@@ -242,3 +243,33 @@ def group_moments(cells: pd.DataFrame, key: str) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         var = ((g["sum_y2"] - g["sum_y"] ** 2 / n) / (n - 1)).clip(lower=0)
     return pd.DataFrame({"mean": mean, "std": np.sqrt(var.where(n > 1)), "size": g["n"].astype("int64")})
+
+
+#: Order columns a cell query can group by directly, and those that come from the order day.
+ORDER_KEYS = ("warehouse", "carrier", "region", "channel", "category")
+DAY_KEYS = ("month", "weekday", "campaign_day", "peak")
+#: How ``astype(str)`` writes a missing value of each column in the frame path (object None, str dtype NaN).
+_MISSING_TEXT = {"warehouse": "nan", "carrier": "nan"}
+
+
+def day_columns(cells: pd.DataFrame, days: pd.DataFrame, day: str = "order_day", prefix: str = "") -> pd.DataFrame:
+    """Add the order-day columns ``month``, ``weekday``, ``campaign_day``, ``peak`` to cells keyed by ``day``."""
+    d = pd.to_datetime(cells[day])
+    cells[day] = d
+    cells[f"{prefix}month"] = d.dt.strftime("%Y-%m")
+    cells[f"{prefix}weekday"] = d.dt.day_of_week
+    flags = days.set_index("day") if len(days) else None
+    for f in ("campaign_day", "peak"):
+        cells[f"{prefix}{f}"] = (d.map(flags[f]).fillna(False).astype(bool) if flags is not None
+                                 else pd.Series(False, index=cells.index))
+    return cells
+
+
+def as_text(cells: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The key columns as text, the way the frame path's ``astype(str)`` writes them (missing: None / nan)."""
+    for k in keys:
+        v = cells[k]
+        cells[k] = v.astype(object).where(v.notna(), None).astype(str)
+        if k in _MISSING_TEXT:
+            cells.loc[v.isna(), k] = _MISSING_TEXT[k]
+    return cells
