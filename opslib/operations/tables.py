@@ -182,14 +182,15 @@ class OpsTables:
         sorted by ``order_ts``, ``order_id``: the dtypes of :func:`~opslib.operations.dataset.order_frame`."""
         from opslib.data.relations import STR_DTYPE
 
-        out = self.query(f"SELECT * FROM {ORDER_TABLE}{' WHERE ' + where if where else ''} ORDER BY order_ts, order_id")
-        for c in _TEXT:
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
+        sql = f"SELECT * FROM {ORDER_TABLE}{' WHERE ' + where if where else ''} ORDER BY order_ts, order_id"
+        out = _compact(self.engine, sql)
+        for c in _TEXT:  # Arrow-backed text (NaN when missing): a tenth of the memory of Python strings
+            out[c] = out[c].astype(STR_DTYPE)
+        out["order_id"] = out["order_id"].astype(STR_DTYPE)
         for c in ("lines", "units"):
             out[c] = out[c].astype("int64")
         for c in ("cancelled", "returned"):
             out[c] = out[c].astype(bool)
-        out["order_id"] = out["order_id"].astype(object)
         out["gmv"] = out["gmv"].astype(float)
         for c in ("order_ts", *(FULFILMENT_COLUMNS[:4] if self.has_fulfilment else ())):
             out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
@@ -206,6 +207,29 @@ class OpsTables:
     def orders_of(self, name: str, where: str | None = None) -> str:
         """SQL: ``order_id IN`` the order ids of table ``name``'s rows meeting ``where``."""
         return f"order_id IN (SELECT order_id FROM {name}{' WHERE ' + where if where else ''})"
+
+
+def _compact(engine: Any, sql: str) -> pd.DataFrame:
+    """The result of ``sql`` as a frame whose text columns are Arrow-backed (DuckDB: straight from Arrow, never
+    one Python string per cell; Spark: converted after ``toPandas``)."""
+    from opslib.data.relations import STR_DTYPE
+
+    con = getattr(engine, "con", None)
+    if con is not None and hasattr(con, "execute"):
+        import pyarrow as pa
+
+        def text(t: pa.DataType) -> Any:
+            is_text = pa.types.is_string(t) or pa.types.is_large_string(t)
+            return STR_DTYPE if is_text or getattr(pa.types, "is_string_view", lambda _: False)(t) else None
+
+        res = con.sql(sql)
+        table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.arrow()
+        return table.to_pandas(types_mapper=text)
+    out = engine.query(sql)
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: v is None or isinstance(v, str)).all():
+            out[c] = out[c].astype(STR_DTYPE)
+    return out
 
 
 def cells_frame(frame: pd.DataFrame) -> pd.DataFrame:
