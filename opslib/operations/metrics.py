@@ -290,7 +290,7 @@ def metric_units(data: OpsData, metric: str, params: dict[str, Any] | None = Non
     if m.needs is not None and not data.has(m.needs):
         return None
     p = {**m.params, **(params or {})}
-    if ranges is not None and data.on_engine:
+    if ranges is not None and data.on_engine and not getattr(data, "windowed", False):
         data = data.window(**_cut(data, metric, p, ranges))
     units = m.evaluate(data, p)
     if ranges is not None:
