@@ -281,22 +281,43 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     tstart = pd.Timestamp(trend_start) if trend_start is not None else start - pd.Timedelta(weeks=12)
     tstart = tstart - pd.Timedelta(days=tstart.day_of_week)
     rows, trend, fails, groups = [], [], {}, {}
-    ranges = [(min(tstart, start), end + pd.Timedelta(days=1))]
-    source = _shared_window(data, norms, ranges)  # on the engine: the rows every norm needs, read once
+    first, stop = min(tstart, start), end + pd.Timedelta(days=1)
+    if data.on_engine:
+        # The trend weeks before the period in pieces of at most 28 days, then the period itself: only one
+        # piece's rows are in pandas at a time (every norm's units of it, read once).
+        cuts = list(pd.date_range(first, start, freq="28D")) + [start]
+        chunks = [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if a < b] + [(start, stop)]
+    else:
+        chunks = [(first, stop)]
+    weekly: dict[str, list[pd.DataFrame]] = {}
+    scored: dict[str, pd.DataFrame | None] = {}
+    for a, b in chunks:
+        source = _shared_window(data, norms, [(a, b)])
+        for n in norms.norms:
+            units = metric_units(source, n.metric, n.params, ranges=[(a, b)])
+            if units is None:
+                scored[n.id] = None
+                continue
+            units = _scoped(units, n.scope)
+            t = units[units["ref_ts"] >= tstart]
+            if len(t):
+                wk = (t["ref_ts"].dt.normalize() - pd.to_timedelta(t["ref_ts"].dt.day_of_week, unit="D"))
+                weekly.setdefault(n.id, []).append(t.groupby(wk)["value"].agg(["sum", "size"]))
+            if b == stop:
+                scored[n.id] = _in(units, start, end)
+        del source
     for n in norms.norms:
         m = METRICS[n.metric]
         base = {"department": n.department, "department_name": norms.departments[n.department].name,
                 "owner": n.owner, "norm": n.id, "label": n.label, "metric": n.metric, "kind": m.kind,
                 "direction": n.direction, "target": n.target, "target_text": n.describe_target(), "scope": n.scope}
-        units = metric_units(source, n.metric, n.params, ranges=ranges)
-        if units is None:
+        cur = scored.get(n.id)
+        if cur is None:
             reason = data.skip_reason(m.needs) or f"no {m.needs} data"
             rows.append({**base, "value": np.nan, "low": np.nan, "high": np.nan, "units": 0, "fails": 0,
                          "shortfall": np.nan, "status": "skipped", "certain": False,
                          "reason": f"needs the {m.needs} table: {reason}"})
             continue
-        units = _scoped(units, n.scope)
-        cur = _in(units, start, end)
         value, lo, hi = _value(cur, m.kind)
         status, certain = _status(n, value, lo, hi, len(cur))
         reason = (f"{len(cur)} units in the period, fewer than min_units {n.min_units}" if status == "too_few" else "")
@@ -306,11 +327,9 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
         fails[n.id] = cur[cur["fail"]].reset_index(drop=True)
         if len(cur):
             groups[n.id] = _group_stats(cur, n, CONTRIBUTOR_DIMENSIONS)
-        t = _in(units, tstart, end)
-        if len(t):
-            wk = (t["ref_ts"].dt.normalize() - pd.to_timedelta(t["ref_ts"].dt.day_of_week, unit="D"))
-            g = t.groupby(wk)["value"].agg(["mean", "size"])
-            trend.append(pd.DataFrame({"norm": n.id, "week": g.index, "value": g["mean"].to_numpy(),
+        if weekly.get(n.id):
+            g = pd.concat(weekly[n.id]).groupby(level=0).sum()
+            trend.append(pd.DataFrame({"norm": n.id, "week": g.index, "value": (g["sum"] / g["size"]).to_numpy(),
                                        "units": g["size"].to_numpy()}))
     results = pd.DataFrame(rows)
     trend_f = pd.concat(trend, ignore_index=True) if trend else pd.DataFrame(columns=["norm", "week", "value", "units"])

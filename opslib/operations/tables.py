@@ -139,7 +139,17 @@ class OpsTables:
                                FROM fulfilment) x WHERE __k = 1) f ON f.order_id = a.order_id"""
         else:
             select = folded
-        lines.engine.materialize(ORDER_TABLE, select)
+        path = _order_file(lines) if hasattr(lines.engine, "con") else None
+        if path is None:
+            lines.engine.materialize(ORDER_TABLE, select)
+        else:  # DuckDB: one Parquet file per version of the shop's files, read in place (not held in memory)
+            if not path.exists():
+                import os
+
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                lines.engine.execute(f"COPY ({select}) TO '{tmp.as_posix()}' (FORMAT PARQUET)")
+                os.replace(tmp, path)
+            lines.engine.execute(f"CREATE OR REPLACE VIEW {ORDER_TABLE} AS SELECT * FROM read_parquet('{path.as_posix()}')")
         t._collect()
         return t
 
@@ -207,6 +217,36 @@ class OpsTables:
     def orders_of(self, name: str, where: str | None = None) -> str:
         """SQL: ``order_id IN`` the order ids of table ``name``'s rows meeting ``where``."""
         return f"order_id IN (SELECT order_id FROM {name}{' WHERE ' + where if where else ''})"
+
+
+#: Bumped when the SQL of ``ops_orders`` changes (the cached files are then rebuilt).
+ORDER_FILE_VERSION = 1
+
+
+def _order_file(lines: Any) -> Any:
+    """Where ``ops_orders`` of this version of the shop's files is cached (None: not cacheable)."""
+    import hashlib
+    import os
+
+    from opslib.data.engine import cache_root
+
+    parts = [str(ORDER_FILE_VERSION), str(lines.settings.timezone)]
+    for name in ("orders", "fulfilment", "products"):
+        src = lines.sources.get(name)
+        if src is None:
+            parts.append(f"{name}:-")
+            continue
+        try:
+            st = os.stat(src.staged.file)
+        except (OSError, AttributeError):
+            return None
+        parts.append(f"{name}:{src.staged.file}|{st.st_size}|{st.st_mtime_ns}")
+    folder = cache_root(lines.settings, lines.path) / "operations"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"ops_orders-{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:16]}.parquet"
 
 
 def _compact(engine: Any, sql: str) -> pd.DataFrame:
