@@ -17,6 +17,12 @@ Order frame (``OpsData.orders``), one row per order (line-level work in DuckDB, 
   after ``promise_end``; ``on_time`` = delivered by it; ``lost`` = shipped, not delivered and ``promise_end +
   grace_days`` before ``as_of``; ``campaign_day``, ``peak`` (see :func:`day_frame`), ``month``, ``weekday``.
 
+On a loaded shop (``load_shop``) the order frame is **not** built in pandas: ``prepare`` folds the lines on the
+shop's engine into ``ops_orders`` (``opslib.operations.tables``; DuckDB with the shop's memory limit, or Spark)
+and brings back the day counts and totals only. Every function of the package then asks for the rows of its
+period (:meth:`OpsData.window`: a 28-day scorecard reads ~1/40 of a three-year shop) or for cells from SQL
+(the estimators over the whole history); ``data.orders`` still works and reads every order when touched.
+
 ``as_of`` is the latest time stamp anywhere in the data: a unit is only judged once its deadline has passed
 by then (an order paid an hour ago is not "late to ship").
 

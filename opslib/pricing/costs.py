@@ -480,6 +480,7 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
         if untagged:
             notes.append(f"{untagged} campaign(s) with spend in the period have no order lines carrying their "
                          "campaign_id: their spend is not allocated")
+    con.close()  # a cursor on the shop's database: its temporary tables go with it
     return CostStructure(by, table, shop, orders_out, sources, rates, notes)
 
 

@@ -123,10 +123,11 @@ def _is_shop(source: object) -> bool:
 
 
 def capped_connection(*sources: object) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection for SQL over a shop's files, with the shop engine's limits: ``memory_limit`` and
-    ``threads`` from its ``shop.yml`` (default ``opslib.data.engine.DEFAULT_MEMORY_LIMIT``), spilling into the
-    cache folder beyond them, so a 10M-line panel cannot take the machine's memory. Without a shop among
-    ``sources`` (frames or paths): the default limit.
+    """A DuckDB connection for SQL over a shop's files within the shop engine's limits: a cursor on the shop's
+    own DuckDB database when it has one (one buffer pool, its ``memory_limit`` and spill folder), else a new
+    connection with the limits of its ``shop.yml`` (``memory_limit``, ``threads``; default
+    ``opslib.data.engine.DEFAULT_MEMORY_LIMIT``), spilling into the cache folder beyond them, so a 10M-line panel
+    cannot take the machine's memory. Without a shop among ``sources`` (frames or paths): the default limit.
 
     Example:
         >>> con = capped_connection()
@@ -137,6 +138,11 @@ def capped_connection(*sources: object) -> duckdb.DuckDBPyConnection:
     from opslib.data.settings import ShopSettings
 
     shop = next((s for s in sources if _is_shop(s)), None)
+    engine = getattr(getattr(shop, "lines", None), "engine", None)
+    if isinstance(getattr(engine, "con", None), duckdb.DuckDBPyConnection):
+        # The shop's own DuckDB database: one buffer pool and one memory limit for the shop and this query (a
+        # cursor's temporary tables are its own and go when it is closed).
+        return engine.con.cursor()
     settings = getattr(shop, "settings", None) or ShopSettings()
     con = duckdb.connect(database=":memory:")
     con.execute(f"SET memory_limit = '{settings.memory_limit or DEFAULT_MEMORY_LIMIT}'")
