@@ -282,7 +282,7 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     tstart = tstart - pd.Timedelta(days=tstart.day_of_week)
     rows, trend, fails, groups = [], [], {}, {}
     first, stop = min(tstart, start), end + pd.Timedelta(days=1)
-    if data.on_engine:
+    if data.on_engine and _rows_in(data, first, stop) > WINDOW_ROWS:
         # The trend weeks before the period in pieces of at most 28 days, then the period itself: only one
         # piece's rows are in pandas at a time (every norm's units of it, read once).
         cuts = list(pd.date_range(first, start, freq="28D")) + [start]
@@ -335,6 +335,17 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     trend_f = pd.concat(trend, ignore_index=True) if trend else pd.DataFrame(columns=["norm", "week", "value", "units"])
     return Scorecard(norms=norms, period=period, as_of=data.as_of, results=results, trend=trend_f,
                      units=_PeriodUnits(data, norms, start, end), fails=fails, groups=groups)
+
+
+#: Orders a scorecard reads in one window on the engine; beyond it the trend weeks are read in 28-day pieces.
+WINDOW_ROWS = 400_000
+
+
+def _rows_in(data: OpsData, start: pd.Timestamp, stop: pd.Timestamp) -> float:
+    """Orders expected in ``[start, stop)`` at the shop's average orders per day (from ``prepare``'s totals)."""
+    s = data.tables.stats
+    span_days = max((pd.Timestamp(s["last_ts"]) - pd.Timestamp(s["first_ts"])).days + 1, 1)
+    return float(s["orders"]) / span_days * max((stop - start).days, 1)
 
 
 def _group_stats(u: pd.DataFrame, n: Norm, dimensions: tuple[str, ...]) -> dict[str, Any]:

@@ -72,3 +72,22 @@ def test_the_engine_path_gives_the_numbers_of_the_frame_path(small_shop_dir: Pat
         a, b = getattr(o, name)(eng, until=PERIOD[1]), getattr(o, name)(frames, until=PERIOD[1])
         pd.testing.assert_frame_equal(a.summary(), b.summary(), check_exact=False, rtol=1e-9)
         pd.testing.assert_frame_equal(a.groups, b.groups, check_exact=False, rtol=1e-9, check_dtype=False)
+
+
+def test_the_scorecard_read_in_28_day_pieces_equals_one_window(small_shop_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A big shop's scorecard reads its trend weeks in pieces (``WINDOW_ROWS``): forced here on the small shop,
+    the results, trend, exceptions and contributors equal those of the data set built in pandas."""
+    from opslib import operations as o
+    from opslib.data import Shop
+    from opslib.operations import scorecard
+
+    shop = load_shop(small_shop_dir, tables=TABLES)
+    frames = o.score_norms(prepare(Shop(shop.path, **{t: getattr(shop, t) for t in TABLES})), o.load_norms(), PERIOD)
+    monkeypatch.setattr(scorecard, "WINDOW_ROWS", 0)
+    pieces = o.score_norms(prepare(lineless(shop)), o.load_norms(), PERIOD)
+    for got, want in ((pieces.results, frames.results), (pieces.trend, frames.trend),
+                      (pieces.breaches(), frames.breaches()),
+                      (pieces.contributors("logistics.on_time"), frames.contributors("logistics.on_time"))):
+        pd.testing.assert_frame_equal(_text_as_objects(got), _text_as_objects(want), check_dtype=False,
+                                      check_exact=False, rtol=1e-9)
+    assert pieces.trend["week"].nunique() >= 16  # 12 weeks before the period and its 4
