@@ -31,7 +31,7 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
 from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
 
@@ -39,9 +39,12 @@ DIMENSIONS = ("warehouse", "carrier", "region", "category", "campaign_day", "cha
 _NO_FULFILMENT = "no fulfilment table: handling, transit and delivery cannot be measured"
 
 
-def _frame(data: OpsData | pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+def _frame(data: OpsData | pd.DataFrame, period: Period | tuple | None = None
+           ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     if isinstance(data, OpsData):
-        return data.orders, data.as_of
+        if not data.has_fulfilment:
+            return pd.DataFrame(), data.as_of
+        return period_window(data, period, orders="paid_ts").orders, data.as_of
     return data, None
 
 
@@ -81,7 +84,7 @@ def durations_by(data: OpsData | pd.DataFrame, by: str | None = "warehouse", per
         ``handling_p90_h``, ``transit_mean_h``, ``transit_p50_h``, ``transit_p90_h``, ``due``, ``on_time_rate``,
         ``late``, ``lost``.
     """
-    o, data_as_of = _frame(data)
+    o, data_as_of = _frame(data, period)
     cols = [by or "group", "orders", "shipped", "handling_mean_h", "handling_p50_h", "handling_p90_h",
             "transit_mean_h", "transit_p50_h", "transit_p90_h", "due", "on_time_rate", "late", "lost"]
     if "paid_ts" not in o:
@@ -126,6 +129,12 @@ def daily_fulfilment(data: OpsData, since: pd.Timestamp | str | None = None,
             "campaign_day", "peak"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
+    if data.on_engine and (since is not None or until is not None):
+        from opslib.operations.tables import ts
+
+        cut = [f"paid_ts >= {ts(pd.Timestamp(since))}"] if since is not None else []
+        cut += [f"paid_ts < {ts(pd.Timestamp(until) + pd.Timedelta(days=1))}"] if until is not None else []
+        data = data.window(orders=" AND ".join(cut))
     o = _live(data.orders, None)
     day = o["paid_ts"].dt.normalize()
     keep = pd.Series(True, index=o.index)
@@ -181,21 +190,27 @@ def peak_handling_delay(data: OpsData, until: pd.Timestamp | str | None = None, 
     label = "峰值日处理延迟 peak-day handling delay"
     if not data.has_fulfilment:
         return Effect(label=label, unit="hours", reason=data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, None).dropna(subset=["handling_h"])
     last = data.as_of - pd.Timedelta(days=settle_days)
     if until is not None:
         last = min(last, pd.Timestamp(until) + pd.Timedelta(days=1))
-    o = o[o["paid_ts"] < last]
-    o = o.assign(paid_day=o["paid_ts"].dt.normalize(), peak=o["peak"].astype(int))
+    if data.on_engine and set(controls) <= {"weekday", "month", "warehouse", "carrier", "region"}:
+        o = _handling_cells(data, last, controls)  # one row per (payment day, order day, controls): n, Σy, Σy²
+    else:
+        o = _live(data.orders, None).dropna(subset=["handling_h"])
+        o = o[o["paid_ts"] < last]
+        o = o.assign(paid_day=o["paid_ts"].dt.normalize(), peak=o["peak"].astype(int), n=1,
+                     sum_y=o["handling_h"], sum_y2=o["handling_h"] ** 2)
     if o["peak"].nunique() < 2:
         which = "peak" if not o["peak"].any() else "normal"
-        return Effect(label=label, unit="hours", n=len(o),
+        return Effect(label=label, unit="hours", n=int(o["n"].sum()),
                       reason=f"no {which} days among the settled orders: nothing to compare")
     fixed = [c for c in controls if c in o.columns and o[c].nunique() > 1]
-    cells = _cells(o, "handling_h", ["paid_day", "peak", *fixed])
+    from opslib.operations.tables import group_moments, regroup
+
+    cells = regroup(o, ["paid_day", "peak", *fixed])
     fit = cell_ols(cells, ["peak"], fixed, cluster="paid_day")
-    per_day = o.groupby(["paid_day", "peak"]).size().groupby(level="peak").mean()
-    g = o.groupby("peak")["handling_h"].agg(["mean", "std", "size"])
+    per_day = o.groupby(["paid_day", "peak"])["n"].sum().groupby(level="peak").mean()
+    g = group_moments(o, "peak")
     lo, hi = mean_interval(g["mean"], g["std"], g["size"])
     groups = pd.DataFrame({"group": [CAMPAIGN_LABELS[bool(i)] if data.peak_rule == "campaign" else
                                      ("峰值日 peak day" if i else "平日 normal day") for i in g.index],
@@ -208,10 +223,25 @@ def peak_handling_delay(data: OpsData, until: pd.Timestamp | str | None = None, 
                   notes=notes)
 
 
-def _cells(o: pd.DataFrame, y: str, keys: list[str]) -> pd.DataFrame:
-    from opslib.operations.stats import cell_sums
+def _handling_cells(data: OpsData, last: pd.Timestamp, controls: tuple[str, ...]) -> pd.DataFrame:
+    """Handling hours of the settled, shipped, non-cancelled orders paid before ``last`` as cells from SQL: per
+    payment day, order day and the order controls among warehouse, carrier, region: ``n``, ``sum_y``,
+    ``sum_y2``; with ``peak`` (0/1), ``weekday`` and ``month`` of the order day."""
+    from opslib.operations.tables import ORDER_TABLE, cells_frame, day_columns, ts
 
-    return cell_sums(o, y, list(dict.fromkeys(keys)))
+    t = data.tables
+    keys = [c for c in ("warehouse", "carrier", "region") if c in controls]
+    sel = "".join(f", {k}" for k in keys)
+    y = f"{t.seconds('paid_ts', 'shipped_ts')} / 3600.0"
+    c = t.query(f"""SELECT CAST(paid_ts AS DATE) AS paid_day, CAST(order_ts AS DATE) AS order_day{sel},
+                    count(*) AS n, sum(y) AS sum_y, sum(y * y) AS sum_y2
+                    FROM (SELECT *, {y} AS y FROM {ORDER_TABLE}
+                          WHERE NOT cancelled AND shipped_ts >= paid_ts AND paid_ts < {ts(last)}) x
+                    GROUP BY CAST(paid_ts AS DATE), CAST(order_ts AS DATE){sel}""")
+    c = day_columns(cells_frame(c), data.days)
+    c["paid_day"] = pd.to_datetime(c["paid_day"])
+    c["peak"] = c["peak"].astype(int)
+    return c
 
 
 @dataclass
@@ -269,6 +299,7 @@ def carrier_comparison(data: OpsData, period: Period | tuple | None = None, by: 
 
     if not data.has_fulfilment:
         return CarrierComparison(pd.DataFrame(), by, adjust_for, reason=data.skip_reason("fulfilment"))
+    data = period_window(data, period, orders="paid_ts", reviews_of_orders="1")
     o = _live(data.orders, period)
     o = o.assign(**{by: o[by].fillna("(unknown)")})
     due = o[o["promise_end"] <= data.as_of].assign(ok=lambda x: x["on_time"].astype(float))
@@ -320,7 +351,7 @@ def carrier_comparison(data: OpsData, period: Period | tuple | None = None, by: 
     llo, lhi = wilson_interval(ls["sum"], ls["size"])
     t = t.merge(pd.DataFrame({by: ls.index, "lost_rate": (ls["sum"] / ls["size"]).to_numpy(), "lost_low": llo,
                               "lost_high": lhi}), on=by, how="left")
-    if data.reviews is not None and by in data.reviews:
+    if data.has("reviews") and by in data.reviews:
         r = data.reviews[data.reviews["order_id"].isin(o["order_id"])]
         s = r.groupby(r[by].fillna("(unknown)"))["score"].agg(["mean", "std", "size"])
         slo, shi = mean_interval(s["mean"], s["std"], s["size"])
@@ -350,7 +381,7 @@ def delivery_status(data: OpsData, period: Period | tuple | None = None, by: str
     cols = [*([by] if by else []), "status", "orders", "share"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, period)
+    o = _live(period_window(data, period, orders="paid_ts").orders, period)
     shipped, delivered = o["shipped_ts"].notna(), o["delivered_ts"].notna()
     passed = o["promise_end"] <= data.as_of
     status = np.select([o["lost"].astype(bool), delivered & ~o["late"].astype(bool), delivered,
@@ -380,7 +411,7 @@ def lost_parcels(data: OpsData, period: Period | tuple | None = None) -> pd.Data
             "sku", "gmv"]
     if not data.has_fulfilment:
         return _skip(cols, data.skip_reason("fulfilment") or _NO_FULFILMENT)
-    o = _live(data.orders, period)
+    o = _live(period_window(data, period, orders="paid_ts").orders, period)
     o = o[o["lost"].astype(bool)]
     o = o.assign(days_overdue=((data.as_of - o["promise_end"]) / pd.Timedelta(days=1)).round(1))
     return o.sort_values("days_overdue", ascending=False)[cols].reset_index(drop=True)

@@ -229,9 +229,53 @@ PARAM_TYPES: dict[str, tuple[type, ...]] = {"hours": (int, float), "seconds": (i
 STAGES = ("all", "pre_sale", "after_sale")
 
 
-def metric_units(data: OpsData, metric: str, params: dict[str, Any] | None = None) -> pd.DataFrame | None:
+def _cut(data: OpsData, metric: str, p: dict[str, Any], ranges: list[tuple[pd.Timestamp, pd.Timestamp]]
+         ) -> dict[str, str]:
+    """The :meth:`OpsData.window` conditions that bring every unit of ``metric`` due in ``ranges`` (and no other
+    rows than needed) into pandas: each metric's due time is a raw column plus a shift."""
+    from opslib.operations.tables import ORDER_TABLE, ZERO, any_of, span
+
+    shift = data.tables.promise_shift
+    hours = pd.Timedelta(hours=float(p.get("hours", 0) or 0))
+
+    def cond(column: str, delta: pd.Timedelta = ZERO) -> str:
+        return any_of([span(column, s, e, delta) for s, e in ranges])
+
+    settle = pd.Timedelta(days=float(p.get("settle_days", 0) or 0))
+    if metric == "ship_within":
+        return {"orders": cond("paid_ts", hours)}
+    if metric == "on_time":
+        return {"orders": cond("promised_ts", shift)}
+    if metric == "transit_within":
+        return {"orders": cond("shipped_ts", hours)}
+    if metric == "lost_share":
+        return {"orders": cond("promised_ts", shift + pd.Timedelta(days=data.grace_days))}
+    if metric == "first_response_within":
+        return {"contacts": cond("contact_ts", pd.Timedelta(seconds=float(p["seconds"])))}
+    if metric == "resolution_within":
+        return {"contacts": cond("contact_ts", hours)}
+    if metric == "inquiry_conversion":
+        return {"contacts": cond("contact_ts")}
+    if metric == "after_sale_contacts_per_100":
+        o = cond("order_ts", settle)
+        return {"orders": o, "contacts": f"stage = 'after_sale' AND order_id IN (SELECT order_id FROM {ORDER_TABLE} "
+                                         f"WHERE {o})"}
+    if metric in ("review_score", "bad_review_share"):
+        return {"reviews": cond("review_ts")}
+    if metric == "return_rate":
+        return {"orders": cond("order_ts", settle)}
+    if metric == "cancellation_rate":
+        return {"orders": cond("order_ts")}
+    raise KeyError(metric)  # pragma: no cover - every registered metric is listed
+
+
+def metric_units(data: OpsData, metric: str, params: dict[str, Any] | None = None,
+                 ranges: list[tuple[pd.Timestamp, pd.Timestamp]] | None = None) -> pd.DataFrame | None:
     """The unit rows of ``metric`` (module docstring) with ``params`` over the defaults; None when the data lacks
     the part the metric needs.
+
+    ``ranges`` (``[(start, end), ...]``, end exclusive) keeps only the units that came due inside them; on a
+    shop's engine only the rows behind those units are read into pandas (:meth:`OpsData.window`).
 
     Example:
         >>> import pandas as pd
@@ -245,4 +289,14 @@ def metric_units(data: OpsData, metric: str, params: dict[str, Any] | None = Non
     m = METRICS[metric]
     if m.needs is not None and not data.has(m.needs):
         return None
-    return m.evaluate(data, {**m.params, **(params or {})})
+    p = {**m.params, **(params or {})}
+    if ranges is not None and data.on_engine and not getattr(data, "windowed", False):
+        data = data.window(**_cut(data, metric, p, ranges))
+    units = m.evaluate(data, p)
+    if ranges is not None:
+        t = units["ref_ts"]
+        keep = np.zeros(len(units), dtype=bool)
+        for s, e in ranges:
+            keep |= ((t >= s) & (t < e)).to_numpy()
+        units = units[keep].reset_index(drop=True)
+    return units

@@ -21,9 +21,9 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
-from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
+from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
 
 LATENESS = ("准时 on time", "迟到 late", "未送达 not delivered")
 NO_TOPIC = "(无 none)"
@@ -32,8 +32,10 @@ BAD_SCORE = 2
 _NO_REVIEWS = "no reviews table: review scores cannot be analysed"
 
 
-def _reviews(data: OpsData | pd.DataFrame) -> pd.DataFrame | None:
-    return data.reviews if isinstance(data, OpsData) else data
+def _reviews(data: OpsData | pd.DataFrame, period: Period | tuple | None = None) -> pd.DataFrame | None:
+    if isinstance(data, OpsData):
+        return period_window(data, period, reviews="review_ts").reviews if data.has("reviews") else None
+    return data
 
 
 def _skip(columns: list[str], reason: str) -> pd.DataFrame:
@@ -66,7 +68,7 @@ def review_mix(data: OpsData | pd.DataFrame, by: str = "category", period: Perio
         ``score_low``, ``score_high``, ``bad_share``, ``logistics_topic``.
     """
     cols = [by, "reviews", "score", "score_low", "score_high", "bad_share", "logistics_topic"]
-    r = _reviews(data)
+    r = _reviews(data, period)
     if r is None:
         return _skip(cols, data.skip_reason("reviews") if isinstance(data, OpsData) else _NO_REVIEWS)
     r = in_period(r, "review_ts", period)
@@ -95,7 +97,7 @@ def topic_mix(data: OpsData | pd.DataFrame, by: str = "lateness", period: Period
         Long table: ``by``, ``topic``, ``reviews``, ``share``, ``score``.
     """
     cols = [by, "topic", "reviews", "share", "score"]
-    r = _reviews(data)
+    r = _reviews(data, period)
     if r is None:
         return _skip(cols, data.skip_reason("reviews") if isinstance(data, OpsData) else _NO_REVIEWS)
     r = in_period(r, "review_ts", period)
@@ -133,21 +135,27 @@ def late_review_effect(data: OpsData, until: pd.Timestamp | str | None = None,
         -1.5
     """
     label = "迟到对评分的影响 late delivery on the review score"
-    if data.reviews is None:
+    if not data.has("reviews"):
         return Effect(label=label, unit="points", reason=data.skip_reason("reviews") or _NO_REVIEWS)
     if not data.has_fulfilment:
         return Effect(label=label, unit="points", reason=data.skip_reason("fulfilment"))
-    r = data.reviews[data.reviews["delivered_ts"].notna()]
-    if until is not None:
-        r = r[r["review_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
-    r = r.assign(late=r["late"].astype(int), score=r["score"].astype(float))
+    from opslib.operations.tables import DAY_KEYS, ORDER_KEYS, as_text, group_moments, regroup
+
+    if data.on_engine and set(controls) <= set(ORDER_KEYS) | set(DAY_KEYS):
+        r = _score_cells(data, until, controls)  # one row per (late, order day, controls): n, Σscore, Σscore²
+    else:
+        r = data.reviews[data.reviews["delivered_ts"].notna()]
+        if until is not None:
+            r = r[r["review_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
+        r = r.assign(late=r["late"].astype(int), score=r["score"].astype(float))
+        r = r.assign(n=1, sum_y=r["score"], sum_y2=r["score"] ** 2)
     if r["late"].nunique() < 2:
-        return Effect(label=label, unit="points", n=len(r),
+        return Effect(label=label, unit="points", n=int(r["n"].sum()),
                       reason="no late (or no on-time) deliveries among the reviewed orders: nothing to compare")
     fixed = [c for c in controls if c in r.columns and r[c].nunique() > 1]
-    cells = cell_sums(r.assign(**{c: r[c].astype(str) for c in fixed}), "score", ["late", *fixed])
+    cells = regroup(as_text(r.copy(), fixed), ["late", *fixed])
     fit = cell_ols(cells, ["late"], fixed)
-    g = r.groupby("late")["score"].agg(["mean", "std", "size"])
+    g = group_moments(r, "late")
     lo, hi = mean_interval(g["mean"], g["std"], g["size"])
     groups = pd.DataFrame({"group": [LATENESS[int(i)] for i in g.index], "mean": g["mean"].to_numpy(), "low": lo,
                            "high": hi, "n": g["size"].to_numpy()})
@@ -155,6 +163,27 @@ def late_review_effect(data: OpsData, until: pd.Timestamp | str | None = None,
     notes = (f"controls with a single value here, so left out: {', '.join(dropped)}",) if dropped else ()
     return Effect(label=label, unit="points", terms=terms_of(fit, {"late": "late delivery 迟到"}), groups=groups,
                   n=fit.n, controls=tuple(fixed), cov_type="HC1 robust standard errors", notes=notes)
+
+
+def _score_cells(data: OpsData, until: pd.Timestamp | str | None, controls: tuple[str, ...]) -> pd.DataFrame:
+    """Scores of the reviews of delivered orders (written up to ``until``) as cells from SQL: per ``late`` (0/1),
+    order day and the order controls: ``n``, ``sum_y``, ``sum_y2``, with the order day's columns."""
+    from opslib.operations.tables import ORDER_KEYS, ORDER_TABLE, cells_frame, day_columns, ts
+
+    t = data.tables
+    keys = [c for c in ORDER_KEYS if c in controls]
+    sel = "".join(f", o.{k}" for k in keys)
+    grp = "".join(f", o.{k}" for k in keys)
+    late = f"CASE WHEN {t.seconds('o.promised_ts', 'o.delivered_ts')} > {t.promise_shift.total_seconds()} THEN 1 ELSE 0 END"
+    cut = f" AND r.review_ts < {ts(pd.Timestamp(until) + pd.Timedelta(days=1))}" if until is not None else ""
+    c = t.query(f"""SELECT {late} AS late, CAST(o.order_ts AS DATE) AS order_day{sel}, count(*) AS n,
+                    sum(CAST(r.score AS DOUBLE)) AS sum_y, sum(CAST(r.score AS DOUBLE) * r.score) AS sum_y2
+                    FROM reviews r JOIN {ORDER_TABLE} o ON o.order_id = r.order_id
+                    WHERE o.delivered_ts IS NOT NULL{cut}
+                    GROUP BY {late}, CAST(o.order_ts AS DATE){grp}""")
+    c = day_columns(cells_frame(c), data.days)
+    c["late"] = c["late"].astype(int)
+    return c
 
 
 def returns_by(data: OpsData, by: str = "category", period: Period | tuple | None = None) -> pd.DataFrame:
@@ -171,7 +200,7 @@ def returns_by(data: OpsData, by: str = "category", period: Period | tuple | Non
         One row per group, most orders first: ``orders``, ``cancelled``, ``cancel_rate`` (+ ``_low``/``_high``),
         ``returned``, ``return_rate`` (+ interval), ``gmv``.
     """
-    o = in_period(data.orders, "order_ts", period)
+    o = in_period(period_window(data, period, orders="order_ts").orders, "order_ts", period)
     f = pd.DataFrame({by: _group(o, by), "c": o["cancelled"].astype(bool),
                       "r": o["returned"].astype(bool) & ~o["cancelled"].astype(bool), "gmv": o["gmv"]})
     g = f.groupby(by)
@@ -201,16 +230,17 @@ def return_reasons(data: OpsData, by: str = "category", period: Period | tuple |
     Returns:
         ``by``, ``reason``, ``source`` (service / review / none), ``orders``, ``share`` (of the group's returns).
     """
+    data = period_window(data, period, orders="order_ts", contacts_of_orders="1", reviews_of_orders="1")
     o = in_period(data.orders, "order_ts", period)
     o = o[o["returned"].astype(bool) & ~o["cancelled"].astype(bool)]
     reason = pd.Series(None, index=o.index, dtype=object)
     source = pd.Series("none", index=o.index, dtype=object)
-    if data.contacts is not None:
+    if data.has("service"):
         a = data.contacts[(data.contacts["stage"] == "after_sale") & data.contacts["order_id"].isin(o["order_id"])]
         a = a[a["reason"].isin(RETURN_REASONS)].sort_values("contact_ts").drop_duplicates("order_id", keep="last")
         m = o["order_id"].map(a.set_index("order_id")["reason"])
         reason, source = reason.fillna(m), source.mask(m.notna(), "service 客服")
-    if data.reviews is not None:
+    if data.has("reviews"):
         rv = data.reviews[(data.reviews["score"] <= 3) & data.reviews["topic"].notna()]
         m = o["order_id"].map(rv.set_index("order_id")["topic"])
         fill = reason.isna() & m.notna()

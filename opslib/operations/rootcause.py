@@ -161,10 +161,13 @@ class DrillDown:
         return drill_down_chart(self.table, self.ranking, self.label, self.change)
 
 
-def _with_dimensions(units: pd.DataFrame, metric: str, norms: Norms | None) -> pd.DataFrame:
+def _with_dimensions(units: pd.DataFrame, metric: str, norms: Norms | None, late_known: bool | None = None
+                     ) -> pd.DataFrame:
     u = units.copy()
     u["campaign_day"] = u["campaign_day"].map(CAMPAIGN_LABELS)
-    if metric != "on_time" and "late" in u and u["late"].notna().any():
+    if late_known is None:
+        late_known = "late" in u and bool(u["late"].notna().any())
+    if metric != "on_time" and "late" in u and late_known:
         u["lateness"] = u["late"].map(lambda x: LATE_LABELS.get(bool(x)) if pd.notna(x) else None)
     else:
         u["lateness"] = None
@@ -203,18 +206,16 @@ def drill_down(data: OpsData, kpi: str, current: Period | tuple, baseline: Perio
     spec = KPIS[kpi]
     out = DrillDown(kpi=kpi, label=spec["label"], current=current, baseline=baseline,
                     higher_is_better=spec["higher_is_better"])
-    units = metric_units(data, spec["metric"])
-    if units is None:
-        out.reason = data.skip_reason(METRICS[spec["metric"]].needs) or "its table is missing"
-        return out
-    units = _with_dimensions(units, spec["metric"], norms)
-
-    def window(p: Period | tuple) -> pd.DataFrame:
-        s, e = period_bounds(p)
-        t = units["ref_ts"]
-        return units[(t >= s) & (t < e + pd.Timedelta(days=1))]
+    def window(p: Period | tuple) -> pd.DataFrame | None:
+        s, e = period_bounds(p)  # each period read on its own: on the engine only its rows come into pandas
+        return metric_units(data, spec["metric"], ranges=[(s, e + pd.Timedelta(days=1))])
 
     u0, u1 = window(baseline), window(current)
+    if u0 is None or u1 is None:
+        out.reason = data.skip_reason(METRICS[spec["metric"]].needs) or "its table is missing"
+        return out
+    late_known = any("late" in u and bool(u["late"].notna().any()) for u in (u0, u1))
+    u0, u1 = (_with_dimensions(u, spec["metric"], norms, late_known) for u in (u0, u1))
     out.units_baseline, out.units_current = len(u0), len(u1)
     if len(u0) < 2 or len(u1) < 2:
         out.reason = f"{len(u0)} units in the baseline and {len(u1)} in the current period: too few to compare"
@@ -226,7 +227,7 @@ def drill_down(data: OpsData, kpi: str, current: Period | tuple, baseline: Perio
     tables, rank = [], []
     delta = out.change
     for dim in dimensions:
-        if dim not in units or units[dim].isna().all():
+        if dim not in u0 or (u0[dim].isna().all() and u1[dim].isna().all()):
             continue
         t = shift_share(u0, u1, dim)
         if len(t) < 2:

@@ -27,8 +27,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,7 +94,9 @@ class Scorecard:
     ``metric``, ``kind``, ``direction``, ``target``, ``value``, ``low``, ``high``, ``units``, ``fails``,
     ``shortfall`` (target − value for at_least, value − target for at_most; > 0 is a breach), ``status``,
     ``certain``, ``reason``. ``trend``: ``norm``, ``week`` (Monday), ``value``, ``units``. ``units``: each norm's
-    unit rows in the period (``opslib.operations.metrics``).
+    unit rows in the period (``opslib.operations.metrics``), computed when asked for (on a shop's engine only the
+    period's rows are read). The scorecard itself keeps only each norm's failing units (``fails``: the
+    exceptions) and its group means and sizes per contributor dimension (``groups``).
     """
 
     norms: Norms
@@ -100,7 +104,23 @@ class Scorecard:
     as_of: pd.Timestamp
     results: pd.DataFrame
     trend: pd.DataFrame
-    units: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    units: Mapping[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    fails: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)
+
+    def _fails(self, norm: str) -> pd.DataFrame | None:
+        if norm in self.fails:
+            return self.fails[norm]
+        u = self.units.get(norm)
+        return None if u is None else u[u["fail"]]
+
+    def _groups(self, norm: str, dimensions: tuple[str, ...]) -> dict[str, Any] | None:
+        if norm in self.groups and set(dimensions) <= set(CONTRIBUTOR_DIMENSIONS):
+            return self.groups[norm]
+        u = self.units.get(norm)
+        if u is None or u.empty:
+            return None
+        return _group_stats(u, next(x for x in self.norms.norms if x.id == norm), dimensions)
 
     def summary(self) -> pd.DataFrame:
         """The results table (one row per norm)."""
@@ -149,10 +169,9 @@ class Scorecard:
                 continue
             if only_breached and r["status"] != "breached":
                 continue
-            u = self.units.get(r["norm"])
-            if u is None or u.empty:
+            f = self._fails(r["norm"])
+            if f is None or f.empty:
                 continue
-            f = u[u["fail"]]
             asc = METRICS[r["metric"]].unit == "reviews"
             f = f.sort_values("measure", ascending=asc, na_position="first")
             if limit is not None:
@@ -186,20 +205,15 @@ class Scorecard:
             for ``norm=None``); ``attrs["kind"]`` is the norm's kind (share or mean).
         """
         cols = ["dimension", "group", "units", "value", "excess", "closes"]
-        u = self.units.get(norm) if norm is not None else None
-        if u is None or u.empty:
+        stats = self._groups(norm, dimensions) if norm is not None else None
+        if stats is None:
             return pd.DataFrame(columns=cols)
         n = next(x for x in self.norms.norms if x.id == norm)
-        total = len(u) * n.shortfall(float(u["value"].mean()))
+        total = stats["units"] * n.shortfall(stats["value"])
         rows = []
         for dim in dimensions:
-            if dim not in u or (dim == "campaign_day" and n.scope != "all") or (dim == "topic" and n.params.get("topics")):
-                continue
-            if not (u[dim].notna() & ~u["fail"]).any():
-                continue  # known only for failing units (the reason of a contact): it cannot locate a shortfall
-            key = u[dim].map(CAMPAIGN_LABELS) if dim == "campaign_day" else u[dim]
-            g = u[key.notna()].groupby(key.dropna())["value"].agg(["mean", "size"])
-            if len(g) < 2:
+            g = stats["by"].get(dim)
+            if g is None:
                 continue
             g = g[g["size"] >= min_units]
             excess = g["size"] * g["mean"].map(n.shortfall)
@@ -266,37 +280,134 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     start, end = period_bounds(period)
     tstart = pd.Timestamp(trend_start) if trend_start is not None else start - pd.Timedelta(weeks=12)
     tstart = tstart - pd.Timedelta(days=tstart.day_of_week)
-    rows, trend, kept = [], [], {}
+    rows, trend, fails, groups = [], [], {}, {}
+    first, stop = min(tstart, start), end + pd.Timedelta(days=1)
+    if data.on_engine and _rows_in(data, first, stop) > WINDOW_ROWS:
+        # The trend weeks before the period in pieces of at most 28 days, then the period itself: only one
+        # piece's rows are in pandas at a time (every norm's units of it, read once).
+        cuts = list(pd.date_range(first, start, freq="28D")) + [start]
+        chunks = [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if a < b] + [(start, stop)]
+    else:
+        chunks = [(first, stop)]
+    weekly: dict[str, list[pd.DataFrame]] = {}
+    scored: dict[str, pd.DataFrame | None] = {}
+    for a, b in chunks:
+        source = _shared_window(data, norms, [(a, b)])
+        for n in norms.norms:
+            units = metric_units(source, n.metric, n.params, ranges=[(a, b)])
+            if units is None:
+                scored[n.id] = None
+                continue
+            units = _scoped(units, n.scope)
+            t = units[units["ref_ts"] >= tstart]
+            if len(t):
+                wk = (t["ref_ts"].dt.normalize() - pd.to_timedelta(t["ref_ts"].dt.day_of_week, unit="D"))
+                weekly.setdefault(n.id, []).append(t.groupby(wk)["value"].agg(["sum", "size"]))
+            if b == stop:
+                scored[n.id] = _in(units, start, end)
+        del source
     for n in norms.norms:
         m = METRICS[n.metric]
         base = {"department": n.department, "department_name": norms.departments[n.department].name,
                 "owner": n.owner, "norm": n.id, "label": n.label, "metric": n.metric, "kind": m.kind,
                 "direction": n.direction, "target": n.target, "target_text": n.describe_target(), "scope": n.scope}
-        units = metric_units(data, n.metric, n.params)
-        if units is None:
+        cur = scored.get(n.id)
+        if cur is None:
             reason = data.skip_reason(m.needs) or f"no {m.needs} data"
             rows.append({**base, "value": np.nan, "low": np.nan, "high": np.nan, "units": 0, "fails": 0,
                          "shortfall": np.nan, "status": "skipped", "certain": False,
                          "reason": f"needs the {m.needs} table: {reason}"})
             continue
-        units = _scoped(units, n.scope)
-        cur = _in(units, start, end)
         value, lo, hi = _value(cur, m.kind)
         status, certain = _status(n, value, lo, hi, len(cur))
         reason = (f"{len(cur)} units in the period, fewer than min_units {n.min_units}" if status == "too_few" else "")
         rows.append({**base, "value": value, "low": lo, "high": hi, "units": len(cur), "fails": int(cur["fail"].sum()),
                      "shortfall": n.shortfall(value) if len(cur) else np.nan, "status": status, "certain": certain,
                      "reason": reason})
-        kept[n.id] = cur.reset_index(drop=True)
-        t = _in(units, tstart, end)
-        if len(t):
-            wk = (t["ref_ts"].dt.normalize() - pd.to_timedelta(t["ref_ts"].dt.day_of_week, unit="D"))
-            g = t.groupby(wk)["value"].agg(["mean", "size"])
-            trend.append(pd.DataFrame({"norm": n.id, "week": g.index, "value": g["mean"].to_numpy(),
+        fails[n.id] = cur[cur["fail"]].reset_index(drop=True)
+        if len(cur):
+            groups[n.id] = _group_stats(cur, n, CONTRIBUTOR_DIMENSIONS)
+        if weekly.get(n.id):
+            g = pd.concat(weekly[n.id]).groupby(level=0).sum()
+            trend.append(pd.DataFrame({"norm": n.id, "week": g.index, "value": (g["sum"] / g["size"]).to_numpy(),
                                        "units": g["size"].to_numpy()}))
     results = pd.DataFrame(rows)
     trend_f = pd.concat(trend, ignore_index=True) if trend else pd.DataFrame(columns=["norm", "week", "value", "units"])
-    return Scorecard(norms=norms, period=period, as_of=data.as_of, results=results, trend=trend_f, units=kept)
+    return Scorecard(norms=norms, period=period, as_of=data.as_of, results=results, trend=trend_f,
+                     units=_PeriodUnits(data, norms, start, end), fails=fails, groups=groups)
+
+
+#: Orders a scorecard reads in one window on the engine; beyond it the trend weeks are read in 28-day pieces.
+WINDOW_ROWS = 400_000
+
+
+def _rows_in(data: OpsData, start: pd.Timestamp, stop: pd.Timestamp) -> float:
+    """Orders expected in ``[start, stop)`` at the shop's average orders per day (from ``prepare``'s totals)."""
+    s = data.tables.stats
+    span_days = max((pd.Timestamp(s["last_ts"]) - pd.Timestamp(s["first_ts"])).days + 1, 1)
+    return float(s["orders"]) / span_days * max((stop - start).days, 1)
+
+
+def _group_stats(u: pd.DataFrame, n: Norm, dimensions: tuple[str, ...]) -> dict[str, Any]:
+    """What :meth:`Scorecard.contributors` needs of a norm's units: their number and value, and per dimension
+    the mean value and size of each group (dimensions that cannot locate a shortfall left out)."""
+    by = {}
+    for dim in dimensions:
+        if dim not in u or (dim == "campaign_day" and n.scope != "all") or (dim == "topic" and n.params.get("topics")):
+            continue
+        if not (u[dim].notna() & ~u["fail"]).any():
+            continue  # known only for failing units (the reason of a contact): it cannot locate a shortfall
+        key = u[dim].map(CAMPAIGN_LABELS) if dim == "campaign_day" else u[dim]
+        g = u[key.notna()].groupby(key.dropna())["value"].agg(["mean", "size"])
+        if len(g) < 2:
+            continue
+        by[dim] = g
+    return {"units": len(u), "value": float(u["value"].mean()), "by": by}
+
+
+def _shared_window(data: OpsData, norms: Norms, ranges: list[tuple[pd.Timestamp, pd.Timestamp]]) -> OpsData:
+    """On the engine: one :meth:`OpsData.window` holding the rows of every norm's units due in ``ranges`` (the
+    union of the norms' cuts, read once instead of once per norm); in pandas: ``data``."""
+    if not data.on_engine:
+        return data
+    from opslib.operations.metrics import _cut
+    from opslib.operations.tables import any_of
+
+    parts: dict[str, list[str]] = {}
+    for n in norms.norms:
+        m = METRICS[n.metric]
+        if m.needs is not None and not data.has(m.needs):
+            continue
+        for part, cond in _cut(data, n.metric, {**m.params, **n.params}, ranges).items():
+            parts.setdefault(part, [])
+            if cond not in parts[part]:
+                parts[part].append(cond)
+    w = data.window(**{p: any_of(c) for p, c in parts.items()})
+    w.windowed = True
+    return w
+
+
+class _PeriodUnits(Mapping):
+    """``Scorecard.units``: each norm's unit rows in the period, computed when a norm is asked for."""
+
+    def __init__(self, data: OpsData, norms: Norms, start: pd.Timestamp, end: pd.Timestamp) -> None:
+        self._data, self._norms, self._range = data, {n.id: n for n in norms.norms}, (start, end + pd.Timedelta(days=1))
+        self._done: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, norm: str) -> pd.DataFrame:
+        if norm not in self._done:
+            n = self._norms[norm]
+            u = metric_units(self._data, n.metric, n.params, ranges=[self._range])
+            if u is None:
+                raise KeyError(norm)
+            self._done[norm] = _scoped(u, n.scope).reset_index(drop=True)
+        return self._done[norm]
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self._norms)
+
+    def __len__(self) -> int:
+        return len(self._norms)
 
 
 def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] = ("xlsx", "csv")) -> list[Path]:

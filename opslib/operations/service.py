@@ -23,16 +23,18 @@ import pandas as pd
 
 from opslib.calendar import Period
 from opslib.kpi import Term
-from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period
+from opslib.operations.dataset import CAMPAIGN_LABELS, OpsData, in_period, period_window
 from opslib.operations.effects import Effect, terms_of
-from opslib.operations.stats import cell_ols, cell_sums, mean_interval, wilson_interval
+from opslib.operations.stats import cell_ols, mean_interval, wilson_interval
 
 _NO_SERVICE = "no service table: customer service cannot be analysed"
 STAGE_LABELS = {"pre_sale": "售前 pre-sale", "after_sale": "售后 after-sale"}
 
 
-def _contacts(data: OpsData | pd.DataFrame) -> pd.DataFrame | None:
-    return data.contacts if isinstance(data, OpsData) else data
+def _contacts(data: OpsData | pd.DataFrame, period: Period | tuple | None = None) -> pd.DataFrame | None:
+    if isinstance(data, OpsData):
+        return period_window(data, period, contacts="contact_ts").contacts if data.has("service") else None
+    return data
 
 
 def _skip(columns: list[str], data: OpsData | pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def inquiry_conversion(data: OpsData | pd.DataFrame, by: str | None = "response"
         ``group``, ``inquiries``, ``converted``, ``conversion``, ``low``, ``high``.
     """
     cols = ["group", "inquiries", "converted", "conversion", "low", "high"]
-    c = _contacts(data)
+    c = _contacts(data, period)
     if c is None:
         return _skip(cols, data)
     c = in_period(c[(c["stage"] == "pre_sale") & c["converted_flag"].notna()], "contact_ts", period)
@@ -109,25 +111,69 @@ def response_conversion_effect(data: OpsData, until: pd.Timestamp | str | None =
         :class:`~opslib.operations.effects.Effect` (unit: share of inquiries).
     """
     label = "首响速度对询单转化的影响 a fast first answer on inquiry conversion"
-    if data.contacts is None:
+    if not data.has("service"):
         return Effect(label=label, unit="conversion", reason=data.skip_reason("service") or _NO_SERVICE)
-    c = data.contacts
-    c = c[(c["stage"] == "pre_sale") & c["converted_flag"].notna() & c["first_response_s"].notna()]
-    if until is not None:
-        c = c[c["contact_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
-    c = c.assign(fast=(c["first_response_s"] <= sla_s).astype(int), y=c["converted_flag"].astype(float),
-                 month=c["contact_ts"].dt.strftime("%Y-%m"))
+    from opslib.operations.tables import as_text, regroup
+
+    if data.on_engine and set(controls) <= {"campaign_day", "category", "month", "agent", "reason"}:
+        c = _conversion_cells(data, until, sla_s, controls)  # per (fast, contact day, controls): n, Σy, Σy²
+    else:
+        c = data.contacts
+        c = c[(c["stage"] == "pre_sale") & c["converted_flag"].notna() & c["first_response_s"].notna()]
+        if until is not None:
+            c = c[c["contact_ts"] < pd.Timestamp(until) + pd.Timedelta(days=1)]
+        c = c.assign(fast=(c["first_response_s"] <= sla_s).astype(int), y=c["converted_flag"].astype(float),
+                     month=c["contact_ts"].dt.strftime("%Y-%m"))
+        c = c.assign(n=1, sum_y=c["y"], sum_y2=c["y"] ** 2)
     if c["fast"].nunique() < 2:
-        return Effect(label=label, unit="conversion", n=len(c),
+        return Effect(label=label, unit="conversion", n=int(c["n"].sum()),
                       reason=f"every inquiry was answered {'within' if c['fast'].all() else 'after'} {sla_s:g} s")
     fixed = [x for x in controls if x in c.columns and c[x].nunique() > 1]
-    cells = cell_sums(c.assign(**{x: c[x].astype(str) for x in fixed}), "y", ["fast", *fixed])
+    cells = regroup(as_text(c.copy(), fixed), ["fast", *fixed])
     fit = cell_ols(cells, ["fast"], fixed)
-    groups = inquiry_conversion(c, by="response", sla_s=sla_s).rename(columns={"conversion": "mean",
-                                                                                "inquiries": "n"})
+    g = c.groupby("fast")[["n", "sum_y"]].sum().sort_index(ascending=False)
+    conv = g["sum_y"] / g["n"]
+    lo, hi = wilson_interval(g["sum_y"].to_numpy(), g["n"].to_numpy())
+    groups = pd.DataFrame({"group": [f"≤ {sla_s:g} s" if i else f"> {sla_s:g} s" for i in g.index],
+                           "mean": conv.to_numpy(), "low": lo, "high": hi, "n": g["n"].to_numpy()})
     return Effect(label=label, unit="conversion", terms=terms_of(fit, {"fast": f"answered ≤ {sla_s:g} s"}),
-                  groups=groups[["group", "mean", "low", "high", "n"]], n=fit.n, controls=tuple(fixed),
-                  cov_type="HC1 robust standard errors")
+                  groups=groups, n=fit.n, controls=tuple(fixed), cov_type="HC1 robust standard errors")
+
+
+def _conversion_cells(data: OpsData, until: pd.Timestamp | str | None, sla_s: float,
+                      controls: tuple[str, ...]) -> pd.DataFrame:
+    """Answered pre-sale inquiries (up to ``until``) as cells from SQL: per ``fast`` (0/1), contact day and the
+    controls: ``n``, ``sum_y`` (converted), ``sum_y2``; ``campaign_day`` and ``month`` of the contact day."""
+    from opslib.operations.tables import ORDER_TABLE, cells_frame, day_columns, ts
+
+    t = data.tables
+    resp = t.seconds("s.contact_ts", "s.first_response_ts")
+    fast = f"CASE WHEN {resp} <= {float(sla_s)} THEN 1 ELSE 0 END"
+    y = "CASE WHEN s.converted = 'yes' THEN 1.0 ELSE 0.0 END"
+    keys, grp = [], []
+    if "category" in controls:
+        cat = "coalesce(p.category, o.category)" if t.has_products else "o.category"
+        keys.append(f"{cat} AS category")
+        grp.append(cat)
+    for k in ("agent", "reason"):
+        if k in controls:
+            keys.append(f"s.{k} AS {k}")
+            grp.append(f"s.{k}")
+    sel = "".join(f", {k}" for k in keys)
+    by = "".join(f", {k}" for k in grp)
+    join = (f" LEFT JOIN {ORDER_TABLE} o ON o.order_id = s.order_id" if "category" in controls else "")
+    if "category" in controls and t.has_products:
+        join += " LEFT JOIN (SELECT sku, min(category) AS category FROM products GROUP BY sku) p ON p.sku = s.sku"
+    cut = f" AND s.contact_ts < {ts(pd.Timestamp(until) + pd.Timedelta(days=1))}" if until is not None else ""
+    c = t.query(f"""SELECT {fast} AS fast, CAST(s.contact_ts AS DATE) AS contact_day{sel}, count(*) AS n,
+                    sum({y}) AS sum_y, sum({y}) AS sum_y2
+                    FROM service s{join}
+                    WHERE s.stage = 'pre_sale' AND s.converted IN ('yes', 'no') AND s.first_response_ts IS NOT NULL
+                          AND s.contact_ts IS NOT NULL{cut}
+                    GROUP BY {fast}, CAST(s.contact_ts AS DATE){by}""")
+    c = day_columns(cells_frame(c), data.days, day="contact_day")
+    c["fast"] = c["fast"].astype(int)
+    return c
 
 
 def service_levels(data: OpsData | pd.DataFrame, by: str | None = "agent", period: Period | tuple | None = None,
@@ -151,7 +197,7 @@ def service_levels(data: OpsData | pd.DataFrame, by: str | None = "agent", perio
     """
     cols = ["group", "contacts", "response_p50_s", "response_p90_s", "within_sla", "within_low", "within_high",
             "after_sale", "resolution_p50_h", "resolved_within", "resolved_low", "resolved_high"]
-    c = _contacts(data)
+    c = _contacts(data, period)
     if c is None:
         return _skip(cols, data)
     as_of = as_of if as_of is not None else (data.as_of if isinstance(data, OpsData) else c["contact_ts"].max())
@@ -187,8 +233,9 @@ def contact_rates(data: OpsData, by: str | None = "reason", period: Period | tup
         ``group``, ``stage`` (when ``by="reason"``), ``contacts``, ``per_100_orders``, ``share``.
     """
     cols = ["group", "contacts", "per_100_orders", "share"]
-    if data.contacts is None:
+    if not data.has("service"):
         return _skip(cols, data)
+    data = period_window(data, period, contacts="contact_ts", orders="order_ts")
     c = in_period(data.contacts, "contact_ts", period)
     o = in_period(data.orders[~data.orders["cancelled"].astype(bool)], "order_ts", period)
     f = pd.DataFrame({"group": _group(c, by), "stage": c["stage"].map(STAGE_LABELS)})
@@ -232,35 +279,41 @@ def contact_drivers(data: OpsData, until: pd.Timestamp | str | None = None, sett
     """
     label = "售后咨询的驱动因素 what drives after-sale contacts"
     unit = "contacts per 100 orders"
-    if data.contacts is None:
+    if not data.has("service"):
         return Effect(label=label, unit=unit, reason=data.skip_reason("service") or _NO_SERVICE)
-    o = data.orders[~data.orders["cancelled"].astype(bool)]
+    from opslib.operations.tables import DAY_KEYS, ORDER_KEYS, as_text, group_moments, regroup
+
     last = data.as_of - pd.Timedelta(days=settle_days)
     if until is not None:
         last = min(last, pd.Timestamp(until) + pd.Timedelta(days=1))
-    ref = o["paid_ts"] if "paid_ts" in o else o["order_ts"]
-    o = o[ref < last]
-    a = data.contacts[data.contacts["stage"] == "after_sale"]
-    n = o["order_id"].map(a["order_id"].value_counts()).fillna(0.0)
-    f = pd.DataFrame({"y": 100 * n, "returned": o["returned"].astype(int)}, index=o.index)
-    terms = ["returned"]
-    if data.has_fulfilment:
-        f["late"] = o["late"].astype(int)
-        f["slow_ship"] = (o["handling_h"] > slow_ship_hours).astype(int)
-        f["lost"] = o["lost"].astype(int)
-        terms = ["late", "slow_ship", "returned", "lost"]
+    terms = ["late", "slow_ship", "returned", "lost"] if data.has_fulfilment else ["returned"]
+    if data.on_engine and set(controls) <= set(ORDER_KEYS) | set(DAY_KEYS):
+        f = _contact_cells(data, last, slow_ship_hours, controls)  # per (drivers, order day, controls)
+        o = f
+    else:
+        o = data.orders[~data.orders["cancelled"].astype(bool)]
+        ref = o["paid_ts"] if "paid_ts" in o else o["order_ts"]
+        o = o[ref < last]
+        a = data.contacts[data.contacts["stage"] == "after_sale"]
+        n = o["order_id"].map(a["order_id"].value_counts()).fillna(0.0)
+        f = pd.DataFrame({"y": 100 * n, "returned": o["returned"].astype(int)}, index=o.index)
+        if data.has_fulfilment:
+            f["late"] = o["late"].astype(int)
+            f["slow_ship"] = (o["handling_h"] > slow_ship_hours).astype(int)
+            f["lost"] = o["lost"].astype(int)
+        f = f.assign(n=1, sum_y=f["y"], sum_y2=f["y"] ** 2)
     terms = [t for t in terms if f[t].nunique() > 1]
     if not terms:
-        return Effect(label=label, unit=unit, n=len(f), reason="no order was late, slow, returned or lost")
+        return Effect(label=label, unit=unit, n=int(f["n"].sum()), reason="no order was late, slow, returned or lost")
     fixed = [x for x in controls if x in o.columns and o[x].nunique() > 1]
     for x in fixed:
-        f[x] = o[x].astype(str)
-    fit = cell_ols(cell_sums(f, "y", [*terms, *fixed]), terms, fixed)
+        f[x] = o[x]
+    fit = cell_ols(regroup(as_text(f.copy(), fixed), [*terms, *fixed]), terms, fixed)
     if "late" in f:
-        g = f.groupby("late")["y"].agg(["mean", "std", "size"])
+        g = group_moments(f, "late")
         names = {0: "准时 on time", 1: "迟到 late"}
     else:
-        g = f.groupby("returned")["y"].agg(["mean", "std", "size"])
+        g = group_moments(f, "returned")
         names = {0: "未退货 kept", 1: "退货 returned"}
     lo, hi = mean_interval(g["mean"], g["std"], g["size"])
     groups = pd.DataFrame({"group": [names[int(i)] for i in g.index], "mean": g["mean"].to_numpy(), "low": lo,
@@ -281,3 +334,39 @@ TERMS: tuple[Term, ...] = (
          "shipping, returned and lost, with category, carrier and month; × 100 = extra contacts per 100 orders",
          "opslib.operations.service.contact_drivers", "06"),
 )
+
+
+def _contact_cells(data: OpsData, last: pd.Timestamp, slow_ship_hours: float, controls: tuple[str, ...]
+                   ) -> pd.DataFrame:
+    """Non-cancelled orders paid (ordered, without fulfilment) before ``last`` as cells from SQL: per driver flags
+    (``returned``, and ``late``, ``slow_ship``, ``lost`` with fulfilment), order day and order controls: ``n``,
+    ``sum_y`` = 100 · Σ after-sale contacts, ``sum_y2`` = 100² · Σ contacts²; with the order day's columns."""
+    from opslib.operations.tables import ORDER_KEYS, ORDER_TABLE, cells_frame, day_columns, ts
+
+    t = data.tables
+    flags = ["CASE WHEN o.returned THEN 1 ELSE 0 END AS returned"]
+    ref = "o.order_ts"
+    if data.has_fulfilment:
+        ref = "o.paid_ts"
+        shift = t.promise_shift.total_seconds()
+        lost_by = data.as_of - pd.Timedelta(days=data.grace_days) - t.promise_shift
+        flags += [f"CASE WHEN {t.seconds('o.promised_ts', 'o.delivered_ts')} > {shift} THEN 1 ELSE 0 END AS late",
+                  f"CASE WHEN o.shipped_ts >= o.paid_ts AND {t.seconds('o.paid_ts', 'o.shipped_ts')} > "
+                  f"{float(slow_ship_hours) * 3600.0} THEN 1 ELSE 0 END AS slow_ship",
+                  "CASE WHEN o.shipped_ts IS NOT NULL AND o.delivered_ts IS NULL AND NOT o.cancelled AND "
+                  f"o.promised_ts <= {ts(lost_by)} THEN 1 ELSE 0 END AS lost"]
+    names = [f.rsplit(" AS ", 1)[1] for f in flags]
+    keys = [k for k in ORDER_KEYS if k in controls and (data.has_fulfilment or k not in ("warehouse", "carrier"))]
+    inner = ", ".join([*flags, "CAST(o.order_ts AS DATE) AS order_day", *(f"o.{k} AS {k}" for k in keys),
+                       "coalesce(a.n, 0) AS k"])
+    by = ", ".join([*names, "order_day", *keys])
+    c = t.query(f"""SELECT {by}, count(*) AS n, 100.0 * sum(k) AS sum_y, 10000.0 * sum(k * k) AS sum_y2
+                    FROM (SELECT {inner} FROM {ORDER_TABLE} o
+                          LEFT JOIN (SELECT order_id, count(*) AS n FROM service WHERE stage = 'after_sale'
+                                     GROUP BY order_id) a ON a.order_id = o.order_id
+                          WHERE NOT o.cancelled AND {ref} < {ts(last)}) x
+                    GROUP BY {by}""")
+    c = day_columns(cells_frame(c), data.days)
+    for n in names:
+        c[n] = c[n].astype(int)
+    return c

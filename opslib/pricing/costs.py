@@ -373,7 +373,9 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     """
     rates = rates or default_costs()
     start, end = period_bounds(period)
-    con = _cube.connect()
+    from opslib.pricing.panel import capped_connection
+
+    con = capped_connection(orders, products)  # the shop engine's memory limit and spill folder
     _cube.relation(con, "o", orders)
     _cube.relation(con, "p0", products, table="products")
     pcols = {r[0] for r in con.execute("DESCRIBE p0").fetchall()}
@@ -478,6 +480,7 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
         if untagged:
             notes.append(f"{untagged} campaign(s) with spend in the period have no order lines carrying their "
                          "campaign_id: their spend is not allocated")
+    con.close()  # a cursor on the shop's database: its temporary tables go with it
     return CostStructure(by, table, shop, orders_out, sources, rates, notes)
 
 

@@ -122,6 +122,41 @@ def _is_shop(source: object) -> bool:
     return hasattr(source, "source") and hasattr(source, "lines")
 
 
+def capped_connection(*sources: object) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for SQL over a shop's files within the shop engine's limits: a cursor on the shop's
+    own DuckDB database when it has one (one buffer pool, its ``memory_limit`` and spill folder), else a new
+    connection with the limits of its ``shop.yml`` (``memory_limit``, ``threads``; default
+    ``opslib.data.engine.DEFAULT_MEMORY_LIMIT``), spilling into the cache folder beyond them, so a 10M-line panel
+    cannot take the machine's memory. Without a shop among ``sources`` (frames or paths): the default limit.
+
+    Example:
+        >>> con = capped_connection()
+        >>> con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != ""
+        True
+    """
+    from opslib.data.engine import DEFAULT_MEMORY_LIMIT, cache_root
+    from opslib.data.settings import ShopSettings
+
+    shop = next((s for s in sources if _is_shop(s)), None)
+    engine = getattr(getattr(shop, "lines", None), "engine", None)
+    if isinstance(getattr(engine, "con", None), duckdb.DuckDBPyConnection):
+        # The shop's own DuckDB database: one buffer pool and one memory limit for the shop and this query (a
+        # cursor's temporary tables are its own and go when it is closed).
+        return engine.con.cursor()
+    settings = getattr(shop, "settings", None) or ShopSettings()
+    con = duckdb.connect(database=":memory:")
+    con.execute(f"SET memory_limit = '{settings.memory_limit or DEFAULT_MEMORY_LIMIT}'")
+    if settings.threads:
+        con.execute(f"SET threads = {int(settings.threads)}")
+    temp = cache_root(settings, getattr(shop, "path", None)) / "duckdb_tmp"
+    try:
+        temp.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{temp.as_posix()}'")
+    except OSError:  # an unwritable cache: no spilling, the limit still holds
+        pass
+    return con
+
+
 def _register(con: duckdb.DuckDBPyConnection, name: str, source: Source, table: str) -> list[str]:
     """Expose a frame, a Parquet/CSV file or a shop's table ``table`` as view ``name``; return its column names."""
     if _is_shop(source):
@@ -229,7 +264,7 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
         campaigns = shop if campaigns is None and shop.has("campaigns") else campaigns
     if products is None:
         raise PricingError("weekly_price_panel needs the products table (category, subcategory) beside the orders")
-    con = duckdb.connect(database=":memory:")
+    con = capped_connection(orders, products)  # the shop engine's memory limit (report 07 at 10M lines: 2.03 GB)
     ocols = _register(con, "o", orders, "orders")
     pcols = _register(con, "p0", products, "products")
     cost = "CAST(unit_cost AS DOUBLE)" if "unit_cost" in pcols else "CAST(NULL AS DOUBLE)"
