@@ -57,8 +57,9 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Every bench, from a plain clone: the sample shop comes first (make sample), the benches generate their larger
-# shops in data/bench/ and set up their peers; a bench whose real data set (../shared/data) is absent is skipped
-# with a line. PEERS=quick (default: the forecast peer bench's --quick), full (about 45 min more) or skip.
+# shops in data/bench/ and set up their peers; a bench whose real data set (../shared/data, or $OPSLIB_SHARED_DATA
+# for a clone elsewhere) is absent is skipped with a line. PEERS=quick (default: the forecast peer bench's
+# --quick), full (about 45 min more) or skip.
 # ONLY=cube,import runs some of them (benchmarks/run.py --list names them).
 PEERS ?= quick
 ONLY  ?=

@@ -43,6 +43,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -57,7 +58,8 @@ sys.path.insert(0, str(ROOT))
 from opslib.campaigns import Plant, write_planted_shop  # noqa: E402
 from opslib.data import daily_sku, load_shop  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+#: The real data sets: ``$OPSLIB_SHARED_DATA`` (as benchmarks/run.py), else ``../shared/data`` next to the clone.
+SHARED = Path(os.environ.get("OPSLIB_SHARED_DATA") or ROOT.parent / "shared" / "data")
 #: name -> import kind, source path under the shared data, shop.yml, scale factors, first/last plant start.
 DATASETS: dict[str, dict] = {
     "online_retail": dict(kind="online_retail", src="online_retail/online_retail_I_2010-12_2011-12.csv.gz",

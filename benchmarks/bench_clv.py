@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENV = HERE / ".venv-clv"
 PEER_PY = VENV / "bin" / "python"
-CDNOW = ROOT.parent / "shared" / "data" / "cdnow" / "cdnow_master.csv.gz"
+CDNOW = Path(os.environ.get("OPSLIB_SHARED_DATA") or ROOT.parent / "shared" / "data") / "cdnow" / "cdnow_master.csv.gz"
 SAMPLE_IDS = ROOT / "tests" / "customers" / "cdnow_sample_ids.txt"
 TRUE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 BG = ["r", "alpha", "a", "b"]

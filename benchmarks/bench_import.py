@@ -9,6 +9,7 @@ seconds for ``run_import("online_retail", SRC, OUT)`` (read, clean, write Parque
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +18,8 @@ from opslib.data import validate_shop
 from opslib.importers import run_import
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SRC = ROOT.parent / "shared" / "data" / "online_retail" / "online_retail_I_2010-12_2011-12.csv.gz"
+DEFAULT_SRC = (Path(os.environ.get("OPSLIB_SHARED_DATA") or ROOT.parent / "shared" / "data")
+               / "online_retail" / "online_retail_I_2010-12_2011-12.csv.gz")
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ What each bench needs and who builds it:
 * sample shops: ``data/sample`` (seed 7, scale 1) is built by ``make bench`` itself (``make sample``);
   the cube and operations benches generate ``data/bench/scale1``, the customer and engine benches
   ``data/bench/scale10`` (10.3M order lines, about 2.5 minutes and 3.8 GB peak), each once;
-* real data sets in ``../shared/data`` (next to the clone; see its README): a bench whose data set is
+* real data sets in ``../shared/data`` (next to the clone; see its README), or in ``$OPSLIB_SHARED_DATA`` for a
+  clone elsewhere (every bench reads the same variable): a bench whose data set is
   absent is skipped with a line naming the missing file; the campaign and peer benches run on the data
   sets that are present (the sample shop always is);
 * peers in their own environments, never in opslib's: the forecast peer bench installs R's forecast (apt)

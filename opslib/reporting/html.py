@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -406,6 +407,24 @@ def mark_numbers(page: str) -> str:
                      else m.group(0), page)
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter() -> Any:
+    """This thread's nbconvert exporter of report pages, made once: making one finds and compiles its ten jinja
+    templates (about 0.3 CPU-s a report); one per thread, as the runner writes pages from several threads."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                                exclude_output_prompt=True, extra_loaders=[DictLoader({"ops.html.j2": _TEMPLATE})],
+                                template_file="ops.html.j2")
+        _EXPORTERS.html = exporter
+    return exporter
+
+
 def report_page(nb: Any, links: PageLinks | None = None) -> str:
     """The report's HTML page (module doc): code hidden, summary first, manager view, links, no CDN.
 
@@ -415,14 +434,9 @@ def report_page(nb: Any, links: PageLinks | None = None) -> str:
     Returns:
         The HTML text.
     """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
     links = links or PageLinks()
     page_nb, info = prepare(nb, links)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, extra_loaders=[DictLoader({"ops.html.j2": _TEMPLATE})],
-                            template_file="ops.html.j2")
+    exporter = _exporter()
     resources = {"ops": {"css": _CSS, "nav": _nav_html(info["title"], links)}}
     body, _ = exporter.from_notebook_node(page_nb, resources=resources)
     body = mark_numbers(body)

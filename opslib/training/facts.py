@@ -51,9 +51,11 @@ def sales_lines(orders: pd.DataFrame, products: pd.DataFrame | None = None) -> p
     if products is not None:
         cols = [c for c in ("category", "subcategory", "brand", "unit_cost") if c in products.columns]
         info = products.drop_duplicates("sku")[["sku", *cols]]
-        joined = out[["sku"]].merge(info, on="sku", how="left")
+        # each line's product row by position (-1: not in products, filled as missing); a left merge, without
+        # turning every string column into a million Python objects and back
+        row = pd.Index(info["sku"]).get_indexer(out["sku"])
         for c in cols:
-            out[c] = joined[c].to_numpy()
+            out[c] = pd.Series(info[c].array.take(row, allow_fill=True), index=out.index)
         if "unit_cost" in cols:
             out["cost"] = np.where(out["done"], out["quantity"] * out["unit_cost"], 0.0)
             out.loc[out["done"] & out["unit_cost"].isna(), "cost"] = np.nan
