@@ -57,6 +57,30 @@ def _missing(value: Any) -> bool:
         return False
 
 
+#: DuckDB memory for the sorts and hash tables of one customer query on the shop's engine: with the customer
+#: frames in the same process, the engine's 1,200 MB on top of them passed 2 GB at 3.8M customers. Measured at
+#: 10M lines, the per-order/per-customer aggregation peaked at 0.69 GB instead of 0.95 GB with 300 MB, in no
+#: more time (it spills to the engine's temp folder).
+QUERY_MEMORY_LIMIT = "400MB"
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+          "tib": 2**40, "bytes": 1, "byte": 1}
+
+
+def _bytes(text: str) -> float:
+    """A DuckDB memory setting (``'1200MB'``, ``'1.1 GiB'``, ``'134217728B'``) in bytes (inf when unreadable).
+
+    Example:
+        >>> _bytes("1.5 GiB") == 1.5 * 2**30, _bytes("600MB")
+        (True, 600000000.0)
+    """
+    import re
+
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text)
+    if not m or m[2].lower() not in _UNITS | {"": 1}:
+        return float("inf")
+    return float(m[1]) * _UNITS.get(m[2].lower(), 1)
+
+
 class EngineConnection:
     """A DuckDB-connection look-alike whose queries run on a shop's engine (its views ``orders``, ``products``,
     ``traffic``, ... over the shop's files): DuckDB in process, or Spark (SQL transpiled by sqlglot).
@@ -79,7 +103,22 @@ class EngineConnection:
         return self.data.engine.name
 
     def execute(self, sql: str) -> _Result:
-        return _Result(self.data.query(sql))
+        eng = self.data.engine
+        con = getattr(eng, "con", None) if self.engine == "duckdb" else None
+        if con is None:
+            return _Result(self.data.query(sql))
+        # A customer query returns up to one row per customer into this process, beside the frames it already
+        # holds: its sorts and hash tables get at most QUERY_MEMORY_LIMIT (DuckDB's per-connection
+        # operator_memory_limit; they spill beyond it), and the engine's own setting is put back afterwards.
+        old = con.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
+        lower = old is None or _bytes(str(old)) > _bytes(QUERY_MEMORY_LIMIT)
+        if lower:
+            con.execute(f"SET operator_memory_limit = '{QUERY_MEMORY_LIMIT}'")
+        try:
+            return _Result(self.data.query(sql))
+        finally:
+            if lower:
+                con.execute("RESET operator_memory_limit" if old is None else f"SET operator_memory_limit = '{old}'")
 
     def close(self) -> None:
         """Nothing to close: the engine belongs to the shop."""

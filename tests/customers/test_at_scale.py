@@ -202,3 +202,17 @@ def test_everything_notebook_05_calls_runs_on_a_lineless_shop(small_shop_dir: Pa
     assert len(win_back) and len(nurture)
     files = export_actions(win_back, tmp_path, "w")
     assert len(pd.read_csv(files[0], encoding="utf-8-sig")) == len(win_back)
+
+
+def test_customer_queries_cap_duckdb_operators_and_put_the_setting_back(small_shop_dir: Path) -> None:
+    from opslib.customers._sql import QUERY_MEMORY_LIMIT, connect
+
+    shop = load_shop(small_shop_dir, tables=["orders"])
+    con = connect(orders=shop)
+    inside = con.execute("SELECT current_setting('operator_memory_limit') AS x").fetchone()[0]
+    assert QUERY_MEMORY_LIMIT == "400MB" and inside == "381.4 MiB"  # 400e6 / 2**20 = 381.47
+    engine = shop.lines.engine.con
+    assert engine.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0] is None
+    engine.execute("SET operator_memory_limit = '100MB'")  # a lower limit of the user's is kept
+    assert con.execute("SELECT current_setting('operator_memory_limit') AS x").fetchone()[0] == "95.3 MiB"
+    assert engine.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0] == "95.3 MiB"
