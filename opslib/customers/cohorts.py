@@ -445,6 +445,30 @@ class OrderGaps:
         return gap_chart(self)
 
 
+def _quantile(values: np.ndarray, counts: np.ndarray, p: float) -> float:
+    """``quantile_cont`` of the sample holding each sorted value ``counts`` times: at position h = (n − 1)·p
+    (from 0), the value there plus (h − ⌊h⌋) × the step to the next one (linear interpolation).
+
+    Example (1, 1, 2, 10: position 1.5 lies halfway between 1 and 2):
+        >>> _quantile(np.array([1, 2, 10]), np.array([2, 1, 1]), 0.5)
+        1.5
+    """
+    cum = np.cumsum(counts)
+    h = (cum[-1] - 1) * p
+    lo = int(np.floor(h))
+    at = values[np.searchsorted(cum, lo + 1)]
+    nxt = values[np.searchsorted(cum, min(lo + 2, cum[-1]))]
+    return float(at + (h - lo) * (nxt - at))
+
+
+def _gap_stats(step: str, gaps: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    n = int(counts.sum())
+    out: dict[str, Any] = {"step": step, "gaps": n, "mean_days": float((gaps * counts).sum() / n)}
+    for name, p in (("p25_days", 0.25), ("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9)):
+        out[name] = _quantile(gaps, counts, p)
+    return out
+
+
 def order_gaps(orders: Table, bin_days: int = 7, cap: int = 364, end: object | None = None) -> OrderGaps:
     """Time between orders (回购周期): days from each order to the same customer's next order (DuckDB).
 
@@ -473,17 +497,21 @@ def order_gaps(orders: Table, bin_days: int = 7, cap: int = 364, end: object | N
                          date_diff('day', d, lead(d) OVER (PARTITION BY c ORDER BY ts, order_id)) AS gap FROM o),
             g AS (SELECT CASE WHEN k >= 4 THEN '4+' ELSE k || '→' || (k + 1) END AS step, gap FROM s
                   WHERE gap IS NOT NULL)"""
-        q = ("CAST(count(*) AS BIGINT) AS gaps, avg(gap) AS mean_days, quantile_cont(gap, 0.25) AS p25_days, "
-             "quantile_cont(gap, 0.5) AS median_days, quantile_cont(gap, 0.75) AS p75_days, "
-             "quantile_cont(gap, 0.9) AS p90_days")
-        by_step = con.execute(f"{base} SELECT step, {q} FROM g GROUP BY 1 ORDER BY 1").df()
-        total = con.execute(f"{base} SELECT 'all' AS step, {q} FROM g").df()
-        hist = con.execute(f"""{base} SELECT CAST(least(floor(gap / {int(bin_days)}) * {int(bin_days)}, {int(cap)})
-                                         AS BIGINT) AS bin_start, CAST(count(*) AS BIGINT) AS gaps
-                              FROM g GROUP BY 1 ORDER BY 1""").df()
+        # one query, one small table: how many gaps of each whole number of days per step (a few thousand rows
+        # at millions of customers); means, quantiles and the histogram follow exactly from the counts
+        counts = con.execute(f"{base} SELECT step, gap, CAST(count(*) AS BIGINT) AS n FROM g GROUP BY 1, 2").df()
     finally:
         con.close()
-    table = pd.concat([by_step, total], ignore_index=True) if len(by_step) else by_step
+    counts = counts.astype({"step": str, "gap": "int64", "n": "int64"}).sort_values(["step", "gap"], ignore_index=True)
+    rows = [_gap_stats(step, grp["gap"].to_numpy(), grp["n"].to_numpy()) for step, grp in counts.groupby("step", sort=True)]
+    if rows:
+        whole = counts.groupby("gap", as_index=False)["n"].sum()
+        rows.append(_gap_stats("all", whole["gap"].to_numpy(), whole["n"].to_numpy()))
+    table = pd.DataFrame(rows, columns=["step", "gaps", "mean_days", "p25_days", "median_days", "p75_days", "p90_days"])
+    table["gaps"] = table["gaps"].astype("int64")
+    bins = np.minimum((counts["gap"] // int(bin_days)) * int(bin_days), int(cap)).astype("int64")
+    hist = (counts.assign(bin_start=bins).groupby("bin_start", as_index=False)["n"].sum()
+            .rename(columns={"n": "gaps"}).astype({"bin_start": "int64", "gaps": "int64"}))
     return OrderGaps(table, hist, int(bin_days), int(cap))
 
 

@@ -216,3 +216,19 @@ def test_customer_queries_cap_duckdb_operators_and_put_the_setting_back(small_sh
     engine.execute("SET operator_memory_limit = '100MB'")  # a lower limit of the user's is kept
     assert con.execute("SELECT current_setting('operator_memory_limit') AS x").fetchone()[0] == "95.3 MiB"
     assert engine.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0] == "95.3 MiB"
+
+
+def test_order_gap_quantiles_from_counts_by_hand() -> None:
+    # customer a: Jan 1, Jan 2, Jan 3 (gaps 1, 1); b: Jan 1, Jan 3, Jan 13 (gaps 2, 10)
+    lines = pd.DataFrame({"order_id": ["a1", "a2", "a3", "b1", "b2", "b3"], "customer_id": list("aaabbb"),
+                          "order_ts": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01",
+                                                      "2024-01-03", "2024-01-13"]),
+                          "quantity": 1, "unit_price": 1.0, "status": "completed"})
+    t = cu.order_gaps(lines, bin_days=7).summary_table.set_index("step")
+    # all gaps 1, 1, 2, 10: mean 3.5; median at position 1.5 -> 1.5; p90 at 2.7 -> 2 + 0.7 * 8 = 7.6
+    assert t.loc["all", ["gaps", "mean_days", "median_days"]].tolist() == [4, 3.5, 1.5]
+    assert t.loc["all", "p90_days"] == pytest.approx(7.6)
+    # 1→2: gaps 1 (a) and 2 (b): median 1.5; 2→3: 1 and 10: p25 at 0.25 -> 1 + 0.25 * 9 = 3.25
+    assert t.loc["1→2", "median_days"] == 1.5 and t.loc["2→3", "p25_days"] == pytest.approx(3.25)
+    hist = cu.order_gaps(lines, bin_days=7).histogram
+    assert hist.values.tolist() == [[0, 3], [7, 1]]
