@@ -61,10 +61,15 @@ CAMPAIGN_PLAYBOOK: dict[str, dict[str, Any]] = {
 }
 
 
-def _customer_columns(rfm: RFMResult) -> pd.DataFrame:
+_COLUMNS = ["customer_id", "segment", "segment_name", "segment_cn", "rfm", "first_order", "last_order",
+            "recency_days", "frequency", "monetary"]
+
+
+def _customer_columns(rfm: RFMResult, keep: Any = None) -> pd.DataFrame:
+    """The list's columns of the customers in ``keep`` (a boolean mask; None: all), copied after the filter:
+    at millions of customers a list is a fraction of them."""
     c = rfm.customers
-    return c[["customer_id", "segment", "segment_name", "segment_cn", "rfm", "first_order", "last_order",
-              "recency_days", "frequency", "monetary"]].copy()
+    return (c[_COLUMNS] if keep is None else c.loc[np.asarray(keep), _COLUMNS]).copy()
 
 
 def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | None = 100, wider: bool = False,
@@ -97,14 +102,21 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
         ['c', 'a']
     """
     keys = WIN_BACK_SEGMENTS + (_WIDER if wider else ())
-    c = _customer_columns(rfm)
-    c = c[c["segment"].isin(keys)]
+    c = _customer_columns(rfm, rfm.customers["segment"].isin(keys))
     if clv is not None:
         if customer not in clv.columns or not {"p_alive", "clv"} <= set(clv.columns):
             raise CLVError(f"win_back_list: the CLV table needs columns {customer!r}, 'p_alive' and 'clv' "
                            "(customer_lifetime_value output)")
-        extra = clv[[customer, "p_alive", "clv"]].rename(columns={customer: "customer_id"})
-        c = c.merge(extra, on="customer_id", how="left")
+        ids = pd.Index(clv[customer])
+        if ids.is_unique:  # each listed customer's row of the CLV table (none: NaN), without copying the table
+            at = ids.get_indexer(c["customer_id"])
+            found = at >= 0
+            for col in ("p_alive", "clv"):
+                values = clv[col].to_numpy(dtype=float)
+                c[col] = np.where(found, values[np.where(found, at, 0)] if len(values) else np.nan, np.nan)
+        else:
+            extra = clv[[customer, "p_alive", "clv"]].rename(columns={customer: "customer_id"})
+            c = c.merge(extra, on="customer_id", how="left")
     c = c.sort_values(["monetary", "customer_id"], ascending=[False, True], ignore_index=True)
     if top is not None:
         c = c.head(int(top))
@@ -143,9 +155,9 @@ def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None =
     """
     if not (isinstance(days, int | np.integer) and days >= 0):
         raise CLVError(f"nurture_list: days={days!r}, expected a whole number of days >= 0")
-    c = _customer_columns(rfm)
-    tenure = (pd.Timestamp(rfm.as_of) - c["first_order"]).dt.days
-    c = c[(tenure <= days) & (c["frequency"] == 1)]
+    all_c = rfm.customers
+    tenure = (pd.Timestamp(rfm.as_of) - all_c["first_order"]).dt.days
+    c = _customer_columns(rfm, (tenure <= days) & (all_c["frequency"] == 1))
     c = c.sort_values(["monetary", "customer_id"], ascending=[False, True], ignore_index=True)
     if top is not None:
         c = c.head(int(top))
