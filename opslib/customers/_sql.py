@@ -12,6 +12,8 @@ files (``Shop.source``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,26 +104,77 @@ class EngineConnection:
         """``duckdb`` or ``spark``."""
         return self.data.engine.name
 
+    def _duckdb(self) -> Any:
+        """The engine's DuckDB connection (None on Spark)."""
+        return getattr(self.data.engine, "con", None) if self.engine == "duckdb" else None
+
     def execute(self, sql: str) -> _Result:
-        eng = self.data.engine
-        con = getattr(eng, "con", None) if self.engine == "duckdb" else None
+        con = self._duckdb()
         if con is None:
             return _Result(self.data.query(sql))
-        # A customer query returns up to one row per customer into this process, beside the frames it already
-        # holds: its sorts and hash tables get at most QUERY_MEMORY_LIMIT (DuckDB's per-connection
-        # operator_memory_limit; they spill beyond it), and the engine's own setting is put back afterwards.
-        old = con.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
-        lower = old is None or _bytes(str(old)) > _bytes(QUERY_MEMORY_LIMIT)
-        if lower:
-            con.execute(f"SET operator_memory_limit = '{QUERY_MEMORY_LIMIT}'")
-        try:
+        with _capped(con):
             return _Result(self.data.query(sql))
-        finally:
-            if lower:
-                con.execute("RESET operator_memory_limit" if old is None else f"SET operator_memory_limit = '{old}'")
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """The result of ``sql`` as a pandas frame, streamed from DuckDB in Arrow batches (a result of millions
+        of customers is not held twice, once materialised in DuckDB and once in pandas); other engines as
+        :meth:`execute`."""
+        con = self._duckdb()
+        if con is None:
+            return self.execute(sql).df()
+        with _capped(con):
+            return _streamed(con, sql, lambda: self.data.query(sql))
 
     def close(self) -> None:
         """Nothing to close: the engine belongs to the shop."""
+
+
+@contextlib.contextmanager
+def _capped(con: Any) -> Iterator[None]:
+    """A customer query returns up to one row per customer into this process, beside the frames it already
+    holds: its sorts and hash tables get at most :data:`QUERY_MEMORY_LIMIT` (DuckDB's per-connection
+    ``operator_memory_limit``; they spill beyond it), and the connection's own setting is put back afterwards."""
+    old = con.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
+    lower = old is None or _bytes(str(old)) > _bytes(QUERY_MEMORY_LIMIT)
+    if lower:
+        con.execute(f"SET operator_memory_limit = '{QUERY_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute("RESET operator_memory_limit" if old is None else f"SET operator_memory_limit = '{old}'")
+
+
+def _streamed(con: Any, sql: str, fallback: Any) -> pd.DataFrame:
+    """``sql`` on a DuckDB connection read as Arrow record batches into one table, then converted to pandas
+    column by column (``self_destruct``: each Arrow column is freed once converted). Days arrive as
+    datetime64 (as DuckDB's ``df()`` gives them), text as pandas' string type, ENUMs as categoricals."""
+    import pyarrow as pa
+
+    try:
+        con.execute("SELECT 1").fetchall()  # a relation may not start while an earlier result is half-read
+        table = con.sql(sql).to_arrow_reader(256_000).read_all()  # streamed, in ORDER BY order
+    except (AttributeError, TypeError):  # an older DuckDB without record-batch readers
+        return fallback()
+    types = {f.name: f.type for f in table.schema}
+    out = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
+    del table
+    for name, kind in types.items():
+        if pa.types.is_date(kind):
+            out[name] = out[name].astype("datetime64[us]")
+    return out
+
+
+def frame(con: duckdb.DuckDBPyConnection | EngineConnection, sql: str) -> pd.DataFrame:
+    """The result of ``sql`` as pandas, streamed in Arrow batches on DuckDB (:meth:`EngineConnection.frame`).
+
+    Example:
+        >>> frame(connect(orders=pd.DataFrame({"c": ["a", "b"]})), "SELECT count(*) AS n FROM orders")["n"].tolist()
+        [2]
+    """
+    if isinstance(con, EngineConnection):
+        return con.frame(sql)
+    return _streamed(con, sql, lambda: con.execute(sql).df())
 
 
 def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection | EngineConnection:

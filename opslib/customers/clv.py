@@ -251,7 +251,7 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         else:
             sql = per_customer + " ORDER BY days.c"
         try:
-            raw = con.execute(sql).df()
+            raw = _sql.frame(con, sql)
         except (duckdb.Error, CLVError) as exc:
             raise CLVError(f"{label}: the query failed — check value={value!r} and where={where!r} ({exc})") from None
         except Exception as exc:  # the Spark engine's errors (AnalysisException) are not DuckDB's
@@ -557,7 +557,10 @@ def _beta_nodes(a: float, b: float, n: int = 64) -> tuple[np.ndarray, np.ndarray
     diag[0] = (be - al) / (al + be + 2)
     k1 = k[1:]
     s1 = 2 * k1 + al + be
-    off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1**2 * (s1 + 1) * (s1 - 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1**2 * (s1 + 1) * (s1 - 1)))
+    # k = 1: (k + al + be) / (s − 1) = 1, which is 0/0 when al + be = −1 (a + b = 1, e.g. a = b = 0.5)
+    off[0] = np.sqrt(4 * (1 + al) * (1 + be) / ((2 + al + be) ** 2 * (3 + al + be)))
     y, vec = linalg.eigh_tridiagonal(diag, off)
     w = vec[0] ** 2
     return (1 + y) / 2, w / w.sum()

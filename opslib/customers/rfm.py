@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opslib.customers._sql import EngineConnection, Table, connect, day, require
+from opslib.customers._sql import EngineConnection, Table, connect, day, frame, require
 from opslib.errors import CLVError
 
 __all__ = ["SEGMENTS", "SEGMENT_CODES", "RFMResult", "Transitions", "customer_summary", "rfm_segments",
@@ -220,7 +220,7 @@ def customer_summary(orders: Table, as_of: object | None = None, lookback_days: 
         ref = _as_of(con, as_of)
         sql = (f"SELECT * EXCLUDE (n_all) FROM ({_summary_sql(ref, _since(ref, lookback_days), _statuses(status))}) "
                "WHERE orders > 0 ORDER BY 1")
-        out = con.execute(sql).df()
+        out = frame(con, sql)
     finally:
         con.close()
     for c in ("first_order", "last_order"):
@@ -323,7 +323,7 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                 CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment, sc.n_all
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
-        out = con.execute(sql).df()
+        out = frame(con, sql)
         ids = len(out) or con.execute("SELECT count(customer_id) FROM orders").fetchone()[0]
     finally:
         con.close()

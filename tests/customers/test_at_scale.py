@@ -232,3 +232,14 @@ def test_order_gap_quantiles_from_counts_by_hand() -> None:
     assert t.loc["1→2", "median_days"] == 1.5 and t.loc["2→3", "p25_days"] == pytest.approx(3.25)
     hist = cu.order_gaps(lines, bin_days=7).histogram
     assert hist.values.tolist() == [[0, 3], [7, 1]]
+
+
+def test_beta_quadrature_when_a_plus_b_is_one() -> None:
+    # Beta(0.5, 0.5): E[p] = 1/2, E[p²] = a(a+1) / ((a+b)(a+b+1)) = 0.5 · 1.5 / 2 = 0.375; the Jacobi recurrence's
+    # first off-diagonal term was 0/0 there (hypothesis found BG/NBD with a = b = 0.5 failing)
+    from opslib.customers.clv import BGNBDResult, _beta_nodes
+
+    p, w = _beta_nodes(0.5, 0.5)
+    assert (w * p).sum() == pytest.approx(0.5, abs=1e-12) and (w * p * p).sum() == pytest.approx(0.375, abs=1e-12)
+    e = BGNBDResult(1.0, 1.0, 0.5, 0.5).conditional_expected_purchases([0.0, 1.0], 0, 0.0, 1.0)
+    assert e[0] == 0.0 and np.isfinite(e[1]) and e[1] > 0
