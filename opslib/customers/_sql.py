@@ -116,14 +116,8 @@ class EngineConnection:
             return _Result(self.data.query(sql))
 
     def frame(self, sql: str) -> pd.DataFrame:
-        """The result of ``sql`` as a pandas frame, streamed from DuckDB in Arrow batches (a result of millions
-        of customers is not held twice, once materialised in DuckDB and once in pandas); other engines as
-        :meth:`execute`."""
-        con = self._duckdb()
-        if con is None:
-            return self.execute(sql).df()
-        with _capped(con):
-            return _streamed(con, sql, lambda: self.data.query(sql))
+        """The result of ``sql`` as a pandas frame (as ``execute(sql).df()``)."""
+        return self.execute(sql).df()
 
     def close(self) -> None:
         """Nothing to close: the engine belongs to the shop."""
@@ -145,36 +139,17 @@ def _capped(con: Any) -> Iterator[None]:
             con.execute("RESET operator_memory_limit" if old is None else f"SET operator_memory_limit = '{old}'")
 
 
-def _streamed(con: Any, sql: str, fallback: Any) -> pd.DataFrame:
-    """``sql`` on a DuckDB connection read as Arrow record batches into one table, then converted to pandas
-    column by column (``self_destruct``: each Arrow column is freed once converted). Days arrive as
-    datetime64 (as DuckDB's ``df()`` gives them), text as pandas' string type, ENUMs as categoricals."""
-    import pyarrow as pa
-
-    try:
-        con.execute("SELECT 1").fetchall()  # a relation may not start while an earlier result is half-read
-        table = con.sql(sql).to_arrow_reader(256_000).read_all()  # streamed, in ORDER BY order
-    except (AttributeError, TypeError):  # an older DuckDB without record-batch readers
-        return fallback()
-    types = {f.name: f.type for f in table.schema}
-    out = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
-    del table
-    for name, kind in types.items():
-        if pa.types.is_date(kind):
-            out[name] = out[name].astype("datetime64[us]")
-    return out
-
-
 def frame(con: duckdb.DuckDBPyConnection | EngineConnection, sql: str) -> pd.DataFrame:
-    """The result of ``sql`` as pandas, streamed in Arrow batches on DuckDB (:meth:`EngineConnection.frame`).
+    """The result of ``sql`` as pandas, on a local connection or a shop's engine (memory-capped on DuckDB).
+
+    Streaming the result as Arrow batches was measured and dropped: at 3.8M customers it did not lower the
+    peak of ``lifetime_value`` (1.35 against 1.33 GB) and left 0.34 GB more resident in pyarrow's pool.
 
     Example:
         >>> frame(connect(orders=pd.DataFrame({"c": ["a", "b"]})), "SELECT count(*) AS n FROM orders")["n"].tolist()
         [2]
     """
-    if isinstance(con, EngineConnection):
-        return con.frame(sql)
-    return _streamed(con, sql, lambda: con.execute(sql).df())
+    return con.execute(sql).df()
 
 
 def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection | EngineConnection:
