@@ -15,7 +15,9 @@ What a notebook imports::
 
 from opslib.customers.actions import (
     CAMPAIGN_PLAYBOOK,
+    EXCEL_MAX_ROWS,
     WIN_BACK_SEGMENTS,
+    ActionExport,
     export_actions,
     nurture_list,
     segment_campaigns,
@@ -23,6 +25,7 @@ from opslib.customers.actions import (
 )
 from opslib.customers.clv import (
     UNIT_DAYS,
+    WEIGHT,
     BGNBDResult,
     BoundaryWarning,
     CLVError,
@@ -71,11 +74,14 @@ from opslib.customers.value import (
 
 __all__ = [
     "CAMPAIGN_PLAYBOOK",
+    "EXCEL_MAX_ROWS",
     "SEGMENT_CODES",
     "SEGMENTS",
     "STAGES",
     "UNIT_DAYS",
+    "WEIGHT",
     "WIN_BACK_SEGMENTS",
+    "ActionExport",
     "BGNBDResult",
     "BoundaryWarning",
     "CLVError",

@@ -12,6 +12,8 @@ files (``Shop.source``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,30 @@ def _missing(value: Any) -> bool:
         return False
 
 
+#: DuckDB memory for the sorts and hash tables of one customer query on the shop's engine: with the customer
+#: frames in the same process, the engine's 1,200 MB on top of them passed 2 GB at 3.8M customers. Measured at
+#: 10M lines, the per-order/per-customer aggregation peaked at 0.69 GB instead of 0.95 GB with 300 MB, in no
+#: more time (it spills to the engine's temp folder).
+QUERY_MEMORY_LIMIT = "400MB"
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+          "tib": 2**40, "bytes": 1, "byte": 1}
+
+
+def _bytes(text: str) -> float:
+    """A DuckDB memory setting (``'1200MB'``, ``'1.1 GiB'``, ``'134217728B'``) in bytes (inf when unreadable).
+
+    Example:
+        >>> _bytes("1.5 GiB") == 1.5 * 2**30, _bytes("600MB")
+        (True, 600000000.0)
+    """
+    import re
+
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text)
+    if not m or m[2].lower() not in _UNITS | {"": 1}:
+        return float("inf")
+    return float(m[1]) * _UNITS.get(m[2].lower(), 1)
+
+
 class EngineConnection:
     """A DuckDB-connection look-alike whose queries run on a shop's engine (its views ``orders``, ``products``,
     ``traffic``, ... over the shop's files): DuckDB in process, or Spark (SQL transpiled by sqlglot).
@@ -78,11 +104,52 @@ class EngineConnection:
         """``duckdb`` or ``spark``."""
         return self.data.engine.name
 
+    def _duckdb(self) -> Any:
+        """The engine's DuckDB connection (None on Spark)."""
+        return getattr(self.data.engine, "con", None) if self.engine == "duckdb" else None
+
     def execute(self, sql: str) -> _Result:
-        return _Result(self.data.query(sql))
+        con = self._duckdb()
+        if con is None:
+            return _Result(self.data.query(sql))
+        with _capped(con):
+            return _Result(self.data.query(sql))
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """The result of ``sql`` as a pandas frame (as ``execute(sql).df()``)."""
+        return self.execute(sql).df()
 
     def close(self) -> None:
         """Nothing to close: the engine belongs to the shop."""
+
+
+@contextlib.contextmanager
+def _capped(con: Any) -> Iterator[None]:
+    """A customer query returns up to one row per customer into this process, beside the frames it already
+    holds: its sorts and hash tables get at most :data:`QUERY_MEMORY_LIMIT` (DuckDB's per-connection
+    ``operator_memory_limit``; they spill beyond it), and the connection's own setting is put back afterwards."""
+    old = con.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
+    lower = old is None or _bytes(str(old)) > _bytes(QUERY_MEMORY_LIMIT)
+    if lower:
+        con.execute(f"SET operator_memory_limit = '{QUERY_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute("RESET operator_memory_limit" if old is None else f"SET operator_memory_limit = '{old}'")
+
+
+def frame(con: duckdb.DuckDBPyConnection | EngineConnection, sql: str) -> pd.DataFrame:
+    """The result of ``sql`` as pandas, on a local connection or a shop's engine (memory-capped on DuckDB).
+
+    Streaming the result as Arrow batches was measured and dropped: at 3.8M customers it did not lower the
+    peak of ``lifetime_value`` (1.35 against 1.33 GB) and left 0.34 GB more resident in pyarrow's pool.
+
+    Example:
+        >>> frame(connect(orders=pd.DataFrame({"c": ["a", "b"]})), "SELECT count(*) AS n FROM orders")["n"].tolist()
+        [2]
+    """
+    return con.execute(sql).df()
 
 
 def connect(**tables: Table | None) -> duckdb.DuckDBPyConnection | EngineConnection:

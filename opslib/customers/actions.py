@@ -8,8 +8,8 @@
   time to a second order (``opslib.customers.cohorts.order_gaps``).
 * :func:`segment_campaigns` — one suggested campaign per segment (goal, offer, channel), next to its size and
   value share: a starting point for the CRM plan, not a rule.
-* :func:`export_actions` — CSV (UTF-8 with BOM, so Excel shows Chinese) and xlsx through the safe table writer
-  (``opslib.reporting.exports``), like every action table.
+* :func:`export_actions` — CSV (UTF-8 with BOM, so Excel shows Chinese; every row, written by DuckDB) and xlsx
+  through the safe table writer (``opslib.reporting.exports``), capped at :data:`EXCEL_MAX_ROWS` rows with a note.
 
 Example (the segment playbook covers all 11 segments):
     >>> len(CAMPAIGN_PLAYBOOK), CAMPAIGN_PLAYBOOK["cannot_lose"]["goal"]
@@ -27,8 +27,8 @@ import pandas as pd
 from opslib.customers.rfm import RFMResult, segment_summary
 from opslib.errors import CLVError
 
-__all__ = ["CAMPAIGN_PLAYBOOK", "WIN_BACK_SEGMENTS", "export_actions", "nurture_list", "segment_campaigns",
-           "win_back_list"]
+__all__ = ["CAMPAIGN_PLAYBOOK", "EXCEL_MAX_ROWS", "WIN_BACK_SEGMENTS", "ActionExport", "export_actions", "nurture_list",
+           "segment_campaigns", "win_back_list", "write_csv_engine"]
 
 #: Segments the win-back list takes: high past value, no recent purchase.
 WIN_BACK_SEGMENTS: tuple[str, ...] = ("cannot_lose", "at_risk")
@@ -61,10 +61,15 @@ CAMPAIGN_PLAYBOOK: dict[str, dict[str, Any]] = {
 }
 
 
-def _customer_columns(rfm: RFMResult) -> pd.DataFrame:
+_COLUMNS = ["customer_id", "segment", "segment_name", "segment_cn", "rfm", "first_order", "last_order",
+            "recency_days", "frequency", "monetary"]
+
+
+def _customer_columns(rfm: RFMResult, keep: Any = None) -> pd.DataFrame:
+    """The list's columns of the customers in ``keep`` (a boolean mask; None: all), copied after the filter:
+    at millions of customers a list is a fraction of them."""
     c = rfm.customers
-    return c[["customer_id", "segment", "segment_name", "segment_cn", "rfm", "first_order", "last_order",
-              "recency_days", "frequency", "monetary"]].copy()
+    return (c[_COLUMNS] if keep is None else c.loc[np.asarray(keep), _COLUMNS]).copy()
 
 
 def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | None = 100, wider: bool = False,
@@ -97,14 +102,21 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
         ['c', 'a']
     """
     keys = WIN_BACK_SEGMENTS + (_WIDER if wider else ())
-    c = _customer_columns(rfm)
-    c = c[c["segment"].isin(keys)]
+    c = _customer_columns(rfm, rfm.customers["segment"].isin(keys))
     if clv is not None:
         if customer not in clv.columns or not {"p_alive", "clv"} <= set(clv.columns):
             raise CLVError(f"win_back_list: the CLV table needs columns {customer!r}, 'p_alive' and 'clv' "
                            "(customer_lifetime_value output)")
-        extra = clv[[customer, "p_alive", "clv"]].rename(columns={customer: "customer_id"})
-        c = c.merge(extra, on="customer_id", how="left")
+        ids = pd.Index(clv[customer])
+        if ids.is_unique:  # each listed customer's row of the CLV table (none: NaN), without copying the table
+            at = ids.get_indexer(c["customer_id"])
+            found = at >= 0
+            for col in ("p_alive", "clv"):
+                values = clv[col].to_numpy(dtype=float)
+                c[col] = np.where(found, values[np.where(found, at, 0)] if len(values) else np.nan, np.nan)
+        else:
+            extra = clv[[customer, "p_alive", "clv"]].rename(columns={customer: "customer_id"})
+            c = c.merge(extra, on="customer_id", how="left")
     c = c.sort_values(["monetary", "customer_id"], ascending=[False, True], ignore_index=True)
     if top is not None:
         c = c.head(int(top))
@@ -143,9 +155,9 @@ def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None =
     """
     if not (isinstance(days, int | np.integer) and days >= 0):
         raise CLVError(f"nurture_list: days={days!r}, expected a whole number of days >= 0")
-    c = _customer_columns(rfm)
-    tenure = (pd.Timestamp(rfm.as_of) - c["first_order"]).dt.days
-    c = c[(tenure <= days) & (c["frequency"] == 1)]
+    all_c = rfm.customers
+    tenure = (pd.Timestamp(rfm.as_of) - all_c["first_order"]).dt.days
+    c = _customer_columns(rfm, (tenure <= days) & (all_c["frequency"] == 1))
     c = c.sort_values(["monetary", "customer_id"], ascending=[False, True], ignore_index=True)
     if top is not None:
         c = c.head(int(top))
@@ -191,31 +203,146 @@ def segment_campaigns(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
                 "action", "offer", "channel"]]
 
 
+#: Rows an action list's Excel file holds at most: the most valuable customers, for people to read (Excel's own
+#: limit is 1,048,576 rows; openpyxl wrote the 77,000 rows of the scale-1 sample's two lists in 65 s, so the
+#: 700,000 of a 10M-line shop took more than 9 minutes). The CSV always holds every row.
+EXCEL_MAX_ROWS = 10_000
+
+
+class ActionExport(list):
+    """The paths :func:`export_actions` wrote (a list, as before) and ``notes``: what a capped Excel file holds."""
+
+    def __init__(self, paths: list[Path], notes: list[str] | None = None) -> None:
+        super().__init__(paths)
+        self.notes = list(notes or [])
+
+
+def _csv_cell(name: str, dtype: Any) -> str:
+    """SQL for one column of the CSV: text cells neutralised as ``opslib.reporting.exports.neutralise`` does,
+    ±inf as empty, timestamps at midnight as days (as pandas writes them)."""
+    from opslib.data.engine import sql_str
+    from opslib.reporting.exports import FORMULA_TRIGGERS
+
+    col = '"' + name.replace('"', '""') + '"'
+    if pd.api.types.is_bool_dtype(dtype):
+        return f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN 'True' ELSE 'False' END"
+    if pd.api.types.is_float_dtype(dtype):
+        return f"CASE WHEN isinf({col}) THEN NULL ELSE {col} END"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return col
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return (f"CASE WHEN {col} = date_trunc('day', {col}) THEN strftime({col}, '%Y-%m-%d') "
+                f"ELSE strftime({col}, '%Y-%m-%d %H:%M:%S') END")
+    text = f"CAST({col} AS VARCHAR)"
+    trigger = " OR ".join(f"prefix({text}, {sql_str(t)})" for t in FORMULA_TRIGGERS)
+    plain = r"^[+-]?(\p{Nd}+([.,]\p{Nd}*)?|[.,]\p{Nd}+)([eE][+-]?\p{Nd}+)?$"
+    quote = sql_str("'")
+    return (f"CASE WHEN ({trigger}) AND NOT regexp_full_match({text}, {sql_str(plain)}) "
+            f"THEN {quote} || {text} ELSE {text} END")
+
+
+def write_csv_engine(table: pd.DataFrame, path: str | Path) -> Path:
+    """``table`` as CSV for Excel, written by DuckDB's ``COPY ... TO`` (streamed, no Python object per cell).
+
+    The same file as ``opslib.reporting.exports.write_csv``: UTF-8 with BOM, CRLF rows, text cells and column
+    names neutralised (a cell starting with ``= + - @``, tab, CR or their full-width forms that is not a plain
+    number gets a ``'`` in front), ±inf and missing values empty, days as ``YYYY-MM-DD``.
+
+    Parameters:
+        table: the rows to write. path: the CSV file (replaced when it exists).
+
+    Returns:
+        ``path``.
+
+    Example:
+        >>> import os, tempfile
+        >>> p = write_csv_engine(pd.DataFrame({"id": ["=1+1", "-5"], "v": [1.5, float("inf")]}),
+        ...                      os.path.join(tempfile.mkdtemp(), "t.csv"))
+        >>> p.read_text(encoding="utf-8-sig").splitlines()
+        ['id,v', "'=1+1,1.5", '-5,']
+    """
+    import shutil
+
+    import duckdb
+
+    from opslib.data.engine import sql_str
+    from opslib.reporting.exports import neutralise
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    names = [str(neutralise(str(c))).replace('"', '""') for c in table.columns]
+    cols = ", ".join(f'{_csv_cell(str(c), table[c].dtype)} AS "{n}"' for c, n in zip(table.columns, names, strict=True))
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")
+        con.register("t", table.reset_index(drop=True))
+        con.execute(f"COPY (SELECT {cols} FROM t) TO {sql_str(str(tmp))} "
+                    "(FORMAT csv, HEADER, DELIMITER ',', NEW_LINE '\r\n', NULLSTR '')")
+    finally:
+        con.close()
+    with open(path, "wb") as out, open(tmp, "rb") as part:
+        out.write(b"\xef\xbb\xbf")
+        shutil.copyfileobj(part, out, 1 << 20)
+    tmp.unlink()
+    return path
+
+
 def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
-                   formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
+                   formats: tuple[str, ...] = ("csv", "xlsx"), excel_rows: int | None = EXCEL_MAX_ROWS) -> ActionExport:
     """Write a customer action list for Excel users, safely, as every action table is written.
 
-    Through :func:`opslib.reporting.exports.write_table`: ``<folder>/<name>.csv`` as UTF-8 with BOM (so Excel
-    shows Chinese) with formula-like text cells prefixed by ``'`` (a customer id or name typed by someone else
-    cannot run as a formula), ``<name>.xlsx`` with every text cell stored as a string; ``name`` is made a safe
-    file name that stays inside ``folder`` (created when missing).
+    ``<folder>/<name>.csv``: every row, written by DuckDB (:func:`write_csv_engine`: UTF-8 with BOM so Excel
+    shows Chinese, formula-like text cells prefixed by ``'`` so a customer id or name typed by someone else
+    cannot run as a formula). ``<name>.xlsx`` through ``opslib.reporting.exports.write_table`` (every text cell
+    stored as a string) with at most ``excel_rows`` rows: a longer list (ranked, most valuable first) is cut to
+    its first ``excel_rows`` rows, the file is named ``<name>_top<N>.xlsx`` and ``notes`` says the CSV holds all
+    of them — never a silent cut. ``name`` is made a safe file name that stays inside ``folder`` (created when
+    missing).
 
     Parameters:
         table: a win-back or nurture list (:func:`win_back_list`, :func:`nurture_list`) or any table.
         folder: the export folder. name: the file name without suffix, e.g. ``"customers_win_back_2025-12-31"``.
         formats: any of ``"csv"``, ``"xlsx"``.
+        excel_rows: the Excel file's row cap (None: Excel's own limit, 1,048,575 rows under the header).
 
     Returns:
-        The paths written, in the order of ``formats``.
+        :class:`ActionExport`: the paths written, in the order of ``formats``, and ``notes``.
 
     Example:
         >>> import tempfile
-        >>> paths = export_actions(pd.DataFrame({"customer_id": ["=1+1"], "action_cn": ["召回"]}), tempfile.mkdtemp(), "w")
-        >>> [p.suffix for p in paths], paths[0].read_bytes()[:3] == b"\\xef\\xbb\\xbf"
-        (['.csv', '.xlsx'], True)
-        >>> paths[0].read_text(encoding="utf-8-sig").splitlines()[1]
-        "'=1+1,召回"
+        >>> paths = export_actions(pd.DataFrame({"customer_id": ["=1+1", "b"], "action_cn": ["召回", "召回"]}),
+        ...                        tempfile.mkdtemp(), "w", excel_rows=1)
+        >>> [p.name for p in paths], paths[0].read_bytes()[:3].hex()
+        (['w.csv', 'w_top1.xlsx'], 'efbbbf')
+        >>> paths[0].read_text(encoding="utf-8-sig").splitlines()[1], paths.notes
+        ("'=1+1,召回", ['w_top1.xlsx holds the first 1 of 2 rows (most valuable first); w.csv holds all 2.'])
     """
-    from opslib.reporting.exports import write_table
+    from opslib.errors import ReportError
+    from opslib.reporting.exports import FORMATS, inside, safe_filename, write_table
 
-    return write_table(table, folder, name, formats=formats, sheet="actions")
+    formats = tuple(f.lower().lstrip(".") for f in formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ReportError(f"export formats must be among {', '.join(FORMATS)}, got {', '.join(bad) or 'none'}")
+    cap = 1_048_575 if excel_rows is None else int(excel_rows)
+    if cap < 1:
+        raise CLVError(f"export_actions: excel_rows={excel_rows!r}, expected a number of rows >= 1 or None")
+    base = Path(folder).expanduser()
+    if base.exists() and not base.is_dir():
+        raise ReportError(f"export folder {base} is a file, not a folder")
+    base.mkdir(parents=True, exist_ok=True)
+    stem = safe_filename(name)
+    written: list[Path] = []
+    notes: list[str] = []
+    for fmt in formats:
+        if fmt == "csv":
+            written.append(write_csv_engine(table, inside(base, f"{stem}.csv")))
+        elif len(table) > cap:
+            part = write_table(table.head(cap), base, f"{stem}_top{cap}", formats=("xlsx",), sheet="actions")
+            written.extend(part)
+            where = f"{stem}.csv holds all {len(table):,}" if "csv" in formats else "the CSV export holds all of them"
+            notes.append(f"{part[0].name} holds the first {cap:,} of {len(table):,} rows (most valuable first); "
+                         f"{where}.")
+        else:
+            written.extend(write_table(table, base, stem, formats=("xlsx",), sheet="actions"))
+    return ActionExport(written, notes)

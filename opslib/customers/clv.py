@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special, stats
 
+from opslib.customers import _sql
 from opslib.data import cube
 from opslib.errors import BoundaryWarning, CLVError, FitError
 from opslib.kpi import Term
@@ -90,6 +91,8 @@ __all__ = [
 
 #: Days per model time unit for ``freq``: day, week, month (365.25/12 days).
 UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+#: The column of a grouped customer table (``rfm_summary(..., group=True)``) that counts the customers of a row.
+WEIGHT = "n_customers"
 
 Source = pd.DataFrame | str | Path | duckdb.DuckDBPyRelation
 
@@ -151,10 +154,11 @@ def _day(value: object, name: str) -> pd.Timestamp:
 
 def rfm_summary(transactions: Source, customer: str, date: str, value: str | None, *,
                 calibration_end: object, observation_end: object | None = None,
-                freq: str | float = "W", where: str | None = None) -> pd.DataFrame:
+                freq: str | float = "W", where: str | None = None, group: bool = False) -> pd.DataFrame:
     """Per-customer (frequency, recency, T, monetary_value) in the model's time unit, from transactions.
 
-    One DuckDB query over the lines (a DataFrame, a DuckDB relation, or a Parquet/CSV path or glob):
+    One DuckDB query over the lines (a DataFrame, a DuckDB relation, or a Parquet/CSV path or glob), or
+    over a shop's ``orders`` on the shop's own engine (DuckDB or Spark) when given the shop:
     lines are summed per (customer, day), then per customer. Only customers whose first purchase day
     is on or before ``calibration_end`` are kept (the calibration cohort); lines after
     ``observation_end`` (or after ``calibration_end`` when it is None) are ignored; lines without a
@@ -171,6 +175,11 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         observation_end: last day of the holdout period (inclusive); adds the holdout columns.
         freq: time unit, ``"D"``, ``"W"`` (7 days), ``"M"`` (365.25/12 days) or days per unit.
         where: optional DuckDB filter on the lines, e.g. ``"status <> 'cancelled'"``.
+        group: return the sufficient statistics instead of customers: one row per distinct combination of
+            the statistics (no customer column) with :data:`WEIGHT` (``n_customers``) counting the customers
+            who share it. Every function of this module weights such rows by that count, so a fit, a holdout
+            evaluation or a correlation on the grouped table equals the one on the customer table; at
+            millions of customers the grouped table is far smaller (one-time buyers share a few hundred rows).
 
     Returns:
         One row per customer, sorted by customer: the ``customer`` column (its input name),
@@ -192,10 +201,15 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
     obs = _day(observation_end, "observation_end") if observation_end is not None else None
     if obs is not None and obs <= cal:
         raise CLVError(f"observation_end {obs.date()} must be after calibration_end {cal.date()}")
-    con = cube.connect()
+    engine = _sql._engine_data(transactions) is not None
+    con = _sql.connect(orders=transactions) if engine else cube.connect()
     try:
-        label = _register(con, transactions)
-        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM src)").fetchall())
+        if engine:
+            label, view = "the shop's orders", "orders"
+            types = _sql.columns(con, view)
+        else:
+            label, view = _register(con, transactions), "src"
+            types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM src)").fetchall())
         missing = [c for c in (customer, date) if c not in types]
         if value is not None and _IDENT.match(value) and value not in types:
             missing.append(value)
@@ -208,11 +222,11 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         v = "NULL" if value is None else (_quote(value) if value in types else f"({value})")
         last = obs if obs is not None else cal
         cond = f" AND ({where})" if where else ""
-        sql = f"""
+        per_customer = f"""
             WITH days AS (
                 SELECT {_quote(customer)} AS c, CAST({_quote(date)} AS DATE) AS d,
                        sum({v}) AS v, count(*) FILTER (WHERE {v} IS NULL) AS n_null
-                FROM src
+                FROM {view}
                 WHERE {_quote(customer)} IS NOT NULL AND {_quote(date)} IS NOT NULL
                   AND CAST({_quote(date)} AS DATE) <= DATE '{last.date()}'{cond}
                 GROUP BY 1, 2
@@ -221,19 +235,26 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
             )
             SELECT days.c AS c,
                    CAST(count(*) FILTER (WHERE d <= DATE '{cal.date()}') - 1 AS BIGINT) AS frequency,
-                   date_diff('day', any_value(d0), max(d) FILTER (WHERE d <= DATE '{cal.date()}')) AS recency_days,
-                   date_diff('day', any_value(d0), DATE '{cal.date()}') AS t_days,
+                   date_diff('day', min(d0), max(d) FILTER (WHERE d <= DATE '{cal.date()}')) AS recency_days,
+                   date_diff('day', min(d0), DATE '{cal.date()}') AS t_days,
                    CAST(coalesce(sum(v) FILTER (WHERE d <= DATE '{cal.date()}' AND d > d0), 0) AS DOUBLE) AS repeat_value,
                    CAST(count(*) FILTER (WHERE d > DATE '{cal.date()}') AS BIGINT) AS frequency_holdout,
                    CAST(coalesce(sum(v) FILTER (WHERE d > DATE '{cal.date()}'), 0) AS DOUBLE) AS holdout_value,
                    CAST(sum(n_null) AS BIGINT) AS n_null
-            FROM days JOIN firsts USING (c)
+            FROM days JOIN firsts ON days.c = firsts.c
             GROUP BY days.c
-            ORDER BY days.c
         """
+        if group:
+            stats_cols = "frequency, recency_days, t_days, repeat_value, frequency_holdout, holdout_value"
+            sql = (f"SELECT {stats_cols}, CAST(count(*) AS BIGINT) AS {WEIGHT}, CAST(sum(n_null) AS BIGINT) AS n_null "
+                   f"FROM ({per_customer}) pc GROUP BY {stats_cols} ORDER BY {stats_cols}")
+        else:
+            sql = per_customer + " ORDER BY days.c"
         try:
-            raw = con.execute(sql).df()
-        except duckdb.Error as exc:
+            raw = _sql.frame(con, sql)
+        except (duckdb.Error, CLVError) as exc:
+            raise CLVError(f"{label}: the query failed — check value={value!r} and where={where!r} ({exc})") from None
+        except Exception as exc:  # the Spark engine's errors (AnalysisException) are not DuckDB's
             raise CLVError(f"{label}: the query failed — check value={value!r} and where={where!r} ({exc})") from None
     finally:
         con.close()
@@ -243,7 +264,10 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
     if value is not None and raw["n_null"].sum() > 0:
         raise CLVError(f"{label}: {int(raw['n_null'].sum()):,} line(s) have an empty value ({value!r}) — "
                        "fill them or filter them out with where=...")
-    out = pd.DataFrame({customer: raw["c"].to_numpy(), "frequency": raw["frequency"].astype("int64").to_numpy()})
+    if group:
+        out = pd.DataFrame({"frequency": raw["frequency"].astype("int64").to_numpy()})
+    else:
+        out = pd.DataFrame({customer: raw["c"].to_numpy(), "frequency": raw["frequency"].astype("int64").to_numpy()})
     out["recency"] = raw["recency_days"].to_numpy(dtype=float) / unit_days
     out["T"] = raw["t_days"].to_numpy(dtype=float) / unit_days
     x = out["frequency"].to_numpy()
@@ -255,6 +279,8 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         if value is not None:
             out["monetary_value_holdout"] = np.where(xh > 0, raw["holdout_value"].to_numpy() / np.maximum(xh, 1), 0.0)
         out["duration_holdout"] = float((obs - cal).days) / unit_days
+    if group:
+        out[WEIGHT] = raw[WEIGHT].astype("int64").to_numpy()
     out.attrs.update({"customer": customer, "unit": freq, "unit_days": unit_days, "calibration_end": str(cal.date()),
                       "observation_end": None if obs is None else str(obs.date())})
     return out
@@ -381,13 +407,29 @@ def _columns(summary: pd.DataFrame, cols: list[str], what: str) -> None:
                        f"it has {', '.join(map(repr, summary.columns))}; build it with rfm_summary")
 
 
-def _distinct_rows(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of the columns and their counts (lexsort; a likelihood then sums over them weighted)."""
+def _weights(summary: pd.DataFrame, what: str) -> np.ndarray:
+    """How many customers each row stands for: the :data:`WEIGHT` column of a grouped table, else 1 per row."""
+    if WEIGHT not in summary.columns:
+        return np.ones(len(summary))
+    w = summary[WEIGHT].to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w < 1) | (w != np.round(w))
+    if bad.any():
+        raise CLVError(f"{what}: {bad.sum():,} row(s) with {WEIGHT} not a whole number >= 1 ({_rows(summary, bad)}) "
+                       f"— {WEIGHT} counts the customers of a grouped row (rfm_summary(..., group=True))")
+    return w
+
+
+def _distinct_rows(*cols: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the columns and their counts — summed ``weights`` when given (lexsort; a likelihood then
+    sums over them weighted)."""
     order = np.lexsort(cols[::-1])
     data = np.column_stack([c[order] for c in cols])
     new = np.r_[True, np.any(data[1:] != data[:-1], axis=1)]
     starts = np.flatnonzero(new)
-    counts = np.diff(np.r_[starts, len(data)])
+    if weights is None:
+        counts = np.diff(np.r_[starts, len(data)])
+    else:
+        counts = np.add.reduceat(np.asarray(weights, dtype=float)[order], starts) if len(starts) else np.zeros(0)
     return data[starts], counts
 
 
@@ -515,7 +557,10 @@ def _beta_nodes(a: float, b: float, n: int = 64) -> tuple[np.ndarray, np.ndarray
     diag[0] = (be - al) / (al + be + 2)
     k1 = k[1:]
     s1 = 2 * k1 + al + be
-    off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1**2 * (s1 + 1) * (s1 - 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1**2 * (s1 + 1) * (s1 - 1)))
+    # k = 1: (k + al + be) / (s − 1) = 1, which is 0/0 when al + be = −1 (a + b = 1, e.g. a = b = 0.5)
+    off[0] = np.sqrt(4 * (1 + al) * (1 + be) / ((2 + al + be) ** 2 * (3 + al + be)))
     y, vec = linalg.eigh_tridiagonal(diag, off)
     w = vec[0] ** 2
     return (1 + y) / 2, w / w.sum()
@@ -731,12 +776,14 @@ def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBD
     """Fit the BG/NBD model by maximum likelihood on a customer table (frequency, recency, T).
 
     Maximises ``Σ_i ln L_i(r, α, a, b)`` (:func:`bgnbd_loglik`) over the log-parameters, on identical
-    (x, t_x, T) rows merged with weights and time divided by max T (so the unit does not matter: time x c
+    (x, t_x, T) rows merged with weights (a grouped table's :data:`WEIGHT` column adds to them: the same
+    likelihood, so the same fit) and time divided by max T (so the unit does not matter: time x c
     gives α x c and the same r, a, b). Standard errors: ``θ · sqrt(diag(H⁻¹))`` with ``H`` the Hessian of
     −LL in log-parameters (delta method). Raises :class:`FitError` when the optimum is not interior.
 
     Parameters:
-        summary: one row per customer, columns ``frequency``, ``recency``, ``T`` (:func:`rfm_summary`).
+        summary: one row per customer, columns ``frequency``, ``recency``, ``T`` (:func:`rfm_summary`); or
+            grouped rows with their customer counts in :data:`WEIGHT` (``rfm_summary(..., group=True)``).
         unit_days: days per time unit, for :func:`clv`; default ``summary.attrs['unit_days']``.
 
     Returns:
@@ -751,7 +798,8 @@ def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBD
         True
     """
     x, tx, big_t = _check_rft(summary, "fit_bgnbd")
-    n = len(x)
+    w = _weights(summary, "fit_bgnbd")
+    n = int(w.sum())
     if n == 0:
         raise CLVError("fit_bgnbd: the customer table is empty")
     if not (x > 0).any():
@@ -759,7 +807,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBD
                        "and dropout cannot be estimated — use a longer calibration period")
     if np.max(big_t) <= 0:
         raise FitError("BG/NBD: every customer has T = 0 — calibration_end must be after the first purchases")
-    rows, counts = _distinct_rows(x, tx, big_t)
+    rows, counts = _distinct_rows(x, tx, big_t, weights=w)
     scale = float(np.max(big_t))
     fun = _bgnbd_fun(rows[:, 0], rows[:, 1] / scale, rows[:, 2] / scale, counts.astype(float))
     starts = [np.log([1.0, 1.0, 1.0, 1.0]), np.log([0.3, 0.1, 0.5, 2.0]), np.log([3.0, 2.0, 2.0, 5.0])]
@@ -771,7 +819,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, unit_days: float | None = None) -> BGNBD
     })
     se = est * np.sqrt(np.diag(cov_u))
     cov = cov_u * np.outer(est, est)
-    ll = float(bgnbd_loglik(*est, x, tx, big_t).sum())
+    ll = float((w * bgnbd_loglik(*est, x, tx, big_t)).sum())
     ud = unit_days if unit_days is not None else summary.attrs.get("unit_days")
     return BGNBDResult(*[float(v) for v in est], se=dict(zip(BGNBD_PARAMS, map(float, se), strict=True)), cov=cov,
                        loglik=ll, n=n, unit=summary.attrs.get("unit"), unit_days=ud, iterations=nit, at_edge=edge)
@@ -936,7 +984,8 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     :func:`frequency_spend_correlation`.
 
     Parameters:
-        summary: columns ``frequency`` and ``monetary_value`` (mean repeat-purchase value, > 0 for x > 0).
+        summary: columns ``frequency`` and ``monetary_value`` (mean repeat-purchase value, > 0 for x > 0);
+            with a :data:`WEIGHT` column (a grouped table) each row counts that many customers.
 
     Returns:
         :class:`GammaGammaResult`; ``n`` counts the repeat buyers used.
@@ -953,28 +1002,30 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     _columns(summary, ["frequency", "monetary_value"], "fit_gamma_gamma")
     x = summary["frequency"].to_numpy(dtype=float)
     m = summary["monetary_value"].to_numpy(dtype=float)
+    w = _weights(summary, "fit_gamma_gamma")
     rep = x > 0
     bad = rep & ~(np.isfinite(m) & (m > 0))
     if bad.any():
         raise CLVError(f"fit_gamma_gamma: {bad.sum():,} repeat buyer(s) have monetary_value <= 0 or empty ("
                        f"{_rows(summary, bad)}) — the Gamma-Gamma model needs positive spend; drop them first, e.g. "
                        "summary[summary.monetary_value > 0]")
-    if rep.sum() < 10:
-        raise FitError(f"Gamma-Gamma: only {int(rep.sum())} customer(s) with repeat purchases; at least 10 needed")
-    x, m = x[rep], m[rep]
-    rows, counts = _distinct_rows(x, m)
-    scale = float(np.mean(m))
+    n_rep = int(w[rep].sum())
+    if n_rep < 10:
+        raise FitError(f"Gamma-Gamma: only {n_rep} customer(s) with repeat purchases; at least 10 needed")
+    x, m, w = x[rep], m[rep], w[rep]
+    rows, counts = _distinct_rows(x, m, weights=w)
+    scale = float(np.average(m, weights=w))
     fun = _gg_fun(rows[:, 0], rows[:, 1] / scale, counts.astype(float))
     starts = [np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 10.0]), np.log([0.5, 2.0, 0.5])]
-    u, cov_u, nit, edge = _mle(fun, starts, GG_PARAMS, "Gamma-Gamma", float(len(x)), limits=(("q", "gamma"),))
+    u, cov_u, nit, edge = _mle(fun, starts, GG_PARAMS, "Gamma-Gamma", float(n_rep), limits=(("q", "gamma"),))
     est = np.exp(u) * np.array([1.0, 1.0, scale])
     _edge_warning("Gamma-Gamma", edge, dict(zip(GG_PARAMS, est, strict=True)), {
         ("q", "gamma"): lambda e: f"every customer has the same mean spend p·gamma/q = {e['p'] * e['gamma'] / e['q']:.4g}",
     })
     se = est * np.sqrt(np.diag(cov_u))
-    ll = float(gamma_gamma_loglik(*est, x, m).sum())
+    ll = float((w * gamma_gamma_loglik(*est, x, m)).sum())
     return GammaGammaResult(*[float(v) for v in est], se=dict(zip(GG_PARAMS, map(float, se), strict=True)),
-                            cov=cov_u * np.outer(est, est), loglik=ll, n=int(len(x)), iterations=nit, at_edge=edge)
+                            cov=cov_u * np.outer(est, est), loglik=ll, n=n_rep, iterations=nit, at_edge=edge)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -992,7 +1043,8 @@ def frequency_spend_correlation(summary: pd.DataFrame, level: float = 0.95) -> p
     the p-value, which is small for any correlation on large samples.
 
     Parameters:
-        summary: columns ``frequency`` and ``monetary_value``; rows with frequency 0 are left out.
+        summary: columns ``frequency`` and ``monetary_value``; rows with frequency 0 are left out; a grouped
+            table's rows count :data:`WEIGHT` times.
         level: confidence level of the intervals.
 
     Returns:
@@ -1008,7 +1060,10 @@ def frequency_spend_correlation(summary: pd.DataFrame, level: float = 0.95) -> p
     rep = summary["frequency"].to_numpy() > 0
     x = summary["frequency"].to_numpy(dtype=float)[rep]
     m = summary["monetary_value"].to_numpy(dtype=float)[rep]
-    n = int(rep.sum())
+    if WEIGHT in summary.columns:  # a grouped table: each row as many times as it has customers (repeat buyers only)
+        k = _weights(summary, "frequency_spend_correlation")[rep].astype(np.int64)
+        x, m = np.repeat(x, k), np.repeat(m, k)
+    n = len(x)
     if n < 4:
         raise CLVError(f"frequency_spend_correlation: {n} repeat buyer(s); at least 4 needed")
     z = stats.norm.ppf(0.5 + level / 2)
@@ -1043,14 +1098,20 @@ class HoldoutEvaluation:
     total_actual: float
     total_predicted: float
     duration: float
+    n_customers: int | None = None
 
     @property
     def aggregate_error(self) -> float:
         return self.total_predicted / self.total_actual - 1 if self.total_actual else float("nan")
 
+    @property
+    def customer_count(self) -> int:
+        """Customers evaluated (the rows of ``customers``, or their :data:`WEIGHT` sum when grouped)."""
+        return int(self.n_customers) if self.n_customers is not None else len(self.customers)
+
     def summary(self) -> pd.DataFrame:
         """One row: customers, holdout duration, MAE, RMSE, totals and aggregate error."""
-        return pd.DataFrame([{"customers": len(self.customers), "duration": self.duration, "mae": self.mae,
+        return pd.DataFrame([{"customers": self.customer_count, "duration": self.duration, "mae": self.mae,
                               "rmse": self.rmse, "total_actual": self.total_actual,
                               "total_predicted": self.total_predicted, "aggregate_error": self.aggregate_error}])
 
@@ -1087,19 +1148,27 @@ def holdout_evaluation(model: BGNBDResult, summary: pd.DataFrame, max_frequency:
     """
     _columns(summary, ["frequency", "recency", "T", "frequency_holdout", "duration_holdout"], "holdout_evaluation")
     x, tx, big_t = _check_rft(summary, "holdout_evaluation")
+    w = _weights(summary, "holdout_evaluation")
     dur = summary["duration_holdout"].to_numpy(dtype=float)
     pred = model.conditional_expected_purchases(dur, x, tx, big_t)
     act = summary["frequency_holdout"].to_numpy(dtype=float)
     cust = summary.copy()
     cust["predicted"] = pred
     bucket = np.minimum(x, max_frequency).astype(int)
-    g = pd.DataFrame({"frequency": bucket, "actual": act, "predicted": pred}).groupby("frequency")
-    by = g.agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")).reset_index()
+    g = pd.DataFrame({"frequency": bucket, "w": w, "wa": w * act, "wp": w * pred}).groupby("frequency").sum()
+    by = pd.DataFrame({"frequency": g.index, "customers": g["w"].to_numpy().astype("int64"),
+                       "actual": (g["wa"] / g["w"]).to_numpy(), "predicted": (g["wp"] / g["w"]).to_numpy()})
     by.insert(1, "label", [f"{k}+" if k == max_frequency else str(k) for k in by["frequency"]])
     err = pred - act
-    return HoldoutEvaluation(by_frequency=by, customers=cust, mae=float(np.mean(np.abs(err))),
-                             rmse=float(np.sqrt(np.mean(err**2))), total_actual=float(act.sum()),
-                             total_predicted=float(pred.sum()), duration=float(np.median(dur)))
+    if WEIGHT in summary.columns and len(dur):  # the weighted median of the durations
+        order = np.argsort(dur, kind="stable")
+        cum = np.cumsum(w[order])
+        median = float(dur[order][np.searchsorted(cum, cum[-1] / 2)])
+    else:
+        median = float(np.median(dur))
+    return HoldoutEvaluation(by_frequency=by, customers=cust, mae=float(np.average(np.abs(err), weights=w)),
+                             rmse=float(np.sqrt(np.average(err**2, weights=w))), total_actual=float((w * act).sum()),
+                             total_predicted=float((w * pred).sum()), duration=median, n_customers=int(w.sum()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1147,15 +1216,22 @@ def customer_lifetime_value(model: BGNBDResult, spend: GammaGammaResult, summary
     x, tx, big_t = _check_rft(summary, "customer_lifetime_value")
     step = (365.25 / 12) / ud
     d = (1 + annual_discount_rate) ** (1 / 12) - 1
-    cum = np.zeros(len(x))
-    disc = np.zeros(len(x))
+    # The purchase model depends on (x, t_x, T) only: evaluated once per distinct triple (one-time buyers share
+    # a few hundred), then spread back to the customers.
+    rows, back = np.unique(np.column_stack([x, tx, big_t]), axis=0, return_inverse=True)
+    back = back.ravel()
+    ux, utx, ut = rows[:, 0], rows[:, 1], rows[:, 2]
+    cum = np.zeros(len(ux))
+    disc = np.zeros(len(ux))
     for k in range(1, horizon_months + 1):
-        now = model.conditional_expected_purchases(k * step, x, tx, big_t)
+        now = model.conditional_expected_purchases(k * step, ux, utx, ut)
         disc += (now - cum) / (1 + d) ** k
         cum = now
+    alive = model.p_alive(ux, utx, ut)[back]
+    cum, disc = cum[back], disc[back]
     spend_i = spend.conditional_expected_spend(x, summary["monetary_value"].to_numpy(dtype=float))
     out = summary.copy()
-    out["p_alive"] = model.p_alive(x, tx, big_t)
+    out["p_alive"] = alive
     out["expected_purchases"] = cum
     out["expected_spend"] = spend_i
     out["clv"] = margin * spend_i * disc

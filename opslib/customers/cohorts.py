@@ -256,6 +256,24 @@ def _ends(con: Any, ends: Iterable[object] | str, until: object | None = None) -
         return days
     return [pd.Timestamp(e).normalize() for e in ([ends] if isinstance(ends, str) else ends)]
 
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _count_at(steps: pd.DataFrame, end_days: list[pd.Timestamp], windows: list[int]) -> pd.DataFrame:
+    """Buyers and repeat buyers at each (end day, window) from the per-day +1/-1 steps of the interval query:
+    the running sum of the steps on or before the day."""
+    rows = []
+    for w in windows:
+        g = steps[steps["n"] == w].sort_values("dn")
+        days = g["dn"].to_numpy(dtype="int64")
+        b, r = np.cumsum(g["b"].to_numpy(dtype="int64")), np.cumsum(g["r"].to_numpy(dtype="int64"))
+        for e in end_days:
+            i = int(np.searchsorted(days, (e - _EPOCH).days, side="right")) - 1
+            rows.append({"end": e, "window_days": w, "buyers": float(b[i]) if i >= 0 else 0.0,
+                         "repeat_buyers": float(r[i]) if i >= 0 else 0.0})
+    t = pd.DataFrame(rows, columns=["end", "window_days", "buyers", "repeat_buyers"])
+    return t.sort_values(["window_days", "end"], kind="stable", ignore_index=True)
+
 
 def repeat_purchase_rate(orders: Table, ends: Iterable[object] | str = "M", days: Sequence[int] = (30, 90),
                          until: object | None = None) -> RepeatRates:
@@ -284,21 +302,37 @@ def repeat_purchase_rate(orders: Table, ends: Iterable[object] | str = "M", days
         end_days = _ends(con, ends, until)
         if not end_days:
             raise CLVError("repeat_purchase_rate: no order that is not cancelled")
-        grid = ", ".join(f"({day(e)}, {w})" for e in end_days for w in windows)
+        wins = ", ".join(f"({w})" for w in sorted(set(windows)))
+        dn = "date_diff('day', DATE '1970-01-01', o.d)"
+        # One row per order with the day numbers of the customer's previous and next order (orders sorted by
+        # day, then id: two orders on one day count as two). The order is the customer's latest order on or
+        # before day e for lo <= e < next; the customer is a buyer at e when that order is in the window
+        # (e < lo + N) and a repeat buyer when the previous order is too (e < prev + N). Each interval becomes
+        # +1 at its start and -1 at its end, summed per day: the result is a few rows per day, never per customer.
         sql = f"""
             WITH o AS ({_base()}),
-            g AS (SELECT * FROM (VALUES {grid}) g(end_day, window_days)),
-            w AS (
-                SELECT g.end_day, g.window_days, o.c, count(*) AS n
-                FROM g JOIN o ON o.d <= g.end_day AND o.d > g.end_day - CAST(g.window_days AS INTEGER)
-                GROUP BY 1, 2, 3)
-            SELECT g.end_day AS "end", g.window_days, CAST(count(w.c) AS DOUBLE) AS buyers,
-                CAST(count(w.c) FILTER (WHERE w.n >= 2) AS DOUBLE) AS repeat_buyers
-            FROM g LEFT JOIN w ON w.end_day = g.end_day AND w.window_days = g.window_days
-            GROUP BY 1, 2 ORDER BY 2, 1"""
-        t = con.execute(sql).df()
+            s AS (
+                SELECT {dn} AS lo,
+                    lag({dn}) OVER (PARTITION BY o.c ORDER BY o.d, o.order_id) AS prev_n,
+                    lead({dn}) OVER (PARTITION BY o.c ORDER BY o.d, o.order_id) AS next_n
+                FROM o),
+            w AS (SELECT * FROM (VALUES {wins}) w(n)),
+            iv AS (
+                SELECT w.n, s.lo, least(coalesce(s.next_n, s.lo + w.n), s.lo + w.n) AS hi,
+                    CASE WHEN s.prev_n IS NULL THEN s.lo
+                         ELSE least(coalesce(s.next_n, s.prev_n + w.n), s.prev_n + w.n) END AS hr
+                FROM s CROSS JOIN w),
+            ev AS (
+                SELECT iv.n, CASE e.k WHEN 0 THEN iv.lo WHEN 1 THEN iv.hi ELSE iv.hr END AS dn,
+                    CASE e.k WHEN 0 THEN 1 WHEN 1 THEN -1 ELSE 0 END AS b,
+                    CASE e.k WHEN 0 THEN (CASE WHEN iv.hr > iv.lo THEN 1 ELSE 0 END) WHEN 2 THEN -1 ELSE 0 END AS r
+                FROM iv CROSS JOIN (VALUES (0), (1), (2)) e(k)
+                WHERE (e.k < 2 AND iv.hi > iv.lo) OR (e.k = 2 AND iv.hr > iv.lo))
+            SELECT n, dn, CAST(sum(b) AS BIGINT) AS b, CAST(sum(r) AS BIGINT) AS r FROM ev GROUP BY 1, 2"""
+        steps = con.execute(sql).df()
     finally:
         con.close()
+    t = _count_at(steps, end_days, windows)
     t["end"] = pd.to_datetime(t["end"]).astype("datetime64[ns]")
     t["window_days"] = t["window_days"].astype("int64")
     t["repeat_rate"] = t["repeat_buyers"] / t["buyers"].where(t["buyers"] > 0)
@@ -411,6 +445,30 @@ class OrderGaps:
         return gap_chart(self)
 
 
+def _quantile(values: np.ndarray, counts: np.ndarray, p: float) -> float:
+    """``quantile_cont`` of the sample holding each sorted value ``counts`` times: at position h = (n − 1)·p
+    (from 0), the value there plus (h − ⌊h⌋) × the step to the next one (linear interpolation).
+
+    Example (1, 1, 2, 10: position 1.5 lies halfway between 1 and 2):
+        >>> _quantile(np.array([1, 2, 10]), np.array([2, 1, 1]), 0.5)
+        1.5
+    """
+    cum = np.cumsum(counts)
+    h = (cum[-1] - 1) * p
+    lo = int(np.floor(h))
+    at = values[np.searchsorted(cum, lo + 1)]
+    nxt = values[np.searchsorted(cum, min(lo + 2, cum[-1]))]
+    return float(at + (h - lo) * (nxt - at))
+
+
+def _gap_stats(step: str, gaps: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    n = int(counts.sum())
+    out: dict[str, Any] = {"step": step, "gaps": n, "mean_days": float((gaps * counts).sum() / n)}
+    for name, p in (("p25_days", 0.25), ("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9)):
+        out[name] = _quantile(gaps, counts, p)
+    return out
+
+
 def order_gaps(orders: Table, bin_days: int = 7, cap: int = 364, end: object | None = None) -> OrderGaps:
     """Time between orders (回购周期): days from each order to the same customer's next order (DuckDB).
 
@@ -439,17 +497,21 @@ def order_gaps(orders: Table, bin_days: int = 7, cap: int = 364, end: object | N
                          date_diff('day', d, lead(d) OVER (PARTITION BY c ORDER BY ts, order_id)) AS gap FROM o),
             g AS (SELECT CASE WHEN k >= 4 THEN '4+' ELSE k || '→' || (k + 1) END AS step, gap FROM s
                   WHERE gap IS NOT NULL)"""
-        q = ("CAST(count(*) AS BIGINT) AS gaps, avg(gap) AS mean_days, quantile_cont(gap, 0.25) AS p25_days, "
-             "quantile_cont(gap, 0.5) AS median_days, quantile_cont(gap, 0.75) AS p75_days, "
-             "quantile_cont(gap, 0.9) AS p90_days")
-        by_step = con.execute(f"{base} SELECT step, {q} FROM g GROUP BY 1 ORDER BY 1").df()
-        total = con.execute(f"{base} SELECT 'all' AS step, {q} FROM g").df()
-        hist = con.execute(f"""{base} SELECT CAST(least(floor(gap / {int(bin_days)}) * {int(bin_days)}, {int(cap)})
-                                         AS BIGINT) AS bin_start, CAST(count(*) AS BIGINT) AS gaps
-                              FROM g GROUP BY 1 ORDER BY 1""").df()
+        # one query, one small table: how many gaps of each whole number of days per step (a few thousand rows
+        # at millions of customers); means, quantiles and the histogram follow exactly from the counts
+        counts = con.execute(f"{base} SELECT step, gap, CAST(count(*) AS BIGINT) AS n FROM g GROUP BY 1, 2").df()
     finally:
         con.close()
-    table = pd.concat([by_step, total], ignore_index=True) if len(by_step) else by_step
+    counts = counts.astype({"step": str, "gap": "int64", "n": "int64"}).sort_values(["step", "gap"], ignore_index=True)
+    rows = [_gap_stats(step, grp["gap"].to_numpy(), grp["n"].to_numpy()) for step, grp in counts.groupby("step", sort=True)]
+    if rows:
+        whole = counts.groupby("gap", as_index=False)["n"].sum()
+        rows.append(_gap_stats("all", whole["gap"].to_numpy(), whole["n"].to_numpy()))
+    table = pd.DataFrame(rows, columns=["step", "gaps", "mean_days", "p25_days", "median_days", "p75_days", "p90_days"])
+    table["gaps"] = table["gaps"].astype("int64")
+    bins = np.minimum((counts["gap"] // int(bin_days)) * int(bin_days), int(cap)).astype("int64")
+    hist = (counts.assign(bin_start=bins).groupby("bin_start", as_index=False)["n"].sum()
+            .rename(columns={"n": "gaps"}).astype({"bin_start": "int64", "gaps": "int64"}))
     return OrderGaps(table, hist, int(bin_days), int(cap))
 
 

@@ -16,7 +16,9 @@ lines, i.e. what the customer kept), ``first_order`` / ``last_order`` (days), ``
 Ties share a score (the same value always gets the same score; values are compared at 6 decimals, so the
 rounding of a sum never splits a tie), which matters for F: when 70% of customers ordered once they all get
 F = 1, and a customer with two orders, above 70% of the others, gets F = 4 — quintiles of a count with ties
-cannot be five equal groups. Scoring runs in SQL with ``rank()``.
+cannot be five equal groups. Scoring runs in SQL: ``#(customers whose value comes before)`` is a running sum
+over the table of distinct values and their customer counts (the same as ``rank() − 1``, without sorting every
+customer's row).
 
 **Segments**: the 125 score codes ``RFM`` map to the 11 segments of the classic RFM segment table
 (Champions, Loyal, Potential loyalist, New, Promising, Needs attention, About to sleep, At risk, Cannot lose,
@@ -44,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opslib.customers._sql import EngineConnection, Table, connect, day, require
+from opslib.customers._sql import EngineConnection, Table, connect, day, frame, require
 from opslib.errors import CLVError
 
 __all__ = ["SEGMENTS", "SEGMENT_CODES", "RFMResult", "Transitions", "customer_summary", "rfm_segments",
@@ -218,7 +220,7 @@ def customer_summary(orders: Table, as_of: object | None = None, lookback_days: 
         ref = _as_of(con, as_of)
         sql = (f"SELECT * EXCLUDE (n_all) FROM ({_summary_sql(ref, _since(ref, lookback_days), _statuses(status))}) "
                "WHERE orders > 0 ORDER BY 1")
-        out = con.execute(sql).df()
+        out = frame(con, sql)
     finally:
         con.close()
     for c in ("first_order", "last_order"):
@@ -297,26 +299,31 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
         since = _since(ref, lookback_days)
         summary = _summary_sql(ref, since, _statuses(status))
         duck = not isinstance(con, EngineConnection) or con.engine == "duckdb"
+        # Scores from the distinct values: rank() - 1 = customers strictly before the value, summed over a table
+        # of (value, customers) instead of three sorts of every customer's whole row (same scores, ties shared).
+        mat = " MATERIALIZED" if duck else ""  # DuckDB would otherwise recompute the summary for each use
         sql = f"""
-            WITH s AS (SELECT * FROM ({summary}) WHERE orders > 0),
+            WITH s AS{mat} (SELECT * FROM ({summary}) WHERE orders > 0),
             seg AS ({_segment_values(duck)}),
-            k AS (
-                SELECT *, count(*) OVER () AS n,
-                    rank() OVER (ORDER BY recency_days DESC) AS rr,
-                    rank() OVER (ORDER BY orders) AS fr,
-                    rank() OVER (ORDER BY round(value, 6)) AS mr
-                FROM s),
+            nn AS (SELECT count(*) AS n FROM s),
+            rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
+            rs AS (SELECT v, sum(c) OVER (ORDER BY v DESC) - c AS below FROM rv),
+            fv AS (SELECT orders AS v, count(*) AS c FROM s GROUP BY 1),
+            fs AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM fv),
+            mv AS (SELECT round(value, 6) AS v, count(*) AS c FROM s GROUP BY 1),
+            ms AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM mv),
             sc AS (
-                SELECT *, CAST(1 + floor(5 * (rr - 1) / n) AS INTEGER) AS r,
-                    CAST(1 + floor(5 * (fr - 1) / n) AS INTEGER) AS f,
-                    CAST(1 + floor(5 * (mr - 1) / n) AS INTEGER) AS m
-                FROM k)
+                SELECT s.*, CAST(1 + floor(5 * rs.below / nn.n) AS INTEGER) AS r,
+                    CAST(1 + floor(5 * fs.below / nn.n) AS INTEGER) AS f,
+                    CAST(1 + floor(5 * ms.below / nn.n) AS INTEGER) AS m
+                FROM s CROSS JOIN nn JOIN rs ON rs.v = s.recency_days JOIN fs ON fs.v = s.orders
+                    JOIN ms ON ms.v = round(s.value, 6))
             SELECT sc.customer_id, sc.first_order, sc.last_order, sc.recency_days, sc.orders AS frequency,
                 sc.value AS monetary, sc.r, sc.f, sc.m,
                 CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment, sc.n_all
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
-        out = con.execute(sql).df()
+        out = frame(con, sql)
         ids = len(out) or con.execute("SELECT count(customer_id) FROM orders").fetchone()[0]
     finally:
         con.close()
@@ -433,6 +440,7 @@ def segment_transitions(before: RFMResult, after: RFMResult) -> Transitions:
     """
     con = connect(b=before.customers[["customer_id", "segment"]], a=after.customers[["customer_id", "segment"]])
     try:
+        con.execute("SET memory_limit = '512MB'")  # two frames of millions of customers: spill rather than grow
         pairs = con.execute("""
             SELECT coalesce(CAST(b.segment AS VARCHAR), '(none)') AS s0,
                    coalesce(CAST(a.segment AS VARCHAR), '(none)') AS s1, count(*) AS n

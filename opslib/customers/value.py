@@ -32,6 +32,7 @@ import pandas as pd
 
 from opslib.customers._sql import Table, connect
 from opslib.customers.clv import (
+    WEIGHT,
     BGNBDResult,
     BoundaryWarning,
     GammaGammaResult,
@@ -61,7 +62,8 @@ def _fit(fn, *args) -> tuple[Any, list[str]]:
 
 
 def _repeaters(summary: pd.DataFrame, before: pd.Timestamp) -> None:
-    n = int((summary["frequency"] > 0).sum())
+    rep = summary["frequency"] > 0
+    n = int(summary.loc[rep, WEIGHT].sum()) if WEIGHT in summary.columns else int(rep.sum())
     if n < MIN_REPEAT_BUYERS:
         raise CLVError(f"Gamma-Gamma/BG-NBD need repeat buyers — only {n} customer(s) bought more than once "
                        f"before {before:%Y-%m-%d}.")
@@ -71,7 +73,8 @@ def _repeaters(summary: pd.DataFrame, before: pd.Timestamp) -> None:
 class HoldoutCheck:
     """The BG/NBD calibration/holdout check (:func:`holdout_check`).
 
-    ``summary``: the calibration table (``rfm_summary`` with the holdout columns); ``model``: BG/NBD fitted on
+    ``summary``: the calibration table (``rfm_summary(..., group=True)`` with the holdout columns: grouped rows,
+    ``n_customers`` customers each); ``model``: BG/NBD fitted on
     it; ``evaluation``: :class:`~opslib.customers.clv.HoldoutEvaluation`; ``correlation``: frequency vs spend of
     the repeat buyers (``frequency_spend_correlation``); ``calibration_end``, ``observation_end``; ``reason``
     when skipped; ``notes`` (boundary warnings).
@@ -92,7 +95,7 @@ class HoldoutCheck:
             return self.reason
         ev = self.evaluation
         return (f"Calibration up to {self.calibration_end:%Y-%m-%d}, holdout {self.calibration_end:%Y-%m-%d} .. "
-                f"{self.observation_end:%Y-%m-%d}: {len(ev.customers):,} customers, {ev.total_actual:,.0f} holdout "
+                f"{self.observation_end:%Y-%m-%d}: {ev.customer_count:,} customers, {ev.total_actual:,.0f} holdout "
                 f"purchases, {ev.total_predicted:,.0f} predicted ({ev.aggregate_error:+.1%}); "
                 f"MAE {ev.mae:.3f} purchases per customer.")
 
@@ -117,7 +120,8 @@ def holdout_check(orders: Table, end: object, holdout_days: int = 182, freq: str
 
     ``calibration_end = end − holdout_days``; the customer table is ``rfm_summary`` over orders not cancelled
     with value quantity × unit_price (``where="status <> 'cancelled'"``), customers whose first purchase is on or
-    before ``calibration_end``; ``holdout_evaluation`` compares ``E[Y(t) | x, t_x, T]`` with the purchase days in
+    before ``calibration_end``, grouped (``group=True``: one row per distinct statistics with their customer
+    count in ``n_customers``; fit, evaluation and correlation weight by it, so they equal the per-customer ones); ``holdout_evaluation`` compares ``E[Y(t) | x, t_x, T]`` with the purchase days in
     the holdout. The Gamma-Gamma assumption is checked on the same table (``frequency_spend_correlation``).
 
     Parameters:
@@ -133,7 +137,7 @@ def holdout_check(orders: Table, end: object, holdout_days: int = 182, freq: str
     cal = obs - pd.Timedelta(days=int(holdout_days))
     try:
         s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=cal, observation_end=obs,
-                        freq=freq, where=_WHERE)
+                        freq=freq, where=_WHERE, group=True)
         _repeaters(s, cal)
         model, notes = _fit(fit_bgnbd, s)
         ev = holdout_evaluation(model, s)

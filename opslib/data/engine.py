@@ -203,6 +203,9 @@ class DuckDBEngine(Engine):
         self.con = duckdb.connect(database=":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")  # ordered results say ORDER BY
+        # jemalloc's background threads hand freed memory back to the system: without them a 3.8M-customer
+        # aggregate left 0.7 GB resident after it finished (notebook 05 at 10M lines)
+        self.con.execute("SET allocator_background_threads = true")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:

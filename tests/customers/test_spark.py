@@ -23,7 +23,7 @@ from opslib.data.shop import Shop
 
 pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::Warning:pyspark.*")]
 
-TABLES = ["orders", "products", "inventory"]
+TABLES = ["orders", "products", "inventory", "traffic", "fulfilment", "campaigns"]
 AS_OF = "2025-06-30"
 
 
@@ -79,6 +79,32 @@ def test_cohort_repeat_rates_are_identical_on_both_engines(shops, small_truth: d
     # the planted shop: its realised 90-day repeat rate of first orders (truth.json, same definition)
     new = first_duck.set_index("kind").loc["new", "rate"]
     assert new == pytest.approx(small_truth["customers"]["new_repeat_rate_90d"], abs=0.005)
+
+
+def test_notebook_05_tables_are_identical_on_both_engines(shops) -> None:  # noqa: ANN001
+    """The rest of what notebook 05 shows, given the shop as the notebook gives it (every table on the engine)."""
+    duck, spark = shops
+    period, base = ("2025-06-03", AS_OF), ("2024-06-04", "2024-07-01")
+    for by in (None, "category", "channel"):
+        same(cu.funnel_table(duck, duck, duck, duck, period=period, by=by).summary(),
+             cu.funnel_table(spark, spark, spark, spark, period=period, by=by).summary(), ["key"])
+    same(cu.funnel_change(duck, duck, period, base).summary(), cu.funnel_change(spark, spark, period, base).summary(),
+         ["driver"])
+    same(cu.new_vs_returning(duck, "M", until=AS_OF), cu.new_vs_returning(spark, "M", until=AS_OF), ["period"])
+    same(cu.order_gaps(duck, end=AS_OF).summary(), cu.order_gaps(spark, end=AS_OF).summary(), ["step"])
+    assert cu.guest_summary(duck, period).describe() == cu.guest_summary(spark, period).describe()
+    same(cu.first_order_repeat(duck, days=90, campaigns=duck, end=AS_OF),
+         cu.first_order_repeat(spark, days=90, campaigns=spark, end=AS_OF), ["kind"])
+    assert cu.shop_margin_rate(duck, duck) == cu.shop_margin_rate(spark, spark)
+    # BG/NBD's grouped sufficient statistics, hence the same fit and the same holdout check
+    a = cu.rfm_summary(duck, "customer_id", "order_ts", "quantity * unit_price", calibration_end="2025-01-01",
+                       observation_end=AS_OF, where="status <> 'cancelled'", group=True)
+    b = cu.rfm_summary(spark, "customer_id", "order_ts", "quantity * unit_price", calibration_end="2025-01-01",
+                       observation_end=AS_OF, where="status <> 'cancelled'", group=True)
+    same(a, b, list(a.columns))
+    assert cu.holdout_check(duck, end=AS_OF).describe() == cu.holdout_check(spark, end=AS_OF).describe()
+    va, vb = cu.lifetime_value(duck, end=AS_OF, margin=0.4), cu.lifetime_value(spark, end=AS_OF, margin=0.4)
+    same(va.customers, vb.customers, ["customer_id"])
 
 
 def test_pricing_cube_is_identical_on_both_engines(shops, small_truth: dict) -> None:  # noqa: ANN001
