@@ -200,8 +200,21 @@ def main() -> None:
         print(f"peak memory, python -m opslib validate: {mb:,.0f} MB ({t_val:.1f} s)")
         args.skip_memory = True
     else:  # in turns: scan, validate, scan, validate, ...
-        res = interleaved({"scan": lambda: scan_reference(shop), "validate": lambda: validate_shop(shop)}, args.repeat)
+        cpu: dict[str, list[float]] = {"scan": [], "validate": []}
+
+        def timed_cpu(name: str, fn):  # noqa: ANN001, ANN202 - CPU seconds of this process (DuckDB's threads too)
+            def run():  # noqa: ANN202
+                c0 = sum(os.times()[:2])
+                out = fn()
+                cpu[name].append(sum(os.times()[:2]) - c0)
+                return out
+            return run
+
+        res = interleaved({"scan": timed_cpu("scan", lambda: scan_reference(shop)),
+                           "validate": timed_cpu("validate", lambda: validate_shop(shop))}, args.repeat)
         t_scan, t_val = res["scan"][0], res["validate"][0]
+        print(f"CPU seconds (best of {args.repeat}): validate {min(cpu['validate']):.1f}, scan {min(cpu['scan']):.1f}, "
+              f"ratio {min(cpu['validate']) / min(cpu['scan']):.2f}x", flush=True)
         report = res["validate"][1]
         assert report.ok, [str(p) for p in report.problems]  # type: ignore[attr-defined]
     print(f"load average {os.getloadavg()}", flush=True)
