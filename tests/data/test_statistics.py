@@ -121,3 +121,24 @@ def test_starts_with_space_possible_by_hand() -> None:
     assert not starts_with_space_possible("!", "~", " \t")
     assert starts_with_space_possible("\u2fff", "\u3001", "\u3000")
     assert not starts_with_space_possible("\u3001", "\u9fff", "\u3000")
+
+
+def test_the_same_problems_with_and_without_statistics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several planted problems in different row groups: the messages must not depend on the shortcut.
+    from opslib.data import sql_checks
+
+    df = orders()
+    df["status"] = df["status"].astype(object)
+    df.loc[[3, 450, N - 1], "quantity"] = [0, -2, 0]
+    df.loc[[7, N - 3], "status"] = ["lost", "shipped"]
+    df.loc[N - 2, "unit_price"] = float("nan")
+    folder = write_shop(tmp_path / "shop", df)
+    with_stats = [str(p) for p in validate_shop(folder).problems]
+    real = sql_checks.table_problems
+    monkeypatch.setattr(sql_checks, "table_problems",
+                        lambda *a, **k: real(*a, **{**k, "use_statistics": False}))
+    without = [str(p) for p in validate_shop(folder).problems]
+    assert with_stats == without and len(with_stats) == 3, with_stats
+    assert with_stats[0] == "orders.parquet, column quantity, rows 4, 451, 1000: 0, -2 — expected a whole number >= 1"
+    assert with_stats[1].startswith("orders.parquet, column unit_price, row 999:")  # NaN: not in the statistics
+    assert with_stats[2].startswith("orders.parquet, column status, rows 8, 998: 'lost', 'shipped'")
