@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from opslib.data.contract import TABLES, ColumnSpec, TableSpec
-from opslib.data.engine import Engine, sql_str
+from opslib.data.engine import WHITESPACE, Engine, sql_str
 from opslib.data.problems import (
     EXPECTED_BY_KIND,
     EXPECTED_MIDNIGHT,
@@ -52,6 +52,7 @@ from opslib.data.problems import (
     range_expected,
 )
 from opslib.data.staging import FileProblem, Staged, line_numbers
+from opslib.data.statistics import ColumnStats, column_stats, starts_with_space_possible
 
 __all__ = ["KeyTables", "TableSource", "build_views", "campaign_problems", "partitioned_references", "reference_problems",
            "table_problems"]
@@ -60,6 +61,9 @@ OFFSET_RE = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 TS_MIN, TS_MAX = "1677-09-22 00:12:44", "2262-04-11 23:47:16"  # pandas' datetime64[ns] range
 
 Progress = Callable[[str], None]
+# A referenced table above this many rows is anti-joined once for all tables referencing it (fulfilment,
+# reviews and service all reference orders.order_id: one hash table of its 7.8M values instead of three).
+SHARED_TARGET_ROWS = 1_000_000
 
 # Columns that record what already happened: a value after today (in the shop's time zone) is an error
 # (a wrong year or a clock in another zone) that would move every default period into the empty future.
@@ -118,6 +122,7 @@ class TableSource:
     dirty: dict[str, int] = field(default_factory=dict)  # text column -> cells that needed stripping
     ref_counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (column, table) -> values missing there
     ref_rows: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # their first rows (__rn, v)
+    proven: list[str] = field(default_factory=list)  # checks the Parquet statistics proved ("column: expected")
 
     @property
     def view(self) -> str:
@@ -235,32 +240,68 @@ def missing_column_problems(src: TableSource) -> list[Problem]:
             for c in src.spec.columns if c.name in src.missing]
 
 
-def _checks(engine: Engine, src: TableSource) -> list[tuple[str, str, str, str]]:
-    """(phase, column, SQL condition, expected words) for every column check, in message order."""
+def _checks(engine: Engine, src: TableSource,
+            stats: dict[str, ColumnStats] | None = None) -> list[tuple[str, str, str, str]]:
+    """(phase, column, SQL condition, expected words) for every column check, in message order.
+
+    With ``stats`` (the file's Parquet statistics, :func:`opslib.data.statistics.column_stats`) a check
+    the statistics prove for every row is left out and named in ``src.proven`` instead: a typed column
+    needs no parse test (whole numbers in a 64-bit integer column, time stamps inside pandas' range),
+    a column without nulls (text: whose values cannot start with white space or be empty) no not-empty
+    test, a range, an allowed value or "not in the future" whose bounds the minimum and maximum of every
+    row group keep. Anything the statistics do not prove is checked row by row.
+    """
     parse: list[tuple[str, str, str, str]] = []
     rules: list[tuple[str, str, str, str]] = []
+    stats = stats or {}
+    src.proven = []
+
+    def add(out: list[tuple[str, str, str, str]], check: tuple[str, str, str, str], proof: bool) -> None:
+        if proof:
+            src.proven.append(f"{check[1]}: {check[3]}")
+        else:
+            out.append(check)
+
     for c in src.spec.columns:
         if c.name not in src.present:
             continue
         s, t = q("__s_" + c.name), q(c.name)
+        cat = src.types[c.name]
+        st = stats.get(src.source_names[c.name])
+        lo, hi = (st.min, st.max) if st is not None else (None, None)
+        bounded = lo is not None and hi is not None
         if c.kind != "str":
             if c.kind == "date":
-                parse.append(("parse", c.name, f"{t} IS NOT NULL AND {t} <> date_trunc('day', {t})", EXPECTED_MIDNIGHT))
-            parse.append(("parse", c.name, f"{s} IS NOT NULL AND {t} IS NULL", EXPECTED_BY_KIND[c.kind]))
+                add(parse, ("parse", c.name, f"{t} IS NOT NULL AND {t} <> date_trunc('day', {t})", EXPECTED_MIDNIGHT),
+                    cat == "date")
+            typed = ((c.kind == "int" and cat == "integer" and bounded and lo > -(2 ** 63) and hi < 2 ** 63)  # type: ignore[operator]
+                     or (c.kind in ("datetime", "date") and cat in ("timestamp", "date") and bounded
+                         and pd.Timestamp(TS_MIN) <= lo and hi <= pd.Timestamp(TS_MAX)))  # type: ignore[operator]
+            add(parse, ("parse", c.name, f"{s} IS NOT NULL AND {t} IS NULL", EXPECTED_BY_KIND[c.kind]), bool(typed))
+        numeric = cat in ("integer", "float") and c.kind in ("int", "float") and bounded
         if not c.nullable:
-            rules.append(("notnull", c.name, f"{s} IS NULL", EXPECTED_NOT_EMPTY))
+            full = st is not None and st.nulls == 0
+            if cat == "text":  # stripped empty is empty: no value may start with white space
+                full = full and bounded and not starts_with_space_possible(str(lo), str(hi), WHITESPACE)
+            else:
+                full = full and cat in ("integer", "float", "timestamp", "date")
+            add(rules, ("notnull", c.name, f"{s} IS NULL", EXPECTED_NOT_EMPTY), full)
         if c.min_value is not None:
-            rules.append(("rule", c.name, f"{t} < {c.min_value!r}", range_expected(c)))
+            add(rules, ("rule", c.name, f"{t} < {c.min_value!r}", range_expected(c)),
+                numeric and lo >= c.min_value)  # type: ignore[operator]
         if c.max_value is not None:
-            rules.append(("rule", c.name, f"{t} > {c.max_value!r}", range_expected(c)))
+            add(rules, ("rule", c.name, f"{t} > {c.max_value!r}", range_expected(c)),
+                numeric and hi <= c.max_value)  # type: ignore[operator]
         if c.allowed:
             allowed = ", ".join(sql_str(a) for a in c.allowed)
-            rules.append(("rule", c.name, f"{t} NOT IN ({allowed})", "one of " + ", ".join(c.allowed)))
+            add(rules, ("rule", c.name, f"{t} NOT IN ({allowed})", "one of " + ", ".join(c.allowed)),
+                cat == "text" and bounded and lo == hi and lo in c.allowed)
         if c.name in PAST_COLUMNS.get(src.spec.name, ()):
             day = today(engine.time_zone)
             limit = (day + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
-            rules.append(("rule", c.name, f"{t} >= TIMESTAMP '{limit}'",
-                          f"a time not in the future (on or before {day:%Y-%m-%d} in {engine.time_zone})"))
+            add(rules, ("rule", c.name, f"{t} >= TIMESTAMP '{limit}'",
+                        f"a time not in the future (on or before {day:%Y-%m-%d} in {engine.time_zone})"),
+                cat in ("timestamp", "date") and bounded and hi < pd.Timestamp(limit))  # type: ignore[operator]
     return parse + rules
 
 
@@ -290,6 +331,20 @@ class KeyTables:
     def __init__(self, engine: Engine, sources: dict[str, TableSource]) -> None:
         self.engine, self.sources = engine, sources
         self.kept: list[str] = []
+
+    def deferred(self, table: str) -> bool:
+        """True when references to ``table`` are checked after every table's pass, all referencing tables in
+        one anti-join per partition (:func:`partitioned_references`): a target too big for one hash table,
+        or one above :data:`SHARED_TARGET_ROWS` rows, whose values' hash table is then built once, not
+        once per referencing table."""
+        if self.parts(table) > 1:
+            return True
+        if self.engine.partitions(1 << 62) == 1:  # Spark plans its own joins
+            return False
+        n = self.sources[table].n_source_rows
+        if n < 0:
+            n = int(self.engine.query(f"SELECT count(*) AS n FROM src_{table}")["n"][0])
+        return n > SHARED_TARGET_ROWS
 
     def parts(self, table: str) -> int:
         """Hash partitions needed for the distinct values of a column of ``table`` (1: one table)."""
@@ -332,20 +387,22 @@ def _references(src: TableSource, others: dict[str, TableSource]) -> list[tuple[
 
 
 def table_problems(engine: Engine, src: TableSource, progress: Progress | None = None,
-                   others: dict[str, TableSource] | None = None, keys: KeyTables | None = None) -> list[Problem]:
+                   others: dict[str, TableSource] | None = None, keys: KeyTables | None = None,
+                   use_statistics: bool = True) -> list[Problem]:
     """Every single-table problem of ``src``, in the loader's order: parse, rules, duplicate keys, campaigns.
 
     One aggregate pass counts every column check, the distinct keys and (with ``others``, the shop's
     other tables) the values missing from referenced tables (``src.ref_counts``, reported by
     :func:`reference_problems`); only failing checks cost a second, small query. With ``keys`` the
     referenced values are shared between tables, and references to a table too big for one hash
-    table are left to :func:`partitioned_references`.
+    table are left to :func:`partitioned_references`. With ``use_statistics`` the checks the file's
+    Parquet statistics prove are not run (:func:`_checks`).
     """
     t0 = time.perf_counter()
-    checks = _checks(engine, src)
+    checks = _checks(engine, src, column_stats(src.staged.parquet) if use_statistics else None)
     refs = _references(src, others or {})
     if keys is not None:
-        refs = [r for r in refs if keys.parts(r[1]) == 1]
+        refs = [r for r in refs if not keys.deferred(r[1])]
     key = list(src.spec.key) if set(src.spec.key) <= set(src.present) else []
     aggs = ["count(*) AS n", "sum(__blank) AS __blank"] + [f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
                                                            for i, (_, _, cond, _) in enumerate(checks)]
@@ -490,17 +547,19 @@ def _missing_sql(src: TableSource, col: str, known: str, part: tuple[int, int] |
 
 def partitioned_references(engine: Engine, sources: dict[str, TableSource], keys: KeyTables,
                            progress: Progress | None = None) -> None:
-    """Count the references to tables too big for one hash table, in hash partitions of the values.
+    """Count the references to big tables once for all tables referencing them, in hash partitions if needed.
 
-    For each partition ``i`` of ``n`` (``hash(value) % n = i``) the target's distinct values of that
-    partition are kept once and every table referencing them is anti-joined against them, so memory is
-    bounded by one partition and the target is scanned ``n`` times however many tables reference it.
-    Fills ``src.ref_counts`` and ``src.ref_rows`` (the first offending rows) for :func:`reference_problems`.
+    For a target too big for one hash table, for each partition ``i`` of ``n`` (``hash(value) % n = i``)
+    the target's distinct values of that partition are kept once, so memory is bounded by one partition
+    and the target is scanned ``n`` times however many tables reference it. Every referencing table is
+    anti-joined against them in one query (one ``UNION ALL`` of their values: the hash table of the
+    target's values is built once per partition, not once per referencing table). Fills
+    ``src.ref_counts`` and ``src.ref_rows`` (the first offending rows) for :func:`reference_problems`.
     """
     groups: dict[tuple[str, str], list[tuple[TableSource, str]]] = {}
     for src in sources.values():
         for col, other, other_col, _ in _references(src, sources):
-            if keys.parts(other) > 1:
+            if keys.deferred(other):
                 groups.setdefault((other, other_col), []).append((src, col))
     for (other, other_col), users in groups.items():
         t0 = time.perf_counter()
@@ -508,20 +567,30 @@ def partitioned_references(engine: Engine, sources: dict[str, TableSource], keys
         for src, col in users:
             src.ref_counts[(col, other)] = 0
         for i in range(n):
-            known = keys.relation(other, other_col, (i, n))
-            for src, col in users:
-                base = _missing_sql(src, col, known, (i, n), engine)
-                k = int(engine.query(f"SELECT count(*) AS n {base}")["n"][0])
-                if k:
-                    src.ref_counts[(col, other)] += k
-                    rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} "
-                                        f"ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
-                    old = src.ref_rows.get((col, other))
-                    both = rows if old is None else pd.concat([old, rows], ignore_index=True)
-                    src.ref_rows[(col, other)] = both.sort_values("__rn").head(MAX_ROWS_SHOWN)
+            part = (i, n) if n > 1 else None
+            known = keys.relation(other, other_col, part)
+            union = " UNION ALL ".join(
+                f"SELECT {j} AS u, t.{q(col)} AS v FROM {src.view} t WHERE t.{q(col)} IS NOT NULL"
+                + (f" AND {engine.key_hash(['t.' + q(col)])} % {n} = {i}" if part else "")
+                for j, (src, col) in enumerate(users))
+            counts = engine.query(f"SELECT x.u, count(*) AS n FROM ({union}) x LEFT JOIN {known} r ON x.v = r.k "
+                                  f"WHERE r.k IS NULL GROUP BY x.u")
+            for u, k in zip(counts["u"], counts["n"], strict=True):
+                src, col = users[int(u)]
+                k = int(k)
+                if not k:
+                    continue
+                src.ref_counts[(col, other)] += k
+                base = _missing_sql(src, col, known, part, engine)
+                rows = engine.query(f"SELECT t.__rn, t.{q('__s_' + col)} AS v {base} "
+                                    f"ORDER BY t.__rn LIMIT {MAX_ROWS_SHOWN}")
+                old = src.ref_rows.get((col, other))
+                both = rows if old is None else pd.concat([old, rows], ignore_index=True)
+                src.ref_rows[(col, other)] = both.sort_values("__rn").head(MAX_ROWS_SHOWN)
         if progress is not None:
             names = ", ".join(s.staged.name for s, _ in users)
-            progress(f"{names}: {other_col} checked against {sources[other].staged.name} in {n} hash partitions "
+            how = f" in {n} hash partitions" if n > 1 else ""
+            progress(f"{names}: {other_col} checked against {sources[other].staged.name}{how} "
                      f"in {time.perf_counter() - t0:.1f} s")
 
 

@@ -41,8 +41,12 @@ SETTINGS: dict[str, str] = {"name": "CDNOW (US online CD retailer)", "currency":
 
 def _read(src: Path) -> pd.DataFrame:
     if src.suffix.lower() == ".txt":
-        return pd.read_csv(src, sep=r"\s+", header=None, dtype=str,
-                           names=["customer_id", "date", "number_of_cds", "dollar_value"])
+        from opslib.importers.progress import rows_read
+
+        df = pd.read_csv(src, sep=r"\s+", header=None, dtype=str,
+                         names=["customer_id", "date", "number_of_cds", "dollar_value"])
+        rows_read(src.name, len(df))
+        return df
     df = read_csv_text(src)
     df.columns = [c.strip() for c in df.columns]
     return df

@@ -23,6 +23,7 @@ from typing import Any
 from opslib.errors import ImportRequestError, SettingsError, UserError
 from opslib.importers.conformance import enforce_contract
 from opslib.importers.log import ImportResult
+from opslib.importers.progress import printer, report, reporting
 from opslib.importers.writing import MARKER_NAME, Written, check_target, write_result
 
 
@@ -86,8 +87,13 @@ def import_and_write(kind: str | Path, src: str | Path, out: str | Path | None =
         result.tables = enforce_contract(result.tables, result.log, policy="refuse",
                                          source=f"{kind} import of {src.name}")
     result.log.output_rows = {n: len(f) for n, f in result.tables.items()}
+    report(f"{sum(result.log.output_rows.values()):,} rows mapped into "
+           + ", ".join(f"{n} ({k:,})" for n, k in result.log.output_rows.items())
+           + f" in {time.perf_counter() - start:.1f} s")
     result.log.seconds = time.perf_counter() - start
     written = write_result(result, target.out, src, target) if target is not None else None
+    if written is not None:
+        report(f"written and checked against the contract in {time.perf_counter() - start:.1f} s")
     return result, written
 
 
@@ -105,6 +111,7 @@ USAGE = """usage: python -m opslib import KIND SRC OUT [--default-margin M|none]
   OUT   a new folder for the shop (contract Parquet files, import_log.json, shop.yml), or one an earlier
         import wrote: only files opslib import wrote are replaced, every other file is left alone
   --default-margin M   margin assumed where the source has no cost (default 0.30; 'none' leaves it empty)
+progress lines (rows scanned, elapsed) go to stderr, at most one a second (OPSLIB_PROGRESS_INTERVAL=0: all)
 exit status: 0 done, 1 the export's data cannot be imported, 2 a wrong request (nothing written)"""
 
 
@@ -133,7 +140,8 @@ def main(argv: list[str]) -> int:
         return 2
     kind, src, out = args
     try:
-        result, written = import_and_write(kind, src, out, **options)
+        with reporting(printer()):  # rows scanned and elapsed time on stderr (OPSLIB_PROGRESS_INTERVAL)
+            result, written = import_and_write(kind, src, out, **options)
     except (ImportRequestError, SettingsError) as e:
         print(f"opslib import: {e}", file=sys.stderr)
         return 2

@@ -118,12 +118,16 @@ def read_csv_text(path: Path, **kwargs: Any) -> pd.DataFrame:
     A file that is not text in the expected encoding, empty, not CSV or a broken gzip raises
     ``ImportDataError`` naming the file (never a parser traceback).
     """
+    from opslib.importers.progress import rows_read
+
     name = Path(path).name
     try:
         try:
-            return pd.read_csv(path, dtype=str, engine="pyarrow", **kwargs)
+            df = pd.read_csv(path, dtype=str, engine="pyarrow", **kwargs)
         except (ValueError, TypeError):
-            return pd.read_csv(path, dtype=str, keep_default_na=True, **kwargs)
+            df = pd.read_csv(path, dtype=str, keep_default_na=True, **kwargs)
+        rows_read(name, len(df))
+        return df
     except UnicodeDecodeError as e:
         raise ImportDataError(f"{name}: not {kwargs.get('encoding', 'UTF-8')} text (byte 0x{e.object[e.start]:02x} at "
                               f"offset {e.start:,}) — is this the right file for this kind of import?") from None

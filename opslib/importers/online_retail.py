@@ -110,6 +110,9 @@ def read_online_retail(src: Path) -> tuple[pd.DataFrame, str]:
             df.columns = [str(c).strip() for c in df.columns]
             layout = _detect(list(df.columns), src)
             frames.append(df.rename(columns=LAYOUTS[layout])[list(LAYOUTS[layout].values())])
+        from opslib.importers.progress import rows_read
+
+        rows_read(src.name, sum(len(f) for f in frames))
         return pd.concat(frames, ignore_index=True), layout
     raw = read_csv_text(src, encoding="utf-8")
     raw.columns = [str(c).strip() for c in raw.columns]

@@ -290,6 +290,9 @@ def read_source(file: Path, where: str, encoding: str | None = None, sheet: Any 
     else:
         raise MappingError(f"{where}: {file.name}: expected a .csv, .csv.gz, .xlsx or .parquet file")
     src.frame = _clean(src.frame)
+    from opslib.importers.progress import rows_read
+
+    rows_read(file.name, len(src.frame))
     return src
 
 

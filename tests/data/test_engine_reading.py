@@ -359,3 +359,17 @@ def test_padded_and_empty_text_cells_in_parquet_are_stripped(tmp_path: Path) -> 
     assert orders["customer_id"].tolist() == ["C1", "C2", "C3"]
     assert orders["sku"].tolist() == ["S1"] * 3 and orders["status"].tolist() == ["completed", "completed", "returned"]
     assert orders["campaign_id"].isna().all()
+
+
+def test_references_to_a_big_table_are_checked_once_for_every_referencing_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above SHARED_TARGET_ROWS rows a referenced table's values are anti-joined once for fulfilment and
+    # reviews together (one hash table): the same messages, the same rows as one join per table.
+    from opslib.data import sql_checks
+
+    monkeypatch.setattr(sql_checks, "SHARED_TARGET_ROWS", 0)
+    seen: list[str] = []
+    report = validate_shop(_shop_with_orphans(tmp_path), progress=seen.append)
+    assert [str(p) for p in report.problems] == EXPECTED_ORPHANS
+    assert any(m.startswith("fulfilment.csv, reviews.csv: order_id checked against orders.csv in ")
+               and "partitions" not in m for m in seen), seen

@@ -184,3 +184,22 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nonsense", str(tmp_path), str(tmp_path / "x")]) == 2
     assert "unknown import kind" in capsys.readouterr().err
     assert main(["cdnow"]) == 2
+
+
+def test_cli_progress_lines_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the interval at 0 every step prints: rows read (9 data lines of RETAIL_I), rows mapped, written.
+    monkeypatch.setenv("OPSLIB_PROGRESS_INTERVAL", "0")
+    assert main(["online_retail", str(_retail(tmp_path)), str(tmp_path / "out")]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[import ")]
+    assert len(err) == 3, err
+    assert err[0].endswith("s] retail.csv: 9 rows read (9 rows scanned)")
+    assert " rows mapped into orders (4), products (" in err[1]
+    assert "written and checked against the contract in " in err[2]
+    # a long interval keeps an import quiet; run_import (the Python API) never prints
+    monkeypatch.setenv("OPSLIB_PROGRESS_INTERVAL", "1e9")
+    assert main(["online_retail", str(_retail(tmp_path)), str(tmp_path / "out")]) == 0
+    assert "[import " not in capsys.readouterr().err
+    monkeypatch.setenv("OPSLIB_PROGRESS_INTERVAL", "0")
+    run_import("online_retail", _retail(tmp_path))
+    assert "[import " not in capsys.readouterr().err

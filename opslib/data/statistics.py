@@ -1,0 +1,122 @@
+"""What a Parquet file's footer proves about a column without reading it: nulls, minimum, maximum.
+
+Every row group of a Parquet file records per column its null count and the least and greatest value
+(``pyarrow.parquet`` reads them from the footer, no data page is read). :func:`column_stats` sums the
+null counts and takes the least minimum and greatest maximum over all row groups; a column any row group
+lacks statistics for is unknown (``None``). Validation (``opslib.data.sql_checks``) drops a check only
+when these bounds prove it holds for every row, so a proof never hides a bad row: a planted value in
+the last row group moves that group's minimum or maximum and the check runs.
+
+Example:
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pd.DataFrame({"q": [3, 1, 2], "s": ["b", None, "a"]}).to_parquet(p, row_group_size=2)
+    >>> s = column_stats(p)
+    >>> (s["q"].nulls, s["q"].min, s["q"].max), (s["s"].nulls, s["s"].min, s["s"].max)
+    ((0, 1, 3), (1, 'a', 'b'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["ColumnStats", "column_stats", "starts_with_space_possible"]
+
+
+@dataclass(frozen=True)
+class ColumnStats:
+    """Bounds of one Parquet column over all row groups: null count, least and greatest non-null value.
+
+    ``min``/``max`` are ints, floats, str or naive ``pd.Timestamp`` (None: not recorded in every row
+    group, or no non-null value).
+    """
+
+    nulls: int | None
+    min: object = None
+    max: object = None
+
+
+def _value(raw: object, arrow_type: object) -> object:
+    import pyarrow as pa
+
+    t = arrow_type
+    if pa.types.is_timestamp(t):  # type: ignore[arg-type]
+        if t.tz is not None:  # type: ignore[attr-defined]
+            return None  # time-zone-aware: converted per row, bounds not used
+        return pd.Timestamp(int(raw), unit=t.unit)  # type: ignore[attr-defined, call-overload]
+    if pa.types.is_date32(t):  # type: ignore[arg-type]
+        return pd.Timestamp(int(raw), unit="D")  # type: ignore[call-overload]
+    if pa.types.is_string(t) or pa.types.is_large_string(t):  # type: ignore[arg-type]
+        return bytes(raw).decode("utf-8") if isinstance(raw, bytes | bytearray) else str(raw)
+    if pa.types.is_integer(t) or pa.types.is_floating(t):  # type: ignore[arg-type]
+        return raw if isinstance(raw, int | float) else None
+    return None
+
+
+def column_stats(path: str | Path) -> dict[str, ColumnStats]:
+    """Per top-level column of a local Parquet file: nulls, min and max over every row group (footer only).
+
+    Parameters:
+        path: a Parquet file. A file that cannot be read, or a remote path, gives ``{}``.
+
+    Returns:
+        Column name -> :class:`ColumnStats`; a bound is None when some row group does not record it.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = str(path)
+    if "://" in p and not p.startswith("file://"):
+        return {}
+    try:
+        pf = pq.ParquetFile(p.removeprefix("file://"))
+    except (OSError, pa.ArrowException):
+        return {}
+    meta, schema = pf.metadata, pf.schema_arrow
+    out: dict[str, ColumnStats] = {}
+    for i in range(meta.num_columns):
+        name = meta.schema.column(i).path
+        if "." in name or name not in schema.names:
+            continue  # nested columns: no contract column is one
+        arrow_type = schema.field(name).type
+        nulls: int | None = 0
+        lo: object = None
+        hi: object = None
+        bounded = True
+        for g in range(meta.num_row_groups):
+            col = meta.row_group(g).column(i)
+            st = col.statistics
+            if st is None or not st.has_null_count:
+                nulls = None
+            elif nulls is not None:
+                nulls += int(st.null_count)
+            if col.num_values == 0 or (st is not None and st.has_null_count and st.null_count == col.num_values):
+                continue  # an all-null group has no bounds and needs none
+            if st is None or not st.has_min_max:
+                bounded = False
+                continue
+            a, b = _value(st.min_raw, arrow_type), _value(st.max_raw, arrow_type)
+            if a is None or b is None or (isinstance(a, float) and a != a) or (isinstance(b, float) and b != b):
+                bounded = False
+                continue
+            lo = a if lo is None or a < lo else lo  # type: ignore[operator]
+            hi = b if hi is None or b > hi else hi  # type: ignore[operator]
+        out[name] = ColumnStats(nulls=nulls, min=lo if bounded else None, max=hi if bounded else None)
+    return out
+
+
+def starts_with_space_possible(lo: str, hi: str, spaces: str) -> bool:
+    """True when some text between ``lo`` and ``hi`` (inclusive, code-point order) may start with one of
+    ``spaces`` or be empty: the texts starting with character ``w`` are those from ``w`` up to, not
+    including, the character after ``w``.
+
+    Example:
+        >>> starts_with_space_possible("A1", "Z9", " \\u3000"), starts_with_space_possible("A1", "精华", "\\u3000")
+        (False, True)
+    """
+    if lo == "":
+        return True
+    return any(not (hi < w or lo >= chr(ord(w) + 1)) for w in spaces)
