@@ -217,8 +217,14 @@ class DuckDBEngine(Engine):
         return self.con.execute(sql).df()
 
     def arrow(self, sql: str):  # noqa: ANN201 - pyarrow.Table
-        """The result as a pyarrow Table (no pandas conversion)."""
-        return self.con.execute(sql).fetch_arrow_table()
+        """The result as a pyarrow Table (no pandas conversion).
+
+        DuckDB 2 renamed ``fetch_arrow_table`` to ``to_arrow_table``; both are accepted (the project pins
+        ``duckdb>=1.1``).
+        """
+        res = self.con.execute(sql)
+        fetch = getattr(res, "to_arrow_table", None) or res.fetch_arrow_table
+        return fetch()
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)

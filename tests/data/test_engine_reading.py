@@ -373,3 +373,11 @@ def test_references_to_a_big_table_are_checked_once_for_every_referencing_table(
     assert [str(p) for p in report.problems] == EXPECTED_ORPHANS
     assert any(m.startswith("fulfilment.csv, reviews.csv: order_id checked against orders.csv in ")
                and "partitions" not in m for m in seen), seen
+
+
+def test_engine_arrow_returns_a_table_on_this_duckdb() -> None:
+    # DuckDB 2 has to_arrow_table, 1.x fetch_arrow_table: the engine's arrow() works on either
+    from opslib.data.engine import DuckDBEngine
+
+    t = DuckDBEngine().arrow("SELECT 1 AS a UNION ALL SELECT 2")
+    assert isinstance(t, pa.Table) and sorted(t.column("a").to_pylist()) == [1, 2]
