@@ -85,6 +85,7 @@ from opslib.reporting.plan import (
     period_label,
     plan_schedules,
 )
+from opslib.reporting.prevalidate import validate_once
 from opslib.reporting.summary import (
     ExecutiveSummary,
     compact,
@@ -749,6 +750,9 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     # Kernels inherit this: opslib's progress bars stay off in reports (the runner shows progress itself),
     # one BLAS thread per kernel.
     os.environ.update(kernel_environment(dict(os.environ)))
+    # One validation per shop that several reports read, before any starts (each then opens it from the stamp).
+    validate_once([effective_data_dir(r, declared_parameters(r.notebook))[0] for r in runs if not r.failed],
+                  say=lambda line: print(line, file=sys.stderr, flush=True))
     out: Path = args.out
     total = len(runs)
     progress = args.workers == 1  # per-cell bars only when they cannot interleave
