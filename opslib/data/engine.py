@@ -383,7 +383,16 @@ def make_engine(settings: ShopSettings | None = None, cache: Path | None = None)
         master = str(spark.pop("master", "local[2]"))
         conf.update({str(k): str(v) for k, v in spark.items()})
         return SparkEngine(time_zone=settings.timezone, master=master, conf=conf)
-    temp = (cache or cache_root(settings)) / "duckdb_tmp"
-    temp.mkdir(parents=True, exist_ok=True)
+    temp: Path | None = (cache or cache_root(settings)) / "duckdb_tmp"
+    try:
+        temp.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+    except OSError:  # a cache folder that cannot be written: spill to the system's temporary folder
+        import tempfile
+
+        temp = Path(tempfile.gettempdir()) / f"opsplaybook-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        try:
+            temp.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            temp = None
     return DuckDBEngine(time_zone=settings.timezone, threads=settings.threads,
                         memory_limit=settings.memory_limit or DEFAULT_MEMORY_LIMIT, temp_dir=temp)

@@ -218,8 +218,12 @@ def _order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: order.get(p.table, len(order)))
 
 
-def check_shop(shop: ShopData, progress: checks.Progress | None = None) -> list[Problem]:
-    """Every problem of an opened shop (fatal ones first per table, then values, references)."""
+def check_shop(shop: ShopData, progress: checks.Progress | None = None, stamp: bool = True) -> list[Problem]:
+    """Every problem of an opened shop (fatal ones first per table, then values, references).
+
+    A clean result is recorded in the cache (``opslib.data.stamp``) unless ``stamp`` is False, so that
+    ``load_shop`` of the same files need not check them again.
+    """
     problems = list(shop.fatal)
     broken: list[str] = []
     keys = checks.KeyTables(shop.engine, shop.sources)  # referenced values, shared between tables
@@ -244,6 +248,10 @@ def check_shop(shop: ShopData, progress: checks.Progress | None = None) -> list[
     if not problems:  # clean: aggregates may read the files without re-typing every cell
         for src in shop.sources.values():
             checks.fast_view(shop.engine, src)
+        if stamp:  # the next open of the same files skips the checks (opslib.data.stamp)
+            from opslib.data.stamp import write_stamp
+
+            write_stamp(shop)
     return _order(problems)
 
 

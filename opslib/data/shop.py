@@ -125,7 +125,7 @@ class Shop:
 
 
 def load_shop(path: str | Path, tables: Iterable[str] | None = None, validate: bool = True,
-              settings: ShopSettings | dict[str, Any] | None = None) -> Shop:
+              settings: ShopSettings | dict[str, Any] | None = None, revalidate: bool = False) -> Shop:
     """Open a shop on its engine and check it; frames are read into pandas only when accessed.
 
     ``tables`` limits which tables are read (default: all). Required tables among them must exist.
@@ -135,8 +135,13 @@ def load_shop(path: str | Path, tables: Iterable[str] | None = None, validate: b
     settings (``shop.yml``: currency, country, time zone, engine ...) come along as ``shop.settings``;
     ``settings`` (a mapping of shop.yml keys or ``ShopSettings``) replaces them.
 
+    A clean validation is stamped in the cache folder (``opslib.data.stamp``): opening the same files
+    again (same contract version, same time zone and sheets) skips the checks, replays the notes found
+    then and adds ``validated on <when>; files unchanged``. Any change to a file means a full check.
+
     Parameters:
         path: the shop folder. tables: contract tables to open. validate: check every rule.
+        revalidate: check in full even when a stamp matches (also ``OPSLIB_REVALIDATE=1``).
 
     Returns:
         A :class:`Shop`: ``shop.lines`` for aggregates on the engine, ``shop.orders`` etc. as frames.
@@ -148,7 +153,14 @@ def load_shop(path: str | Path, tables: Iterable[str] | None = None, validate: b
     names = _table_names(tables)
     data = open_shop(folder, names, settings=settings)
     if validate:
-        problems = check_shop(data)
+        from opslib.data import stamp as stamps
+
+        found = None if revalidate or stamps.revalidate_env() else stamps.find_stamp(data)
+        if found is not None:
+            stamps.apply_stamp(data, found)
+            problems = []
+        else:
+            problems = check_shop(data)
     else:
         problems = sorted(data.fatal, key=lambda p: names.index(p.table) if p.table in names else 0)
         for name, src in list(data.sources.items()):

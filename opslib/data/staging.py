@@ -92,11 +92,30 @@ def _problem(table: str, file: Path, issue: str, expected: str, rows: list[int] 
                                n_rows=len(rows or []), column=column))
 
 
+SAMPLE_BYTES = 1 << 20
+
+
+def sample_hash(file: Path, size: int) -> str:
+    """SHA-1 of the first and last ``SAMPLE_BYTES`` of a file (all of it up to twice that).
+
+    A file rewritten within one tick of the file system's clock keeps its ``mtime_ns``; with the same
+    size only its bytes tell the versions apart.
+    """
+    h = hashlib.sha1()
+    with file.open("rb") as f:
+        h.update(f.read(SAMPLE_BYTES))
+        if size > SAMPLE_BYTES:
+            f.seek(max(SAMPLE_BYTES, size - SAMPLE_BYTES))
+            h.update(f.read(SAMPLE_BYTES))
+    return h.hexdigest()
+
+
 def _cache_dir(cache: Path, file: Path) -> Path:
-    """``cache/staged/<path hash>-<version hash>``: one folder per version of a file."""
+    """``cache/staged/<path hash>-<version hash>``: one folder per version of a file (inode, size, time, bytes)."""
     st = file.stat()
     where = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:16]
-    version = hashlib.sha1(f"{STAGE_VERSION}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    version = hashlib.sha1(f"{STAGE_VERSION}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{sample_hash(file, st.st_size)}"
+                           .encode()).hexdigest()[:12]
     return cache / "staged" / f"{where}-{version}"
 
 
