@@ -28,8 +28,10 @@ conversion rate is understated compared with the platform's own shop-level figur
 With these definitions ``GMV = visitors * conversion_rate * aov`` holds exactly, which is what
 :func:`gmv_decomposition` splits.
 
-Line-level aggregation runs in DuckDB through ``opslib.data.cube``; this module only adds, divides and
-compares small frames.
+Line-level aggregation is SQL run where the lines are (:func:`bucket_totals`): on the shop's engine when a
+``load_shop`` shop is passed (DuckDB under the shop's memory cap, or Spark), in DuckDB over a frame or a
+Parquet path otherwise; one query returns one row per bucket (day, week, month or period) and this module
+only adds, divides and compares those small frames.
 
 Example:
     >>> import pandas as pd
