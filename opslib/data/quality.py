@@ -47,8 +47,8 @@ def _lines_query(orders: Any, sql: str) -> pd.DataFrame:
 def coverage(shop: Shop) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
-    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted in
-    DuckDB over each table's file (the lines never pass through pandas).
+    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted on the
+    shop's engine (or in DuckDB over the frames of a shop built from frames): the rows never pass through pandas.
 
     Parameters:
         shop: the loaded shop.
@@ -56,17 +56,25 @@ def coverage(shop: Shop) -> pd.DataFrame:
     Returns:
         Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
+    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
 
+    data = getattr(shop, "lines", shop) if on_engine(shop) else None
     parts = {}
     for name, col in TIME_COLUMN.items():
-        src = _source(shop, name)
-        if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
-            continue
-        con = connect()
-        relation(con, "x", src)
-        counts = con.execute(f'SELECT strftime(date_trunc(\'month\', "{col}"), \'%Y-%m\') AS month, count(*) AS n '
-                             f'FROM x WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY 1').df()
+        sql = (f"SELECT strftime(date_trunc('month', \"{col}\"), '%Y-%m') AS month, count(*) AS n "
+               f"FROM {{}} WHERE \"{col}\" IS NOT NULL GROUP BY 1 ORDER BY 1")
+        if data is not None:  # on the shop's engine: its views over the files, no typed copy written
+            if not data.has(name):
+                continue
+            counts = data.query(sql.format(name))
+        else:
+            src = _source(shop, name)
+            if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
+                continue
+            con = connect()
+            relation(con, "x", src)
+            counts = con.execute(sql.format("x")).df()
         if len(counts):
             parts[name] = counts.set_index("month")["n"]
     if not parts:
@@ -363,10 +371,17 @@ def history_notes(span_days: int, notebook: str) -> list[str]:
 
 def _no_customer_ids(orders: Any) -> bool:
     """True when the order lines exist and none has a customer id (one DuckDB query; False without orders)."""
+    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
 
     if orders is None:
         return False
+    if on_engine(orders):  # the shop's engine: one count over its orders view
+        data = getattr(orders, "lines", orders)
+        if not data.has("orders") or "customer_id" not in data.engine.columns("orders"):
+            return False
+        r = data.query("SELECT count(*) AS n, count(customer_id) AS k FROM orders").iloc[0]
+        return bool(r["n"]) and int(r["k"]) == 0
     con = connect()
     relation(con, "o", orders)
     cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM o").fetchall()]
@@ -401,7 +416,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         p = shop.products
         assumed_cost = bool(p["unit_cost"].isna().any() or
                             ("cost_source" in p and p["cost_source"].astype(str).str.startswith("assumed").any()))
-    no_ids = _no_customer_ids(_source(shop, "orders"))
+    no_ids = _no_customer_ids(shop if getattr(shop, "lines", None) is not None else _source(shop, "orders"))
     rows = []
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
