@@ -1,9 +1,8 @@
 """KPIs on the shop's engine: one SQL query per bucket set, the order lines never in pandas.
 
 By hand on a tiny shop written to Parquet and opened with ``load_shop`` (the five orders of ``tests/test_kpi.py``),
-the same hand values with the distinct counts split into blocks of 2 lines (what 100M lines get with 12M), a shop
-whose ``orders`` raises for every call notebook 00 and 04 make, and (marker ``spark``) DuckDB == PySpark local mode
-on the sample shop.
+on a shop whose ``orders`` raises for every call notebooks 00 and 04 make, and (marker ``spark``) DuckDB ==
+PySpark local mode on the sample shop.
 """
 
 from __future__ import annotations
@@ -34,10 +33,8 @@ def tiny_shop(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(params=["one query", "blocks of 2 lines"])
-def shop(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shop:
-    if request.param != "one query":  # 6 lines over 3 hash tables: the 100M path, on the tiny shop
-        monkeypatch.setattr("opslib.data.engine.KEYS_PER_PARTITION", 2)
+@pytest.fixture
+def shop(tmp_path: Path) -> Shop:
     return lineless(load_shop(tiny_shop(tmp_path / "tiny")))
 
 
