@@ -28,8 +28,10 @@ conversion rate is understated compared with the platform's own shop-level figur
 With these definitions ``GMV = visitors * conversion_rate * aov`` holds exactly, which is what
 :func:`gmv_decomposition` splits.
 
-Line-level aggregation runs in DuckDB through ``opslib.data.cube``; this module only adds, divides and
-compares small frames.
+Line-level aggregation is SQL run where the lines are (:func:`bucket_totals`): on the shop's engine when a
+``load_shop`` shop is passed (DuckDB under the shop's memory cap, or Spark), in DuckDB over a frame or a
+Parquet path otherwise; one query returns one row per bucket (day, week, month or period) and this module
+only adds, divides and compares those small frames.
 
 Example:
     >>> import pandas as pd
@@ -305,6 +307,126 @@ def shop_conversion_rate(orders: pd.DataFrame, traffic: pd.DataFrame) -> float:
     return conversion_rate(cube.placed_orders(orders), float(traffic["visitors"].sum()))
 
 
+# ------------------------------------------------------------------------------ measures on the engine
+#: The bucket expression per frequency (``None``: one bucket for the whole range, dated 1970-01-01).
+_BUCKET_SQL = {"D": "day", "W": "week", "M": "month"}
+_ONE_BUCKET = "CAST('1970-01-01 00:00:00' AS TIMESTAMP)"
+#: Columns of :func:`bucket_totals`, in order (``visitors`` last, when asked for).
+BUCKET_COLUMNS = ["date", "orders", "units", "units_net", "units_returned", "gmv", "net_sales", "list_value",
+                  "buyers", "guest_orders", "orders_placed", "gmv_placed"]
+_PER_ORDER = """
+    CAST(coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity END), 0) AS BIGINT) AS units,
+    CAST(coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity END), 0) AS BIGINT) AS units_net,
+    CAST(coalesce(sum(CASE WHEN o.status = 'returned' THEN o.quantity END), 0) AS BIGINT) AS units_returned,
+    CAST(coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity * o.unit_price END), 0) AS DOUBLE) AS gmv,
+    CAST(coalesce(sum(CASE WHEN o.status = 'completed' THEN o.quantity * o.unit_price END), 0) AS DOUBLE) AS net_sales,
+    CAST(coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.quantity * o.list_price END), 0) AS DOUBLE)
+        AS list_value,
+    CAST(coalesce(sum(o.quantity * o.unit_price), 0) AS DOUBLE) AS gmv_placed,
+    max(CASE WHEN o.status <> 'cancelled' AND o.order_id IS NOT NULL THEN 1 ELSE 0 END) AS placed,
+    max(CASE WHEN o.status <> 'cancelled' AND o.order_id IS NOT NULL AND o.customer_id IS NULL THEN 1 ELSE 0 END)
+        AS guest"""
+_SUMMED = ["units", "units_net", "units_returned", "gmv", "net_sales", "list_value", "gmv_placed"]
+
+
+def _query(source: Any, sql: str) -> pd.DataFrame:
+    """``sql`` (view ``orders``, and ``traffic`` on a shop's engine) where the lines are (``query_lines``)."""
+    from opslib.campaigns.lines import query_lines
+
+    return query_lines(source, sql)
+
+
+def _engine_data(source: Any) -> Any:
+    """The ``ShopData`` of a shop opened on its engine, else None (frames, paths, shops built from frames)."""
+    from opslib.campaigns.lines import on_engine
+
+    return getattr(source, "lines", source) if on_engine(source) else None
+
+
+def _bucket(freq: str | None, column: str) -> str:
+    if freq is None:
+        return _ONE_BUCKET
+    return f"CAST(date_trunc('{_BUCKET_SQL[freq]}', {column}) AS TIMESTAMP)"
+
+
+def _range(lo: object, hi: object, column: str = "o.order_ts") -> str:
+    from opslib.campaigns.lines import ts_literal
+
+    parts = [f"{column} >= {ts_literal(lo)}"] if lo is not None else []
+    parts += [f"{column} < {ts_literal(hi)}"] if hi is not None else []
+    return " AND ".join(parts) or "TRUE"
+
+
+def bucket_totals(source: Any, freq: str | None = None, start: object = None, end: object = None,
+                  visitors: bool = False) -> pd.DataFrame:
+    """Shop totals per day, ISO week, month (``freq`` ``'D'``/``'W'``/``'M'``) or over the range (None), in SQL.
+
+    Runs where the lines are: on the shop's engine (``load_shop``'s ``Shop``: DuckDB under the shop's memory
+    cap, or Spark), or in DuckDB over a frame or a Parquet path; the lines never come into pandas. Lines with
+    ``start <= order_ts < end`` count (either bound optional). Per bucket: ``orders`` = distinct order_id with a
+    line not cancelled, ``orders_placed`` = distinct order_id over all lines, ``guest_orders`` = orders not
+    cancelled without customer, ``buyers`` = distinct non-empty customer_id over lines not cancelled, and the
+    sums ``units``, ``units_net``, ``units_returned``, ``gmv``, ``net_sales``, ``list_value``, ``gmv_placed`` as
+    in :mod:`opslib.data.cube`.
+
+    **One query, one row per bucket**: a pass grouped by (bucket, order_id) gives each order's sums and flags,
+    a pass grouped by (bucket, customer_id) the buyers, joined per bucket (and the traffic's visitors). Both are
+    plain ``GROUP BY`` aggregates, which the engine spills to disk beyond its memory cap (DuckDB grouped 7.5M
+    orders under a 150 MB cap at 10M lines), unlike holding every key of a ``count(DISTINCT ..)`` in memory.
+
+    Parameters:
+        source: a shop (on its engine or from frames), an orders frame or a Parquet/CSV path.
+        freq: ``'D'``, ``'W'``, ``'M'`` or None. start, end: the line range (end exclusive).
+        visitors: also ``visitors`` per bucket, summed from the shop's ``traffic`` table on its engine (a shop on
+            its engine with traffic only; NaN for a bucket without traffic rows). Buckets with traffic but no
+            lines come back with zero measures.
+
+    Returns:
+        One row per bucket, sorted: ``date`` (bucket start; 1970-01-01 for ``freq=None``) and the measures.
+
+    Example:
+        >>> lines = pd.DataFrame({"order_id": ["o1", "o1", "o2", "o3"], "customer_id": ["c1", "c1", None, "c1"],
+        ...     "order_ts": pd.to_datetime(["2024-06-17", "2024-06-17", "2024-06-18", "2024-06-25"]),
+        ...     "sku": ["a", "b", "a", "a"], "quantity": [1, 2, 1, 1], "unit_price": [10.0, 5.0, 7.0, 3.0],
+        ...     "list_price": 10.0, "status": ["completed", "returned", "completed", "cancelled"]})
+        >>> bucket_totals(lines, "W")[["date", "orders", "buyers", "guest_orders", "gmv", "gmv_placed"]].to_dict("records")
+        [{'date': Timestamp('2024-06-17 00:00:00'), 'orders': 2, 'buyers': 1, 'guest_orders': 1, 'gmv': 27.0, 'gmv_placed': 27.0}, {'date': Timestamp('2024-06-24 00:00:00'), 'orders': 0, 'buyers': 0, 'guest_orders': 0, 'gmv': 0.0, 'gmv_placed': 3.0}]
+    """
+    if freq is not None and freq not in _BUCKET_SQL:
+        raise ValueError(f"freq must be 'D', 'W', 'M' or None, got {freq!r}")
+    data = _engine_data(source)
+    if visitors and (data is None or not data.has("traffic")):
+        raise ValueError("bucket_totals(visitors=True) needs a shop opened on its engine with a traffic table")
+    where = _range(start, end)
+    b = _bucket(freq, "o.order_ts")
+    sums = ", ".join(f"sum(t.{c}) AS {c}" for c in _SUMMED)
+    per_bucket = f"""SELECT t.b, {sums}, CAST(sum(t.placed) AS BIGINT) AS orders,
+            CAST(count(t.order_id) AS BIGINT) AS orders_placed, CAST(sum(t.guest) AS BIGINT) AS guest_orders
+        FROM (SELECT {b} AS b, o.order_id, {_PER_ORDER} FROM orders o WHERE {where} GROUP BY 1, 2) t GROUP BY 1"""
+    buyers = f"""SELECT y.b, CAST(count(*) AS BIGINT) AS buyers
+        FROM (SELECT {b} AS b, o.customer_id FROM orders o
+              WHERE {where} AND o.status <> 'cancelled' AND o.customer_id IS NOT NULL GROUP BY 1, 2) y GROUP BY 1"""
+    keys = "s.b"
+    sql = f"FROM ({per_bucket}) s LEFT JOIN ({buyers}) y ON s.b = y.b"
+    if visitors:
+        tb = _bucket(freq, "t.date")
+        tw = _range(None if start is None else pd.Timestamp(start).normalize(),
+                    None if end is None else pd.Timestamp(end), "t.date")
+        traffic = f"SELECT {tb} AS b, CAST(sum(t.visitors) AS DOUBLE) AS visitors FROM traffic t WHERE {tw} GROUP BY 1"
+        keys = "coalesce(s.b, v.b)"
+        sql += f" FULL OUTER JOIN ({traffic}) v ON s.b = v.b"
+    cols = ", ".join(f"s.{c}" for c in [*_SUMMED, "orders", "orders_placed", "guest_orders"])
+    out = _query(source, f"SELECT {keys} AS date, {cols}, y.buyers{', v.visitors' if visitors else ''} {sql} "
+                         "ORDER BY 1")
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    for c in BUCKET_COLUMNS[1:]:
+        out[c] = out[c].fillna(0).astype("float64" if c in ("gmv", "net_sales", "list_value", "gmv_placed")
+                                      else "int64")
+    if visitors:
+        out["visitors"] = out["visitors"].astype("float64")
+    return out.sort_values("date", ignore_index=True)[BUCKET_COLUMNS + (["visitors"] if visitors else [])]
+
+
 def _add_ratios(t: pd.DataFrame) -> pd.DataFrame:
     """Add the ratio KPIs to a frame of summed measures (one row per period)."""
     t = t.copy()
@@ -323,26 +445,55 @@ def _kpi_columns(has_traffic: bool) -> list[str]:
     return cols + (["visitors", "conversion_rate"] if has_traffic else [])
 
 
-def kpi_table(orders: pd.DataFrame, period: Period, traffic: pd.DataFrame | None = None) -> pd.DataFrame:
+def _traffic_source(source: Any, traffic: pd.DataFrame | bool | None) -> tuple[bool, pd.DataFrame | None]:
+    """How visitors are counted: ``(True, None)`` in SQL on the shop's engine, ``(False, frame)`` in pandas from a
+    traffic frame, ``(False, None)`` without traffic. ``traffic=True`` asks for the shop's own traffic table."""
+    if traffic is None or traffic is False:
+        return False, None
+    if isinstance(traffic, pd.DataFrame):
+        return False, traffic
+    data = _engine_data(source)
+    if data is not None and data.has("traffic"):
+        return True, None
+    frame = getattr(source, "traffic", None) if hasattr(source, "has") else None
+    if isinstance(frame, pd.DataFrame):
+        return False, frame
+    raise ValueError("traffic=True needs a shop with a traffic table; pass the traffic frame instead")
+
+
+def kpi_table(orders: Any, period: Period, traffic: pd.DataFrame | bool | None = None) -> pd.DataFrame:
     """One row of KPIs for the order lines placed in ``period`` (formulas in the module docstring).
 
     Columns: ``period_start``, ``period_end``, ``days``, ``gmv``, ``net_sales``, ``orders``, ``units``,
     ``buyers``, ``aov``, ``units_per_order``, ``return_rate``, ``cancellation_rate`` and, with
     ``traffic``, ``visitors`` and ``conversion_rate``. A period without orders gives zeros and NaN ratios.
 
+    Parameters:
+        orders: order lines: a shop (``load_shop``: aggregated on its engine, the lines stay there), a frame or a
+            Parquet path. period: the days. traffic: the traffic frame, ``True`` for the shop's own traffic table
+            (summed in the same SQL on its engine), or None.
+
+    Returns:
+        One row (columns above).
+
     Example: see the module docstring (GMV 50, 2 orders, AOV 25, return rate 0.6).
     """
-    t = cube.period_totals(orders, None, start=period.start, end=period.end + pd.Timedelta(days=1))
-    t = (t.drop(columns="date").sum() if len(t) else pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")).to_frame().T
-    if traffic is not None:
-        t["visitors"] = visitors(traffic, period)
+    in_sql, frame = _traffic_source(orders, traffic)
+    t = bucket_totals(orders, None, start=period.start, end=period.end_exclusive, visitors=in_sql)
+    t = (t.drop(columns="date").sum(min_count=1) if len(t) else
+         pd.Series({c: 0 for c in _SUM_COLUMNS}, dtype="float64")).to_frame().T
+    has_traffic = in_sql or frame is not None
+    if frame is not None:
+        t["visitors"] = visitors(frame, period)
+    elif in_sql and "visitors" not in t.columns:
+        t["visitors"] = np.nan
     t = _add_ratios(t)
     for c in _INT_COLUMNS:
-        t[c] = t[c].astype("int64")
+        t[c] = t[c].fillna(0).astype("int64")
     t.insert(0, "period_start", period.start)
     t.insert(1, "period_end", period.end)
     t.insert(2, "days", period.days)
-    return t[["period_start", "period_end", "days", *_kpi_columns(traffic is not None)]].reset_index(drop=True)
+    return t[["period_start", "period_end", "days", *_kpi_columns(has_traffic)]].reset_index(drop=True)
 
 
 def bucket_start(ts: pd.Series, freq: Freq = "W") -> pd.Series:
@@ -370,7 +521,7 @@ def _bucket_end(start: pd.Series, freq: Freq) -> pd.Series:
     return start + pd.offsets.MonthEnd(0)
 
 
-def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | None = None,
+def kpi_trend(orders: Any, freq: Freq = "W", traffic: pd.DataFrame | bool | None = None,
               since: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """KPIs per day (``'D'``), ISO week (``'W'``, Monday start) or calendar month (``'M'``).
 
@@ -379,42 +530,62 @@ def kpi_trend(orders: pd.DataFrame, freq: Freq = "W", traffic: pd.DataFrame | No
     partial first/last buckets can be spotted: a week with ``days < 7`` is not comparable), ``label``
     (``'2024-W25'``, ``'2024-06'`` or the date) and the :func:`kpi_table` metrics. Buyers are distinct
     within each bucket. ``since`` keeps only buckets ending on or after that day (the recent trend a
-    report shows).
+    report shows); the lines before that bucket are not read.
+
+    The measures are :func:`bucket_totals`: one SQL query where the lines are (the shop's engine for a
+    ``load_shop`` shop, DuckDB for a frame or path), one row per bucket back; only those rows come into pandas.
 
     Parameters:
-        orders: order lines. freq: ``'D'``, ``'W'`` or ``'M'``. traffic: the traffic table or None.
-        since: keep buckets ending on or after this day (None: all).
+        orders: order lines: a shop (on its engine), a frame or a Parquet path. freq: ``'D'``, ``'W'`` or ``'M'``.
+        traffic: the traffic frame, ``True`` for the shop's own traffic table (joined in the same SQL on its
+            engine), or None. since: keep buckets ending on or after this day (None: all).
 
     Returns:
         One row per bucket (columns above).
 
-    Example: two orders on Mon 2024-06-17 and Tue 2024-06-25 give weeks 2024-W25 and 2024-W26.
+    Example (two orders on Mon 2024-06-17 and Tue 2024-06-25: weeks 2024-W25 and 2024-W26, the second partial):
+        >>> lines = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["c1", "c2"], "sku": "a",
+        ...     "order_ts": pd.to_datetime(["2024-06-17 10:00", "2024-06-25 11:00"]), "quantity": 1,
+        ...     "unit_price": [10.0, 30.0], "list_price": 30.0, "status": "completed"})
+        >>> kpi_trend(lines, "W")[["label", "days", "gmv", "orders"]].values.tolist()
+        [['2024-W25', 7, 10.0, 1], ['2024-W26', 2, 30.0, 1]]
     """
+    if freq not in _BUCKET_SQL:
+        raise ValueError(f"freq must be 'D', 'W' or 'M', got {freq!r}")
     d0, d1, n_lines = cube.order_span(orders)
     if n_lines == 0:
         raise ValueError("kpi_trend needs at least one order line")
-    t = cube.period_totals(orders, freq).rename(columns={"date": "period_start"})
     first, last = bucket_start(pd.Series([d0]), freq).iloc[0], bucket_start(pd.Series([d1]), freq).iloc[0]
-    all_b = bucket_start(pd.Series(pd.date_range(first, last, freq="D")), freq).drop_duplicates()
-    t = pd.DataFrame({"period_start": all_b.to_numpy()}).merge(t, on="period_start", how="left").fillna(0)
-    if traffic is not None:
-        tb = traffic.assign(period_start=bucket_start(traffic["date"], freq))
+    lo = None
+    if since is not None:  # the bucket holding ``since`` and later: the lines before it are not read
+        lo = max(first, bucket_start(pd.Series([pd.Timestamp(since)]), freq).iloc[0])
+    in_sql, frame = _traffic_source(orders, traffic)
+    t = bucket_totals(orders, freq, start=lo, visitors=in_sql).rename(columns={"date": "period_start"})
+    all_b = bucket_start(pd.Series(pd.date_range(lo if lo is not None else first, last, freq="D")),
+                         freq).drop_duplicates()
+    t = pd.DataFrame({"period_start": all_b.to_numpy()}).merge(t, on="period_start", how="left")
+    if in_sql:
+        t[[c for c in t.columns if c != "visitors"]] = t[[c for c in t.columns if c != "visitors"]].fillna(0)
+    else:
+        t = t.fillna(0)
+    if frame is not None:
+        tb = frame.assign(period_start=bucket_start(frame["date"], freq))
         v = tb.groupby("period_start", as_index=False)["visitors"].sum()
         t = t.merge(v, on="period_start", how="left")
     t = _add_ratios(t)
     for c in _INT_COLUMNS:
         t[c] = t[c].astype("int64")
     t["period_end"] = _bucket_end(t["period_start"], freq)
-    lo = t["period_start"].where(t["period_start"] > d0, d0)
-    hi = t["period_end"].where(t["period_end"] < d1, d1)
-    t["days"] = ((hi - lo).dt.days + 1).astype("int64")
+    lo_d = t["period_start"].where(t["period_start"] > d0, d0)
+    hi_d = t["period_end"].where(t["period_end"] < d1, d1)
+    t["days"] = ((hi_d - lo_d).dt.days + 1).astype("int64")
     if freq == "W":
         t["label"] = iso_week(t["period_start"])
     elif freq == "M":
         t["label"] = t["period_start"].dt.strftime("%Y-%m")
     else:
         t["label"] = t["period_start"].dt.strftime("%Y-%m-%d")
-    cols = ["period_start", "period_end", "days", "label", *_kpi_columns(traffic is not None)]
+    cols = ["period_start", "period_end", "days", "label", *_kpi_columns(in_sql or frame is not None)]
     if since is not None:
         t = t[t["period_end"] >= pd.Timestamp(since)]
     return t[cols].reset_index(drop=True)
@@ -457,7 +628,7 @@ def partial_buckets(trend: pd.DataFrame) -> list[str]:
 
 
 def compare_periods(
-    orders: pd.DataFrame, current: Period, baseline: Period, traffic: pd.DataFrame | None = None
+    orders: Any, current: Period, baseline: Period, traffic: pd.DataFrame | bool | None = None
 ) -> pd.DataFrame:
     """KPIs of ``current`` vs ``baseline``, one row per metric.
 
@@ -467,8 +638,9 @@ def compare_periods(
     ``attrs`` holds ``current`` and ``baseline`` as text.
 
     Parameters:
-        orders: order lines. current, baseline: the two periods (``opslib.calendar.Period``).
-        traffic: the traffic table, or None (then visitors and conversion are left out).
+        orders: order lines: a shop (aggregated on its engine), a frame or a Parquet path. current, baseline: the
+            two periods (``opslib.calendar.Period``). traffic: the traffic frame, ``True`` for the shop's own
+            traffic table on its engine, or None (then visitors and conversion are left out).
 
     Returns:
         One row per metric with ``metric``, ``label``, ``current``, ``baseline``, ``change``, ``change_pct``.
@@ -477,7 +649,7 @@ def compare_periods(
     """
     cur = kpi_table(orders, current, traffic).iloc[0]
     base = kpi_table(orders, baseline, traffic).iloc[0]
-    metrics = _kpi_columns(traffic is not None)
+    metrics = _kpi_columns("visitors" in cur.index)
     out = pd.DataFrame({
         "metric": metrics,
         "label": [METRIC_LABELS[m] for m in metrics],
@@ -659,30 +831,47 @@ def gmv_decomposition(current: Mapping | pd.Series | pd.DataFrame,
 
 
 # ---------------------------------------------------------------------------------------- category mix
-def category_mix(orders: pd.DataFrame, products: pd.DataFrame, current: Period,
+def category_mix(orders: Any, products: pd.DataFrame | None, current: Period,
                  baseline: Period | None = None) -> pd.DataFrame:
     """GMV by top-level category in ``current`` (and ``baseline``), with each category's share.
 
     ``share`` = category GMV / shop GMV in the period. Columns ``category``, ``gmv_current``,
     ``share_current`` and with a baseline ``gmv_baseline``, ``share_baseline``, ``share_change``
     (current - baseline share, a fraction: 0.02 = +2 pts), ``gmv_change_pct``. Sorted by current GMV.
-    Lines whose SKU is not in products fall under category ``'(unknown)'``.
+    Lines whose SKU is not in products fall under category ``'(unknown)'``. GMV per SKU is one SQL
+    aggregate where the lines are (a shop's engine, or DuckDB over a frame or path); only the SKUs' totals
+    come into pandas to be mapped to categories.
 
     Parameters:
-        orders: order lines. products: the products table (``sku`` -> ``category``).
-        current: the period. baseline: the comparison period, or None for shares of ``current`` only.
+        orders: order lines: a shop (on its engine), a frame or a Parquet path. products: the products table
+            (``sku`` -> ``category``); None takes the shop's. current: the period. baseline: the comparison
+            period, or None for shares of ``current`` only.
 
     Returns:
         One row per category, sorted by current GMV (columns above).
 
-    Example: 美妆 60, 服饰 40 -> shares 0.6 and 0.4.
+    Example (美妆 60, 服饰 40 -> shares 0.6 and 0.4):
+        >>> from opslib.calendar import parse_period
+        >>> lines = pd.DataFrame({"sku": ["a", "b"], "order_ts": pd.to_datetime(["2024-06-03", "2024-06-04"]),
+        ...                       "quantity": 1, "unit_price": [60.0, 40.0], "status": "completed"})
+        >>> p = pd.DataFrame({"sku": ["a", "b"], "category": ["美妆", "服饰"]})
+        >>> category_mix(lines, p, parse_period("2024-06-03", "2024-06-09"))["share_current"].tolist()
+        [0.6, 0.4]
     """
+    if products is None and hasattr(orders, "has") and orders.has("products"):
+        products = orders.products
+    if products is None:
+        raise ValueError("category_mix needs the products table (sku -> category)")
+    cats = products[["sku", "category"]]
+
     def one(p: Period, tag: str) -> pd.DataFrame:
-        d = cube.daily_totals(orders, by="category", products=products, start=p.start,
-                              end=p.end + pd.Timedelta(days=1))
-        if len(d) == 0:
+        by_sku = _query(orders, "SELECT o.sku, CAST(coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN "
+                                "o.quantity * o.unit_price ELSE 0 END), 0) AS DOUBLE) AS gmv FROM orders o "
+                                f"WHERE {_range(p.start, p.end_exclusive)} GROUP BY 1")
+        if len(by_sku) == 0:
             return pd.DataFrame({"category": pd.Series(dtype="str"), f"gmv_{tag}": pd.Series(dtype="float64")})
-        d["category"] = d["category"].fillna("(unknown)")
+        d = by_sku.merge(cats, on="sku", how="left")
+        d["category"] = d["category"].astype(object).where(d["category"].notna(), "(unknown)")
         return d.groupby("category", as_index=False)["gmv"].sum().rename(columns={"gmv": f"gmv_{tag}"})
 
     out = one(current, "current")
@@ -728,21 +917,22 @@ class GmvChange:
         return decomposition_waterfall(self.decomposition)
 
 
-def gmv_change(orders: pd.DataFrame, current: Period, baseline: Period,
-               traffic: pd.DataFrame | None = None) -> GmvChange:
+def gmv_change(orders: Any, current: Period, baseline: Period,
+               traffic: pd.DataFrame | bool | None = None) -> GmvChange:
     """Why GMV changed between ``baseline`` and ``current``: :func:`gmv_decomposition` of the two periods' KPIs.
 
     Formula: GMV = visitors x conversion x AOV; each driver's LMDI contribution is L x ln(x1 / x0) with
     L = (GMV1 - GMV0) / (ln GMV1 - ln GMV0), so the parts add up exactly to the change.
 
     Parameters:
-        orders: order lines. current, baseline: the periods. traffic: the traffic table (needed).
+        orders: order lines (a shop on its engine, a frame or a Parquet path). current, baseline: the periods.
+        traffic: the traffic frame, or ``True`` for the shop's own traffic table on its engine (needed).
 
     Returns:
         :class:`GmvChange` (skipped with a reason when traffic is missing or a period has no GMV, orders
         or visitors).
     """
-    if traffic is None:
+    if traffic is None or traffic is False:
         return GmvChange(None, "no traffic table: skipping the GMV decomposition (visitors x conversion x AOV)")
     cur, base = kpi_table(orders, current, traffic), kpi_table(orders, baseline, traffic)
     need = ["gmv", "orders", "visitors"]

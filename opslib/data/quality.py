@@ -36,11 +36,19 @@ def _source(shop: Shop, name: str) -> Any:
     return getattr(shop, name, None)
 
 
+def _lines_query(orders: Any, sql: str) -> pd.DataFrame:
+    """``sql`` over the view ``orders`` where the lines are: a shop's engine (DuckDB under the shop's memory cap,
+    or Spark), or DuckDB over a frame or a Parquet path (``opslib.campaigns.lines.query_lines``)."""
+    from opslib.campaigns.lines import query_lines
+
+    return query_lines(orders, sql)
+
+
 def coverage(shop: Shop) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
-    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted in
-    DuckDB over each table's file (the lines never pass through pandas).
+    A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted on the
+    shop's engine (or in DuckDB over the frames of a shop built from frames): the rows never pass through pandas.
 
     Parameters:
         shop: the loaded shop.
@@ -48,17 +56,25 @@ def coverage(shop: Shop) -> pd.DataFrame:
     Returns:
         Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
+    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
 
+    data = getattr(shop, "lines", shop) if on_engine(shop) else None
     parts = {}
     for name, col in TIME_COLUMN.items():
-        src = _source(shop, name)
-        if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
-            continue
-        con = connect()
-        relation(con, "x", src)
-        counts = con.execute(f'SELECT strftime(date_trunc(\'month\', "{col}"), \'%Y-%m\') AS month, count(*) AS n '
-                             f'FROM x WHERE "{col}" IS NOT NULL GROUP BY 1 ORDER BY 1').df()
+        sql = (f"SELECT strftime(date_trunc('month', \"{col}\"), '%Y-%m') AS month, count(*) AS n "
+               f"FROM {{}} WHERE \"{col}\" IS NOT NULL GROUP BY 1 ORDER BY 1")
+        if data is not None:  # on the shop's engine: its views over the files, no typed copy written
+            if not data.has(name):
+                continue
+            counts = data.query(sql.format(name))
+        else:
+            src = _source(shop, name)
+            if src is None or (isinstance(src, pd.DataFrame) and (src.empty or col not in src)):
+                continue
+            con = connect()
+            relation(con, "x", src)
+            counts = con.execute(sql.format("x")).df()
         if len(counts):
             parts[name] = counts.set_index("month")["n"]
     if not parts:
@@ -97,29 +113,49 @@ def outliers(orders: pd.DataFrame, columns: tuple[str, ...] = ("quantity", "unit
         >>> int(r["high"]), round(float(r["fence_high"]), 1), bool(r["iqr_floored"])
         (1, 15.0, True)
     """
-    from opslib.data.cube import connect, relation
-
-    con = connect()
-    relation(con, "o", orders)
     rows = []
     for c in columns:
-        n, med, q1, q3 = con.execute(
-            f'SELECT count(*), median("{c}"), quantile_cont(ln(1 + "{c}"), 0.25), quantile_cont(ln(1 + "{c}"), 0.75) '
-            f'FROM o WHERE "{c}" >= 0').fetchone()
+        # value -> count (few distinct values: quantities, prices), so the quartiles are exact without holding every
+        # line: the order statistics of ln(1 + x) are ln(1 + the order statistics of x)
+        vc = _lines_query(orders, f'SELECT CAST("{c}" AS DOUBLE) AS v, ln(1 + "{c}") AS lv, count(*) AS n '
+                                  f'FROM orders WHERE "{c}" >= 0 GROUP BY 1, 2 ORDER BY 1')
+        n = int(vc["n"].sum()) if len(vc) else 0
         if not n:
             rows.append({"column": c, "median": np.nan, "fence_low": np.nan, "fence_high": np.nan, "low": 0,
                          "high": 0, "share": np.nan, "largest": "", "iqr_floored": False})
             continue
+        cum = vc["n"].cumsum().to_numpy()
+        med = _quantile_cont(vc["v"].to_numpy(dtype="float64"), cum, 0.5)
+        q1 = _quantile_cont(vc["lv"].to_numpy(dtype="float64"), cum, 0.25)
+        q3 = _quantile_cont(vc["lv"].to_numpy(dtype="float64"), cum, 0.75)
         iqr = max(q3 - q1, MIN_LOG_IQR)
         lo, hi = q1 - k * iqr, q3 + k * iqr
-        low, high = con.execute(f'SELECT count(*) FILTER (WHERE ln(1 + "{c}") < {lo!r}), '
-                                f'count(*) FILTER (WHERE ln(1 + "{c}") > {hi!r}) FROM o WHERE "{c}" >= 0').fetchone()
-        top = [r[0] for r in con.execute(f'SELECT "{c}" FROM o WHERE "{c}" >= 0 ORDER BY "{c}" DESC LIMIT 3').fetchall()]
+        low = int(vc.loc[vc["lv"] < lo, "n"].sum())
+        high = int(vc.loc[vc["lv"] > hi, "n"].sum())
+        top = np.repeat(vc["v"].to_numpy()[::-1][:3], vc["n"].to_numpy()[::-1][:3])[:3]
         rows.append({"column": c, "median": float(med), "fence_low": float(max(np.expm1(lo), 0.0)),
-                     "fence_high": float(np.expm1(hi)), "low": int(low), "high": int(high),
-                     "share": (int(low) + int(high)) / int(n), "largest": ", ".join(f"{float(z):,.4g}" for z in top),
+                     "fence_high": float(np.expm1(hi)), "low": low, "high": high,
+                     "share": (low + high) / n, "largest": ", ".join(f"{float(z):,.4g}" for z in top),
                      "iqr_floored": bool(q3 - q1 < MIN_LOG_IQR)})
     return pd.DataFrame(rows)
+
+
+def _quantile_cont(values: np.ndarray, cum: np.ndarray, p: float) -> float:
+    """SQL's ``quantile_cont`` from sorted distinct values and their cumulative counts (``cum[-1]`` = N).
+
+    The value at 0-based position ``h = (N - 1) p``, interpolated between the order statistics ``x[floor(h)]``
+    and ``x[ceil(h)]`` as ``lo + (hi - lo) (h - floor(h))`` (DuckDB's and numpy's linear rule).
+
+    Example (1, 2, 2, 10: position 1.5 between 2 and 2 -> 2; position 2.25 between 2 and 10 -> 4):
+        >>> v, c = np.array([1.0, 2.0, 10.0]), np.array([1, 3, 4])
+        >>> _quantile_cont(v, c, 0.5), _quantile_cont(v, c, 0.75)
+        (2.0, 4.0)
+    """
+    h = (int(cum[-1]) - 1) * p
+    i_lo, i_hi = int(np.floor(h)), int(np.ceil(h))
+    lo = float(values[int(np.searchsorted(cum, i_lo, side="right"))])
+    hi = float(values[int(np.searchsorted(cum, i_hi, side="right"))])
+    return lo if i_lo == i_hi else lo + (hi - lo) * (h - i_lo)
 
 
 def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> pd.DataFrame:
@@ -137,14 +173,10 @@ def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> p
         >>> value_histogram(pd.DataFrame({"q": [0, 1, 1, 9]}), "q", upper=4, bins=2)["count"].tolist()
         [3, 1]
     """
-    from opslib.data.cube import connect, relation
-
-    con = connect()
-    relation(con, "o", orders)
     upper = float(upper) if upper and np.isfinite(upper) and upper > 0 else 1.0
     width = upper / bins
-    got = con.execute(f'SELECT least(CAST(floor(least("{column}", {upper!r}) / {width!r}) AS BIGINT), {bins - 1}) AS b, '
-                      f'count(*) AS n FROM o WHERE "{column}" >= 0 GROUP BY 1').df()
+    got = _lines_query(orders, f'SELECT least(CAST(floor(least("{column}", {upper!r}) / {width!r}) AS BIGINT), '
+                               f'{bins - 1}) AS b, count(*) AS n FROM orders WHERE "{column}" >= 0 GROUP BY 1')
     counts = got.set_index("b")["n"].reindex(range(bins), fill_value=0)
     return pd.DataFrame({"left": np.arange(bins) * width, "right": (np.arange(bins) + 1) * width,
                          "count": counts.to_numpy(dtype="int64")})
@@ -153,10 +185,11 @@ def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> p
 def daily_orders(orders: pd.DataFrame) -> pd.Series:
     """Orders per day from the first to the last order day, empty days as 0 (DuckDB cube, not pandas).
 
-    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.data.cube.daily_totals``).
+    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.kpi.bucket_totals``: one SQL
+    aggregate where the lines are, distinct counts in blocks of days that fit the engine's memory).
 
     Parameters:
-        orders: order lines.
+        orders: order lines: a shop (on its engine), a frame or a Parquet path.
 
     Returns:
         Orders per day (a Series indexed by day, named ``orders``).
@@ -168,9 +201,9 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
         >>> daily_orders(o).tolist()
         [2, 0, 1]
     """
-    from opslib.data.cube import daily_totals
+    from opslib.kpi import bucket_totals
 
-    d = daily_totals(orders)
+    d = bucket_totals(orders, "D")
     if d.empty:
         return pd.Series(dtype="int64", name="orders")
     full = pd.date_range(d["date"].min(), d["date"].max(), freq="D")
@@ -179,11 +212,8 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
 
 def _order_days(orders: Any) -> pd.DatetimeIndex:
     """The days with at least one order line (any status), from one DuckDB query."""
-    from opslib.data.cube import connect, relation
-
-    con = connect()
-    relation(con, "o", orders)
-    d = con.execute("SELECT DISTINCT date_trunc('day', order_ts) AS d FROM o WHERE order_ts IS NOT NULL ORDER BY 1").df()
+    d = _lines_query(orders, "SELECT DISTINCT CAST(date_trunc('day', order_ts) AS TIMESTAMP) AS d FROM orders "
+                             "WHERE order_ts IS NOT NULL ORDER BY 1")
     return pd.DatetimeIndex(pd.to_datetime(d["d"]))
 
 
@@ -341,10 +371,17 @@ def history_notes(span_days: int, notebook: str) -> list[str]:
 
 def _no_customer_ids(orders: Any) -> bool:
     """True when the order lines exist and none has a customer id (one DuckDB query; False without orders)."""
+    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
 
     if orders is None:
         return False
+    if on_engine(orders):  # the shop's engine: one count over its orders view
+        data = getattr(orders, "lines", orders)
+        if not data.has("orders") or "customer_id" not in data.engine.columns("orders"):
+            return False
+        r = data.query("SELECT count(*) AS n, count(customer_id) AS k FROM orders").iloc[0]
+        return bool(r["n"]) and int(r["k"]) == 0
     con = connect()
     relation(con, "o", orders)
     cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM o").fetchall()]
@@ -379,7 +416,7 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
         p = shop.products
         assumed_cost = bool(p["unit_cost"].isna().any() or
                             ("cost_source" in p and p["cost_source"].astype(str).str.startswith("assumed").any()))
-    no_ids = _no_customer_ids(_source(shop, "orders"))
+    no_ids = _no_customer_ids(shop if getattr(shop, "lines", None) is not None else _source(shop, "orders"))
     rows = []
     for nb, (needed, optional) in NOTEBOOK_NEEDS.items():
         missing = [t for t in needed if not has[t]]
