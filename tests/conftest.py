@@ -61,3 +61,31 @@ def spark_engine():  # noqa: ANN201
     eng = SparkEngine(master="local[2]", conf={"spark.driver.memory": "2g"})
     yield eng
     eng.spark.stop()
+
+
+# ------------------------------------------------------------------ validation stamps (tests/data/test_stamp.py,
+# tests/reporting/test_prevalidate.py)
+
+@pytest.fixture
+def stamp_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary cache folder (``OPSLIB_CACHE_DIR``) for validation stamps, revalidation not forced."""
+    path = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(path))
+    monkeypatch.delenv("OPSLIB_REVALIDATE", raising=False)
+    return path
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables whose validation checks ran, in order (``sql_checks.table_problems`` counted)."""
+    from opslib.data import sql_checks
+
+    seen: list[str] = []
+    real = sql_checks.table_problems
+
+    def counting(engine, src, *args, **kwargs):  # noqa: ANN001, ANN202
+        seen.append(src.spec.name)
+        return real(engine, src, *args, **kwargs)
+
+    monkeypatch.setattr(sql_checks, "table_problems", counting)
+    return seen

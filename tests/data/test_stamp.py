@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from opslib.data import DataError, load_shop, sql_checks, validate_main, validate_shop
+from opslib.data import DataError, load_shop, validate_main, validate_shop
 from opslib.data import stamp as stamps
 
 PRODUCTS = "sku,name,category,subcategory,brand,unit_cost,launch_date\nS1,精华,美妆,护肤,花漾,41.5,2023-03-01\n"
@@ -21,26 +21,8 @@ ORDERS = HEADER + "O1,2024-06-18 10:31:00,C1,S1,2,89,99,app,华东,completed,\n"
                   "O2,2024-06-18T03:00:00Z,C2,S1,1,89,99,app,华南,completed,\n"
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(path))
-    monkeypatch.delenv("OPSLIB_REVALIDATE", raising=False)
-    return path
-
-
-@pytest.fixture
-def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The tables whose checks ran, in order."""
-    seen: list[str] = []
-    real = sql_checks.table_problems
-
-    def counting(engine, src, *args, **kwargs):  # noqa: ANN001, ANN202
-        seen.append(src.spec.name)
-        return real(engine, src, *args, **kwargs)
-
-    monkeypatch.setattr(sql_checks, "table_problems", counting)
-    return seen
+# A temporary cache for every test (``stamp_cache``) and the table checks that ran (``checked``): tests/conftest.py
+pytestmark = pytest.mark.usefixtures("stamp_cache")
 
 
 def csv_shop(folder: Path, orders: str = ORDERS) -> Path:
@@ -190,10 +172,10 @@ def test_an_unwritable_cache_folder_still_validates(tmp_path: Path, checked: lis
         load_shop(parquet_shop(tmp_path / "bad", [2, 0]))
 
 
-def test_nothing_is_written_into_the_shop_folder(tmp_path: Path, cache: Path) -> None:
+def test_nothing_is_written_into_the_shop_folder(tmp_path: Path, stamp_cache: Path) -> None:
     folder = csv_shop(tmp_path / "shop")
     before = sorted(p.name for p in folder.iterdir())
     load_shop(folder)
     load_shop(folder)
     assert sorted(p.name for p in folder.iterdir()) == before
-    assert list((cache / "validated").glob("*.json"))
+    assert list((stamp_cache / "validated").glob("*.json"))

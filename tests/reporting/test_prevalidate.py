@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opslib.data import load_shop, sql_checks
+from opslib.data import load_shop
 from opslib.reporting.prevalidate import validate_once
 
 PRODUCTS = "sku,name,category,subcategory,brand,unit_cost,launch_date\nS1,精华,美妆,护肤,花漾,41.5,2023-03-01\n"
@@ -18,27 +18,8 @@ HEADER = "order_id,order_ts,customer_id,sku,quantity,unit_price,list_price,chann
 GOOD = HEADER + "O1,2024-06-18 10:31:00,C1,S1,2,89,99,app,华东,completed,\n"
 BAD = HEADER + "O1,2024-06-18 10:31:00,C1,S9,2,89,99,app,华东,completed,\n"  # S9 is no product
 
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(path))
-    monkeypatch.delenv("OPSLIB_REVALIDATE", raising=False)
-    return path
-
-
-@pytest.fixture
-def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The tables whose checks ran, in order."""
-    seen: list[str] = []
-    real = sql_checks.table_problems
-
-    def counting(engine, src, *args, **kwargs):  # noqa: ANN001, ANN202
-        seen.append(src.spec.name)
-        return real(engine, src, *args, **kwargs)
-
-    monkeypatch.setattr(sql_checks, "table_problems", counting)
-    return seen
+# A temporary cache for every test (``stamp_cache``) and the table checks that ran (``checked``): tests/conftest.py
+pytestmark = pytest.mark.usefixtures("stamp_cache")
 
 
 def shop(folder: Path, orders: str) -> Path:
