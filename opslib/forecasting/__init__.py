@@ -75,7 +75,6 @@ from opslib.forecasting.models import (
     season_lengths,
     weekday_profile,
 )
-from opslib.forecasting.order_list import OrderList, order_list, split_models
 from opslib.forecasting.regressors import REGRESSORS, calendar_regressors, fourier_terms, regressor_names
 from opslib.forecasting.replenishment import (
     ReplenishmentPlan,
@@ -104,9 +103,6 @@ from opslib.forecasting.series import (
 )
 
 __all__ = [
-    "order_list",
-    "OrderList",
-    "split_models",
     "adida",
     "apply_closures",
     "auto_forecast",
