@@ -365,7 +365,7 @@ def shop_ab_example(orders: Any, traffic: pd.DataFrame | None, relative_lift: fl
     """:func:`ab_example` at the shop's own conversion rate (the definition of ``opslib.kpi.shop_conversion_rate``:
     distinct non-cancelled orders / summed visitors), or at :data:`EXAMPLE_RATE` (3%) without a traffic table.
 
-    The orders are counted by one SQL aggregate where the lines are (:func:`opslib.campaigns.lines.query_lines`):
+    The orders are counted by one SQL aggregate where the lines are (:func:`opslib.data.lines.query_lines`):
     pass the shop (``load_shop``) and its lines never come into pandas.
 
     Parameters:
@@ -379,7 +379,7 @@ def shop_ab_example(orders: Any, traffic: pd.DataFrame | None, relative_lift: fl
         >>> shop_ab_example(pd.DataFrame({"order_id": ["o1"], "status": ["completed"]}), None).note
         'no traffic table: using 3.0% as an example conversion rate'
     """
-    from opslib.campaigns.lines import query_lines
+    from opslib.data.lines import query_lines
     from opslib.kpi import conversion_rate
 
     if traffic is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from opslib.campaigns.lines import query_lines, sku_filter, ts_literal
+from opslib.data.lines import query_lines, sku_filter, ts_literal
 from opslib.kpi import Term
 
 
@@ -26,7 +26,7 @@ def buyer_mix(orders: Any, skus: list[str] | None, window: tuple[pd.Timestamp, p
     line of ``skus`` in the window (guest orders included). Keys: ``buyers``, ``new_buyers``, ``new_share``,
     ``orders``, ``repeat_rate_new``, ``baseline_repeat_rate_new``.
 
-    The query runs where the lines are (:func:`opslib.campaigns.lines.query_lines`): on the shop's engine
+    The query runs where the lines are (:func:`opslib.data.lines.query_lines`): on the shop's engine
     (DuckDB or Spark) for a shop from ``load_shop``, in DuckDB for a frame or a Parquet path; only one row
     comes back.
 

@@ -317,7 +317,7 @@ def estimate_discount_depth(orders: Any, skus: list[str] | None, start: pd.Times
         discount_depth = 1 - sum(quantity * unit_price) / sum(quantity * list_price)
 
     clipped to 0..1 (the campaigns table's range). NaN when there is no such line. One SQL aggregate where the
-    lines are (:func:`opslib.campaigns.lines.query_lines`: the shop's engine, or DuckDB over a frame).
+    lines are (:func:`opslib.data.lines.query_lines`: the shop's engine, or DuckDB over a frame).
 
     Parameters:
         orders: a shop (``load_shop``), order lines or a Parquet path. skus: the SKUs (None: all).
@@ -334,7 +334,7 @@ def estimate_discount_depth(orders: Any, skus: list[str] | None, start: pd.Times
         >>> round(estimate_discount_depth(o, None, pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-02")), 6)
         0.16
     """
-    from opslib.campaigns.lines import query_lines, sku_filter, ts_literal
+    from opslib.data.lines import query_lines, sku_filter, ts_literal
 
     r = query_lines(orders, f"""
         SELECT CAST(sum(o.quantity * o.unit_price) AS DOUBLE) AS paid,
@@ -351,7 +351,7 @@ def estimate_discount_depth(orders: Any, skus: list[str] | None, start: pd.Times
 
 def _order_days(orders: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last order time of the lines (one SQL aggregate where they are)."""
-    from opslib.campaigns.lines import query_lines
+    from opslib.data.lines import query_lines
 
     r = query_lines(orders, "SELECT min(o.order_ts) AS a, max(o.order_ts) AS b FROM orders o").iloc[0]
     return pd.Timestamp(r["a"]), pd.Timestamp(r["b"])

@@ -38,8 +38,8 @@ def _source(shop: Shop, name: str) -> Any:
 
 def _lines_query(orders: Any, sql: str) -> pd.DataFrame:
     """``sql`` over the view ``orders`` where the lines are: a shop's engine (DuckDB under the shop's memory cap,
-    or Spark), or DuckDB over a frame or a Parquet path (``opslib.campaigns.lines.query_lines``)."""
-    from opslib.campaigns.lines import query_lines
+    or Spark), or DuckDB over a frame or a Parquet path (``opslib.data.lines.query_lines``)."""
+    from opslib.data.lines import query_lines
 
     return query_lines(orders, sql)
 
@@ -56,8 +56,8 @@ def coverage(shop: Shop) -> pd.DataFrame:
     Returns:
         Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
     """
-    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
+    from opslib.data.lines import on_engine
 
     data = getattr(shop, "lines", shop) if on_engine(shop) else None
     parts = {}
@@ -185,7 +185,7 @@ def value_histogram(orders: Any, column: str, upper: float, bins: int = 60) -> p
 def daily_orders(orders: pd.DataFrame) -> pd.Series:
     """Orders per day from the first to the last order day, empty days as 0 (DuckDB cube, not pandas).
 
-    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.kpi.bucket_totals``: one SQL
+    Orders = distinct ``order_id`` with a line that was not cancelled (``opslib.data.buckets.bucket_totals``: one SQL
     aggregate where the lines are, distinct counts in blocks of days that fit the engine's memory).
 
     Parameters:
@@ -201,7 +201,7 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
         >>> daily_orders(o).tolist()
         [2, 0, 1]
     """
-    from opslib.kpi import bucket_totals
+    from opslib.data.buckets import bucket_totals
 
     d = bucket_totals(orders, "D")
     if d.empty:
@@ -371,8 +371,8 @@ def history_notes(span_days: int, notebook: str) -> list[str]:
 
 def _no_customer_ids(orders: Any) -> bool:
     """True when the order lines exist and none has a customer id (one DuckDB query; False without orders)."""
-    from opslib.campaigns.lines import on_engine
     from opslib.data.cube import connect, relation
+    from opslib.data.lines import on_engine
 
     if orders is None:
         return False

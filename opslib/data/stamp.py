@@ -35,15 +35,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from opslib.data.contract import TABLES
 from opslib.data.staging import sample_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from opslib.data.relations import ShopData
+# ``Shop`` below is an opened ``opslib.data.relations.ShopData``; not imported, not even for type checking,
+# because relations imports this module (tests/test_layout.py forbids import circles).
+Shop = Any
 
 __all__ = ["VALIDATION_VERSION", "apply_stamp", "contract_version", "file_fingerprint", "find_stamp", "revalidate_env",
            "write_stamp"]
@@ -103,7 +104,7 @@ def revalidate_env() -> bool:
     return os.environ.get("OPSLIB_REVALIDATE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _key(shop: ShopData) -> dict[str, Any] | None:
+def _key(shop: Shop) -> dict[str, Any] | None:
     """The stamp's key for an opened shop (None when a file is not local, so no stamp applies)."""
     s = shop.settings
     files: dict[str, Any] = {}
@@ -120,17 +121,17 @@ def _key(shop: ShopData) -> dict[str, Any] | None:
             "folder": str(Path(shop.path).resolve()), "files": files, "missing": sorted(shop.missing)}
 
 
-def _folder(shop: ShopData) -> Path:
+def _folder(shop: Shop) -> Path:
     from opslib.data.engine import cache_root
 
     return cache_root(shop.settings, shop.path) / STAMP_FOLDER
 
 
-def _prefix(shop: ShopData) -> str:
+def _prefix(shop: Shop) -> str:
     return hashlib.sha1(str(Path(shop.path).resolve()).encode()).hexdigest()[:16]
 
 
-def write_stamp(shop: ShopData) -> Path | None:
+def write_stamp(shop: Shop) -> Path | None:
     """Record a clean validation of ``shop`` (its tables' counts and notes) in the cache; None if it cannot.
 
     Parameters:
@@ -174,7 +175,7 @@ def _matches(stamp: dict[str, Any], key: dict[str, Any]) -> bool:
     return all(name in missing for name in key["missing"])
 
 
-def find_stamp(shop: ShopData) -> dict[str, Any] | None:
+def find_stamp(shop: Shop) -> dict[str, Any] | None:
     """The stamp of an earlier clean validation that covers ``shop`` as opened now, or None.
 
     Parameters:
@@ -202,7 +203,7 @@ def find_stamp(shop: ShopData) -> dict[str, Any] | None:
     return None
 
 
-def apply_stamp(shop: ShopData, stamp: dict[str, Any]) -> None:
+def apply_stamp(shop: Shop, stamp: dict[str, Any]) -> None:
     """Mark ``shop`` validated from ``stamp``: counts and notes as found then, views as after a clean check.
 
     Adds the note ``validated on <when>; files unchanged``.

@@ -28,7 +28,7 @@ import pandas as pd
 from opslib.data import cube as _cube
 from opslib.data.engine import sql_str
 
-__all__ = ["on_engine", "query_lines", "sku_filter", "ts_literal"]
+__all__ = ["on_engine", "query_lines", "sku_filter", "ts_literal", "ts_range"]
 
 
 def on_engine(source: Any) -> bool:
@@ -83,6 +83,26 @@ def ts_literal(value: object) -> str:
     """
     return f"CAST({sql_str(str(pd.Timestamp(value)))} AS TIMESTAMP)"
 
+
+
+def ts_range(lo: object, hi: object, column: str = "o.order_ts") -> str:
+    """SQL condition ``lo <= column < hi`` (either bound optional; neither: ``TRUE``).
+
+    Parameters:
+        lo, hi: the bounds (anything ``pd.Timestamp`` takes) or None. column: the SQL column.
+
+    Returns:
+        The SQL text.
+
+    Example:
+        >>> ts_range("2024-06-01", None)
+        "o.order_ts >= CAST('2024-06-01 00:00:00' AS TIMESTAMP)"
+        >>> ts_range(None, None)
+        'TRUE'
+    """
+    parts = [f"{column} >= {ts_literal(lo)}"] if lo is not None else []
+    parts += [f"{column} < {ts_literal(hi)}"] if hi is not None else []
+    return " AND ".join(parts) or "TRUE"
 
 def sku_filter(skus: Iterable[str] | None, column: str = "o.sku") -> str:
     """SQL condition ``column IN (...)`` for ``skus`` (None: every SKU, ``TRUE``; none: ``FALSE``).
