@@ -72,33 +72,6 @@ def _customer_columns(rfm: RFMResult, keep: Any = None) -> pd.DataFrame:
     return (c[_COLUMNS] if keep is None else c.loc[np.asarray(keep), _COLUMNS]).copy()
 
 
-def _positions(ids: pd.Series, wanted: pd.Series) -> np.ndarray | None:
-    """Where each of ``wanted`` is in ``ids`` (-1: absent), or None when ``ids`` has duplicates.
-
-    Looked up in Arrow (a hash of the ids' bytes) rather than a pandas Index, which at 3.8M customers made a
-    Python string of every id and two hash tables of them; pandas' ``get_indexer`` when Arrow cannot compare
-    the two columns.
-
-    Example:
-        >>> _positions(pd.Series(["a", "b", "c"]), pd.Series(["c", "x", "a"])).tolist()
-        [2, -1, 0]
-        >>> _positions(pd.Series(["a", "a"]), pd.Series(["a"])) is None
-        True
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        keys = pa.array(ids, from_pandas=True)
-        if pc.count_distinct(keys, mode="all").as_py() != len(keys):
-            return None
-        at = pc.index_in(pa.array(wanted, from_pandas=True), value_set=keys)
-        return at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    except (pa.ArrowException, TypeError, ValueError):
-        index = pd.Index(ids)
-        return index.get_indexer(wanted) if index.is_unique else None
-
-
 def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | None = 100, wider: bool = False,
                   customer: str = "customer_id") -> pd.DataFrame:
     """High-value customers at risk of churning (高价值流失风险客户), most valuable first.
@@ -134,8 +107,9 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
         if customer not in clv.columns or not {"p_alive", "clv"} <= set(clv.columns):
             raise CLVError(f"win_back_list: the CLV table needs columns {customer!r}, 'p_alive' and 'clv' "
                            "(customer_lifetime_value output)")
-        at = _positions(clv[customer], c["customer_id"])
-        if at is not None:  # each listed customer's row of the CLV table (none: NaN), without copying the table
+        ids = pd.Index(clv[customer])
+        if ids.is_unique:  # each listed customer's row of the CLV table (none: NaN), without copying the table
+            at = ids.get_indexer(c["customer_id"])
             found = at >= 0
             for col in ("p_alive", "clv"):
                 values = clv[col].to_numpy(dtype=float)

@@ -85,7 +85,7 @@ def test_export_actions_csv_with_bom_and_xlsx(tmp_path) -> None:
     assert pd.read_csv(p, encoding="utf-8-sig")["customer_id"].iloc[0].startswith("'=")
 
 
-def test_win_back_list_finds_clv_rows_by_id_whatever_the_id_type() -> None:
+def test_win_back_list_finds_clv_rows_by_id_with_absent_object_and_duplicated_ids() -> None:
     # c's CLV row is last, a's first; x has no RFM row; a CLV table without c leaves c's columns empty
     clv = pd.DataFrame({"customer_id": ["a", "x", "c"], "p_alive": [0.4, 0.9, 0.1], "clv": [50.0, 70.0, 12.0]})
     w = win_back_list(_rfm(), clv=clv)
