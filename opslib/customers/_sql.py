@@ -64,23 +64,21 @@ def _missing(value: Any) -> bool:
 #: 10M lines, the per-order/per-customer aggregation peaked at 0.69 GB instead of 0.95 GB with 300 MB, in no
 #: more time (it spills to the engine's temp folder).
 QUERY_MEMORY_LIMIT = "400MB"
-_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
-          "tib": 2**40, "bytes": 1, "byte": 1}
+#: DuckDB's total memory (``memory_limit``: operators, buffers, temporary tables) during a customer query;
+#: the engine's own setting (1,200 MB by default) is put back afterwards, exactly as configured.
+QUERY_TOTAL_MEMORY_LIMIT = "800MB"
 
 
 def _bytes(text: str) -> float:
-    """A DuckDB memory setting (``'1200MB'``, ``'1.1 GiB'``, ``'134217728B'``) in bytes (inf when unreadable).
+    """A DuckDB memory setting in bytes (:func:`opslib.data.engine.memory_bytes`).
 
     Example:
         >>> _bytes("1.5 GiB") == 1.5 * 2**30, _bytes("600MB")
         (True, 600000000.0)
     """
-    import re
+    from opslib.data.engine import memory_bytes
 
-    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text)
-    if not m or m[2].lower() not in _UNITS | {"": 1}:
-        return float("inf")
-    return float(m[1]) * _UNITS.get(m[2].lower(), 1)
+    return memory_bytes(text)
 
 
 class EngineConnection:
@@ -112,7 +110,7 @@ class EngineConnection:
         con = self._duckdb()
         if con is None:
             return _Result(self.data.query(sql))
-        with _capped(con):
+        with _capped(con), self.data.engine.capped_memory(QUERY_TOTAL_MEMORY_LIMIT):
             return _Result(self.data.query(sql))
 
     def frame(self, sql: str) -> pd.DataFrame:
@@ -127,7 +125,8 @@ class EngineConnection:
 def _capped(con: Any) -> Iterator[None]:
     """A customer query returns up to one row per customer into this process, beside the frames it already
     holds: its sorts and hash tables get at most :data:`QUERY_MEMORY_LIMIT` (DuckDB's per-connection
-    ``operator_memory_limit``; they spill beyond it), and the connection's own setting is put back afterwards."""
+    ``operator_memory_limit``; they spill beyond it), and the connection's own setting is put back afterwards.
+    DuckDB's total memory is capped beside it by ``DuckDBEngine.capped_memory`` (:data:`QUERY_TOTAL_MEMORY_LIMIT`)."""
     old = con.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
     lower = old is None or _bytes(str(old)) > _bytes(QUERY_MEMORY_LIMIT)
     if lower:

@@ -223,7 +223,11 @@ def lifetime_value(orders: Table, end: object, horizon_months: int = 12, margin:
         s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=day, freq=freq, where=_WHERE)
         _repeaters(s, day)
         bg, n1 = _fit(fit_bgnbd, s)
-        gg, n2 = _fit(fit_gamma_gamma, s[(s["frequency"] == 0) | (s["monetary_value"] > 0)])
+        # only the columns Gamma-Gamma reads: the rows selected from the whole table would copy the ids too
+        spend_rows = (s["frequency"] == 0) | (s["monetary_value"] > 0)
+        gg, n2 = _fit(fit_gamma_gamma, s.loc[spend_rows, [c for c in ("frequency", "monetary_value", WEIGHT)
+                                                         if c in s.columns]])
+        del spend_rows
         out = customer_lifetime_value(bg, gg, s, horizon_months=horizon_months, margin=margin,
                                       annual_discount_rate=annual_discount_rate)
     except CLVError as exc:

@@ -27,8 +27,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,23 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_MEMORY_LIMIT = "1200MB"
 # Distinct keys counted in one hash table under that cap: 10M worked, 103M ran out of memory.
 KEYS_PER_PARTITION = 12_000_000
+
+
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+          "tib": 2**40, "bytes": 1, "byte": 1, "": 1}
+
+
+def memory_bytes(text: str) -> float:
+    """A DuckDB memory setting (``'1200MB'``, ``'1.1 GiB'``, ``'134217728B'``) in bytes (inf when unreadable).
+
+    Example:
+        >>> memory_bytes("1.5 GiB") == 1.5 * 2**30, memory_bytes("600MB"), memory_bytes("lots")
+        (True, 600000000.0, inf)
+    """
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(text))
+    if not m or m[2].lower() not in _UNITS:
+        return float("inf")
+    return float(m[1]) * _UNITS[m[2].lower()]
 
 
 def cache_root(settings: ShopSettings | None = None, folder: str | Path | None = None) -> Path:
@@ -208,6 +227,8 @@ class DuckDBEngine(Engine):
         self.con.execute("SET allocator_background_threads = true")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        # the exact string configured (DuckDB reads it back rounded, "1.1 GiB"): what capped_memory restores
+        self.memory_limit = memory_limit or None
         if memory_limit:
             self.con.execute(f"SET memory_limit = {sql_str(memory_limit)}")
         if temp_dir is not None:
@@ -215,6 +236,32 @@ class DuckDBEngine(Engine):
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
+
+    @contextlib.contextmanager
+    def capped_memory(self, limit: str) -> Iterator[None]:
+        """DuckDB's total memory (``memory_limit``: buffers, hash tables, temporary tables) at most ``limit``
+        inside the block, then exactly what the engine was configured with (``RESET`` when nothing was).
+
+        The cap is only ever lowered: an engine configured below ``limit`` keeps its own setting. Beyond
+        the cap DuckDB spills to the engine's temp folder.
+
+        Example:
+            >>> e = DuckDBEngine(memory_limit="1200MB")
+            >>> with e.capped_memory("500MB"):
+            ...     inside = e.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            >>> inside, e.memory_limit
+            ('476.8 MiB', '1200MB')
+        """
+        configured = self.memory_limit
+        lower = configured is None or memory_bytes(configured) > memory_bytes(limit)
+        if lower:
+            self.con.execute(f"SET memory_limit = {sql_str(limit)}")
+        try:
+            yield
+        finally:
+            if lower:
+                self.con.execute("RESET memory_limit" if configured is None
+                                 else f"SET memory_limit = {sql_str(configured)}")
 
     def arrow(self, sql: str):  # noqa: ANN201 - pyarrow.Table
         """The result as a pyarrow Table (no pandas conversion).

@@ -603,6 +603,24 @@ def correlation_table(correlation: pd.DataFrame) -> pd.DataFrame:
                                 "ci_low": "95% low", "ci_high": "95% high", "p_value": "p"})
 
 
+def _top_rows(frame: pd.DataFrame, column: str, top: int) -> pd.DataFrame:
+    """The first ``top`` rows of ``frame`` sorted by ``column`` descending (stable: ties in the frame's order,
+    missing values last), without sorting the whole frame: only the rows at or above the ``top``-th largest
+    value are sorted (at 3.8M customers a few rows instead of all).
+
+    Example:
+        >>> f = pd.DataFrame({"id": list("abcde"), "v": [1.0, 3.0, 2.0, 3.0, None]})
+        >>> _top_rows(f, "v", 2)["id"].tolist(), _top_rows(f, "v", 4)["id"].tolist()
+        (['b', 'd'], ['b', 'd', 'c', 'a'])
+    """
+    values = frame[column]
+    if top < 1:
+        return frame.iloc[:0]
+    if int(values.notna().sum()) > top:
+        frame = frame[values >= values.nlargest(top).iloc[-1]]
+    return frame.sort_values(column, ascending=False, kind="stable").head(top)
+
+
 def clv_table(clv: pd.DataFrame, customer: str = "customer_id", top: int = 15) -> pd.DataFrame:
     """The customers with the highest CLV, for display (empty when there is no valuation).
 
@@ -614,7 +632,7 @@ def clv_table(clv: pd.DataFrame, customer: str = "customer_id", top: int = 15) -
     """
     if clv is None or clv.empty:
         return Note("(no valuation: see the reason above)")
-    t = clv.sort_values("clv", ascending=False).head(top)
+    t = _top_rows(clv, "clv", top)
     cols = [customer, "frequency", "p_alive", "expected_purchases", "expected_spend", "clv"]
     return format_table(t[cols].reset_index(drop=True), units=["frequency"], percent=["p_alive"],
                         money=["expected_spend", "clv"], decimals=2,

@@ -83,3 +83,18 @@ def test_export_actions_csv_with_bom_and_xlsx(tmp_path) -> None:
     (p,) = export_actions(evil, tmp_path / "out", name="../../x", formats=("csv",))
     assert p.parent == (tmp_path / "out").resolve()
     assert pd.read_csv(p, encoding="utf-8-sig")["customer_id"].iloc[0].startswith("'=")
+
+
+def test_win_back_list_finds_clv_rows_by_id_with_absent_object_and_duplicated_ids() -> None:
+    # c's CLV row is last, a's first; x has no RFM row; a CLV table without c leaves c's columns empty
+    clv = pd.DataFrame({"customer_id": ["a", "x", "c"], "p_alive": [0.4, 0.9, 0.1], "clv": [50.0, 70.0, 12.0]})
+    w = win_back_list(_rfm(), clv=clv)
+    assert w[["customer_id", "p_alive", "clv"]].values.tolist() == [["c", 0.1, 12.0], ["a", 0.4, 50.0]]
+    w = win_back_list(_rfm(), clv=clv.iloc[:2])
+    assert w["p_alive"].isna().tolist() == [True, False] and w.loc[1, "clv"] == 50.0
+    # object ids and a duplicated id (joined row by row: a appears twice) give what pandas' merge gives
+    dup = pd.DataFrame({"customer_id": pd.Series(["a", "a", "c"], dtype=object), "p_alive": [0.4, 0.5, 0.1],
+                        "clv": [50.0, 60.0, 12.0]})
+    assert win_back_list(_rfm(), clv=dup)["clv"].tolist() == [12.0, 50.0, 60.0]
+    obj = clv.astype({"customer_id": object})
+    assert win_back_list(_rfm(), clv=obj)["clv"].tolist() == [12.0, 50.0]

@@ -140,3 +140,19 @@ def test_clv_charts_and_tables() -> None:
     corr = pd.DataFrame({"method": ["pearson"], "n": [10], "estimate": [0.1], "ci_low": [-0.5], "ci_high": [0.6],
                          "p_value": [0.7]})
     assert _strings(charts.correlation_table(corr))
+
+
+def test_clv_table_top_rows_equal_the_full_sort_with_ties_and_missing_values() -> None:
+    from opslib.plotting.customers import _top_rows
+
+    # ties at the cut (3.0 three times, top 2 and 4), a missing CLV, and fewer valued rows than asked
+    f = pd.DataFrame({"customer_id": list("abcdefg"), "frequency": [1, 2, 3, 4, 5, 6, 7],
+                      "p_alive": 0.5, "expected_purchases": 1.0, "expected_spend": 10.0,
+                      "clv": [3.0, 1.0, 3.0, None, 5.0, 3.0, 2.0]})
+    for top in (1, 2, 3, 4, 6, 7, 10):
+        full = f.sort_values("clv", ascending=False, kind="stable").head(top)
+        assert _top_rows(f, "clv", top)["customer_id"].tolist() == full["customer_id"].tolist()
+    assert _top_rows(f, "clv", 3)["customer_id"].tolist() == ["e", "a", "c"]  # 5, then the 3.0s in order
+    assert _top_rows(f, "clv", 10)["customer_id"].tolist()[-1] == "d"  # the missing CLV last
+    shown = charts.clv_table(f, top=2)
+    assert shown.iloc[:, 0].tolist() == ["e", "a"]
