@@ -18,11 +18,8 @@ forecast over the first ``ceil(L / 7)`` weeks, ``sigma_w`` = std of the one-step
 Example:
     >>> import pandas as pd
     >>> ranked = pd.DataFrame({"A": [5.0] * 6, "B": [9.0] * 6, "C": [1.0] * 6})
-    >>> split_models(ranked, max_skus=3, full_skus=1)
-      sku  rank  units_52w model
-    0   B     1       54.0  auto
-    1   A     2       30.0   ets
-    2   C     3        6.0   ets
+    >>> split_models(ranked, max_skus=3, full_skus=1).values.tolist()  # a list, not a frame: display options vary
+    [['B', 1, 54.0, 'auto'], ['A', 2, 30.0, 'ets'], ['C', 3, 6.0, 'ets']]
 """
 
 from __future__ import annotations
