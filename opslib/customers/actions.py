@@ -343,20 +343,12 @@ def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
         >>> paths[0].read_text(encoding="utf-8-sig").splitlines()[1], paths.notes
         ("'=1+1,召回", ['w_top1.xlsx holds the first 1 of 2 rows (most valuable first); w.csv holds all 2.'])
     """
-    from opslib.errors import ReportError
-    from opslib.reporting.exports import FORMATS, inside, safe_filename, write_table
+    from opslib.reporting.exports import export_folder, inside, safe_filename, write_table
 
-    formats = tuple(f.lower().lstrip(".") for f in formats)
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise ReportError(f"export formats must be among {', '.join(FORMATS)}, got {', '.join(bad) or 'none'}")
     cap = 1_048_575 if excel_rows is None else int(excel_rows)
     if cap < 1:
         raise CLVError(f"export_actions: excel_rows={excel_rows!r}, expected a number of rows >= 1 or None")
-    base = Path(folder).expanduser()
-    if base.exists() and not base.is_dir():
-        raise ReportError(f"export folder {base} is a file, not a folder")
-    base.mkdir(parents=True, exist_ok=True)
+    base, formats = export_folder(folder, formats)
     stem = safe_filename(name)
     written: list[Path] = []
     notes: list[str] = []

@@ -369,6 +369,31 @@ def write_csv(frame: pd.DataFrame, path: str | Path, headers: Mapping[str, str] 
     return path
 
 
+def export_folder(folder: str | Path, formats: Iterable[str]) -> tuple[Path, list[str]]:
+    """Check an export request and make its folder: the folder (created) and the formats, lower case.
+
+    Parameters:
+        folder: the export folder (``~`` expanded). formats: any of :data:`FORMATS`, with or without a dot.
+
+    Returns:
+        ``(folder, formats)``; a :class:`ReportError` for an unknown or empty format list, or a folder that is a file.
+
+    Example:
+        >>> import tempfile
+        >>> export_folder(tempfile.mkdtemp(), [".CSV"])[1]
+        ['csv']
+    """
+    formats = [f.lower().lstrip(".") for f in formats]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ReportError(f"export formats must be among {', '.join(FORMATS)}, got {', '.join(bad) or 'none'}")
+    base = Path(folder).expanduser()
+    if base.exists() and not base.is_dir():
+        raise ReportError(f"export folder {base} is a file, not a folder")
+    base.mkdir(parents=True, exist_ok=True)
+    return base, formats
+
+
 def write_table(frame: pd.DataFrame, folder: str | Path, name: str, formats: Iterable[str] = FORMATS,
                 sheet: str = "data", headers: Mapping[str, str] | None = None, kinds: Mapping[str, str] | None = None,
                 choices: Mapping[str, Sequence[str]] | None = None, currency: str | None = None) -> list[Path]:
@@ -395,14 +420,7 @@ def write_table(frame: pd.DataFrame, folder: str | Path, name: str, formats: Ite
         >>> [p.name for p in write_table(pd.DataFrame({"a": [1]}), d, "actions_../../x")]
         ['actions_.._.._x.csv', 'actions_.._.._x.xlsx']
     """
-    formats = [f.lower().lstrip(".") for f in formats]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise ReportError(f"export formats must be among {', '.join(FORMATS)}, got {', '.join(bad) or 'none'}")
-    base = Path(folder).expanduser()
-    if base.exists() and not base.is_dir():
-        raise ReportError(f"export folder {base} is a file, not a folder")
-    base.mkdir(parents=True, exist_ok=True)
+    base, formats = export_folder(folder, formats)
     stem = safe_filename(name)
     written = []
     for fmt in formats:
