@@ -9,6 +9,38 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+# ------------------------------------------------------------------------------ the cache folder of the run
+# Validation stamps, staged CSV/Excel copies and DuckDB's spill files go to ``opslib.data.engine.cache_root``:
+# ``$OPSLIB_CACHE_DIR`` before ``~/.cache/opsplaybook``. The whole run (notebook kernels started by papermill
+# inherit the environment) uses one temporary folder, never the user's cache; tests that set their own
+# (monkeypatch.setenv) keep theirs.
+_USER_CACHE: str | None = None
+_RUN_CACHE: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+    import tempfile
+
+    global _USER_CACHE, _RUN_CACHE
+    _USER_CACHE = os.environ.get("OPSLIB_CACHE_DIR")
+    _RUN_CACHE = tempfile.mkdtemp(prefix="opslib-test-cache-")
+    os.environ["OPSLIB_CACHE_DIR"] = _RUN_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import shutil
+
+    if _RUN_CACHE is None:
+        return
+    if _USER_CACHE is None:
+        os.environ.pop("OPSLIB_CACHE_DIR", None)
+    else:
+        os.environ["OPSLIB_CACHE_DIR"] = _USER_CACHE
+    shutil.rmtree(_RUN_CACHE, ignore_errors=True)
+
 # The small shop every notebook test and truth test runs on: same generator as the default, 5% of the lines.
 SMALL_SEED = 11
 SMALL_SCALE = 0.05
