@@ -186,6 +186,8 @@ def main() -> None:
     ap.add_argument("--times", type=int, default=10)
     ap.add_argument("--only-validate", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--only-validation-ratio", action="store_true",
+                    help="only validate vs the scan, in turns (no cube/RFM/ABC, no peak-memory runs)")
     ap.add_argument("--open-twice", nargs="?", const="all", metavar="TABLES",
                     help="only time load_shop first vs second open (comma-separated tables, default all)")
     args = ap.parse_args()
@@ -208,7 +210,9 @@ def main() -> None:
     n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{shop / 'orders.parquet'}')").fetchone()[0]
     print(f"shop {shop}: {n:,} order lines; load average {os.getloadavg()}", flush=True)
     rows = []
-    if not args.only_validate:
+    if args.only_validation_ratio:
+        args.skip_memory = True
+    if not args.only_validate and not args.only_validation_ratio:
         data = open_shop(shop, ["orders", "products"])
         assert check_shop(data) == []
         con = duckdb.connect()

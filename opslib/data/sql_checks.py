@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from opslib.data.contract import TABLES, ColumnSpec, TableSpec
-from opslib.data.engine import WHITESPACE, Engine, sql_str
+from opslib.data.engine import KEYS_PER_PARTITION, WHITESPACE, Engine, sql_str
 from opslib.data.problems import (
     EXPECTED_BY_KIND,
     EXPECTED_MIDNIGHT,
@@ -52,7 +52,13 @@ from opslib.data.problems import (
     range_expected,
 )
 from opslib.data.staging import FileProblem, Staged, line_numbers
-from opslib.data.statistics import ColumnStats, column_stats, few_values, starts_with_space_possible
+from opslib.data.statistics import (
+    ColumnStats,
+    column_stats,
+    few_values,
+    row_group_ranges,
+    starts_with_space_possible,
+)
 
 __all__ = ["KeyTables", "TableSource", "build_views", "campaign_problems", "partitioned_references", "reference_problems",
            "table_problems"]
@@ -67,6 +73,8 @@ SHARED_TARGET_ROWS = 1_000_000
 # A text column with few distinct values (``statistics.few_values``) in a table of at least this many rows is
 # checked on its distinct values (white space, empty, allowed values, references), not on every row.
 FEW_VALUES_MIN_ROWS = 100_000
+# Distinct keys counted in batches of row groups whose key ranges do not overlap, of about this many rows.
+KEY_BATCH_ROWS = 2_000_000
 
 # Columns that record what already happened: a value after today (in the shop's time zone) is an error
 # (a wrong year or a clock in another zone) that would move every default period into the empty future.
@@ -539,10 +547,14 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
         # Beyond ~12M keys the groups are counted in hash partitions, one scan each, so the hash table stays
         # under DuckDB's memory cap (one pass over 103M keys ran out of memory at 1.2 GB).
         h = engine.key_hash([q(k) for k in key])
-        parts = engine.partitions(_int(stats["__keyed"]))
+        batches = key_batches(engine, src) if use_statistics else None
+        if batches:  # row groups whose key ranges do not overlap, counted apart
+            parts = [" AND (" + " OR ".join(f"__rn BETWEEN {a} AND {b}" for a, b in spans) + ")" for spans in batches]
+        else:
+            n_parts = engine.partitions(_int(stats["__keyed"]))
+            parts = [f" AND {h} % {n_parts} = {i}" if n_parts > 1 else "" for i in range(n_parts)]
         distinct = 0
-        for i in range(parts):
-            part = f" AND {h} % {parts} = {i}" if parts > 1 else ""
+        for part in parts:
             distinct += _int(engine.query(f"SELECT count(*) AS d FROM (SELECT {h} AS h FROM {src.view} "
                                           f"WHERE {keyed}{part} GROUP BY 1) g")["d"][0])
         if _int(stats["__keyed"]) > distinct:
@@ -552,6 +564,52 @@ def table_problems(engine: Engine, src: TableSource, progress: Progress | None =
     if progress is not None:
         progress(f"{src.staged.name}: {src.n_rows:,} rows checked in {time.perf_counter() - t0:.1f} s")
     return problems
+
+
+def key_batches(engine: Engine, src: TableSource) -> list[list[tuple[int, int]]] | None:
+    """Batches of row positions ``[(first, last), ..]`` whose keys cannot repeat across batches, or None.
+
+    The first key column's least and greatest value in every row group (the file's footer,
+    :func:`opslib.data.statistics.row_group_ranges`) are sorted and overlapping ranges merged: two rows
+    with the same key lie in row groups whose ranges overlap, so in one merged range. The merged ranges
+    are joined, in key order, into batches of about :data:`KEY_BATCH_ROWS` rows; distinct keys counted
+    per batch add up to the distinct keys of the table, each count with a small hash table (1.7 against
+    2.8 CPU-s for orders at 10M lines) reading only its row groups (at 100M lines: one scan instead of
+    one per hash partition). Only where the key's typed value is the stored one (clean text, integers,
+    time stamps) and the engine prunes row groups by position (DuckDB). None when the ranges overlap
+    into one batch (an unsorted file) or a merged range is too big for one hash table.
+    """
+    key = src.spec.key
+    if not key or engine.partitions(1 << 62) == 1:
+        return None
+    col = key[0]
+    kind, cat = src.spec.column(col).kind, src.types.get(col)
+    stored = ((kind == "str" and cat == "text" and src.dirty.get(col) == 0) or (kind == "int" and cat == "integer")
+              or (kind in ("datetime", "date") and cat in ("timestamp", "date")))
+    if not stored:
+        return None
+    ranges = row_group_ranges(src.staged.parquet, src.source_names[col])
+    if not ranges or len(ranges) < 2:
+        return None
+    merged: list[tuple[object, int, list[tuple[int, int]]]] = []  # (greatest value, rows, positions)
+    for first, rows, lo, hi in sorted(ranges, key=lambda r: r[2]):  # type: ignore[arg-type, return-value]
+        if merged and lo <= merged[-1][0]:  # type: ignore[operator]
+            top, n, spans = merged[-1]
+            merged[-1] = (max(top, hi), n + rows, spans + [(first, first + rows - 1)])  # type: ignore[type-var]
+        else:
+            merged.append((hi, rows, [(first, first + rows - 1)]))
+    if any(n > KEYS_PER_PARTITION for _, n, _ in merged):
+        return None
+    batches: list[list[tuple[int, int]]] = []
+    size = 0
+    for _, n, spans in merged:
+        if batches and size + n <= KEY_BATCH_ROWS:
+            batches[-1] += spans
+            size += n
+        else:
+            batches.append(list(spans))
+            size = n
+    return batches if len(batches) > 1 else None
 
 
 def _int(value: object) -> int:

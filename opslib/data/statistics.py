@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["ColumnStats", "column_stats", "few_values", "starts_with_space_possible"]
+__all__ = ["ColumnStats", "column_stats", "few_values", "row_group_ranges", "starts_with_space_possible"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,61 @@ def column_stats(path: str | Path) -> dict[str, ColumnStats]:
             lo = a if lo is None or a < lo else lo  # type: ignore[operator]
             hi = b if hi is None or b > hi else hi  # type: ignore[operator]
         out[name] = ColumnStats(nulls=nulls, min=lo if bounded else None, max=hi if bounded else None)
+    return out
+
+
+def row_group_ranges(path: str | Path, column: str) -> list[tuple[int, int, object, object]] | None:
+    """Per row group of a local Parquet file: (first row, rows, least, greatest non-null value of
+    ``column``), from the footer. A row group whose values of ``column`` are all NULL is left out.
+
+    Parameters:
+        path: a Parquet file. column: a top-level column of it.
+
+    Returns:
+        The row groups in file order; None when the file cannot be read or some row group with values
+        does not record its bounds.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+        >>> pd.DataFrame({"k": ["a", "b", "b", "c", None]}).to_parquet(p, row_group_size=2)
+        >>> row_group_ranges(p, "k")
+        [(0, 2, 'a', 'b'), (2, 2, 'b', 'c')]
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = str(path)
+    if "://" in p and not p.startswith("file://"):
+        return None
+    try:
+        pf = pq.ParquetFile(p.removeprefix("file://"))
+    except (OSError, pa.ArrowException):
+        return None
+    meta, schema = pf.metadata, pf.schema_arrow
+    if column not in schema.names:
+        return None
+    i = next((j for j in range(meta.num_columns) if meta.schema.column(j).path == column), None)
+    if i is None:
+        return None
+    arrow_type = schema.field(column).type
+    out: list[tuple[int, int, object, object]] = []
+    first = 0
+    for g in range(meta.num_row_groups):
+        rows = meta.row_group(g).num_rows
+        col = meta.row_group(g).column(i)
+        st = col.statistics
+        if rows and st is not None and st.has_null_count and st.null_count == col.num_values:
+            first += rows
+            continue  # no value in this group: nothing to compare
+        if rows:
+            if st is None or not st.has_min_max:
+                return None
+            lo, hi = _value(st.min_raw, arrow_type), _value(st.max_raw, arrow_type)
+            if lo is None or hi is None or (isinstance(lo, float) and (lo != lo or hi != hi)):
+                return None
+            out.append((first, rows, lo, hi))
+        first += rows
     return out
 
 
