@@ -5,6 +5,7 @@ Usage::
     nice .venv/bin/python benchmarks/bench_engine.py --shop DIR [--repeat 3] [--skip-memory]
     nice .venv/bin/python benchmarks/bench_engine.py --shop DIR100 --replicate-from DIR10 --times 10 --only-validate
     nice .venv/bin/python benchmarks/bench_engine.py --shop DIR --open-twice [orders,products,traffic]
+    nice .venv/bin/python benchmarks/bench_engine.py --shop DIR --repeat 2 --only-validation-ratio
 
 ``--shop`` is a sample shop (``python -m opslib.sample --seed 7 --scale 10 --out DIR``; generated there
 when missing, with ``--scale``). ``--replicate-from`` builds a shop ``--times`` larger by stacking copies
@@ -17,6 +18,7 @@ Measured side by side in one run (best of ``--repeat``), each as a ratio to its 
   SQL over ``read_parquet`` (targets <= 1.2x);
 * validation: ``validate_shop`` vs one DuckDB scan-and-aggregate of the same files (count, non-empty
   count, min and max of every column of every table; target <= 3x);
+* ``--only-validation-ratio``: only validate against the scan, in turns (wall and CPU seconds);
 * ``--open-twice``: ``load_shop`` in a fresh process with a fresh cache folder, then again (the stamp of
   the first clean validation: ``opslib.data.stamp``), wall and CPU seconds;
 * peak memory (max RSS of a fresh process): ``python -m opslib validate DIR`` and loading for a
