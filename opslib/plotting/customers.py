@@ -632,7 +632,8 @@ def clv_table(clv: pd.DataFrame, customer: str = "customer_id", top: int = 15) -
     """
     if clv is None or clv.empty:
         return Note("(no valuation: see the reason above)")
-    t = _top_rows(clv, "clv", top)
+    # a CustomerTable (millions of customers in a file): its top rows by SQL, ties by customer as in the file
+    t = clv.top_rows("clv", top, then=customer) if hasattr(clv, "top_rows") else _top_rows(clv, "clv", top)
     cols = [customer, "frequency", "p_alive", "expected_purchases", "expected_spend", "clv"]
     return format_table(t[cols].reset_index(drop=True), units=["frequency"], percent=["p_alive"],
                         money=["expected_spend", "clv"], decimals=2,
