@@ -780,7 +780,7 @@ def summarise_customers(summary: Any, rfm: Any = None, repeat: Any = None, check
             summary.tile("90天重复购买率 90-day repeat", percent(last.loc[90, "repeat_rate"]), metric="repeat_rate_90d",
                          raw=float(last.loc[90, "repeat_rate"]))
     if value is not None and getattr(value, "customers", None) is not None:
-        total = float(value.customers["clv"].sum())
+        total = float(value.summary()["clv"].iloc[0])  # by SQL when the customers are a file (millions of them)
         summary.tile(f"CLV {value.horizon_months} 个月", money(total), metric="clv", raw=total)
     if check is not None and getattr(check, "evaluation", None) is not None:
         err = check.evaluation.aggregate_error
