@@ -117,6 +117,23 @@ class EngineConnection:
         """The result of ``sql`` as a pandas frame (as ``execute(sql).df()``)."""
         return self.execute(sql).df()
 
+    def spills(self) -> bool:
+        """True when a large per-customer result can stay in a file (:class:`opslib.customers.table.CustomerTable`):
+        the engine is DuckDB (Spark's results come back as pandas)."""
+        return self._duckdb() is not None
+
+    def table(self, sql: str, **kwargs: Any) -> Any:
+        """The result of ``sql`` written by the engine to a Parquet file beside its temp folder, memory-capped
+        as :meth:`execute`: a :class:`opslib.customers.table.CustomerTable` (DuckDB engines only)."""
+        from opslib.customers.table import CustomerTable
+
+        con = self._duckdb()
+        temp = con.execute("SELECT current_setting('temp_directory')").fetchone()[0] or None
+        # beside DuckDB's spill folder (e.g. ~/.cache/opsplaybook/customer_tables), not inside the folder it manages
+        folder = Path(temp).parent / "customer_tables" if temp else None
+        with _capped(con), self.data.engine.capped_memory(QUERY_TOTAL_MEMORY_LIMIT):
+            return CustomerTable.from_engine(con, sql, folder, **kwargs)
+
     def close(self) -> None:
         """Nothing to close: the engine belongs to the shop."""
 

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opslib.customers.rfm import RFMResult, segment_summary
+from opslib.customers.rfm import RFMResult, _fix_customers, segment_summary
+from opslib.customers.table import CustomerTable
 from opslib.errors import CLVError
 
 __all__ = ["CAMPAIGN_PLAYBOOK", "EXCEL_MAX_ROWS", "WIN_BACK_SEGMENTS", "ActionExport", "export_actions", "nurture_list",
@@ -99,8 +100,8 @@ def _clv_rows(ids: pd.Series, listed: pd.Series) -> np.ndarray | None:
     return at
 
 
-def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | None = 100, wider: bool = False,
-                  customer: str = "customer_id") -> pd.DataFrame:
+def win_back_list(rfm: RFMResult, clv: pd.DataFrame | CustomerTable | None = None, top: int | None = 100,
+                  wider: bool = False, customer: str = "customer_id") -> pd.DataFrame | CustomerTable:
     """High-value customers at risk of churning (高价值流失风险客户), most valuable first.
 
     Rule: RFM segment in :data:`WIN_BACK_SEGMENTS` (*Cannot lose*, *At risk*; ``wider`` adds *Needs attention*
@@ -117,7 +118,10 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
 
     Returns:
         Columns ``action``, ``action_cn``, ``customer_id``, ``segment_name``, ``segment_cn``, ``rfm``,
-        ``last_order``, ``recency_days``, ``frequency``, ``monetary`` [, ``p_alive``, ``clv``], ``rule``.
+        ``last_order``, ``recency_days``, ``frequency``, ``monetary`` [, ``p_alive``, ``clv``], ``rule``. When
+        ``rfm.customers`` is a :class:`~opslib.customers.table.CustomerTable` (a shop with millions of
+        customers), the list is computed in SQL over its file: a frame of ``top`` rows, or with ``top=None`` a
+        CustomerTable of the whole list (same columns and order).
 
     Example:
         >>> c = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["at_risk", "champions", "cannot_lose"],
@@ -129,11 +133,13 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
         ['c', 'a']
     """
     keys = WIN_BACK_SEGMENTS + (_WIDER if wider else ())
+    if clv is not None and (customer not in clv.columns or not {"p_alive", "clv"} <= set(clv.columns)):
+        raise CLVError(f"win_back_list: the CLV table needs columns {customer!r}, 'p_alive' and 'clv' "
+                       "(customer_lifetime_value output)")
+    if isinstance(rfm.customers, CustomerTable):
+        return _win_back_sql(rfm.customers, keys, clv, top, customer)
     c = _customer_columns(rfm, rfm.customers["segment"].isin(keys))
     if clv is not None:
-        if customer not in clv.columns or not {"p_alive", "clv"} <= set(clv.columns):
-            raise CLVError(f"win_back_list: the CLV table needs columns {customer!r}, 'p_alive' and 'clv' "
-                           "(customer_lifetime_value output)")
         at = _clv_rows(clv[customer], c["customer_id"])
         if at is not None:  # each listed customer's row of the CLV table (none: NaN), without copying the table
             found = at >= 0
@@ -154,7 +160,7 @@ def win_back_list(rfm: RFMResult, clv: pd.DataFrame | None = None, top: int | No
 
 
 def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None = None,
-                 top: int | None = 100) -> pd.DataFrame:
+                 top: int | None = 100) -> pd.DataFrame | CustomerTable:
     """New customers to nurture towards a second order (新客培育), highest first-order value first.
 
     Rule: first order at most ``days`` days before ``rfm.as_of`` (``tenure_days = as_of − first order <= days``)
@@ -168,7 +174,8 @@ def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None =
 
     Returns:
         Columns ``action``, ``action_cn``, ``customer_id``, ``segment_name``, ``segment_cn``, ``first_order``,
-        ``monetary``, ``nudge_on``, ``rule``.
+        ``monetary``, ``nudge_on``, ``rule`` (in SQL over the file when ``rfm.customers`` is a CustomerTable,
+        as :func:`win_back_list`).
 
     Example (a bought 5 days ago, b 60 days ago: only a is new):
         >>> c = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["new", "new"], "segment_name": "New",
@@ -182,12 +189,14 @@ def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None =
     if not (isinstance(days, int | np.integer) and days >= 0):
         raise CLVError(f"nurture_list: days={days!r}, expected a whole number of days >= 0")
     all_c = rfm.customers
+    gap = float(median_gap_days) if median_gap_days is not None and np.isfinite(median_gap_days) else None
+    if isinstance(all_c, CustomerTable):
+        return _nurture_sql(all_c, pd.Timestamp(rfm.as_of), days, gap, top)
     tenure = (pd.Timestamp(rfm.as_of) - all_c["first_order"]).dt.days
     c = _customer_columns(rfm, (tenure <= days) & (all_c["frequency"] == 1))
     c = c.sort_values(["monetary", "customer_id"], ascending=[False, True], ignore_index=True)
     if top is not None:
         c = c.head(int(top))
-    gap = float(median_gap_days) if median_gap_days is not None and np.isfinite(median_gap_days) else None
     c["nudge_on"] = (c["first_order"] + pd.to_timedelta(round(gap), unit="D")) if gap is not None else pd.NaT
     c.insert(0, "action", "nurture")
     c.insert(1, "action_cn", "新客培育")
@@ -197,6 +206,69 @@ def nurture_list(rfm: RFMResult, days: int = 30, median_gap_days: float | None =
                                              c["monetary"], strict=True)]
     return c[["action", "action_cn", "customer_id", "segment_name", "segment_cn", "first_order", "monetary",
               "nudge_on", "rule"]].reset_index(drop=True)
+
+
+
+def _list_result(table: CustomerTable, sql: str, top: int | None, columns: list[str]) -> pd.DataFrame | CustomerTable:
+    """An action list from SQL over a customer table: ``top`` rows as pandas, or every row as a file."""
+    if top is not None:
+        return _fix_customers(table.query(f"{sql} LIMIT {max(int(top), 0)}"))
+    con = table.connect()
+    try:
+        return CustomerTable.from_engine(con, sql, table.folder, columns, fix=_fix_customers)
+    finally:
+        con.close()
+
+
+def _in_list(keys: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{k}'" for k in keys) + ")"
+
+
+def _win_back_sql(table: CustomerTable, keys: tuple[str, ...], clv: Any, top: int | None,
+                  customer: str) -> pd.DataFrame | CustomerTable:
+    """:func:`win_back_list` in SQL over a customer table (the same rows, columns, order and rule text)."""
+    cols = ["action", "action_cn", "customer_id", "segment_name", "segment_cn", "rfm", "last_order", "recency_days",
+            "frequency", "monetary"] + (["p_alive", "clv"] if clv is not None else []) + ["rule"]
+    join, extra = "", ""
+    if clv is not None:
+        q = '"' + customer.replace('"', '""') + '"'
+        src = clv.source if isinstance(clv, CustomerTable) else None
+        if src is None:  # a frame: written to a file beside the list (it may have millions of rows)
+            clv = CustomerTable.from_frame(clv[[customer, "p_alive", "clv"]], table.folder)
+            src = clv.source
+        join = f" LEFT JOIN (SELECT {q} AS cid, p_alive, clv FROM {src}) v ON v.cid = t.customer_id"
+        extra = "v.p_alive, v.clv, "
+    sql = f"""SELECT 'win back' AS action, '召回' AS action_cn, t.customer_id, t.segment_name, t.segment_cn, t.rfm,
+                t.last_order, t.recency_days, t.frequency, t.monetary, {extra}
+                CAST(t.segment_name AS VARCHAR) || ': RFM ' || CAST(t.rfm AS VARCHAR) || ', '
+                    || format('{{:,}}', t.recency_days) || ' days since the last order, spent '
+                    || format('{{:,.0f}}', t.monetary) AS rule
+              FROM t{join}
+              WHERE CAST(t.segment AS VARCHAR) IN {_in_list(keys)}
+              ORDER BY t.monetary DESC, t.customer_id"""
+    out = _list_result(table, sql, top, cols)
+    del clv  # a frame's file goes with it once the list is written
+    return out
+
+
+def _nurture_sql(table: CustomerTable, as_of: pd.Timestamp, days: int, gap: float | None,
+                 top: int | None) -> pd.DataFrame | CustomerTable:
+    """:func:`nurture_list` in SQL over a customer table (the same rows, columns, order and rule text)."""
+    ref = f"DATE '{as_of:%Y-%m-%d}'"
+    nudge = (f"CAST(t.first_order AS TIMESTAMP) + INTERVAL {round(gap)} DAY" if gap is not None
+             else "CAST(NULL AS TIMESTAMP)")
+    why = f"; nudge at the median {gap:.0f} days to a second order" if gap is not None else ""
+    sql = f"""SELECT 'nurture' AS action, '新客培育' AS action_cn, t.customer_id, t.segment_name, t.segment_cn,
+                t.first_order, t.monetary, {nudge} AS nudge_on,
+                'first order ' || strftime(CAST(t.first_order AS DATE), '%Y-%m-%d') || ' ('
+                    || CAST(date_diff('day', CAST(t.first_order AS DATE), {ref}) AS VARCHAR) || ' days ago), spent '
+                    || format('{{:,.0f}}', t.monetary) || '{why.replace("'", "''")}' AS rule
+              FROM t
+              WHERE date_diff('day', CAST(t.first_order AS DATE), {ref}) <= {int(days)} AND t.frequency = 1
+              ORDER BY t.monetary DESC, t.customer_id"""
+    cols = ["action", "action_cn", "customer_id", "segment_name", "segment_cn", "first_order", "monetary",
+            "nudge_on", "rule"]
+    return _list_result(table, sql, top, cols)
 
 
 def segment_campaigns(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
@@ -267,7 +339,7 @@ def _csv_cell(name: str, dtype: Any) -> str:
             f"THEN {quote} || {text} ELSE {text} END")
 
 
-def write_csv_engine(table: pd.DataFrame, path: str | Path) -> Path:
+def write_csv_engine(table: pd.DataFrame | CustomerTable, path: str | Path) -> Path:
     """``table`` as CSV for Excel, written by DuckDB's ``COPY ... TO`` (streamed, no Python object per cell).
 
     The same file as ``opslib.reporting.exports.write_csv``: UTF-8 with BOM, CRLF rows, text cells and column
@@ -275,7 +347,8 @@ def write_csv_engine(table: pd.DataFrame, path: str | Path) -> Path:
     number gets a ``'`` in front), ±inf and missing values empty, days as ``YYYY-MM-DD``.
 
     Parameters:
-        table: the rows to write. path: the CSV file (replaced when it exists).
+        table: the rows to write (a frame, or a CustomerTable read from its file). path: the CSV file
+            (replaced when it exists).
 
     Returns:
         ``path``.
@@ -297,11 +370,16 @@ def write_csv_engine(table: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     names = [str(neutralise(str(c))).replace('"', '""') for c in table.columns]
-    cols = ", ".join(f'{_csv_cell(str(c), table[c].dtype)} AS "{n}"' for c, n in zip(table.columns, names, strict=True))
+    types = table.head(0) if isinstance(table, CustomerTable) else table  # the dtypes the frame would have
+    cols = ", ".join(f'{_csv_cell(str(c), types[c].dtype)} AS "{n}"' for c, n in zip(table.columns, names, strict=True))
     con = duckdb.connect()
     try:
         con.execute("SET threads = 1")
-        con.register("t", table.reset_index(drop=True))
+        if isinstance(table, CustomerTable):  # a list of millions of customers: streamed from its file
+            con.execute("SET memory_limit = '400MB'")
+            con.execute(f"CREATE TEMP VIEW t AS SELECT * FROM {table.source}")
+        else:
+            con.register("t", table.reset_index(drop=True))
         con.execute(f"COPY (SELECT {cols} FROM t) TO {sql_str(str(tmp))} "
                     "(FORMAT csv, HEADER, DELIMITER ',', NEW_LINE '\r\n', NULLSTR '')")
     finally:
@@ -313,7 +391,7 @@ def write_csv_engine(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
+def export_actions(table: pd.DataFrame | CustomerTable, folder: str | Path, name: str,
                    formats: tuple[str, ...] = ("csv", "xlsx"), excel_rows: int | None = EXCEL_MAX_ROWS) -> ActionExport:
     """Write a customer action list for Excel users, safely, as every action table is written.
 
@@ -326,7 +404,8 @@ def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
     missing).
 
     Parameters:
-        table: a win-back or nurture list (:func:`win_back_list`, :func:`nurture_list`) or any table.
+        table: a win-back or nurture list (:func:`win_back_list`, :func:`nurture_list`) or any table (a
+            CustomerTable: the CSV is copied from its file, the Excel file gets its first rows).
         folder: the export folder. name: the file name without suffix, e.g. ``"customers_win_back_2025-12-31"``.
         formats: any of ``"csv"``, ``"xlsx"``.
         excel_rows: the Excel file's row cap (None: Excel's own limit, 1,048,575 rows under the header).
@@ -362,5 +441,6 @@ def export_actions(table: pd.DataFrame, folder: str | Path, name: str,
             notes.append(f"{part[0].name} holds the first {cap:,} of {len(table):,} rows (most valuable first); "
                          f"{where}.")
         else:
-            written.extend(write_table(table, base, stem, formats=("xlsx",), sheet="actions"))
+            rows = table.to_pandas() if isinstance(table, CustomerTable) else table
+            written.extend(write_table(rows, base, stem, formats=("xlsx",), sheet="actions"))
     return ActionExport(written, notes)

@@ -196,7 +196,7 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         >>> s[["id", "frequency", "T", "frequency_holdout", "duration_holdout"]].to_dict("records")
         [{'id': 1, 'frequency': 0, 'T': 30.0, 'frequency_holdout': 0, 'duration_holdout': 12.0}, {'id': 2, 'frequency': 0, 'T': 11.0, 'frequency_holdout': 1, 'duration_holdout': 12.0}]
     """
-    unit_days = _unit_days(freq)
+    _unit_days(freq)  # a bad unit is reported before the query runs
     cal = _day(calibration_end, "calibration_end")
     obs = _day(observation_end, "observation_end") if observation_end is not None else None
     if obs is not None and obs <= cal:
@@ -219,31 +219,7 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
         if not types[date].upper().startswith(_DATE_TYPES):
             raise CLVError(f"{label}: column {date!r} is {types[date]}, expected a DATE or TIMESTAMP — parse it "
                            f"first (e.g. pd.to_datetime(df[{date!r}], format='%Y%m%d'))")
-        v = "NULL" if value is None else (_quote(value) if value in types else f"({value})")
-        last = obs if obs is not None else cal
-        cond = f" AND ({where})" if where else ""
-        per_customer = f"""
-            WITH days AS (
-                SELECT {_quote(customer)} AS c, CAST({_quote(date)} AS DATE) AS d,
-                       sum({v}) AS v, count(*) FILTER (WHERE {v} IS NULL) AS n_null
-                FROM {view}
-                WHERE {_quote(customer)} IS NOT NULL AND {_quote(date)} IS NOT NULL
-                  AND CAST({_quote(date)} AS DATE) <= DATE '{last.date()}'{cond}
-                GROUP BY 1, 2
-            ), firsts AS (
-                SELECT c, min(d) AS d0 FROM days GROUP BY 1 HAVING min(d) <= DATE '{cal.date()}'
-            )
-            SELECT days.c AS c,
-                   CAST(count(*) FILTER (WHERE d <= DATE '{cal.date()}') - 1 AS BIGINT) AS frequency,
-                   date_diff('day', min(d0), max(d) FILTER (WHERE d <= DATE '{cal.date()}')) AS recency_days,
-                   date_diff('day', min(d0), DATE '{cal.date()}') AS t_days,
-                   CAST(coalesce(sum(v) FILTER (WHERE d <= DATE '{cal.date()}' AND d > d0), 0) AS DOUBLE) AS repeat_value,
-                   CAST(count(*) FILTER (WHERE d > DATE '{cal.date()}') AS BIGINT) AS frequency_holdout,
-                   CAST(coalesce(sum(v) FILTER (WHERE d > DATE '{cal.date()}'), 0) AS DOUBLE) AS holdout_value,
-                   CAST(sum(n_null) AS BIGINT) AS n_null
-            FROM days JOIN firsts ON days.c = firsts.c
-            GROUP BY days.c
-        """
+        per_customer = _per_customer_sql(view, types, customer, date, value, cal, obs, where)
         if group:
             stats_cols = "frequency, recency_days, t_days, repeat_value, frequency_holdout, holdout_value"
             sql = (f"SELECT {stats_cols}, CAST(count(*) AS BIGINT) AS {WEIGHT}, CAST(sum(n_null) AS BIGINT) AS n_null "
@@ -258,6 +234,44 @@ def rfm_summary(transactions: Source, customer: str, date: str, value: str | Non
             raise CLVError(f"{label}: the query failed — check value={value!r} and where={where!r} ({exc})") from None
     finally:
         con.close()
+    return _summary_frame(raw, label, customer, date, value, cal, obs, freq, group)
+
+
+def _per_customer_sql(view: str, types: dict[str, str], customer: str, date: str, value: str | None,
+                      cal: pd.Timestamp, obs: pd.Timestamp | None, where: str | None) -> str:
+    """:func:`rfm_summary`'s per-customer query over ``view``: ``c``, ``frequency``, ``recency_days``, ``t_days``,
+    ``repeat_value``, ``frequency_holdout``, ``holdout_value``, ``n_null`` (days, not model units)."""
+    v = "NULL" if value is None else (_quote(value) if value in types else f"({value})")
+    last = obs if obs is not None else cal
+    cond = f" AND ({where})" if where else ""
+    return f"""
+        WITH days AS (
+            SELECT {_quote(customer)} AS c, CAST({_quote(date)} AS DATE) AS d,
+                   sum({v}) AS v, count(*) FILTER (WHERE {v} IS NULL) AS n_null
+            FROM {view}
+            WHERE {_quote(customer)} IS NOT NULL AND {_quote(date)} IS NOT NULL
+              AND CAST({_quote(date)} AS DATE) <= DATE '{last.date()}'{cond}
+            GROUP BY 1, 2
+        ), firsts AS (
+            SELECT c, min(d) AS d0 FROM days GROUP BY 1 HAVING min(d) <= DATE '{cal.date()}'
+        )
+        SELECT days.c AS c,
+               CAST(count(*) FILTER (WHERE d <= DATE '{cal.date()}') - 1 AS BIGINT) AS frequency,
+               date_diff('day', min(d0), max(d) FILTER (WHERE d <= DATE '{cal.date()}')) AS recency_days,
+               date_diff('day', min(d0), DATE '{cal.date()}') AS t_days,
+               CAST(coalesce(sum(v) FILTER (WHERE d <= DATE '{cal.date()}' AND d > d0), 0) AS DOUBLE) AS repeat_value,
+               CAST(count(*) FILTER (WHERE d > DATE '{cal.date()}') AS BIGINT) AS frequency_holdout,
+               CAST(coalesce(sum(v) FILTER (WHERE d > DATE '{cal.date()}'), 0) AS DOUBLE) AS holdout_value,
+               CAST(sum(n_null) AS BIGINT) AS n_null
+        FROM days JOIN firsts ON days.c = firsts.c
+        GROUP BY days.c
+    """
+
+
+def _summary_frame(raw: pd.DataFrame, label: str, customer: str, date: str, value: str | None, cal: pd.Timestamp,
+                   obs: pd.Timestamp | None, freq: str | float, group: bool) -> pd.DataFrame:
+    """:func:`rfm_summary`'s frame from the per-customer (or grouped) query's rows, in the model's unit."""
+    unit_days = _unit_days(freq)
     if raw.empty:
         raise CLVError(f"{label}: no customer with a purchase on or before calibration_end {cal.date()} "
                        f"(column {customer!r}, date column {date!r})")

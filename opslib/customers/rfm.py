@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.customers._sql import EngineConnection, Table, connect, day, frame, require
+from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
 __all__ = ["SEGMENTS", "SEGMENT_CODES", "RFMResult", "Transitions", "customer_summary", "rfm_segments",
@@ -235,12 +236,14 @@ class RFMResult:
 
     ``customers``: one row per customer — ``customer_id``, ``first_order``, ``last_order``, ``recency_days``,
     ``frequency`` (orders), ``monetary`` (value), ``r``, ``f``, ``m`` (1..5), ``rfm`` (e.g. ``"543"``),
-    ``segment`` (key), ``segment_name``, ``segment_cn`` (the last four categoricals). ``as_of``, ``lookback_days``, ``status``: how it was
+    ``segment`` (key), ``segment_name``, ``segment_cn`` (the last four categoricals); on a DuckDB shop with more
+    than ``frame_max_customers()`` customers a :class:`~opslib.customers.table.CustomerTable` of the same columns
+    (a Parquet file: ``.to_pandas()`` loads it). ``as_of``, ``lookback_days``, ``status``: how it was
     taken. ``not_scored``: customers with lines in the window but none with the scored statuses (e.g. only
     returns).
     """
 
-    customers: pd.DataFrame
+    customers: pd.DataFrame | CustomerTable
     as_of: pd.Timestamp
     lookback_days: int | None = None
     status: str = "completed"
@@ -320,27 +323,58 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                     JOIN ms ON ms.v = round(s.value, 6))
             SELECT sc.customer_id, sc.first_order, sc.last_order, sc.recency_days, sc.orders AS frequency,
                 sc.value AS monetary, sc.r, sc.f, sc.m,
-                CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment, sc.n_all
+                CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment,
+                {_segment_names("seg.segment")}, sc.n_all
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
-        out = frame(con, sql)
-        ids = len(out) or con.execute("SELECT count(customer_id) FROM orders").fetchone()[0]
+        table = None
+        if isinstance(con, EngineConnection) and con.spills():
+            # written by the engine (streamed), kept as a file beyond frame_max_customers() rows
+            table = con.table(sql, columns=_RFM_COLUMNS, fix=_fix_customers)
+            everyone = int(table.query("SELECT max(n_all) AS n FROM file")["n"].fillna(0).iloc[0])
+            if len(table) <= frame_max_customers():
+                out, table = table.query("SELECT * FROM file"), None
+        else:
+            out = frame(con, sql)
+        n = len(table) if table is not None else len(out)
+        ids = n or con.execute("SELECT count(customer_id) FROM orders").fetchone()[0]
     finally:
         con.close()
-    everyone = int(out["n_all"].iloc[0]) if len(out) else 0
-    out = out.drop(columns="n_all")
+    if table is None:
+        everyone = int(out["n_all"].iloc[0]) if len(out) else 0
+        out = _fix_customers(out[_RFM_COLUMNS])
     if not ids:
         raise CLVError("rfm_segments: no order line has a customer_id — RFM needs customer ids "
                        "(guest orders are not customers)")
-    notes = [] if len(out) else [f"no customer with a {status} order line on or before {ref:%Y-%m-%d}"]
-    for c in ("first_order", "last_order"):
-        out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
-    seg = out["segment"].astype(pd.CategoricalDtype([s.key for s in SEGMENTS]))
-    out["segment"] = seg
-    out["segment_name"] = seg.cat.rename_categories({s.key: s.name for s in SEGMENTS})
-    out["segment_cn"] = seg.cat.rename_categories({s.key: s.name_cn for s in SEGMENTS})
-    out["rfm"] = out["rfm"].astype(pd.CategoricalDtype([str(c) for c in sorted(SEGMENT_CODES)]))
-    return RFMResult(out, ref, lookback_days, status, not_scored=int(everyone) - len(out), notes=notes)
+    notes = [] if n else [f"no customer with a {status} order line on or before {ref:%Y-%m-%d}"]
+    return RFMResult(out if table is None else table, ref, lookback_days, status, not_scored=int(everyone) - n,
+                     notes=notes)
+
+
+_RFM_COLUMNS = ["customer_id", "first_order", "last_order", "recency_days", "frequency", "monetary", "r", "f", "m",
+                "rfm", "segment", "segment_name", "segment_cn"]
+
+
+def _segment_names(column: str) -> str:
+    """SQL: the English and Chinese names of the segment key in ``column`` (``segment_name``, ``segment_cn``)."""
+    name = " ".join(f"WHEN '{s.key}' THEN '{s.name}'" for s in SEGMENTS)
+    cn = " ".join(f"WHEN '{s.key}' THEN '{s.name_cn}'" for s in SEGMENTS)
+    col = f"CAST({column} AS VARCHAR)"
+    return f"CASE {col} {name} END AS segment_name, CASE {col} {cn} END AS segment_cn"
+
+
+def _fix_customers(out: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes of a per-customer frame from SQL (those present): order days as datetime64[ns]; segment,
+    its names and the RFM code as categoricals over every segment / code, in :data:`SEGMENTS` order."""
+    for c in ("first_order", "last_order", "nudge_on"):
+        if c in out.columns:
+            out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
+    cats = {"segment": [s.key for s in SEGMENTS], "segment_name": [s.name for s in SEGMENTS],
+            "segment_cn": [s.name_cn for s in SEGMENTS], "rfm": [str(c) for c in sorted(SEGMENT_CODES)]}
+    for c, values in cats.items():
+        if c in out.columns:
+            out[c] = out[c].astype(str).where(out[c].notna()).astype(pd.CategoricalDtype(values))
+    return out
 
 
 def segment_summary(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
@@ -365,9 +399,15 @@ def segment_summary(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
         [[2.0, 0.6666666666666666, 0.75]]
     """
     c = rfm.customers if isinstance(rfm, RFMResult) else rfm
-    g = c.groupby(c["segment"].astype(str)).agg(customers=("monetary", "size"), monetary=("monetary", "sum"),
-                                                recency_days=("recency_days", "median"),
-                                                frequency=("frequency", "mean"), monetary_mean=("monetary", "mean"))
+    if isinstance(c, CustomerTable):
+        g = c.query("""SELECT CAST(segment AS VARCHAR) AS segment, count(*) AS customers, sum(monetary) AS monetary,
+                              median(CAST(recency_days AS DOUBLE)) AS recency_days,
+                              avg(CAST(frequency AS DOUBLE)) AS frequency, avg(monetary) AS monetary_mean
+                       FROM t GROUP BY 1""").set_index("segment")
+    else:
+            g = c.groupby(c["segment"].astype(str)).agg(customers=("monetary", "size"), monetary=("monetary", "sum"),
+                                                    recency_days=("recency_days", "median"),
+                                                    frequency=("frequency", "mean"), monetary_mean=("monetary", "mean"))
     out = pd.DataFrame({"segment": [s.key for s in SEGMENTS], "segment_name": [s.name for s in SEGMENTS],
                         "segment_cn": [s.name_cn for s in SEGMENTS]})
     out = out.merge(g, left_on="segment", right_index=True, how="left")
@@ -438,9 +478,14 @@ def segment_transitions(before: RFMResult, after: RFMResult) -> Transitions:
         >>> t.summary()[["from", "to", "customers"]].values.tolist()
         [['Champions', 'At risk', 1], ['(none)', 'New', 1]]
     """
-    con = connect(b=before.customers[["customer_id", "segment"]], a=after.customers[["customer_id", "segment"]])
+    con = connect()
     try:
         con.execute("SET memory_limit = '512MB'")  # two frames of millions of customers: spill rather than grow
+        for name, c in (("b", before.customers), ("a", after.customers)):
+            if isinstance(c, CustomerTable):  # a file: read by DuckDB where it is
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT customer_id, segment FROM {c.source}")
+            else:
+                con.register(name, c[["customer_id", "segment"]])
         pairs = con.execute("""
             SELECT coalesce(CAST(b.segment AS VARCHAR), '(none)') AS s0,
                    coalesce(CAST(a.segment AS VARCHAR), '(none)') AS s1, count(*) AS n

@@ -28,8 +28,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from opslib.customers import _sql
 from opslib.customers._sql import Table, connect
 from opslib.customers.clv import (
     WEIGHT,
@@ -37,6 +39,9 @@ from opslib.customers.clv import (
     BoundaryWarning,
     GammaGammaResult,
     HoldoutEvaluation,
+    _per_customer_sql,
+    _summary_frame,
+    _unit_days,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -44,6 +49,7 @@ from opslib.customers.clv import (
     holdout_evaluation,
     rfm_summary,
 )
+from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
 __all__ = ["HoldoutCheck", "LifetimeValue", "holdout_check", "lifetime_value", "shop_margin_rate"]
@@ -152,11 +158,13 @@ class LifetimeValue:
     """Customers valued with BG/NBD and Gamma-Gamma fitted on the whole history (:func:`lifetime_value`).
 
     ``customers``: ``customer_lifetime_value`` output (``customer_id``, ``frequency``, ``recency``, ``T``,
-    ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``); ``purchases``, ``spend``:
+    ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``; beyond
+    ``frame_max_customers()`` customers on a DuckDB shop a :class:`~opslib.customers.table.CustomerTable` of
+    them); ``purchases``, ``spend``:
     the fitted models; ``horizon_months``, ``margin``, ``annual_discount_rate``, ``end``; ``reason`` when skipped.
     """
 
-    customers: pd.DataFrame | None = None
+    customers: pd.DataFrame | CustomerTable | None = None
     purchases: BGNBDResult | None = None
     spend: GammaGammaResult | None = None
     end: pd.Timestamp | None = None
@@ -171,6 +179,11 @@ class LifetimeValue:
         if self.customers is None:
             return pd.DataFrame(columns=["customers", "expected_purchases", "clv", "p_alive_repeat_buyers"])
         c = self.customers
+        if isinstance(c, CustomerTable):
+            return c.query("""SELECT CAST(count(*) AS BIGINT) AS customers,
+                                     coalesce(sum(expected_purchases), 0.0) AS expected_purchases,
+                                     coalesce(sum(clv), 0.0) AS clv, avg(clv) AS clv_per_customer,
+                                     avg(p_alive) FILTER (WHERE frequency > 0) AS p_alive_repeat_buyers FROM t""")
         rep = c[c["frequency"] > 0]
         return pd.DataFrame([{"customers": len(c), "expected_purchases": float(c["expected_purchases"].sum()),
                               "clv": float(c["clv"].sum()), "clv_per_customer": float(c["clv"].mean()),
@@ -192,14 +205,21 @@ class LifetimeValue:
             return None
         from opslib.plotting.customers import p_alive_chart
 
-        return p_alive_chart(self.customers)
+        c = self.customers
+        if isinstance(c, CustomerTable):  # the chart's three columns of the repeat buyers only
+            c = c.query("SELECT frequency, p_alive, expected_purchases FROM t WHERE frequency > 0")
+        return p_alive_chart(c)
 
     def plot_matrix(self) -> Any:
         """The P(alive) matrix by frequency and recency (``BGNBDResult.plot``); or the reason printed."""
         if self.purchases is None:
             print(self.reason)
             return None
-        return self.purchases.plot(self.customers)
+        c = self.customers
+        if isinstance(c, CustomerTable):  # what the chart reads: the oldest customer and the 99th percentile
+            c = c.query('SELECT max("T") AS "T", quantile_cont(frequency, 0.99) AS q FROM t')
+            return self.purchases.plot(c.rename(columns={"q": "frequency"}))
+        return self.purchases.plot(c)
 
 
 def lifetime_value(orders: Table, end: object, horizon_months: int = 12, margin: float = 1.0,
@@ -220,7 +240,15 @@ def lifetime_value(orders: Table, end: object, horizon_months: int = 12, margin:
     """
     day = pd.Timestamp(end).normalize()
     try:
-        s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=day, freq=freq, where=_WHERE)
+        stats = _stats_table(orders, day)
+        if stats is not None and len(stats) > frame_max_customers():
+            return _lifetime_value_table(stats, day, horizon_months, margin, annual_discount_rate, freq)
+        if stats is not None:  # few customers: the frame rfm_summary returns, from the same query's file
+            s = _summary_frame(stats.query("SELECT * FROM file"), _LABEL, "customer_id", "order_ts", _VALUE, day,
+                               None, freq, False)
+            del stats
+        else:
+            s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=day, freq=freq, where=_WHERE)
         _repeaters(s, day)
         bg, n1 = _fit(fit_bgnbd, s)
         # only the columns Gamma-Gamma reads: the rows selected from the whole table would copy the ids too
@@ -234,6 +262,103 @@ def lifetime_value(orders: Table, end: object, horizon_months: int = 12, margin:
         return LifetimeValue(end=day, horizon_months=horizon_months, margin=margin,
                              annual_discount_rate=annual_discount_rate, reason=f"Customer lifetime value skipped: {exc}")
     return LifetimeValue(out, bg, gg, day, horizon_months, margin, annual_discount_rate, notes=n1 + n2)
+
+
+
+_LABEL = "the shop's orders"
+_STATS = ["c", "frequency", "recency_days", "t_days", "repeat_value", "n_null"]
+
+
+def _stats_table(orders: Table, day: pd.Timestamp) -> CustomerTable | None:
+    """Every customer's purchase statistics up to ``day`` (``rfm_summary``'s query, in days) written by the
+    shop's DuckDB engine to a file; None when ``orders`` is not a shop on DuckDB (or lacks the columns:
+    ``rfm_summary`` then says so)."""
+    if _sql._engine_data(orders) is None:
+        return None
+    con = connect(orders=orders)
+    if not isinstance(con, _sql.EngineConnection) or not con.spills():
+        return None
+    types = _sql.columns(con, "orders")
+    if not {"customer_id", "order_ts", "quantity", "unit_price", "status"} <= set(types):
+        return None
+    sql = _per_customer_sql("orders", types, "customer_id", "order_ts", _VALUE, day, None, _WHERE)
+    return con.table(f"SELECT {', '.join(_STATS)} FROM ({sql}) ORDER BY c", columns=_STATS)
+
+
+def _lifetime_value_table(stats: CustomerTable, day: pd.Timestamp, horizon_months: int, margin: float,
+                          annual_discount_rate: float, freq: str) -> LifetimeValue:
+    """:func:`lifetime_value` for millions of customers, without a per-customer frame in pandas.
+
+    The same models and formulas as ``customer_lifetime_value``: BG/NBD fitted on the distinct
+    (x, t_x, T) with their customer counts, Gamma-Gamma on the distinct (x, m_x) with theirs (weighted fits:
+    the same likelihood as per customer); the purchase model evaluated once per distinct (x, t_x, T) in numpy;
+    then one SQL pass joins each customer to their row and computes ``E[M]`` and the CLV, written to a file
+    (a :class:`~opslib.customers.table.CustomerTable` in ``LifetimeValue.customers``, ordered by customer).
+    """
+    if not len(stats):
+        raise CLVError(f"{_LABEL}: no customer with a purchase on or before calibration_end {day.date()} "
+                       "(column 'customer_id', date column 'order_ts')")
+    nulls = int(stats.query("SELECT coalesce(sum(n_null), 0) AS n FROM t")["n"].iloc[0])
+    if nulls:
+        raise CLVError(f"{_LABEL}: {nulls:,} line(s) have an empty value ({_VALUE!r}) — "
+                       "fill them or filter them out with where=...")
+    ud = _unit_days(freq)
+    attrs = {"customer": "customer_id", "unit": freq, "unit_days": ud, "calibration_end": str(day.date()),
+             "observation_end": None}
+    g = stats.query("SELECT frequency, recency_days, t_days, count(*) AS n FROM t GROUP BY ALL ORDER BY ALL")
+    grouped = pd.DataFrame({"frequency": g["frequency"].astype("int64").to_numpy(),
+                            "recency": g["recency_days"].to_numpy(dtype=float) / ud,
+                            "T": g["t_days"].to_numpy(dtype=float) / ud, WEIGHT: g["n"].astype("int64").to_numpy()})
+    grouped.attrs.update(attrs)
+    _repeaters(grouped, day)
+    bg, n1 = _fit(fit_bgnbd, grouped)
+    m = "CASE WHEN frequency > 0 THEN repeat_value / frequency ELSE 0.0 END"
+    spend = stats.query(f"SELECT frequency, {m} AS monetary_value, count(*) AS {WEIGHT} FROM t "
+                        f"WHERE frequency = 0 OR {m} > 0 GROUP BY ALL ORDER BY ALL")
+    spend["frequency"] = spend["frequency"].astype("int64")
+    spend[WEIGHT] = spend[WEIGHT].astype("int64")
+    gg, n2 = _fit(fit_gamma_gamma, spend)
+    del spend
+    # the purchase model per distinct (x, t_x, T): customer_lifetime_value's loop, on the grouped rows
+    if not (isinstance(horizon_months, int | np.integer) and horizon_months >= 1):
+        raise CLVError(f"customer_lifetime_value: horizon_months={horizon_months!r}, expected a whole number >= 1")
+    if not (annual_discount_rate > -1 and 0 <= margin <= 1):
+        raise CLVError(f"customer_lifetime_value: annual_discount_rate={annual_discount_rate!r} (> -1) or "
+                       f"margin={margin!r} (a share between 0 and 1) is out of range")
+    x, tx, big_t = (grouped[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    step = (365.25 / 12) / ud
+    d = (1 + annual_discount_rate) ** (1 / 12) - 1
+    cum, disc = np.zeros(len(x)), np.zeros(len(x))
+    for k in range(1, horizon_months + 1):
+        now = bg.conditional_expected_purchases(k * step, x, tx, big_t)
+        disc += (now - cum) / (1 + d) ** k
+        cum = now
+    factors = pd.DataFrame({"frequency": g["frequency"].astype("int64").to_numpy(),
+                            "recency_days": g["recency_days"].to_numpy(), "t_days": g["t_days"].to_numpy(),
+                            "p_alive": bg.p_alive(x, tx, big_t), "expected_purchases": cum, "disc": disc})
+    del g, grouped, x, tx, big_t
+
+    def lit(v: float) -> str:
+        return f"CAST('{float(v)!r}' AS DOUBLE)"
+
+    p, q, gamma = lit(gg.p), lit(gg.q), lit(gg.gamma)
+    den = f"({p} * t.frequency + {q} - 1)"
+    mv = "CASE WHEN t.frequency > 0 THEN t.repeat_value / t.frequency ELSE 0.0 END"
+    e_spend = (f"CASE WHEN t.frequency > 0 THEN (CASE WHEN {den} > 0 THEN ({gamma} + ({mv}) * t.frequency) * {p} "
+               f"/ {den} END) ELSE {lit(gg.mean_spend)} END")
+    sql = f"""SELECT t.c AS customer_id, t.frequency, CAST(t.recency_days AS DOUBLE) / {lit(ud)} AS recency,
+                     CAST(t.t_days AS DOUBLE) / {lit(ud)} AS "T", {mv} AS monetary_value, f.p_alive,
+                     f.expected_purchases, {e_spend} AS expected_spend,
+                     {lit(margin)} * ({e_spend}) * f.disc AS clv
+              FROM t JOIN factors f ON f.frequency = t.frequency AND f.recency_days = t.recency_days
+                   AND f.t_days = t.t_days
+              ORDER BY t.c"""
+    con = stats.connect(factors=factors)
+    try:
+        table = CustomerTable.from_engine(con, sql, stats.folder)
+    finally:
+        con.close()
+    return LifetimeValue(table, bg, gg, day, horizon_months, margin, annual_discount_rate, notes=n1 + n2)
 
 
 def shop_margin_rate(orders: Table, products: Table, default: float = 1.0, override: float | None = None

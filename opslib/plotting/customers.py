@@ -632,7 +632,8 @@ def clv_table(clv: pd.DataFrame, customer: str = "customer_id", top: int = 15) -
     """
     if clv is None or clv.empty:
         return Note("(no valuation: see the reason above)")
-    t = _top_rows(clv, "clv", top)
+    # a CustomerTable (millions of customers in a file): its top rows by SQL, ties by customer as in the file
+    t = clv.top_rows("clv", top, then=customer) if hasattr(clv, "top_rows") else _top_rows(clv, "clv", top)
     cols = [customer, "frequency", "p_alive", "expected_purchases", "expected_spend", "clv"]
     return format_table(t[cols].reset_index(drop=True), units=["frequency"], percent=["p_alive"],
                         money=["expected_spend", "clv"], decimals=2,
@@ -779,7 +780,7 @@ def summarise_customers(summary: Any, rfm: Any = None, repeat: Any = None, check
             summary.tile("90天重复购买率 90-day repeat", percent(last.loc[90, "repeat_rate"]), metric="repeat_rate_90d",
                          raw=float(last.loc[90, "repeat_rate"]))
     if value is not None and getattr(value, "customers", None) is not None:
-        total = float(value.customers["clv"].sum())
+        total = float(value.summary()["clv"].iloc[0])  # by SQL when the customers are a file (millions of them)
         summary.tile(f"CLV {value.horizon_months} 个月", money(total), metric="clv", raw=total)
     if check is not None and getattr(check, "evaluation", None) is not None:
         err = check.evaluation.aggregate_error

@@ -54,6 +54,27 @@ def test_notebook_05_on_the_sample_shop(small_shop_dir: Path, small_truth: dict,
     assert written == [f"customers_{n}_{small_truth['end']}{s}" for n in ("nurture", "win_back") for s in (".csv", ".xlsx")]
 
 
+def test_notebook_05_with_customers_in_files_shows_the_same_text(small_shop_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond ``OPSLIB_FRAME_MAX_CUSTOMERS`` the per-customer results stay in Parquet files (a shop with millions of
+    customers); forced at 0 customers here, the report shows the same text and writes the same exports."""
+    monkeypatch.setenv("OPSLIB_FRAME_MAX_CUSTOMERS", "0")  # the kernel inherits it
+    files = _run(small_shop_dir, tmp_path / "files.ipynb", export_dir=str(tmp_path / "x_files"))
+    monkeypatch.delenv("OPSLIB_FRAME_MAX_CUSTOMERS")
+    frames = _run(small_shop_dir, tmp_path / "frames.ipynb", export_dir=str(tmp_path / "x_frames"))
+    text = [output_text(nb).replace(str(tmp_path / x), "EXPORTS").splitlines()
+            for nb, x in ((files, "x_files"), (frames, "x_frames"))]
+    assert [(a, b) for a, b in zip(*text, strict=True) if a != b] == []
+    assert image_count(files) == image_count(frames) == 15
+    for name in sorted(p.name for p in (tmp_path / "x_frames").iterdir()):
+        a, b = tmp_path / "x_frames" / name, tmp_path / "x_files" / name
+        if name.endswith(".csv"):  # every row and cell; CLV may differ in its last digits (grouped spend fit)
+            x, y = (pd.read_csv(p, encoding="utf-8-sig") for p in (a, b))
+        else:
+            x, y = pd.read_excel(a), pd.read_excel(b)
+        pd.testing.assert_frame_equal(x, y, rtol=1e-9)
+
+
 def test_notebook_05_without_traffic(small_shop_dir: Path, tmp_path: Path) -> None:
     shop = tmp_path / "shop"
     shutil.copytree(small_shop_dir, shop, ignore=shutil.ignore_patterns("traffic.*"))
