@@ -61,16 +61,23 @@ class ValidationReport:
 
 
 def validate_shop(path: str | Path, progress: Callable[[str], None] | None = None,
-                  settings: dict[str, Any] | None = None) -> ValidationReport:
+                  settings: dict[str, Any] | None = None, use_stamp: bool = False) -> ValidationReport:
     """Check every table of a shop against the contract on its engine. Never raises for mistakes in the data.
 
     The files are scanned by the engine (``opslib.data.relations``; DuckDB by default) and every rule
     is SQL (``opslib.data.sql_checks``), so memory does not grow with the number of lines.
 
+    With ``use_stamp`` (a report that reads the validation, e.g. notebook 04) a stamp of an earlier clean
+    validation of every table over the same, unchanged files (``opslib.data.stamp``) is reported instead of
+    checking again: the same tables, rows, dates and notes, plus ``validated on <when>; files unchanged``.
+    A changed file, a shop with problems (never stamped) or ``OPSLIB_REVALIDATE=1`` means a full check.
+    ``python -m opslib validate`` always checks in full.
+
     Parameters:
         path: the shop folder. progress: called with one line per table checked (rows, seconds), per
             CSV/Excel file read into the engine, and per partitioned reference check.
         settings: shop.yml keys replacing the folder's own (e.g. ``{"engine": "spark"}``).
+        use_stamp: report a matching stamp instead of checking again (default: always check).
 
     Returns:
         The :class:`ValidationReport` (problems, notes, a summary per table).
@@ -86,7 +93,14 @@ def validate_shop(path: str | Path, progress: Callable[[str], None] | None = Non
     except SettingsError as e:
         p = Problem(table="", file=str(folder / "shop.yml"), issue=str(e), expected="a valid shop.yml")
         return ValidationReport(path=folder, problems=[p], notes=[], tables={}, missing=[])
-    problems = check_shop(shop, progress)
+    from opslib.data import stamp as stamps
+
+    found = stamps.find_stamp(shop) if use_stamp and not stamps.revalidate_env() else None
+    if found is not None:  # find_stamp needs a shop without fatal problems: nothing to report but the stamp
+        stamps.apply_stamp(shop, found)
+        problems = []
+    else:
+        problems = check_shop(shop, progress)
     tables = {}
     for name, src in shop.sources.items():
         s = TableSummary(table=name, file=src.staged.name, rows=src.n_rows, row_label=src.staged.row_label)

@@ -272,17 +272,20 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
     con.execute(f"""CREATE TEMP VIEW p AS SELECT CAST(sku AS VARCHAR) AS sku, CAST(category AS VARCHAR) AS category,
                     CAST(subcategory AS VARCHAR) AS subcategory, {cost} AS unit_cost, {launch} AS launch FROM p0""")
     camp = "CAST(campaign_id AS VARCHAR)" if "campaign_id" in ocols else "CAST(NULL AS VARCHAR)"
+    # A view, not a table: every query below reads the lines from the file and keeps only its groups (SKU x day,
+    # SKU x week), so DuckDB never holds the lines (report 07 at 10M lines filled the 1.2 GB cap with them).
     con.execute(f"""
-        CREATE TEMP TABLE l AS
+        CREATE TEMP VIEW l AS
         SELECT CAST(sku AS VARCHAR) AS sku, CAST(date_trunc('day', order_ts) AS DATE) AS day,
                CAST(quantity AS DOUBLE) AS q, CAST(unit_price AS DOUBLE) AS up, CAST(list_price AS DOUBLE) AS lp,
                nullif({camp}, '') AS campaign_id
         FROM o WHERE status IS DISTINCT FROM 'cancelled' AND quantity > 0
     """)
-    n_lines, d_start, d_end = con.execute("SELECT count(*), min(day), max(day) FROM l").fetchall()[0]
+    n_lines, d_start, d_end, bad = con.execute("""
+        SELECT count(*), min(day), max(day), count(*) FILTER (WHERE up IS NULL OR up < 0 OR lp IS NULL OR lp < 0)
+        FROM l""").fetchall()[0]
     if not n_lines:
         raise PricingError("orders: no non-cancelled lines with quantity > 0 — nothing to build a price panel from")
-    bad = con.execute("SELECT count(*) FROM l WHERE up IS NULL OR up < 0 OR lp IS NULL OR lp < 0").fetchall()[0][0]
     if bad:
         raise PricingError(f"orders: {bad:,} non-cancelled line(s) with an empty or negative unit_price/list_price "
                            "— expected prices >= 0 (run `python -m opslib validate` on the shop)")
@@ -325,9 +328,21 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
     """)
     # The price path: a day's price is the median unit_price of its lines (robust to quantity-tier
     # prices), a day without a sale takes the price of the nearest day with one (the earlier on a tie);
-    # ``gap`` = days to that sale.
+    # ``gap`` = days to that sale. The median is taken from the count of lines per distinct price (a day's
+    # lines repeat a few prices), not with ``median(up)``, which holds every line's price in memory: of n
+    # lines sorted by price, the (n - 1) // 2-th and the n // 2-th (from 0), averaged.
     con.execute("""
-        CREATE TEMP TABLE dp AS SELECT sku, day, median(up) AS p FROM l GROUP BY 1, 2
+        CREATE TEMP TABLE dp AS
+        WITH c AS (SELECT sku, day, up, count(*) AS n FROM l GROUP BY 1, 2, 3),
+        r AS (
+            SELECT sku, day, up,
+                   sum(n) OVER (PARTITION BY sku, day ORDER BY up ROWS UNBOUNDED PRECEDING) AS cum,
+                   sum(n) OVER (PARTITION BY sku, day) AS tot
+            FROM c
+        )
+        SELECT sku, day, (min(up) FILTER (WHERE cum > (tot - 1) // 2) + min(up) FILTER (WHERE cum > tot // 2)) / 2
+               AS p
+        FROM r GROUP BY 1, 2
     """)
     con.execute("""
         CREATE TEMP TABLE path AS

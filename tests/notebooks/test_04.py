@@ -35,3 +35,19 @@ def test_notebook_04_on_import(tmp_path: Path) -> None:
     assert "input 7 rows = dropped 0 + merged 1 + order lines 6 -> adds up" in text
     assert "duplicate_key_merged" in text
     assert "02_campaign_evaluation: cannot run" in text
+
+
+@pytest.mark.notebook
+def test_notebook_04_reads_the_stamp_of_a_validated_shop(small_shop_dir: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """After ``python -m opslib validate`` the report shows that validation (no 45-minute re-check at 100M)."""
+    from opslib.data import format_report, validate_main, validate_shop
+
+    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(tmp_path / "cache"))  # the kernel inherits it
+    monkeypatch.delenv("OPSLIB_REVALIDATE", raising=False)
+    assert validate_main([str(small_shop_dir)]) == 0
+    full = format_report(validate_shop(small_shop_dir))  # a second full check, for the tables it prints
+    text = _run(small_shop_dir, tmp_path / "04.ipynb")
+    assert "; files unchanged" in text and "Result: OK, the shop meets the data contract." in text
+    for line in full.splitlines()[1:]:  # every table line and note of the full check, as it printed them
+        assert line in text

@@ -53,6 +53,20 @@ def test_panel_price_path_fills_days_without_a_sale_from_the_nearest_sale() -> N
     assert a["days_on_sale"] == 7 and a["units"] == 4 and a["lines"] == 2
 
 
+def test_panel_day_price_is_the_median_of_the_lines_not_of_the_units() -> None:
+    # Monday: four lines at 12, 8, 10, 8 (quantities 1, 5, 1, 1): sorted 8, 8, 10, 12, the 2nd and 3rd
+    # averaged = 9 (the units would give 8). Tuesday: three lines 5, 9, 7 (quantity 9 on the 5): median 7.
+    # Wednesday: one line at 6. b's Wednesday sale ends the data there, so a's week has 3 days on sale, each
+    # with a sale (gap 0): index = (9 * 7 * 6)^(1/3).
+    p = weekly_price_panel(_orders([("a", 0, 1, 12), ("a", 0, 5, 8), ("a", 0, 1, 10), ("a", 0, 1, 8),
+                                    ("a", 1, 9, 5), ("a", 1, 1, 9), ("a", 1, 1, 7), ("a", 2, 1, 6),
+                                    ("b", 2, 1, 5)]), PRODUCTS)
+    a = p[p["sku"] == "a"].iloc[0]
+    assert a["days_on_sale"] == 3 and a["lines"] == 8
+    assert a["price_index"] == pytest.approx((9 * 7 * 6) ** (1 / 3), rel=1e-12)
+    assert a["price_gap_days"] == 0
+
+
 def test_panel_stockout_days_are_left_out_of_units_and_exposure() -> None:
     # Mon: 2 units, stock 5 left; Tue: 1 unit and the shelf is empty (censored day); Wed, Thu empty;
     # Fri-Sun restocked. In stock: Mon, Fri, Sat, Sun = 4 days; units on them = 2 (Tue's unit is censored).
