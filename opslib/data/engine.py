@@ -450,5 +450,8 @@ def make_engine(settings: ShopSettings | None = None, cache: Path | None = None)
             temp.mkdir(parents=True, exist_ok=True)
         except OSError:
             temp = None
-    return DuckDBEngine(time_zone=settings.timezone, threads=settings.threads,
+    # shop.yml's threads, else $OPSLIB_DUCKDB_THREADS (the report runner sets it: its kernels share the cores)
+    env_threads = os.environ.get("OPSLIB_DUCKDB_THREADS", "")
+    threads = settings.threads or (int(env_threads) if env_threads.isdigit() and int(env_threads) > 0 else None)
+    return DuckDBEngine(time_zone=settings.timezone, threads=threads,
                         memory_limit=settings.memory_limit or DEFAULT_MEMORY_LIMIT, temp_dir=temp)

@@ -405,6 +405,32 @@ def run_one(run: Run, out_dir: Path = REPORTS, kernel: str = "python3", progress
             shutil.rmtree(tmp_exports, ignore_errors=True)  # a failed run's exports never replace the good ones
 
 
+#: Modules the runner never needs that an import of nbformat would load (see :func:`skip_unused_imports`).
+UNUSED_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_unused_imports() -> list[str]:
+    """Keep the runner from importing what it never uses: jsonschema (which nbformat imports) loads the optional
+    ``rfc3987_syntax`` when it is installed, and that builds 39 Lark grammars at import time for its ``iri`` format
+    checkers: about 2 of the 3 CPU-s of importing papermill and nbconvert. Notebook validation does not check
+    formats, so the runner marks the module absent (jsonschema then skips those checkers, as it does when the
+    package is not installed). A module already imported is left alone.
+
+    Returns:
+        The modules marked absent by this call.
+
+    Example:
+        >>> skip_unused_imports() == [] or sys.modules["rfc3987_syntax"] is None
+        True
+    """
+    marked = []
+    for name in UNUSED_IMPORTS:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # 'import name' now raises ImportError
+            marked.append(name)
+    return marked
+
+
 #: The papermill engine the runner registers (:func:`report_engine`).
 ENGINE = "opsplaybook"
 
@@ -415,8 +441,9 @@ def report_engine() -> str:
 
     papermill writes the whole executed notebook (every output and image so far, validated against the schema)
     twice per cell, markdown cells included: about 95 writes of up to 1.7 MB for one report, a third of the
-    runner's own CPU time. Nothing reads the temporary notebook while the run goes on; its long cells still get
-    papermill's periodic autosave (every 30 s while output arrives).
+    runner's own CPU time. Nothing reads the temporary notebook while the run goes on, so papermill's periodic
+    autosave of long cells (every 30 s while output arrives: 8 whole-notebook writes in one run of report 06 at
+    a load of 27) is off too; the notebook is still written when the run ends, however it ends.
 
     Returns:
         The engine name to pass as ``engine_name``.
@@ -432,7 +459,7 @@ def report_engine() -> str:
         return ENGINE
 
     class EndSavedManager(NotebookExecutionManager):
-        """Saves at the notebook's start and end and on autosave; a cell's start and end only update the node."""
+        """Saves at the notebook's start and end (and on autosave, when turned on); a cell's start and end only update the node."""
 
         _quiet = False
 
@@ -458,9 +485,9 @@ def report_engine() -> str:
     class ReportEngine(NBClientEngine):
         @classmethod
         def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None,  # type: ignore[override]
-                             progress_bar: bool = True, log_output: bool = False, autosave_cell_every: int = 30,
+                             progress_bar: bool = True, log_output: bool = False, autosave_cell_every: int = 0,
                              **kwargs: Any) -> Any:
-            # papermill's Engine.execute_notebook, with the manager above
+            # papermill's Engine.execute_notebook, with the manager above and no autosave (0: off)
             nb_man = EndSavedManager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
                                      autosave_cell_every=autosave_cell_every)
             nb_man.notebook_start()
@@ -653,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m opslib report ...``. Exit 0 all ok, 1 a report failed, 2 a bad request,
     128 + signal number when stopped by SIGTERM / SIGINT."""
     args = _parser().parse_args(argv)
+    skip_unused_imports()
     try:
         if args.action == "list":
             return _list(args.notebooks.resolve())
@@ -728,6 +756,31 @@ def kernel_environment(environ: dict[str, str]) -> dict[str, str]:
     return out
 
 
+#: DuckDB's threads in a report kernel (``opslib.data.engine``; a shop.yml ``threads:`` wins over it).
+DUCKDB_THREADS_VAR = "OPSLIB_DUCKDB_THREADS"
+
+
+def duckdb_environment(environ: dict[str, str], workers: int, cores: int | None = None) -> dict[str, str]:
+    """DuckDB's threads per kernel when ``workers`` reports run at once: the cores shared out,
+    ``max(1, cores // workers)``, unless the user set :data:`DUCKDB_THREADS_VAR`; nothing for one worker.
+
+    With two kernels on two cores each DuckDB otherwise starts a thread per core: four threads on two cores,
+    and on the sample shop the same queries (price panel, RFM, new vs returning, calendar gaps) took 8.0-8.6
+    CPU-s on one thread against 8.5-10.8 on two (3 rounds alternated, load 25-28). The runner's own
+    validation before the reports (:mod:`opslib.reporting.prevalidate`) runs alone and keeps every core.
+
+    Example:
+        >>> duckdb_environment({}, workers=2, cores=2), duckdb_environment({}, workers=1, cores=2)
+        ({'OPSLIB_DUCKDB_THREADS': '1'}, {})
+        >>> duckdb_environment({"OPSLIB_DUCKDB_THREADS": "4"}, workers=2, cores=8)
+        {}
+    """
+    if workers < 2 or environ.get(DUCKDB_THREADS_VAR):
+        return {}
+    cores = cores or os.cpu_count() or 1
+    return {DUCKDB_THREADS_VAR: str(max(1, cores // workers))}
+
+
 def longest_first(runs: list[Run], history: list[dict[str, Any]]) -> list[int]:
     """The order to start ``runs`` in (indices): runs without a good run on record first, then the slowest
     last good run first, so that with several workers the longest report does not start last.
@@ -753,6 +806,7 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     # One validation per shop that several reports read, before any starts (each then opens it from the stamp).
     validate_once([effective_data_dir(r, declared_parameters(r.notebook))[0] for r in runs if not r.failed],
                   say=lambda line: print(line, file=sys.stderr, flush=True))
+    os.environ.update(duckdb_environment(dict(os.environ), args.workers))  # after the validation: it runs alone
     out: Path = args.out
     total = len(runs)
     progress = args.workers == 1  # per-cell bars only when they cannot interleave
@@ -827,5 +881,5 @@ def _execute(runs: list[Run], args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or stopped or record_error else EXIT_OK
 
 
-__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "export_folder", "kernel_environment",
-           "longest_first", "main", "report_engine", "run_one", "size_timeout", "to_html"]
+__all__ = ["apply_timeouts", "data_fingerprint", "describe_cell", "duckdb_environment", "export_folder", "kernel_environment",
+           "longest_first", "main", "report_engine", "run_one", "size_timeout", "skip_unused_imports", "to_html"]

@@ -57,3 +57,20 @@ def test_a_failing_cell_still_leaves_the_executed_notebook(tmp_path: Path) -> No
     nb = json.loads(out.read_text(encoding="utf-8"))
     errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
     assert [e["evalue"] for e in errors] == ["boom"]
+
+
+def test_no_autosave_in_a_long_cell(tmp_path: Path, writes: list[str]) -> None:
+    # papermill saves a long cell's notebook every `autosave_cell_every` seconds while output arrives; nothing
+    # reads the runner's temporary notebook during the run, so the runner's engine does not
+    src = write_notebook(tmp_path / "nb.ipynb", ["import time\nfor i in range(6):\n    print(i, flush=True)\n"
+                                                 "    time.sleep(0.5)"], "n = 1")
+    papermill.execute_notebook(str(src), str(tmp_path / "theirs.ipynb"), kernel_name="python3",
+                               engine_name=None, progress_bar=False, autosave_cell_every=1)
+    theirs = len(writes)
+    writes.clear()
+    _run(src, tmp_path / "ours.ipynb", report_engine())
+    assert theirs > 2 + 2 * 2  # start, 2 per cell, end: plus at least one autosave in the 3-second cell
+    assert len(writes) == 2
+    ours = json.loads((tmp_path / "ours.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(o.get("text", "")) for o in ours["cells"][-1]["outputs"])
+    assert text == "".join(f"{i}\n" for i in range(6))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from opslib.reporting.plan import Run
-from opslib.reporting.run import BLAS_THREAD_VARS, kernel_environment, longest_first
+from opslib.reporting.run import BLAS_THREAD_VARS, duckdb_environment, kernel_environment, longest_first
 from tests.reporting.conftest import run_cli, write_notebook
 
 # Each notebook writes what its kernel saw, then waits until the other one has started: with two workers
@@ -66,3 +66,31 @@ def test_longest_first_starts_unknown_then_slowest_and_keeps_ties_in_order() -> 
     ]
     assert longest_first(runs, history) == [2, 3, 1, 0, 4]
     assert longest_first(runs, []) == [0, 1, 2, 3, 4]
+
+
+def test_duckdb_threads_are_the_cores_shared_between_the_workers() -> None:
+    assert duckdb_environment({}, workers=2, cores=2) == {"OPSLIB_DUCKDB_THREADS": "1"}
+    assert duckdb_environment({}, workers=2, cores=8) == {"OPSLIB_DUCKDB_THREADS": "4"}
+    assert duckdb_environment({}, workers=3, cores=2) == {"OPSLIB_DUCKDB_THREADS": "1"}  # never 0
+    assert duckdb_environment({}, workers=1, cores=2) == {}  # one report at a time keeps every core
+    assert duckdb_environment({"OPSLIB_DUCKDB_THREADS": "2"}, workers=2, cores=2) == {}  # the user's choice
+
+
+def test_the_shop_engine_takes_the_runners_threads_unless_shop_yml_sets_them(monkeypatch) -> None:
+    from opslib.data.engine import make_engine
+    from opslib.data.settings import ShopSettings
+
+    def threads(settings: ShopSettings) -> int:
+        engine = make_engine(settings)
+        try:
+            return int(engine.con.execute("SELECT current_setting('threads')").fetchone()[0])
+        finally:
+            engine.close()
+
+    monkeypatch.delenv("OPSLIB_DUCKDB_THREADS", raising=False)
+    default = threads(ShopSettings())
+    monkeypatch.setenv("OPSLIB_DUCKDB_THREADS", "1")
+    assert threads(ShopSettings()) == 1
+    assert threads(ShopSettings(threads=3)) == 3  # shop.yml wins
+    monkeypatch.setenv("OPSLIB_DUCKDB_THREADS", "zero")  # not a count: DuckDB's default
+    assert threads(ShopSettings()) == default
