@@ -68,24 +68,28 @@ def _a(x: Iterable[float]) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- origins
 
 
-def origins(last: pd.Timestamp, h: int = H, n: int = N_ORIGINS) -> list[pd.Timestamp]:
+def origins(last: pd.Timestamp, h: int = H, n: int = N_ORIGINS, shift: int = 0) -> list[pd.Timestamp]:
     """Origins (last training days) of the ``n`` last non-overlapping ``h``-day windows, earliest first.
 
-    ``origin_k = last - (k + 1) h`` days, ``k = n-1 .. 0``.
+    ``origin_k = last - (k + 1 + shift) h`` days, ``k = n-1 .. 0``; ``shift`` > 0 moves every window ``shift``
+    windows back (an out-of-sample check on origins a rule was not chosen on; the last ``shift`` windows unused).
 
     Example:
         >>> [str(o.date()) for o in origins(pd.Timestamp("2024-03-31"), h=28, n=3)]
         ['2024-01-07', '2024-02-04', '2024-03-03']
+        >>> [str(o.date()) for o in origins(pd.Timestamp("2024-03-31"), h=28, n=1, shift=3)]
+        ['2024-01-07']
     """
     last = pd.Timestamp(last)
-    return [last - pd.Timedelta(days=(k + 1) * h) for k in reversed(range(n))]
+    return [last - pd.Timedelta(days=(k + 1 + shift) * h) for k in reversed(range(n))]
 
 
-def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_train: int = MIN_TRAIN) -> pd.DataFrame:
+def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_train: int = MIN_TRAIN,
+                  shift: int = 0) -> pd.DataFrame:
     """Every (set, series_id, origin) window of a long series frame, with its training length.
 
     Columns: ``set``, ``series_id``, ``origin`` (``YYYY-MM-DD``), ``h``, ``n_train``. Windows whose
-    training part has fewer than ``min_train`` days are left out.
+    training part has fewer than ``min_train`` days are left out. ``shift``: see :func:`origins`.
 
     Example:
         >>> s = pd.DataFrame({"set": "a", "series_id": "x", "date": pd.date_range("2024-01-01", periods=100),
@@ -99,7 +103,7 @@ def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_trai
     for (st, sid), g in series.groupby(["set", "series_id"], sort=False):
         dates = pd.to_datetime(g["date"])
         first = dates.min()
-        for o in origins(dates.max(), h, n):
+        for o in origins(dates.max(), h, n, shift):
             n_train = int((o - first).days) + 1
             if n_train >= min_train:
                 rows.append({"set": st, "series_id": sid, "origin": o.strftime("%Y-%m-%d"), "h": h, "n_train": n_train})

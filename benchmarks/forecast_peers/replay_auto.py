@@ -83,13 +83,37 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
                                                {"blocks": 4, "target": "conformal", "floor": 0.8}),
     "+level_ar conformal floor 0.8": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"target": "conformal", "floor": 0.8}),
+    "series: median or weighted": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series"}),
+    "series: +level_ar gate 0": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "extra": ("level_ar",)}),
+    "series: +level_ar gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                    {"weighting": "series", "extra": ("level_ar",), "margin": 0.05}),
+    "series: +level_ar gate 0.10": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                    {"weighting": "series", "extra": ("level_ar",), "margin": 0.10}),
+    "series: +level_ar gate 0.05 inv only": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                             {"weighting": "series", "extra": ("level_ar",), "margin": 0.05,
+                                              "kinds": ("inv",)}),
+    "series: +level_ar gate 0.05 inv-median-single": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                                       {"weighting": "series", "extra": ("level_ar",),
+                                                        "margin": 0.05, "kinds": ("inv", "median", "single")}),
+    "series: +level_ar comb gate 0": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                       {"weighting": "series", "extra": ("level_ar",), "gate": "comb"}),
+    "series: +level_ar comb gate 0.02": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.02}),
+    "series: +level_ar comb gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.05}),
+    "series: +level_ar comb gate 0.10": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.10}),
     "+level_ar both 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL + ("level_ar",),
                                            {"blocks": 4, "target": "conformal"}),
 }
 
 
-def cache(sets: list[str], res: Path) -> None:
-    """Fit every candidate of ``UNION`` at each window's origin and at its inner origins; pickle per window."""
+def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int = 6) -> None:
+    """Fit every candidate of ``union`` at each window's origin and at its ``inner`` inner origins; pickle per
+    window."""
     series = pd.read_csv(res / "series_run.csv", dtype={"set": str, "series_id": str, "date": str})
     windows = pd.read_csv(res / "windows.csv", dtype={"set": str, "series_id": str, "origin": str})
     out = res / "replay"
@@ -108,8 +132,8 @@ def cache(sets: list[str], res: Path) -> None:
             open_days = None if cl.empty else ~cl.is_closed(y.index)
             rec = {"set": w.set, "n": n, "cls": demand_class(y.to_numpy(), open_days)["class"], "closures": cl,
                    "y": y, "actual": np.asarray(w.test, float), "final": {}, "inner": {},
-                   "origins": sorted(o for o in {n - k * H for k in range(1, 7)} if o >= 28)}
-        todo = [c for c in UNION if c not in rec["final"] and c not in rec.setdefault("tried", [])]
+                   "origins": sorted(o for o in {n - k * H for k in range(1, inner + 1)} if o >= 28)}
+        todo = [c for c in union if c not in rec["final"] and c not in rec.setdefault("tried", [])]
         if not todo:
             continue
         for c in todo:
@@ -135,8 +159,14 @@ def cache(sets: list[str], res: Path) -> None:
 
 def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3, top: int = 3,  # noqa: N803
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
-           target: str = "atleast") -> dict[str, float]:
-    """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits)."""
+           target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
+           kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single") -> dict[str, float]:
+    """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits).
+
+    ``weighting="series"`` (the fourth pass's per-series rule): each ``extra`` candidate enters the pool only when its
+    inner-backtest MASE is below ``(1 - margin)`` x that of the pool's inverse-weighted top-``top`` combination; then
+    the combination kind of ``kinds`` with the lowest inner MASE is used (ties: the first).
+    """
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
             if c in r["final"] and (c != "mstl_trend" or yearly)]
@@ -149,6 +179,35 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         return float(np.mean(np.abs(a - r["inner"][(c, o)]["mean"].to_numpy()[:len(a)]))) / r["inner_scale"][o]
 
     scores = {c: float(np.mean([err(c, o) for o in origins])) if origins else 1.0 for c in ok}
+    if weighting == "series" and origins:
+        def kind_mase(kind: str, sc: dict[str, float]) -> float:
+            wi, top_c, out = _weights(sc, top), sorted(sc, key=sc.get)[:top], []
+            for o in origins:
+                a = r["inner_actual"][o]
+                if kind == "inv":
+                    f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
+                elif kind == "median":
+                    f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
+                else:
+                    f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
+                out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
+            return float(np.mean(out))
+
+        base = kind_mase("inv", scores)
+        for e in extra:
+            if e in r["final"] and e not in scores and all((e, o) in r["inner"] for o in origins):
+                s_e = float(np.mean([err(e, o) for o in origins]))
+                if gate == "comb":  # enters when the combination with it beats the one without it by the margin
+                    best_without = min(kind_mase(k, scores) for k in kinds)
+                    best_with = min(kind_mase(k, {**scores, e: s_e}) for k in kinds)
+                    if best_with < (1 - margin) * best_without:
+                        scores[e] = s_e
+                elif s_e < (1 - margin) * base:
+                    scores[e] = s_e
+        km = {k: kind_mase(k, scores) for k in kinds}
+        weighting = min(kinds, key=lambda k: (km[k], kinds.index(k)))
+        if weighting == "single":
+            weighting, top = "inv", 1
     if weighting in ("choose", "best") and origins:
         # "choose": the inverse-weighted mean or the median of the top candidates, whichever had the lower mean
         # MASE at the inner origins; "best": the single best candidate or the weighted mean, the same way
@@ -172,7 +231,7 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         weighting = alt if inner_mase(alt) < inner_mase("inv") else "inv"
         if weighting == "single":
             weighting, top = "inv", 1
-    if weighting in ("choose", "best"):
+    if weighting in ("choose", "best", "series"):
         weighting = "inv"
     if weighting == "inv":
         w = _weights(scores, top)
@@ -226,10 +285,12 @@ def main(argv: list[str] | None = None) -> int:
                                      "sample_categories")
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--results", default=str(HERE / "results"))
+    p.add_argument("--union", default=",".join(UNION), help="cache: the candidates to fit")
+    p.add_argument("--inner", type=int, default=6, help="cache: inner origins per window")
     a = p.parse_args(argv)
     warnings.simplefilter("ignore")
     if a.step == "cache":
-        cache(a.sets.split(","), Path(a.results))
+        cache(a.sets.split(","), Path(a.results), tuple(a.union.split(",")), a.inner)
     else:
         print(rules(Path(a.results), a.variants.split(",")).to_string(index=False))
     return 0
