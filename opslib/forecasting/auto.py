@@ -409,10 +409,8 @@ def auto_forecast(
         if origins or len(pool) == 1:
             break
         pool.remove(max(pool, key=lambda c: (make_model(c).min_length(freq), pool.index(c))))
-    if origins:  # a gated candidate must be backtestable at every origin of the pool; it never drops one
-        gated = [g for g in gated if make_model(g).min_length(freq) <= origins[0]]
-    else:
-        gated = []
+    # a gated candidate must be backtestable at every origin of the pool; it never drops one
+    gated = [g for g in gated if make_model(g).min_length(freq) <= origins[0]] if origins else []
     # Every candidate on the whole history first: the forecasts, and the configuration (e.g. ETS "AAdN") each
     # re-fits at the backtest origins - parameters are re-estimated there on the history before the origin.
     finals: dict[str, ForecastResult] = {}
