@@ -48,6 +48,9 @@ from opslib.forecasting.models import _z, apply_closures, fit_forecast, make_mod
 
 UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar")
 H = protocol.H
+#: The fourth pass's rule (``auto`` since): level_ar gated per series by the combination it improves (2% margin),
+#: then the median or the weighted mean, whichever backtests better.
+NEW = {"weighting": "series", "extra": ("level_ar",), "gate": "comb", "margin": 0.02}
 #: name -> (smooth pool, intermittent pool, rule settings). ``before`` is the pools of the 12:33 run.
 VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "current": (SMOOTH_POOL, INTERMITTENT_POOL, {}),
@@ -106,6 +109,25 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "series: +level_ar comb gate 0.10": (SMOOTH_POOL, INTERMITTENT_POOL,
                                           {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
                                            "margin": 0.10}),
+    "new": (SMOOTH_POOL, INTERMITTENT_POOL, NEW),
+    "new calib pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "blocks": 1}),
+    "new calib 2 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "blocks": 2}),
+    "new calib K=6": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6}),
+    "new calib K=6 pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "blocks": 1}),
+    "new calib K=6 2 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "blocks": 2}),
+    "new calib floor 0": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.0}),
+    "new calib floor 0.5": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.5}),
+    "new calib K=6 floor 0.5": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "floor": 0.5}),
+    "new calib floor 0.75": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.75}),
+    "new calib floor 0.9": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.9}),
+    "new calib nearest": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "nearest"}),
+    "new calib nearest pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "nearest", "blocks": 1}),
+    "new or single best": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "kinds": ("inv", "median", "single")}),
+    "new top 2": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "top": 2}),
+    "new top 4": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "top": 4}),
+    "new calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "conformal"}),
+    "new calib K=6 conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "target": "conformal"}),
+    "new no calibration": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib": False}),
     "+level_ar both 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL + ("level_ar",),
                                            {"blocks": 4, "target": "conformal"}),
 }
@@ -160,7 +182,8 @@ def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int
 def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3, top: int = 3,  # noqa: N803
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
            target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
-           kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single") -> dict[str, float]:
+           kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single",
+           calib_k: int | None = None) -> dict[str, float]:
     """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits).
 
     ``weighting="series"`` (the fourth pass's per-series rule): each ``extra`` candidate enters the pool only when its
@@ -249,7 +272,10 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     cl = None if r["closures"].empty else r["closures"]
     if calib and origins:
         errors: dict[int, list] = {}
-        for o in origins:
+        c_origins = origins
+        if calib_k:  # calibrate on the calib_k most recent inner origins where every member was fitted
+            c_origins = [o for o in sorted(r["origins"])[-calib_k:] if all((c, o) in r["inner"] for c in w)]
+        for o in c_origins:
             test = r["inner_actual"][o]
             f = comb({c: r["inner"][(c, o)] for c in w})
             keep = ~cl.is_closed(f["date"]) if cl is not None else np.ones(len(f), bool)
