@@ -25,12 +25,12 @@ The steps, exactly (:func:`auto_forecast`):
    either weighted by ``w_i = (1/s_i) / sum_j 1/s_j`` (inverse-error weights; a candidate more than twice the
    best score gets no weight; ``sum_i w_i f_i`` for the mean and for every bound, quantile averaging) or their
    median (element-wise, mean and bounds) - whichever combination had the lower MASE at this series' own inner
-   origins (ties: weighted). ``GATED`` candidates (``level_ar``) are backtested too but enter the ranking only
-   when the best combination with them beats the best one without them by ``gate_margin`` (2%) on those
-   origins. On the peer bench's replay (2026-12-01, fourth pass) this was level or better than the fixed
-   weighted rule on five of six sets (Online Retail's total 1.057 -> 1.036 MASE) and 0.001 worse on the sample
-   shop; the margin and the rule were chosen on those windows, and checked on three earlier origins per series
-   (bench README). With no origin to backtest on (short history) the first candidate that fits is used, and
+   origins (ties: weighted). ``gated`` candidates (e.g. ``GATED``: ``level_ar``; none by default) are backtested
+   too but enter the ranking only when the best combination with them beats the best one without them by
+   ``gate_margin`` (2%) on those origins. On the peer bench's replay (2026-12-01, fourth pass) the choice of median
+   or weighted was level or better than the fixed weighted rule on five of six sets (Online Retail's total
+   1.057 -> 1.036 MASE) and 0.001 worse on the sample shop; on three earlier origins per series, which the rule
+   was not chosen on, it moved no set by more than 0.001 (bench README). With no origin to backtest on (short history) the first candidate that fits is used, and
    the reason says so.
 5. **Calibrate the intervals** on the backtest errors of the combination: at each origin the same weights
    give a combined forecast; each open day gives the standardised error ``u = (y - f) / s`` with
@@ -94,11 +94,12 @@ from opslib.forecasting.models import primary_season as _primary
 #: than 5 points over nominal (its bands are wider and the smooth floor keeps them); pass
 #: ``candidates=SMOOTH_POOL + ("level_ar",)`` to use it (README of the bench, third pass).
 SMOOTH_POOL: tuple[str, ...] = ("mstl_stable", "mstl_trend", "ets", "adida", "tsb")
-#: Candidates that are backtested for every daily series but enter the ranking only *for that series* when the
-#: best combination with them beats the best one without them by ``gate_margin`` at the inner origins
-#: (:func:`choose_combination`). ``level_ar`` (a level with a decaying transient) wins big where a shock just before
-#: the origin fades (Olist's total after Brazil's truckers' strike) and costs elsewhere, so it is gated per series
-#: rather than pooled per data set (bench README, fourth pass).
+#: Candidates to backtest alongside the pool that enter the ranking only *for that series* when the best
+#: combination with them beats the best one without them by ``gate_margin`` at the inner origins
+#: (:func:`choose_combination`); ``auto_forecast(..., gated=GATED)``. Not on by default: on the peer bench (fourth
+#: pass) gating ``level_ar`` (a level with a decaying transient) moved the mean MASE by -0.010 on one set and at most
+#: 0.003 on the others, nothing on three earlier origins per series, and cost 35-40% more CPU per series, which took
+#: ``auto`` over twice R's ``ets`` on the Online Retail total.
 GATED: tuple[str, ...] = ("level_ar",)
 #: Candidates for intermittent and lumpy demand (Croston joins SBA and TSB: cheap, and on the bench it lowered
 #: the intermittent sets' MASE a little and brought their 80% coverage closer to nominal).
@@ -378,8 +379,7 @@ def auto_forecast(
         combine: ``"choose"`` (the inverse-weighted mean or the median of the top candidates, whichever had the
             lower MASE at the inner origins), ``"weighted"`` or ``"median"``.
         gated, gate_margin: candidates backtested alongside the pool that enter only when they improve the best
-            combination's inner MASE by ``gate_margin`` (None: ``GATED`` on daily series unless ``candidates`` is
-            given; :func:`choose_combination`).
+            combination's inner MASE by ``gate_margin`` (:func:`choose_combination`; e.g. ``GATED``; None: none).
 
     Returns:
         :class:`ForecastResult` with ``requested='auto'`` and ``model`` = the models that ran, joined by ``+``.
@@ -396,8 +396,7 @@ def auto_forecast(
     cls, pool = candidate_pool(y, closures if isinstance(closures, Closures) else None)
     if candidates is not None:
         pool = [c for c in candidates if make_model(c).min_length(freq) <= n]
-    if gated is None:
-        gated = GATED if candidates is None and freq == "D" else ()
+    gated = list(gated or ())
     gated = [g for g in gated if g not in pool and make_model(g).min_length(freq) <= n]
     kw = {"levels": levels, "series_id": series_id, "closures": closures, "country": country or "CN"}
     m = _primary(freq)

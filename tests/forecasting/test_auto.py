@@ -37,7 +37,7 @@ def test_intermittent_series_are_routed_to_intermittent_models() -> None:
     assert cls in ("intermittent", "lumpy") and pool == list(INTERMITTENT_POOL)
     r = auto_forecast(y, horizon=14)
     assert r.extra["demand_class"] == cls
-    assert set(r.extra["chosen_models"]) <= set(INTERMITTENT_POOL) | set(GATED)
+    assert set(r.extra["chosen_models"]) <= set(INTERMITTENT_POOL)
 
 
 def test_every_candidate_is_scored_on_the_same_origins() -> None:
@@ -232,14 +232,14 @@ def test_level_ar_enters_on_a_series_whose_dips_fade() -> None:
     for t in range(1, n):
         x[t] = 0.8 * x[t - 1] + shocks[t] + rng.normal(0, 1)
     y = pd.Series(100 + 8 * (idx.day_of_week >= 5) + x + rng.normal(0, 2, n), index=idx)
-    r = auto_forecast(y, horizon=h)
+    r = auto_forecast(y, horizon=h, gated=GATED)
     assert "level_ar" in r.extra["gated_entered"] and "level_ar" in r.extra["chosen_models"]
     assert "level_ar entered" in r.reason
     # the forecast recovers towards the level: the last week is well above the last observed (dipped) days
     assert r.forecast["mean"].iloc[-7:].mean() > y.iloc[-4:].mean() + 10
 
 
-def test_gated_candidates_can_be_switched_off() -> None:
-    y = _smooth()
-    r = auto_forecast(y, horizon=14, gated=())
+def test_gated_candidates_are_off_by_default() -> None:
+    r = auto_forecast(_smooth(), horizon=14)
     assert "level_ar" not in r.extra["backtest_mase"] and r.extra["gated_entered"] == []
+    assert r.extra["combination"] in ("weighted", "median")
