@@ -16,6 +16,10 @@ bench's ``opslib_auto`` on 2026-12-01: the same MASE to three decimals on all si
 again after the third pass, with the calibration by three runs of steps). A candidate added to ``UNION`` is
 fitted into the existing cache files without re-fitting the others.
 Nothing after a window's origin is used.
+
+Out of sample (fourth pass): ``bench.py --shift 3 --out results/shift3 --methods opslib_auto`` writes earlier windows,
+then ``cache --results results/shift3 --inner 3 --union ...`` and ``rules --results results/shift3`` replay the rules
+there. ``weighting="series"`` is ``auto``'s per-series rule (:func:`replay`; ``NEW`` with the ``level_ar`` gate).
 """
 
 from __future__ import annotations
