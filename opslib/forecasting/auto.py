@@ -25,13 +25,13 @@ The steps, exactly (:func:`auto_forecast`):
    either weighted by ``w_i = (1/s_i) / sum_j 1/s_j`` (inverse-error weights; a candidate more than twice the
    best score gets no weight; ``sum_i w_i f_i`` for the mean and for every bound, quantile averaging) or their
    median (element-wise, mean and bounds) - whichever combination had the lower MASE at this series' own inner
-   origins (ties: weighted). ``gated`` candidates (e.g. ``GATED``: ``level_ar``; none by default) are backtested
+   origins (ties: weighted; daily series - weekly ones keep the weighted mean). ``gated`` candidates (e.g. ``GATED``: ``level_ar``; none by default) are backtested
    too but enter the ranking only when the best combination with them beats the best one without them by
    ``gate_margin`` (2%) on those origins. On the peer bench's replay (2026-12-01, fourth pass) the choice of median
    or weighted was level or better than the fixed weighted rule on five of six sets (Online Retail's total
    1.057 -> 1.036 MASE) and 0.001 worse on the sample shop; on three earlier origins per series, which the rule
-   was not chosen on, it moved no set by more than 0.001 (bench README). With no origin to backtest on (short history) the first candidate that fits is used, and
-   the reason says so.
+   was not chosen on, it moved no set by more than 0.001 (bench README). With no origin to backtest on (short
+   history) the first candidate that fits is used, and the reason says so.
 5. **Calibrate the intervals** on the backtest errors of the combination: at each origin the same weights
    give a combined forecast; each open day gives the standardised error ``u = (y - f) / s`` with
    ``s = (hi_L - lo_L) / (2 z_L)`` the combination's own spread at that step. **By step**: the horizon is cut
