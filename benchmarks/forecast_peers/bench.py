@@ -275,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse-series", action="store_true", help="reuse results/series.csv if it has the sets")
     p.add_argument("--score-only", action="store_true", help="no forecasting: re-score what is there")
     p.add_argument("--out", default=None, help="results folder (default results/ or results/quick/)")
+    p.add_argument("--shift", type=int, default=0,
+                   help="move every origin this many 28-day windows back (out-of-sample checks; use with --out)")
     a = p.parse_args(argv)
     sets = [s for s in a.sets.split(",") if s]
     methods = [m for m in a.methods.split(",") if m]
@@ -304,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.quick:
         keep = series[["set", "series_id"]].drop_duplicates().groupby("set", sort=False).head(2)
         series = series.merge(keep, on=["set", "series_id"])
-    windows = protocol.windows_table(series[series["set"].isin(sets)])
+    windows = protocol.windows_table(series[series["set"].isin(sets)], shift=a.shift)
     if a.quick:
         windows = windows.groupby(["set", "series_id"], sort=False).tail(1)
     windows.to_csv(out / "windows.csv", index=False)

@@ -68,24 +68,28 @@ def _a(x: Iterable[float]) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- origins
 
 
-def origins(last: pd.Timestamp, h: int = H, n: int = N_ORIGINS) -> list[pd.Timestamp]:
+def origins(last: pd.Timestamp, h: int = H, n: int = N_ORIGINS, shift: int = 0) -> list[pd.Timestamp]:
     """Origins (last training days) of the ``n`` last non-overlapping ``h``-day windows, earliest first.
 
-    ``origin_k = last - (k + 1) h`` days, ``k = n-1 .. 0``.
+    ``origin_k = last - (k + 1 + shift) h`` days, ``k = n-1 .. 0``; ``shift`` > 0 moves every window ``shift``
+    windows back (an out-of-sample check on origins a rule was not chosen on; the last ``shift`` windows unused).
 
     Example:
         >>> [str(o.date()) for o in origins(pd.Timestamp("2024-03-31"), h=28, n=3)]
         ['2024-01-07', '2024-02-04', '2024-03-03']
+        >>> [str(o.date()) for o in origins(pd.Timestamp("2024-03-31"), h=28, n=1, shift=3)]  # 4 x 28 days back
+        ['2023-12-10']
     """
     last = pd.Timestamp(last)
-    return [last - pd.Timedelta(days=(k + 1) * h) for k in reversed(range(n))]
+    return [last - pd.Timedelta(days=(k + 1 + shift) * h) for k in reversed(range(n))]
 
 
-def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_train: int = MIN_TRAIN) -> pd.DataFrame:
+def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_train: int = MIN_TRAIN,
+                  shift: int = 0) -> pd.DataFrame:
     """Every (set, series_id, origin) window of a long series frame, with its training length.
 
     Columns: ``set``, ``series_id``, ``origin`` (``YYYY-MM-DD``), ``h``, ``n_train``. Windows whose
-    training part has fewer than ``min_train`` days are left out.
+    training part has fewer than ``min_train`` days are left out. ``shift``: see :func:`origins`.
 
     Example:
         >>> s = pd.DataFrame({"set": "a", "series_id": "x", "date": pd.date_range("2024-01-01", periods=100),
@@ -99,7 +103,7 @@ def windows_table(series: pd.DataFrame, h: int = H, n: int = N_ORIGINS, min_trai
     for (st, sid), g in series.groupby(["set", "series_id"], sort=False):
         dates = pd.to_datetime(g["date"])
         first = dates.min()
-        for o in origins(dates.max(), h, n):
+        for o in origins(dates.max(), h, n, shift):
             n_train = int((o - first).days) + 1
             if n_train >= min_train:
                 rows.append({"set": st, "series_id": sid, "origin": o.strftime("%Y-%m-%d"), "h": h, "n_train": n_train})
@@ -274,23 +278,25 @@ def iter_windows(series: pd.DataFrame, windows: pd.DataFrame) -> Iterator[Window
 
 
 def run_method(method: Method, name: str, series: pd.DataFrame, windows: pd.DataFrame,
-               progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[str], None] | None = None,
+               clock: Callable[[], float] = time.perf_counter) -> pd.DataFrame:
     """Run ``method`` on every window; a forecasts frame with ``FORECAST_FILE_COLUMNS``.
 
-    ``seconds`` is the wall time of the call (fit and forecast) for that window, repeated on its rows.
+    ``seconds`` is the wall time of the call (fit and forecast) for that window, repeated on its rows
+    (``clock=time.process_time``: this process's CPU time instead).
     A method that raises, or returns a frame of the wrong length or without ``mean``, gives one row
     with NaN forecasts and the error in ``note``: the window counts as failed.
     """
     rows = []
     for w in iter_windows(series, windows):
         h = len(w.test)
-        t0 = time.perf_counter()
+        t0 = clock()
         note = ""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 fc = method(w.train.copy(), h)
-            secs = time.perf_counter() - t0
+            secs = clock() - t0
             if not isinstance(fc, pd.DataFrame) or "mean" not in fc or len(fc) != h:
                 got = f"{type(fc).__name__} of {len(fc)} rows" if hasattr(fc, "__len__") else type(fc).__name__
                 raise ValueError(f"method {name} must return a DataFrame of {h} rows with 'mean'; got {got}")
@@ -298,7 +304,7 @@ def run_method(method: Method, name: str, series: pd.DataFrame, windows: pd.Data
             fc = clip_forecast(fc.reset_index(drop=True))
             fc.insert(0, "date", w.test.index.strftime("%Y-%m-%d"))
         except Exception as exc:  # noqa: BLE001 - a failing method is recorded, not fatal
-            secs = time.perf_counter() - t0
+            secs = clock() - t0
             note = f"failed: {type(exc).__name__}: {exc}"[:300]
             fc = pd.DataFrame({"date": [w.test.index[0].strftime("%Y-%m-%d")], **{c: [np.nan] for c in FORECAST_COLUMNS}})
         fc.insert(0, "origin", w.origin.strftime("%Y-%m-%d"))

@@ -16,6 +16,10 @@ bench's ``opslib_auto`` on 2026-12-01: the same MASE to three decimals on all si
 again after the third pass, with the calibration by three runs of steps). A candidate added to ``UNION`` is
 fitted into the existing cache files without re-fitting the others.
 Nothing after a window's origin is used.
+
+Out of sample (fourth pass): ``bench.py --shift 3 --out results/shift3 --methods opslib_auto`` writes earlier windows,
+then ``cache --results results/shift3 --inner 3 --union ...`` and ``rules --results results/shift3`` replay the rules
+there. ``weighting="series"`` is ``auto``'s per-series rule (:func:`replay`; ``NEW`` with the ``level_ar`` gate).
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ from opslib.forecasting.models import _z, apply_closures, fit_forecast, make_mod
 
 UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar")
 H = protocol.H
+#: The fourth pass's rule (``auto`` since): level_ar gated per series by the combination it improves (2% margin),
+#: then the median or the weighted mean, whichever backtests better.
+NEW = {"weighting": "series", "extra": ("level_ar",), "gate": "comb", "margin": 0.02}
 #: name -> (smooth pool, intermittent pool, rule settings). ``before`` is the pools of the 12:33 run.
 VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "current": (SMOOTH_POOL, INTERMITTENT_POOL, {}),
@@ -83,13 +90,56 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
                                                {"blocks": 4, "target": "conformal", "floor": 0.8}),
     "+level_ar conformal floor 0.8": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"target": "conformal", "floor": 0.8}),
+    "series: median or weighted": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series"}),
+    "series: +level_ar gate 0": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "extra": ("level_ar",)}),
+    "series: +level_ar gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                    {"weighting": "series", "extra": ("level_ar",), "margin": 0.05}),
+    "series: +level_ar gate 0.10": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                    {"weighting": "series", "extra": ("level_ar",), "margin": 0.10}),
+    "series: +level_ar gate 0.05 inv only": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                             {"weighting": "series", "extra": ("level_ar",), "margin": 0.05,
+                                              "kinds": ("inv",)}),
+    "series: +level_ar gate 0.05 inv-median-single": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                                       {"weighting": "series", "extra": ("level_ar",),
+                                                        "margin": 0.05, "kinds": ("inv", "median", "single")}),
+    "series: +level_ar comb gate 0": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                       {"weighting": "series", "extra": ("level_ar",), "gate": "comb"}),
+    "series: +level_ar comb gate 0.02": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.02}),
+    "series: +level_ar comb gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.05}),
+    "series: +level_ar comb gate 0.10": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                          {"weighting": "series", "extra": ("level_ar",), "gate": "comb",
+                                           "margin": 0.10}),
+    "new": (SMOOTH_POOL, INTERMITTENT_POOL, NEW),
+    "new calib pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "blocks": 1}),
+    "new calib 2 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "blocks": 2}),
+    "new calib K=6": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6}),
+    "new calib K=6 pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "blocks": 1}),
+    "new calib K=6 2 blocks": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "blocks": 2}),
+    "new calib floor 0": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.0}),
+    "new calib floor 0.5": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.5}),
+    "new calib K=6 floor 0.5": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "floor": 0.5}),
+    "new calib floor 0.75": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.75}),
+    "new calib floor 0.9": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "floor": 0.9}),
+    "new calib nearest": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "nearest"}),
+    "new calib nearest pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "nearest", "blocks": 1}),
+    "new or single best": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "kinds": ("inv", "median", "single")}),
+    "new top 2": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "top": 2}),
+    "new top 4": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "top": 4}),
+    "new calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "conformal"}),
+    "new calib K=6 conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "target": "conformal"}),
+    "new no calibration": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib": False}),
     "+level_ar both 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL + ("level_ar",),
                                            {"blocks": 4, "target": "conformal"}),
 }
 
 
-def cache(sets: list[str], res: Path) -> None:
-    """Fit every candidate of ``UNION`` at each window's origin and at its inner origins; pickle per window."""
+def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int = 6) -> None:
+    """Fit every candidate of ``union`` at each window's origin and at its ``inner`` inner origins; pickle per
+    window."""
     series = pd.read_csv(res / "series_run.csv", dtype={"set": str, "series_id": str, "date": str})
     windows = pd.read_csv(res / "windows.csv", dtype={"set": str, "series_id": str, "origin": str})
     out = res / "replay"
@@ -108,8 +158,8 @@ def cache(sets: list[str], res: Path) -> None:
             open_days = None if cl.empty else ~cl.is_closed(y.index)
             rec = {"set": w.set, "n": n, "cls": demand_class(y.to_numpy(), open_days)["class"], "closures": cl,
                    "y": y, "actual": np.asarray(w.test, float), "final": {}, "inner": {},
-                   "origins": sorted(o for o in {n - k * H for k in range(1, 7)} if o >= 28)}
-        todo = [c for c in UNION if c not in rec["final"] and c not in rec.setdefault("tried", [])]
+                   "origins": sorted(o for o in {n - k * H for k in range(1, inner + 1)} if o >= 28)}
+        todo = [c for c in union if c not in rec["final"] and c not in rec.setdefault("tried", [])]
         if not todo:
             continue
         for c in todo:
@@ -135,8 +185,15 @@ def cache(sets: list[str], res: Path) -> None:
 
 def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3, top: int = 3,  # noqa: N803
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
-           target: str = "atleast") -> dict[str, float]:
-    """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits)."""
+           target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
+           kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single",
+           calib_k: int | None = None) -> dict[str, float]:
+    """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits).
+
+    ``weighting="series"`` (the fourth pass's per-series rule): each ``extra`` candidate enters the pool only when its
+    inner-backtest MASE is below ``(1 - margin)`` x that of the pool's inverse-weighted top-``top`` combination; then
+    the combination kind of ``kinds`` with the lowest inner MASE is used (ties: the first).
+    """
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
             if c in r["final"] and (c != "mstl_trend" or yearly)]
@@ -149,6 +206,35 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         return float(np.mean(np.abs(a - r["inner"][(c, o)]["mean"].to_numpy()[:len(a)]))) / r["inner_scale"][o]
 
     scores = {c: float(np.mean([err(c, o) for o in origins])) if origins else 1.0 for c in ok}
+    if weighting == "series" and origins:
+        def kind_mase(kind: str, sc: dict[str, float]) -> float:
+            wi, top_c, out = _weights(sc, top), sorted(sc, key=sc.get)[:top], []
+            for o in origins:
+                a = r["inner_actual"][o]
+                if kind == "inv":
+                    f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
+                elif kind == "median":
+                    f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
+                else:
+                    f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
+                out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
+            return float(np.mean(out))
+
+        base = kind_mase("inv", scores)
+        for e in extra:
+            if e in r["final"] and e not in scores and all((e, o) in r["inner"] for o in origins):
+                s_e = float(np.mean([err(e, o) for o in origins]))
+                if gate == "comb":  # enters when the combination with it beats the one without it by the margin
+                    best_without = min(kind_mase(k, scores) for k in kinds)
+                    best_with = min(kind_mase(k, {**scores, e: s_e}) for k in kinds)
+                    if best_with < (1 - margin) * best_without:
+                        scores[e] = s_e
+                elif s_e < (1 - margin) * base:
+                    scores[e] = s_e
+        km = {k: kind_mase(k, scores) for k in kinds}
+        weighting = min(kinds, key=lambda k: (km[k], kinds.index(k)))
+        if weighting == "single":
+            weighting, top = "inv", 1
     if weighting in ("choose", "best") and origins:
         # "choose": the inverse-weighted mean or the median of the top candidates, whichever had the lower mean
         # MASE at the inner origins; "best": the single best candidate or the weighted mean, the same way
@@ -172,7 +258,7 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         weighting = alt if inner_mase(alt) < inner_mase("inv") else "inv"
         if weighting == "single":
             weighting, top = "inv", 1
-    if weighting in ("choose", "best"):
+    if weighting in ("choose", "best", "series"):
         weighting = "inv"
     if weighting == "inv":
         w = _weights(scores, top)
@@ -190,7 +276,10 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     cl = None if r["closures"].empty else r["closures"]
     if calib and origins:
         errors: dict[int, list] = {}
-        for o in origins:
+        c_origins = origins
+        if calib_k:  # calibrate on the calib_k most recent inner origins where every member was fitted
+            c_origins = [o for o in sorted(r["origins"])[-calib_k:] if all((c, o) in r["inner"] for c in w)]
+        for o in c_origins:
             test = r["inner_actual"][o]
             f = comb({c: r["inner"][(c, o)] for c in w})
             keep = ~cl.is_closed(f["date"]) if cl is not None else np.ones(len(f), bool)
@@ -226,10 +315,12 @@ def main(argv: list[str] | None = None) -> int:
                                      "sample_categories")
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--results", default=str(HERE / "results"))
+    p.add_argument("--union", default=",".join(UNION), help="cache: the candidates to fit")
+    p.add_argument("--inner", type=int, default=6, help="cache: inner origins per window")
     a = p.parse_args(argv)
     warnings.simplefilter("ignore")
     if a.step == "cache":
-        cache(a.sets.split(","), Path(a.results))
+        cache(a.sets.split(","), Path(a.results), tuple(a.union.split(",")), a.inner)
     else:
         print(rules(Path(a.results), a.variants.split(",")).to_string(index=False))
     return 0

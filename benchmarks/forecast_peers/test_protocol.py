@@ -150,6 +150,17 @@ def test_windows_table_and_iter_windows_cut_train_and_test_at_the_origin():
     assert wins[0].test.index.min() == pd.Timestamp("2024-02-14")
 
 
+def test_shifted_windows_end_where_the_unshifted_ones_begin():
+    """200 days from 2024-01-01 end on 07-18. Unshifted origins 07-18 - 28 x (3, 2, 1) = 04-25, 05-23, 06-20;
+    ``shift=3``: 07-18 - 28 x (6, 5, 4) = 02-01, 02-29, 03-28. The last shifted window (03-29..04-25) ends on the
+    first unshifted origin, so no test day of the shifted set is a test day of the bench's windows."""
+    df = _toy_series(200)
+    w0, w3 = p.windows_table(df), p.windows_table(df, shift=3)
+    assert w0["origin"].tolist() == ["2024-04-25", "2024-05-23", "2024-06-20"]
+    assert w3["origin"].tolist() == ["2024-02-01", "2024-02-29", "2024-03-28"]
+    assert pd.Timestamp(w3["origin"].iloc[-1]) + pd.Timedelta(days=28) == pd.Timestamp(w0["origin"].iloc[0])
+
+
 # --------------------------------------------------------------------------------- running, scoring
 
 

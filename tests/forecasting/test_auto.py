@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from opslib.forecasting.auto import (
+    GATED,
     INTERMITTENT_POOL,
     SMOOTH_POOL,
     _band_factors,
@@ -16,6 +17,8 @@ from opslib.forecasting.auto import (
     auto_forecast,
     backtest_origins,
     candidate_pool,
+    choose_combination,
+    combination_mase,
 )
 from opslib.forecasting.models import fit_forecast
 
@@ -49,7 +52,8 @@ def test_every_candidate_is_scored_on_the_same_origins() -> None:
 
 def test_the_forecast_is_the_weighted_combination() -> None:
     y = _smooth()
-    r = auto_forecast(y, horizon=14, calibrate=False, closures=None)
+    r = auto_forecast(y, horizon=14, calibrate=False, closures=None, combine="weighted")
+    assert r.extra["combination"] == "weighted"
     expected = sum(w * fit_forecast(y, m, 14, closures=None).forecast["mean"].to_numpy()
                    for m, w in r.extra["weights"].items())
     np.testing.assert_allclose(r.forecast["mean"], expected, rtol=1e-3)
@@ -175,3 +179,67 @@ def test_calibration_by_runs_of_steps() -> None:
     assert half[:14].std() == 0 and half[14:].std() == 0
     pooled, _ = _calibrate(fc, {80: parts}, (80,), min_points=20, shrink_floor=0.0, blocks=1)
     assert (pooled["hi_80"] - pooled["mean"]).std() < 1e-9
+
+
+# ---- the per-series rule (fourth pass): one inner origin, scale 1, so MASE = MAE; hand-computed tables
+
+
+def _table(values: dict[str, float]) -> dict[str, list[np.ndarray]]:
+    return {c: [np.array([v])] for c, v in values.items()}
+
+
+def test_the_rule_picks_the_median_when_it_backtests_better() -> None:
+    """Scores a 1.0, b 1.2, c 1.5 -> inverse weights 1 : 1/1.2 : 1/1.5 = 0.4, 0.3333, 0.2667. Inner forecasts 10, 12,
+    30 against 12: weighted 0.4 x 10 + 0.3333 x 12 + 0.2667 x 30 = 16.0 (MAE 4), median 12 (MAE 0) -> median."""
+    inner, actual = _table({"a": 10.0, "b": 12.0, "c": 30.0}), [np.array([12.0])]
+    scores = {"a": 1.0, "b": 1.2, "c": 1.5}
+    assert combination_mase("weighted", scores, inner, actual, [1.0]) == pytest.approx(4.0, abs=1e-3)
+    assert combination_mase("median", scores, inner, actual, [1.0]) == 0.0
+    assert choose_combination(scores, {}, inner, actual, [1.0]) == ("median", scores, [])
+
+
+def test_the_rule_picks_the_weighted_mean_when_it_backtests_better() -> None:
+    """Scores 1, 1, 2 -> weights 0.4, 0.4, 0.2 (c at exactly twice the best is kept). Forecasts 10, 10, 20 against
+    12: weighted 4 + 4 + 4 = 12 (MAE 0), median 10 (MAE 2) -> weighted."""
+    inner, actual = _table({"a": 10.0, "b": 10.0, "c": 20.0}), [np.array([12.0])]
+    scores = {"a": 1.0, "b": 1.0, "c": 2.0}
+    assert combination_mase("weighted", scores, inner, actual, [1.0]) == pytest.approx(0.0, abs=1e-9)
+    assert combination_mase("median", scores, inner, actual, [1.0]) == 2.0
+    assert choose_combination(scores, {}, inner, actual, [1.0])[0] == "weighted"
+
+
+def test_a_gated_candidate_enters_only_when_it_improves_the_combination_by_the_margin() -> None:
+    """Pool as above against 15: weighted 12 (MAE 3), median 10 (MAE 5) -> 3 without the gated g. g (score 0.5,
+    forecast 15) makes the top 3 g, a, b with weights 2 : 1 : 1 -> 7.5 + 2.5 + 2.5 = 12.5 (MAE 2.5). 2.5 < 0.98 x 3:
+    g enters; with a 20% margin 2.5 >= 0.8 x 3 = 2.4: it stays out."""
+    inner, actual = _table({"a": 10.0, "b": 10.0, "c": 20.0, "g": 15.0}), [np.array([15.0])]
+    scores = {"a": 1.0, "b": 1.0, "c": 2.0}
+    kind, pool, entered = choose_combination(scores, {"g": 0.5}, inner, actual, [1.0], margin=0.02)
+    assert (kind, entered) == ("weighted", ["g"]) and pool == {**scores, "g": 0.5}
+    assert choose_combination(scores, {"g": 0.5}, inner, actual, [1.0], margin=0.2)[1:] == (scores, [])
+
+
+def test_level_ar_enters_on_a_series_whose_dips_fade() -> None:
+    """Planted truth: a level of 100 with a weekend effect and a transient ``x[t] = 0.8 x[t-1] + shock`` - a dip
+    of 40 units four days before each inner origin and before the end, which fades by 20% a day. Models that
+    follow the level (ETS, STL + ETS) forecast the dip to last; ``level_ar`` lets it fade, so it must enter."""
+    rng = np.random.default_rng(0)
+    n, h = 280, 28
+    idx = pd.date_range("2024-01-01", periods=n)
+    shocks = np.zeros(n)
+    shocks[[n - k * h - 4 for k in range(7)]] = -40
+    x = np.zeros(n)
+    for t in range(1, n):
+        x[t] = 0.8 * x[t - 1] + shocks[t] + rng.normal(0, 1)
+    y = pd.Series(100 + 8 * (idx.day_of_week >= 5) + x + rng.normal(0, 2, n), index=idx)
+    r = auto_forecast(y, horizon=h, gated=GATED)
+    assert "level_ar" in r.extra["gated_entered"] and "level_ar" in r.extra["chosen_models"]
+    assert "level_ar entered" in r.reason
+    # the forecast recovers towards the level: the last week is well above the last observed (dipped) days
+    assert r.forecast["mean"].iloc[-7:].mean() > y.iloc[-4:].mean() + 10
+
+
+def test_gated_candidates_are_off_by_default() -> None:
+    r = auto_forecast(_smooth(), horizon=14)
+    assert "level_ar" not in r.extra["backtest_mase"] and r.extra["gated_entered"] == []
+    assert r.extra["combination"] in ("weighted", "median")
