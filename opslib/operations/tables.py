@@ -3,7 +3,10 @@ per order kept **in the engine** (``ops_orders``), with what :class:`~opslib.ope
 from it brought back as aggregates or as the slice of rows a period asks for.
 
 ``ops_orders`` holds the columns of :func:`opslib.operations.dataset.order_frame` (the order's lines folded in
-SQL, the first fulfilment row of the order joined); everything derived from a time (``handling_h``, ``late``,
+SQL, the first fulfilment row of the order joined); on DuckDB it is written once per version of the shop's files
+as a folder of Parquet parts, one range of order ids each (:func:`order_ranges`, :func:`fold_sql`: one hash
+aggregate of that range's lines, held within the shop's memory limit; on a file sorted by order id each part
+reads only its own row groups); everything derived from a time (``handling_h``, ``late``,
 ``lost``, ``peak`` ...) is computed in pandas on the rows that come back, by the same function as on a frame
 (``dataset.derive_orders``), so a slice has exactly the values the whole frame would have.
 
@@ -216,6 +219,12 @@ def fold_sql(t: OpsTables, dedupe: bool = True, where: str | None = None) -> str
 
     Returns:
         A SELECT.
+
+    Example:
+        >>> t = OpsTables(lines=None, has_fulfilment=True, has_reviews=False, has_service=False, has_products=False)
+        >>> sql = fold_sql(t, dedupe=False, where="order_id < 'O5'")
+        >>> "row_number" in sql, sql.count("WHERE order_id < 'O5'")  # no window; lines and fulfilment cut alike
+        (False, 2)
     """
     cond = f" WHERE {where}" if where else ""
     value = "quantity * unit_price"
@@ -269,6 +278,10 @@ def order_ranges(lines: Any, n_lines: int, part_lines: int | None = None) -> lis
 
     Returns:
         SQL conditions (``["TRUE"]`` for a single part).
+
+    Example:
+        >>> order_ranges(None, 1_500_000)   # one part: nothing to split, nothing read
+        ['TRUE']
     """
     k = max(1, -(-int(n_lines) // (part_lines or PART_LINES)))
     if k == 1:
