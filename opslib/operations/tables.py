@@ -3,7 +3,10 @@ per order kept **in the engine** (``ops_orders``), with what :class:`~opslib.ope
 from it brought back as aggregates or as the slice of rows a period asks for.
 
 ``ops_orders`` holds the columns of :func:`opslib.operations.dataset.order_frame` (the order's lines folded in
-SQL, the first fulfilment row of the order joined); everything derived from a time (``handling_h``, ``late``,
+SQL, the first fulfilment row of the order joined); on DuckDB it is written once per version of the shop's files
+as a folder of Parquet parts, one range of order ids each (:func:`order_ranges`, :func:`fold_sql`: one hash
+aggregate of that range's lines, held within the shop's memory limit; on a file sorted by order id each part
+reads only its own row groups); everything derived from a time (``handling_h``, ``late``,
 ``lost``, ``peak`` ...) is computed in pandas on the rows that come back, by the same function as on a frame
 (``dataset.derive_orders``), so a slice has exactly the values the whole frame would have.
 
@@ -116,40 +119,15 @@ class OpsTables:
 
         t = cls(lines=lines, has_fulfilment=rows("fulfilment"), has_reviews=rows("reviews"),
                 has_service=rows("service"), has_products=lines.has("products"))
-        cat, join = ("p.category", "LEFT JOIN (SELECT sku, min(category) AS category FROM products GROUP BY sku) p "
-                     "ON p.sku = o.sku") if t.has_products else ("CAST(NULL AS VARCHAR)", "")
-        cols = ", ".join(f"o.{c}" for c in _LINE_COLUMNS)
-        folded = f"""
-        SELECT order_id, min(order_ts) AS order_ts, min(customer_id) AS customer_id, min(region) AS region,
-               min(channel) AS channel, CAST(count(*) AS BIGINT) AS lines,
-               CAST(coalesce(sum(CASE WHEN status <> 'cancelled' THEN quantity END), 0) AS BIGINT) AS units,
-               CAST(coalesce(sum(CASE WHEN status <> 'cancelled' THEN value END), 0) AS DOUBLE) AS gmv,
-               bool_and(status = 'cancelled') AS cancelled, bool_or(status = 'returned') AS returned,
-               max(CASE WHEN rk = 1 THEN sku END) AS sku, max(CASE WHEN rk = 1 THEN category END) AS category,
-               min(CASE WHEN status = 'returned' THEN sku END) AS returned_sku,
-               min(campaign_id) AS campaign_id
-        FROM (SELECT l.*, row_number() OVER (PARTITION BY order_id ORDER BY value DESC, sku) AS rk
-              FROM (SELECT {cols}, {cat} AS category, o.quantity * o.unit_price AS value FROM orders o {join}) l) r
-        GROUP BY order_id"""
-        if t.has_fulfilment:
-            fcols = ", ".join(f"f.{c}" for c in FULFILMENT_COLUMNS)
-            select = f"""
-            SELECT a.*, {fcols} FROM ({folded}) a LEFT JOIN (
-                SELECT * FROM (SELECT fulfilment.*, row_number() OVER (PARTITION BY order_id ORDER BY __rn) AS __k
-                               FROM fulfilment) x WHERE __k = 1) f ON f.order_id = a.order_id"""
-        else:
-            select = folded
-        path = _order_file(lines) if hasattr(lines.engine, "con") else None
+        duck = hasattr(lines.engine, "con")
+        path = _order_file(lines) if duck else None
         if path is None:
-            lines.engine.materialize(ORDER_TABLE, select)
-        else:  # DuckDB: one Parquet file per version of the shop's files, read in place (not held in memory)
+            lines.engine.materialize(ORDER_TABLE, fold_sql(t) if duck else _fold_sql_v1(t))
+        else:  # DuckDB: one folder of Parquet parts per version of the shop's files, read in place
             if not path.exists():
-                import os
-
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                lines.engine.execute(f"COPY ({select}) TO '{tmp.as_posix()}' (FORMAT PARQUET)")
-                os.replace(tmp, path)
-            lines.engine.execute(f"CREATE OR REPLACE VIEW {ORDER_TABLE} AS SELECT * FROM read_parquet('{path.as_posix()}')")
+                _write_parts(lines, t, path, dedupe=not getattr(lines, "validated", False))
+            lines.engine.execute(f"CREATE OR REPLACE VIEW {ORDER_TABLE} AS SELECT * FROM "
+                                 f"read_parquet('{(path / '*.parquet').as_posix()}')")
         t._collect()
         return t
 
@@ -219,12 +197,165 @@ class OpsTables:
         return f"order_id IN (SELECT order_id FROM {name}{' WHERE ' + where if where else ''})"
 
 
+def fold_sql(t: OpsTables, dedupe: bool = True, where: str | None = None) -> str:
+    """SQL of ``ops_orders`` on DuckDB: the lines folded **in one hash aggregate** (no window, no sort), then the
+    order's category and its fulfilment row joined to the folded orders (one row per order each side).
+
+    Formula, per order: ``order_ts``, ``customer_id``, ``region``, ``channel`` = min over its lines; ``lines`` =
+    count; ``units``, ``gmv`` = Σ quantity, Σ quantity × unit_price of the non-cancelled lines (0 without);
+    ``cancelled`` = every line cancelled; ``returned`` = a line returned; ``sku`` = the line with the largest
+    value (ties: the smaller sku; a missing value or sku last), by ``arg_min_null`` over the key (value missing,
+    −value, sku missing, sku); ``category`` = that sku's (``min(category)`` per sku in products);
+    ``returned_sku`` = the smallest returned sku; ``campaign_id`` = the smallest. The first fulfilment row of an
+    order (file order, ``__rn``) is joined; ``dedupe=False`` when the fulfilment key is known unique (a validated
+    shop: a duplicate order_id is a contract error), so the file is joined as it is.
+
+    The same rows as :func:`_fold_sql_v1` (the window version, kept for Spark).
+
+    Parameters:
+        t: the tables (``has_products``, ``has_fulfilment``). dedupe: keep only the first fulfilment row per order.
+        where: a condition on ``order_id`` (a range of orders: :func:`_write_parts`), applied to the lines and to
+            the fulfilment rows.
+
+    Returns:
+        A SELECT.
+
+    Example:
+        >>> t = OpsTables(lines=None, has_fulfilment=True, has_reviews=False, has_service=False, has_products=False)
+        >>> sql = fold_sql(t, dedupe=False, where="order_id < 'O5'")
+        >>> "row_number" in sql, sql.count("WHERE order_id < 'O5'")  # no window; lines and fulfilment cut alike
+        (False, 2)
+    """
+    cond = f" WHERE {where}" if where else ""
+    value = "quantity * unit_price"
+    key = f"({value} IS NULL, coalesce(-({value}), 0), sku IS NULL, coalesce(sku, ''))"
+    live = "status <> 'cancelled'"
+    folded = f"""
+        SELECT order_id, min(order_ts) AS order_ts, min(customer_id) AS customer_id, min(region) AS region,
+               min(channel) AS channel, CAST(count(*) AS BIGINT) AS lines,
+               CAST(coalesce(sum(CASE WHEN {live} THEN quantity END), 0) AS BIGINT) AS units,
+               CAST(coalesce(sum(CASE WHEN {live} THEN {value} END), 0) AS DOUBLE) AS gmv,
+               bool_and(status = 'cancelled') AS cancelled, bool_or(status = 'returned') AS returned,
+               arg_min_null(sku, {key}) AS sku,
+               min(CASE WHEN status = 'returned' THEN sku END) AS returned_sku,
+               min(campaign_id) AS campaign_id
+        FROM orders{cond} GROUP BY order_id"""
+    cat, joins = "CAST(NULL AS VARCHAR)", ""
+    if t.has_products:
+        cat = "p.category"
+        joins += " LEFT JOIN (SELECT sku, min(category) AS category FROM products GROUP BY sku) p ON p.sku = a.sku"
+    fcols = ""
+    if t.has_fulfilment:
+        cols = ", ".join(FULFILMENT_COLUMNS)
+        if dedupe:
+            pack = ", ".join(f"{c} := {c}" for c in FULFILMENT_COLUMNS)
+            f = (f"SELECT order_id, {', '.join(f'x.{c} AS {c}' for c in FULFILMENT_COLUMNS)} FROM ("
+                 f"SELECT order_id, arg_min(struct_pack({pack}), __rn) AS x FROM fulfilment{cond} GROUP BY order_id) d")
+        else:
+            f = f"SELECT order_id, {cols} FROM fulfilment{cond}"
+        joins += f" LEFT JOIN ({f}) f ON f.order_id = a.order_id"
+        fcols = ", " + ", ".join(f"f.{c}" for c in FULFILMENT_COLUMNS)
+    return f"""
+    SELECT a.order_id, a.order_ts, a.customer_id, a.region, a.channel, a.lines, a.units, a.gmv, a.cancelled,
+           a.returned, a.sku, {cat} AS category, a.returned_sku, a.campaign_id{fcols}
+    FROM ({folded}) a{joins}"""
+
+
+#: Order lines per part of ``ops_orders`` (one hash aggregate each, held within the shop's memory limit).
+PART_LINES = 2_000_000
+
+
+def order_ranges(lines: Any, n_lines: int, part_lines: int | None = None) -> list[str]:
+    """Conditions splitting the orders into ranges of ``order_id`` of about ``part_lines`` lines each.
+
+    The bounds are quantiles of a sample of the lines' order ids (every line of an order falls in one range);
+    the first range also takes a missing order_id. When the file is sorted by order_id (every export we have
+    seen), each range reads only its own row groups.
+
+    Parameters:
+        lines: the shop's ``ShopData``. n_lines: the number of order lines. part_lines: lines per range (default
+            :data:`PART_LINES`).
+
+    Returns:
+        SQL conditions (``["TRUE"]`` for a single part).
+
+    Example:
+        >>> order_ranges(None, 1_500_000)   # one part: nothing to split, nothing read
+        ['TRUE']
+    """
+    k = max(1, -(-int(n_lines) // (part_lines or PART_LINES)))
+    if k == 1:
+        return ["TRUE"]
+    qs = ", ".join(f"{i / k:.6f}" for i in range(1, k))
+    b = lines.engine.con.execute(f"SELECT quantile_disc(order_id, [{qs}]) FROM (SELECT order_id FROM orders "
+                                 f"USING SAMPLE reservoir({min(int(n_lines), 200 * k + 100_000)} ROWS) "
+                                 "REPEATABLE (7))").fetchone()[0]
+    bounds = sorted({v for v in b if v is not None})
+    lit = ["'" + v.replace("'", "''") + "'" for v in bounds]
+    if not lit:
+        return ["TRUE"]
+    out = [f"(order_id < {lit[0]} OR order_id IS NULL)"]
+    out += [f"(order_id >= {a} AND order_id < {z})" for a, z in zip(lit, lit[1:], strict=False)]
+    out.append(f"order_id >= {lit[-1]}")
+    return out
+
+
+def _write_parts(lines: Any, t: OpsTables, path: Any, dedupe: bool) -> None:
+    """Write ``ops_orders`` as Parquet parts (one range of orders each, :func:`order_ranges`) into the folder
+    ``path`` (written under a temporary name, renamed when complete)."""
+    import os
+    import shutil
+
+    n = int(lines.query("SELECT count(*) AS n FROM orders")["n"][0])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for i, cond in enumerate(order_ranges(lines, n)):
+            sql = fold_sql(t, dedupe=dedupe, where=None if cond == "TRUE" else cond)
+            lines.engine.execute(f"COPY ({sql}) TO '{(tmp / f'part-{i:05d}.parquet').as_posix()}' (FORMAT PARQUET)")
+        try:
+            os.replace(tmp, path)
+        except OSError:  # another process finished the same folder first: keep theirs
+            if not path.is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fold_sql_v1(t: OpsTables) -> str:
+    """SQL of ``ops_orders`` as first written (a window ``row_number`` over the lines, then the fold; the first
+    fulfilment row by a window too): what Spark runs, and the reference :func:`fold_sql` is compared with."""
+    cat, join = ("p.category", "LEFT JOIN (SELECT sku, min(category) AS category FROM products GROUP BY sku) p "
+                 "ON p.sku = o.sku") if t.has_products else ("CAST(NULL AS VARCHAR)", "")
+    cols = ", ".join(f"o.{c}" for c in _LINE_COLUMNS)
+    folded = f"""
+    SELECT order_id, min(order_ts) AS order_ts, min(customer_id) AS customer_id, min(region) AS region,
+           min(channel) AS channel, CAST(count(*) AS BIGINT) AS lines,
+           CAST(coalesce(sum(CASE WHEN status <> 'cancelled' THEN quantity END), 0) AS BIGINT) AS units,
+           CAST(coalesce(sum(CASE WHEN status <> 'cancelled' THEN value END), 0) AS DOUBLE) AS gmv,
+           bool_and(status = 'cancelled') AS cancelled, bool_or(status = 'returned') AS returned,
+           max(CASE WHEN rk = 1 THEN sku END) AS sku, max(CASE WHEN rk = 1 THEN category END) AS category,
+           min(CASE WHEN status = 'returned' THEN sku END) AS returned_sku,
+           min(campaign_id) AS campaign_id
+    FROM (SELECT l.*, row_number() OVER (PARTITION BY order_id ORDER BY value DESC, sku) AS rk
+          FROM (SELECT {cols}, {cat} AS category, o.quantity * o.unit_price AS value FROM orders o {join}) l) r
+    GROUP BY order_id"""
+    if not t.has_fulfilment:
+        return folded
+    fcols = ", ".join(f"f.{c}" for c in FULFILMENT_COLUMNS)
+    return f"""
+    SELECT a.*, {fcols} FROM ({folded}) a LEFT JOIN (
+        SELECT * FROM (SELECT fulfilment.*, row_number() OVER (PARTITION BY order_id ORDER BY __rn) AS __k
+                       FROM fulfilment) x WHERE __k = 1) f ON f.order_id = a.order_id"""
+
+
 #: Bumped when the SQL of ``ops_orders`` changes (the cached files are then rebuilt).
-ORDER_FILE_VERSION = 1
+ORDER_FILE_VERSION = 2
 
 
 def _order_file(lines: Any) -> Any:
-    """Where ``ops_orders`` of this version of the shop's files is cached (None: not cacheable)."""
+    """The folder where ``ops_orders`` of this version of the shop's files is cached (None: not cacheable)."""
     import hashlib
     import os
 
@@ -246,7 +377,7 @@ def _order_file(lines: Any) -> Any:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder / f"ops_orders-{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:16]}.parquet"
+    return folder / f"ops_orders-{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:16]}"
 
 
 def _compact(engine: Any, sql: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ TABLES = ["orders", "products", "campaigns", "fulfilment", "reviews", "service"]
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
-    """``prepare`` caches each shop's folded orders (``ops_orders-*.parquet``): in a temporary folder, not the
+    """``prepare`` caches each shop's folded orders (``ops_orders-*/part-*.parquet``): in a temporary folder, not the
     user's cache, unless the run already names one."""
     import os
 
