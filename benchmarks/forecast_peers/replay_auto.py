@@ -183,6 +183,21 @@ def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int
         print(w.set, w.series_id, w.origin.date(), n, rec["cls"], flush=True)
 
 
+def _combined_inner_mase(r: dict, kind: str, wi: dict, top_c: list, origins: list) -> float:
+    """Mean MASE at the inner origins of one combination: "inv" (weights ``wi``), "median" or "single" (``top_c``)."""
+    out = []
+    for o in origins:
+        a = r["inner_actual"][o]
+        if kind == "inv":
+            f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
+        elif kind == "median":
+            f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
+        else:
+            f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
+        out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
+    return float(np.mean(out))
+
+
 def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3, top: int = 3,  # noqa: N803
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
            target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
@@ -208,17 +223,7 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     scores = {c: float(np.mean([err(c, o) for o in origins])) if origins else 1.0 for c in ok}
     if weighting == "series" and origins:
         def kind_mase(kind: str, sc: dict[str, float]) -> float:
-            wi, top_c, out = _weights(sc, top), sorted(sc, key=sc.get)[:top], []
-            for o in origins:
-                a = r["inner_actual"][o]
-                if kind == "inv":
-                    f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
-                elif kind == "median":
-                    f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
-                else:
-                    f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
-                out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
-            return float(np.mean(out))
+            return _combined_inner_mase(r, kind, _weights(sc, top), sorted(sc, key=sc.get)[:top], origins)
 
         base = kind_mase("inv", scores)
         for e in extra:
@@ -242,17 +247,7 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         top_c = sorted(scores, key=scores.get)[:top]
 
         def inner_mase(kind: str) -> float:
-            out = []
-            for o in origins:
-                a = r["inner_actual"][o]
-                if kind == "inv":
-                    f = sum(wi[c] * r["inner"][(c, o)]["mean"].to_numpy() for c in wi) / sum(wi.values())
-                elif kind == "median":
-                    f = np.median([r["inner"][(c, o)]["mean"].to_numpy() for c in top_c], axis=0)
-                else:
-                    f = r["inner"][(top_c[0], o)]["mean"].to_numpy()
-                out.append(float(np.mean(np.abs(a - f[:len(a)]))) / r["inner_scale"][o])
-            return float(np.mean(out))
+            return _combined_inner_mase(r, kind, wi, top_c, origins)
 
         alt = "median" if weighting == "choose" else "single"
         weighting = alt if inner_mase(alt) < inner_mase("inv") else "inv"

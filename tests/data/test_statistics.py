@@ -13,6 +13,7 @@ import pytest
 
 from opslib.data import validate_shop
 from opslib.data.statistics import column_stats, starts_with_space_possible
+from tests.data.tiny_shops import tiny_orders, write_parquet_shop
 
 N = 1_000  # rows per file; row groups of 100
 
@@ -25,28 +26,11 @@ def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPa
 
 
 def write_shop(folder: Path, orders: pd.DataFrame) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"sku": ["S1", "S2"], "name": ["精华", "面霜"], "category": ["美妆"] * 2, "subcategory": ["护肤"] * 2,
-                  "brand": ["花漾"] * 2, "unit_cost": [41.5, 20.0],
-                  "launch_date": [pd.Timestamp("2023-03-01")] * 2}).to_parquet(folder / "products.parquet")
-    orders.to_parquet(folder / "orders.parquet", row_group_size=100)
-    return folder
+    return write_parquet_shop(folder, orders)
 
 
 def orders(n: int = N) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": [f"O{i:05d}" for i in range(n)],
-        "order_ts": pd.date_range("2024-01-01", periods=n, freq="h"),
-        "customer_id": [f"C{i % 37:03d}" for i in range(n)],
-        "sku": ["S1" if i % 3 else "S2" for i in range(n)],
-        "quantity": [1 + i % 4 for i in range(n)],
-        "unit_price": [89.0 + i % 5 for i in range(n)],
-        "list_price": [99.0] * n,
-        "channel": ["app"] * n,
-        "region": ["华东" if i % 2 else "华南" for i in range(n)],
-        "status": ["completed"] * n,
-        "campaign_id": [None] * n,
-    })
+    return tiny_orders(n)
 
 
 def proven(folder: Path) -> list[str]:

@@ -18,6 +18,7 @@ import pytest
 
 from opslib.data import sql_checks, validate_shop
 from opslib.data.statistics import few_values, row_group_ranges
+from tests.data.tiny_shops import tiny_orders, write_parquet_shop
 
 N = 1_000  # rows of orders; row groups of 100
 
@@ -30,29 +31,18 @@ def small_thresholds(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
 
 
 def write_shop(folder: Path, orders: pd.DataFrame) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"sku": ["S1", "S2"], "name": ["精华", "面霜"], "category": ["美妆"] * 2, "subcategory": ["护肤"] * 2,
-                  "brand": ["花漾"] * 2, "unit_cost": [41.5, 20.0],
-                  "launch_date": [pd.Timestamp("2023-03-01")] * 2}).to_parquet(folder / "products.parquet")
-    orders.to_parquet(folder / "orders.parquet", row_group_size=100)
-    return folder
+    return write_parquet_shop(folder, orders)
 
 
 def orders(n: int = N) -> pd.DataFrame:
     """Order ids ascending (row groups' ranges do not overlap), few channels, regions, statuses and SKUs."""
-    return pd.DataFrame({
-        "order_id": [f"O{i:05d}" for i in range(n)],
-        "order_ts": pd.date_range("2024-01-01", periods=n, freq="h"),
-        "customer_id": [f"C{i:05d}" for i in range(n)],
-        "sku": ["S1" if i % 3 else "S2" for i in range(n)],
-        "quantity": [1 + i % 4 for i in range(n)],
-        "unit_price": [89.0 + i % 5 for i in range(n)],
-        "list_price": [99.0] * n,
-        "channel": ["app" if i % 2 else "web" for i in range(n)],
-        "region": ["east" if i % 2 else "华东" for i in range(n)],  # spans U+3000: the bounds prove nothing
-        "status": ["completed" if i % 4 else "returned" for i in range(n)],
-        "campaign_id": [None] * n,
-    })
+    return tiny_orders(
+        n,
+        customer_id=[f"C{i:05d}" for i in range(n)],
+        channel=["app" if i % 2 else "web" for i in range(n)],
+        region=["east" if i % 2 else "华东" for i in range(n)],  # spans U+3000: the bounds prove nothing
+        status=["completed" if i % 4 else "returned" for i in range(n)],
+    )
 
 
 def opened(folder: Path):  # noqa: ANN201 - the checked ShopData

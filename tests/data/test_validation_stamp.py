@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from opslib.data import format_report, validate_main, validate_shop
+from tests.data.tiny_shops import write_csv_shop
 
 PRODUCTS = "sku,name,category,subcategory,brand,unit_cost,launch_date\nS1,精华,美妆,护肤,花漾,41.5,2023-03-01\n"
 HEADER = "order_id,order_ts,customer_id,sku,quantity,unit_price,list_price,channel,region,status,campaign_id\n"
@@ -27,10 +28,7 @@ pytestmark = pytest.mark.usefixtures("stamp_cache")
 
 
 def shop(folder: Path, orders: str = ORDERS) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "products.csv").write_text(PRODUCTS, encoding="utf-8")
-    (folder / "orders.csv").write_text(orders, encoding="utf-8")
-    return folder
+    return write_csv_shop(folder, PRODUCTS, orders)
 
 
 def without_stamp_line(text: str) -> str:
