@@ -43,15 +43,26 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 import protocol  # noqa: E402
 
-from opslib.forecasting.auto import INTERMITTENT_POOL, SMOOTH_POOL, _calibrate, _combine, _weights  # noqa: E402
+from opslib.forecasting.auto import (  # noqa: E402
+    INTERMITTENT_POOL,
+    SMOOTH_POOL,
+    YEARLY_ONLY,
+    _calibrate,
+    _combine,
+    _weights,
+)
 from opslib.forecasting.closures import infer_closures  # noqa: E402
 from opslib.forecasting.decomposition import usable_periods  # noqa: E402
 from opslib.forecasting.intermittent import demand_class  # noqa: E402
 from opslib.forecasting.metrics import mase_scale  # noqa: E402
 from opslib.forecasting.models import _z, apply_closures, fit_forecast, make_model  # noqa: E402
 
-UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar")
+UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar",
+         "harmonic")
 H = protocol.H
+#: The fourth pass's pools (before ``harmonic`` joined both, fifth pass).
+SMOOTH4 = tuple(c for c in SMOOTH_POOL if c != "harmonic")
+INTER4 = tuple(c for c in INTERMITTENT_POOL if c != "harmonic")
 #: The fourth pass's rule (``auto`` since): level_ar gated per series by the combination it improves (2% margin),
 #: then the median or the weighted mean, whichever backtests better.
 NEW = {"weighting": "series", "extra": ("level_ar",), "gate": "comb", "margin": 0.02}
@@ -91,6 +102,7 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "+level_ar conformal floor 0.8": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"target": "conformal", "floor": 0.8}),
     "series: median or weighted": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series"}),
+    "fourth pass": (SMOOTH4, INTER4, {"weighting": "series"}),
     "series: +level_ar gate 0": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "extra": ("level_ar",)}),
     "series: +level_ar gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
                                     {"weighting": "series", "extra": ("level_ar",), "margin": 0.05}),
@@ -132,6 +144,17 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "new calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "conformal"}),
     "new calib K=6 conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "target": "conformal"}),
     "new no calibration": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib": False}),
+    "series +harmonic smooth": (SMOOTH4 + ("harmonic",), INTER4, {"weighting": "series"}),
+    "series +harmonic both": (SMOOTH4 + ("harmonic",), INTER4 + ("harmonic",),
+                              {"weighting": "series"}),
+    "series harmonic for mstl_trend": (tuple("harmonic" if c == "mstl_trend" else c for c in SMOOTH4),
+                                       INTER4, {"weighting": "series"}),
+    "series harmonic for mstl_trend +both": (tuple("harmonic" if c == "mstl_trend" else c for c in SMOOTH4),
+                                              INTER4 + ("harmonic",), {"weighting": "series"}),
+    "series +harmonic gate 0.02": (SMOOTH4, INTER4,
+                                   {"weighting": "series", "extra": ("harmonic",), "gate": "comb", "margin": 0.02}),
+    "series +harmonic gate 0": (SMOOTH4, INTER4,
+                                {"weighting": "series", "extra": ("harmonic",), "gate": "comb"}),
     "+level_ar both 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL + ("level_ar",),
                                            {"blocks": 4, "target": "conformal"}),
 }
@@ -211,7 +234,7 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     """
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
-            if c in r["final"] and (c != "mstl_trend" or yearly)]
+            if c in r["final"] and (c not in YEARLY_ONLY or yearly)]
     origins = sorted(r["origins"])[-K:]
     ok = [c for c in pool if all((c, o) in r["inner"] for o in origins)] or pool[:1]
     origins = origins if ok and all((ok[0], o) in r["inner"] for o in origins) else []
