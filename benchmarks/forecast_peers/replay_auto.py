@@ -108,6 +108,16 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
                                                                            "floor": 0.5}),
     "calib + a year earlier with a year before it": (SMOOTH_POOL, INTERMITTENT_POOL,
                                                      {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass class on 182 days": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                      "year_min": 364, "cls_days": 182}),
+    "fifth pass class on 365 days": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                      "year_min": 364, "cls_days": 365}),
+    "fifth pass +ets_h": (SMOOTH_POOL + ("ets_h",), INTERMITTENT_POOL + ("ets_h",),
+                          {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass +all _h": (SMOOTH_POOL + ("ets_h", "tsb_h", "adida_h"),
+                           INTERMITTENT_POOL + ("ets_h", "sba_h", "tsb_h", "adida_h", "croston_h"),
+                           {"weighting": "series", "calib_year": True, "year_min": 364}),
     "calib + a year earlier pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
                                                                         "blocks": 1}),
     "series: +level_ar gate 0": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "extra": ("level_ar",)}),
@@ -261,7 +271,8 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
            target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
            kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single",
-           calib_k: int | None = None, calib_year: bool = False, year_min: int = 28) -> dict[str, float]:
+           calib_k: int | None = None, calib_year: bool = False, year_min: int = 28,
+           cls_days: int | None = None) -> dict[str, float]:
     """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits).
 
     ``weighting="series"`` (the fourth pass's per-series rule): each ``extra`` candidate enters the pool only when its
@@ -269,6 +280,10 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     the combination kind of ``kinds`` with the lowest inner MASE is used (ties: the first).
     """
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
+    if cls_days:  # the demand class of the last cls_days days only (fifth pass)
+        tail = r["y"].iloc[-cls_days:]
+        open_days = None if r["closures"].empty else ~r["closures"].is_closed(tail.index)
+        r = {**r, "cls": demand_class(tail.to_numpy(), open_days)["class"]}
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
             if c in r["final"] and (c not in YEARLY_ONLY or yearly)]
     origins = sorted(r["origins"])[-K:]

@@ -7,9 +7,10 @@ The steps, exactly (:func:`auto_forecast`):
    days are missing in the history and 0 in the forecast, for every candidate.
 2. **Route by demand class** (:func:`opslib.forecasting.intermittent.demand_class` on open days):
    ``smooth``/``erratic`` series get ``SMOOTH_POOL`` (STL + ETS with a stable weekly pattern and, with two
-   years, a yearly pattern that may grow; ETS; two smooth-level models);
+   years, a yearly pattern that may grow and ``harmonic``, a smooth yearly pattern of K harmonics; ETS; two
+   smooth-level models);
    ``intermittent``/``lumpy`` series get ``INTERMITTENT_POOL`` (SBA, TSB, ADIDA, Croston, ETS, stable
-   STL + ETS);
+   STL + ETS and, with two years, ``harmonic``);
    weekly series ``WEEKLY_POOL``. Candidates that need more history than the series has are left out.
 3. **Backtest like with like**: ``windows`` origins ``o_k = n - k * horizon`` (``k = 1..windows``, 3 by
    default) and, on weekly series, the same weeks a year earlier (``n - 52``: a forecast made before 双11 is
