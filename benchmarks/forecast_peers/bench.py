@@ -56,7 +56,7 @@ OPSLIB_METHODS = ("opslib_auto", "opslib_ets", "opslib_mstl", "opslib_sarimax", 
                   # the models added with issue 12 (auto's candidates), so "best single opslib model" sees them all
                   "opslib_mstl_stable", "opslib_mstl_trend", "opslib_theta", "opslib_arima", "opslib_sba",
                   "opslib_tsb", "opslib_adida",
-                  "opslib_croston", "opslib_level_ar")
+                  "opslib_croston", "opslib_level_ar", "opslib_harmonic")
 METHODS = (*R_METHODS, *SF_METHODS, *OPSLIB_METHODS, "snaive")
 #: Default caps (series per set) for slow methods; none is needed at today's sizes (see README).
 CAPS: dict[str, int] = {}

@@ -43,15 +43,26 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 import protocol  # noqa: E402
 
-from opslib.forecasting.auto import INTERMITTENT_POOL, SMOOTH_POOL, _calibrate, _combine, _weights  # noqa: E402
+from opslib.forecasting.auto import (  # noqa: E402
+    INTERMITTENT_POOL,
+    SMOOTH_POOL,
+    YEARLY_ONLY,
+    _calibrate,
+    _combine,
+    _weights,
+)
 from opslib.forecasting.closures import infer_closures  # noqa: E402
 from opslib.forecasting.decomposition import usable_periods  # noqa: E402
 from opslib.forecasting.intermittent import demand_class  # noqa: E402
 from opslib.forecasting.metrics import mase_scale  # noqa: E402
 from opslib.forecasting.models import _z, apply_closures, fit_forecast, make_model  # noqa: E402
 
-UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar")
+UNION = ("mstl_stable", "mstl", "mstl_trend", "ets", "adida", "tsb", "sba", "croston", "theta", "level_ar",
+         "harmonic")
 H = protocol.H
+#: The fourth pass's pools (before ``harmonic`` joined both, fifth pass).
+SMOOTH4 = tuple(c for c in SMOOTH_POOL if c != "harmonic")
+INTER4 = tuple(c for c in INTERMITTENT_POOL if c != "harmonic")
 #: The fourth pass's rule (``auto`` since): level_ar gated per series by the combination it improves (2% margin),
 #: then the median or the weighted mean, whichever backtests better.
 NEW = {"weighting": "series", "extra": ("level_ar",), "gate": "comb", "margin": 0.02}
@@ -91,6 +102,24 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "+level_ar conformal floor 0.8": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL,
                                       {"target": "conformal", "floor": 0.8}),
     "series: median or weighted": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series"}),
+    "fourth pass": (SMOOTH4, INTER4, {"weighting": "series"}),
+    "calib + a year earlier": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True}),
+    "calib + a year earlier floor 0.5": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                           "floor": 0.5}),
+    "calib + a year earlier with a year before it": (SMOOTH_POOL, INTERMITTENT_POOL,
+                                                     {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass class on 182 days": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                      "year_min": 364, "cls_days": 182}),
+    "fifth pass class on 365 days": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                      "year_min": 364, "cls_days": 365}),
+    "fifth pass +ets_h": (SMOOTH_POOL + ("ets_h",), INTERMITTENT_POOL + ("ets_h",),
+                          {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "fifth pass +all _h": (SMOOTH_POOL + ("ets_h", "tsb_h", "adida_h"),
+                           INTERMITTENT_POOL + ("ets_h", "sba_h", "tsb_h", "adida_h", "croston_h"),
+                           {"weighting": "series", "calib_year": True, "year_min": 364}),
+    "calib + a year earlier pooled": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "calib_year": True,
+                                                                        "blocks": 1}),
     "series: +level_ar gate 0": (SMOOTH_POOL, INTERMITTENT_POOL, {"weighting": "series", "extra": ("level_ar",)}),
     "series: +level_ar gate 0.05": (SMOOTH_POOL, INTERMITTENT_POOL,
                                     {"weighting": "series", "extra": ("level_ar",), "margin": 0.05}),
@@ -132,14 +161,28 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict]] = {
     "new calib conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "target": "conformal"}),
     "new calib K=6 conformal": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib_k": 6, "target": "conformal"}),
     "new no calibration": (SMOOTH_POOL, INTERMITTENT_POOL, {**NEW, "calib": False}),
+    "series +harmonic smooth": (SMOOTH4 + ("harmonic",), INTER4, {"weighting": "series"}),
+    "series +harmonic both": (SMOOTH4 + ("harmonic",), INTER4 + ("harmonic",),
+                              {"weighting": "series"}),
+    "series harmonic for mstl_trend": (tuple("harmonic" if c == "mstl_trend" else c for c in SMOOTH4),
+                                       INTER4, {"weighting": "series"}),
+    "series harmonic for mstl_trend +both": (tuple("harmonic" if c == "mstl_trend" else c for c in SMOOTH4),
+                                              INTER4 + ("harmonic",), {"weighting": "series"}),
+    "series +harmonic gate 0.02": (SMOOTH4, INTER4,
+                                   {"weighting": "series", "extra": ("harmonic",), "gate": "comb", "margin": 0.02}),
+    "series +harmonic gate 0": (SMOOTH4, INTER4,
+                                {"weighting": "series", "extra": ("harmonic",), "gate": "comb"}),
     "+level_ar both 4 blocks conformal": (SMOOTH_POOL + ("level_ar",), INTERMITTENT_POOL + ("level_ar",),
                                            {"blocks": 4, "target": "conformal"}),
 }
 
 
-def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int = 6) -> None:
+def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int = 6, yearback: bool = False) -> None:
     """Fit every candidate of ``union`` at each window's origin and at its ``inner`` inner origins; pickle per
-    window."""
+    window. ``yearback``: instead, fit the candidates already cached at the origin ``n - 364`` (the same weeks a
+    year before the window, fifth pass) where the history before it is long enough, into ``rec["year"]``."""
+    if yearback:
+        return _cache_yearback(sets, res)
     series = pd.read_csv(res / "series_run.csv", dtype={"set": str, "series_id": str, "date": str})
     windows = pd.read_csv(res / "windows.csv", dtype={"set": str, "series_id": str, "origin": str})
     out = res / "replay"
@@ -183,6 +226,32 @@ def cache(sets: list[str], res: Path, union: tuple[str, ...] = UNION, inner: int
         print(w.set, w.series_id, w.origin.date(), n, rec["cls"], flush=True)
 
 
+def _cache_yearback(sets: list[str], res: Path) -> None:
+    """The fits of :func:`cache` at ``o = n - 364`` (the same 28 days a year before the window's origin), each
+    choosing its configuration on ``y[:o]`` (cheaper than re-using the whole history's); stored in ``rec["year"]``
+    (``{"origin", "inner": {c: forecast}, "actual", "scale"}``)."""
+    for f in sorted((res / "replay").glob("*.pkl")):
+        with open(f, "rb") as fh:
+            rec = pickle.load(fh)
+        if rec["set"] not in sets or "year" in rec:
+            continue
+        y, cl, n = rec["y"], rec["closures"], rec["n"]
+        o = n - 364
+        year = {"origin": o, "inner": {}, "actual": y.iloc[o:o + H].to_numpy() if o > 0 else np.array([]),
+                "scale": mase_scale(y.iloc[:o].to_numpy(), 7) if o > 28 else float("nan")}
+        if o >= 28:
+            for c in rec["final"]:
+                if make_model(c).min_length("D") > o:
+                    continue
+                ri = fit_forecast(y.iloc[:o], c, H, closures=cl)
+                if ri.model == c:
+                    year["inner"][c] = ri.forecast
+        rec["year"] = year
+        with open(f, "wb") as fh:
+            pickle.dump(rec, fh)
+        print(rec["set"], f.name, o, len(year["inner"]), flush=True)
+
+
 def _combined_inner_mase(r: dict, kind: str, wi: dict, top_c: list, origins: list) -> float:
     """Mean MASE at the inner origins of one combination: "inv" (weights ``wi``), "median" or "single" (``top_c``)."""
     out = []
@@ -202,7 +271,8 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
            weighting: str = "inv", calib: bool = True, floor: float = 1.0, blocks: int = 3,
            target: str = "atleast", extra: tuple[str, ...] = (), margin: float = 0.0,
            kinds: tuple[str, ...] = ("inv", "median"), gate: str = "single",
-           calib_k: int | None = None) -> dict[str, float]:
+           calib_k: int | None = None, calib_year: bool = False, year_min: int = 28,
+           cls_days: int | None = None) -> dict[str, float]:
     """The bench scores of one window under one rule (``auto``'s steps 2-5 on the cached fits).
 
     ``weighting="series"`` (the fourth pass's per-series rule): each ``extra`` candidate enters the pool only when its
@@ -210,8 +280,12 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
     the combination kind of ``kinds`` with the lowest inner MASE is used (ties: the first).
     """
     yearly = bool(usable_periods(r["n"], (365,), 2.0))
+    if cls_days:  # the demand class of the last cls_days days only (fifth pass)
+        tail = r["y"].iloc[-cls_days:]
+        open_days = None if r["closures"].empty else ~r["closures"].is_closed(tail.index)
+        r = {**r, "cls": demand_class(tail.to_numpy(), open_days)["class"]}
     pool = [c for c in (smooth if r["cls"] in ("smooth", "erratic") else inter)
-            if c in r["final"] and (c != "mstl_trend" or yearly)]
+            if c in r["final"] and (c not in YEARLY_ONLY or yearly)]
     origins = sorted(r["origins"])[-K:]
     ok = [c for c in pool if all((c, o) in r["inner"] for o in origins)] or pool[:1]
     origins = origins if ok and all((ok[0], o) in r["inner"] for o in origins) else []
@@ -274,9 +348,12 @@ def replay(r: dict, smooth: tuple[str, ...], inter: tuple[str, ...], K: int = 3,
         c_origins = origins
         if calib_k:  # calibrate on the calib_k most recent inner origins where every member was fitted
             c_origins = [o for o in sorted(r["origins"])[-calib_k:] if all((c, o) in r["inner"] for c in w)]
-        for o in c_origins:
-            test = r["inner_actual"][o]
-            f = comb({c: r["inner"][(c, o)] for c in w})
+        year = r.get("year", {})
+        pairs = [(r["inner_actual"][o], {c: r["inner"][(c, o)] for c in w}) for o in c_origins]
+        if calib_year and year.get("inner") and year["origin"] >= year_min and all(c in year["inner"] for c in w):
+            pairs.append((year["actual"], {c: year["inner"][c] for c in w}))  # the same weeks a year earlier
+        for test, frames in pairs:
+            f = comb(frames)
             keep = ~cl.is_closed(f["date"]) if cl is not None else np.ones(len(f), bool)
             for lv in (80, 95):
                 s = (f[f"hi_{lv}"] - f[f"lo_{lv}"]).to_numpy() / (2 * _z(lv))
@@ -312,10 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default=str(HERE / "results"))
     p.add_argument("--union", default=",".join(UNION), help="cache: the candidates to fit")
     p.add_argument("--inner", type=int, default=6, help="cache: inner origins per window")
+    p.add_argument("--yearback", action="store_true", help="cache: fits at the origin n - 364 (calib_year)")
     a = p.parse_args(argv)
     warnings.simplefilter("ignore")
     if a.step == "cache":
-        cache(a.sets.split(","), Path(a.results), tuple(a.union.split(",")), a.inner)
+        cache(a.sets.split(","), Path(a.results), tuple(a.union.split(",")), a.inner, a.yearback)
     else:
         print(rules(Path(a.results), a.variants.split(",")).to_string(index=False))
     return 0

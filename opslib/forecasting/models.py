@@ -21,6 +21,8 @@ Models (``MODELS``):
 * ``mstl_stable``: the same with a fixed (periodic) weekly season: one weekday profile for the whole
   history; better on noisy series whose pattern does not drift. ``mstl_trend``: ``mstl_stable`` with a locally
   linear yearly season (a yearly pattern that grows or shrinks with the business).
+* ``harmonic``: ``mstl_stable`` with the yearly season smoothed to ``K`` harmonics (``K`` by AICc), TBATS'
+  trigonometric yearly season (:class:`MSTLHarmonic`).
 * ``theta``: the theta method (statsmodels ``ThetaModel``: simple exponential smoothing plus half the
   linear trend) on the same seasonally adjusted series, seasonal added back.
 * ``arima``: ARIMA on the seasonally adjusted series, ``d`` from a KPSS test (5%), ``(p, q)`` from
@@ -53,6 +55,7 @@ Example:
 from __future__ import annotations
 
 import cmath
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -451,6 +454,84 @@ class MSTLTrend(MSTLModel):
     yearly_deg = 1
 
 
+def harmonic_projection(target: np.ndarray, horizon: int, period: float = 365.25,
+                        ks: Sequence[int] = (2, 4, 6, 8, 10)) -> tuple[np.ndarray, np.ndarray, int]:
+    """The least-squares fit of ``K`` Fourier harmonics to ``target`` (``t = 0..n-1``) and its continuation.
+
+    ``b = argmin ||target - F b||^2``, ``F = [sin(2 pi j t / period), cos(2 pi j t / period)]_{j=1..K}``; ``K`` of
+    ``ks`` with the lowest ``AICc = n log(RSS / n) + 2p + 2p(p + 1) / (n - p - 1)``, ``p = 2K``.
+
+    Returns:
+        ``(F b on t = 0..n-1, F b on t = n..n+horizon-1, K)``.
+
+    Example:
+        >>> t = np.arange(732.0)
+        >>> wave = 3 * np.sin(2 * np.pi * t / 365.25)
+        >>> fit, future, k = harmonic_projection(wave[:730] + np.random.default_rng(0).normal(0, 0.5, 730), 2)
+        >>> k, bool(np.allclose(future, wave[730:], atol=0.1))
+        (2, True)
+    """
+    target = np.asarray(target, float)
+    n = len(target)
+    t = np.arange(n + horizon, dtype=float)
+    best = None
+    for k in ks:
+        f = fourier_terms(t, period, k)
+        b, *_ = np.linalg.lstsq(f[:n], target, rcond=None)
+        rss = float(np.sum((target - f[:n] @ b) ** 2))
+        p = 2 * k
+        aicc = n * np.log(max(rss, 1e-300) / n) + 2 * p + 2 * p * (p + 1) / max(n - p - 1, 1)
+        if best is None or aicc < best[0] - 1e-9:
+            best = (aicc, k, f @ b)
+    _, k, fitted = best
+    return fitted[:n], fitted[n:], k
+
+
+class MSTLHarmonic(MSTLStable):
+    """``mstl_stable`` with a **smooth yearly season of ``K`` harmonics** (TBATS' trigonometric season, R's
+    ``tbats`` / Hyndman's dynamic harmonic regression): the yearly STL component is a day-of-year average over
+    two to four years, 365 values of which most are noise; here it is replaced by its least-squares projection on
+    ``sin(2 pi j t / 365.25), cos(2 pi j t / 365.25)``, ``j = 1..K``:
+
+    ``s_hat = F b``, ``b = argmin ||(s + r) - F b||^2`` (``s``: the yearly STL component, ``r``: the STL remainder,
+    ``F``: the ``2K`` Fourier columns on ``t = 0..n-1``), ``K`` of ``KS`` with the lowest
+    ``AICc = n log(RSS / n) + 2p + 2p(p + 1) / (n - p - 1)``, ``p = 2K`` (TBATS chooses its harmonics by AIC too).
+    The forecast's yearly part is ``F(t) b`` on ``t = n .. n + h - 1`` (the period is 365.25 days, so leap years
+    do not shift it); the weekly profile and the ETS on the adjusted series are ``mstl_stable``'s. With less than
+    two years there is no yearly season and the model is ``mstl_stable`` (``auto`` backtests it only with one).
+    """
+
+    name = "harmonic"
+    #: Numbers of yearly harmonics tried (R's ``tbats`` chose 4-10 on the bench's Superstore windows).
+    KS: tuple[int, ...] = (2, 4, 6, 8, 10)
+
+    def _decompose(self) -> np.ndarray:
+        adj = super()._decompose()
+        self.harmonics_ = 0
+        if not self.periods_ or self.periods_[-1] < 300:
+            return adj
+        v = self.y_.to_numpy()
+        resid = adj - stl_components(v, self.periods_, periodic_first=True)[0]  # yearly season + remainder
+        smooth, self.future_, self.harmonics_ = harmonic_projection(self.seasonal_[:, -1] + resid, 0, ks=self.KS)
+        adj = adj + self.seasonal_[:, -1] - smooth
+        self.seasonal_ = self.seasonal_.copy()
+        self.seasonal_[:, -1] = smooth
+        return adj
+
+    def _seasonal_forecast(self, horizon: int) -> np.ndarray:
+        if not self.harmonics_:
+            return super()._seasonal_forecast(horizon)
+        n = len(self.y_)
+        h = np.arange(1, horizon + 1)
+        weekly = self.seasonal_[n + h - 1 - self.periods_[0] * ((h - 1) // self.periods_[0] + 1), 0]
+        yearly = harmonic_projection(self.seasonal_[:, -1], horizon, ks=(self.harmonics_,))[1]  # exact: F b again
+        return weekly + yearly
+
+    def _season_label(self) -> str:
+        label = super()._season_label()
+        return label + (f", yearly {self.harmonics_} harmonics" if self.harmonics_ else "")
+
+
 class ThetaSTL(SeasonalAdjusted):
     """Theta method (statsmodels ``ThetaModel``, no own deseasonalising) on the STL-adjusted series.
 
@@ -789,6 +870,7 @@ MODELS: dict[str, Callable[[], Model]] = {
     "mstl": MSTLModel,
     "mstl_stable": MSTLStable,
     "mstl_trend": MSTLTrend,
+    "harmonic": MSTLHarmonic,
     "theta": ThetaSTL,
     "arima": ArimaSTL,
     "sarimax": SarimaxFestival,
@@ -807,14 +889,29 @@ INTERMITTENT_MODELS: tuple[str, ...] = ("croston", "sba", "tsb", "adida")
 YEARLY_ADJUSTED: frozenset[str] = frozenset({"ets", *INTERMITTENT_MODELS})
 
 
-def _yearly_component(v: np.ndarray, freq: str = "D") -> tuple[np.ndarray, int] | None:
-    """The yearly STL component of a series with more than two years and its period (365 days or 52 weeks), or
-    None (daily: STL with the 7- and 365-day seasons, the 365-day one returned)."""
+#: The yearly component taken out for ``YEARLY_ADJUSTED`` models: STL's day-of-year average (False) or its
+#: projection on K harmonics (True, :func:`harmonic_projection`). Experimental switch (fifth pass of issue 12).
+YEARLY_SMOOTH: bool = os.environ.get("OPSLIB_YEARLY_SMOOTH", "") == "1"
+
+
+def _yearly_component(v: np.ndarray, freq: str = "D", horizon: int = 0,
+                      smooth: bool | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The yearly STL component of a series with more than two years and its continuation over ``horizon``, or
+    None (daily: STL with the 7- and 365-day seasons, the 365-day one returned). The continuation repeats the
+    last cycle (365 days or 52 weeks); ``smooth`` (None: ``YEARLY_SMOOTH``) replaces the component (plus the STL
+    remainder) by its harmonic projection (:func:`harmonic_projection`) and continues that."""
     p = 365 if freq == "D" else 52
     if len(v) <= 2 * p:
         return None
-    _, seas = stl_components(v, [7, 365] if freq == "D" else [52])
-    return seas[:, -1], p
+    periods = [7, 365] if freq == "D" else [52]
+    trend, seas = stl_components(v, periods)
+    comp = seas[:, -1]
+    if (YEARLY_SMOOTH if smooth is None else smooth) and freq == "D":
+        resid = v - trend - seas.sum(axis=1)
+        fit, future, _ = harmonic_projection(comp + resid, horizon)
+        return fit, future
+    h = np.arange(1, horizon + 1)
+    return comp, comp[len(comp) + h - 1 - p * ((h - 1) // p + 1)]
 
 
 def make_model(name: str, country: str = "CN") -> Model:
@@ -944,7 +1041,7 @@ def fit_forecast(
     cl = closures if daily else None
     y_fit, _ = open_series(y, cl)
     freq = _freq_code(pd.DatetimeIndex(y.index)) if len(y) >= 2 else "W"
-    yearly = _yearly_component(y_fit.to_numpy(), freq) if model in YEARLY_ADJUSTED else None
+    yearly = _yearly_component(y_fit.to_numpy(), freq, horizon) if model in YEARLY_ADJUSTED else None
     if yearly is not None:
         y_fit = y_fit - yearly[0]
     reasons: list[str] = []
@@ -968,10 +1065,8 @@ def fit_forecast(
             m = factory()
             m.fit(y_fit)
             offset = None
-            if yearly is not None:  # the yearly component's last cycle, added back to mean and bounds
-                comp, p = yearly
-                h = np.arange(1, horizon + 1)
-                offset = comp[len(comp) + h - 1 - p * ((h - 1) // p + 1)]
+            if yearly is not None:  # the yearly component's continuation, added back to mean and bounds
+                offset = yearly[1]
                 m.spec_ += "; yearly STL season taken out first"
             fc = m.predict(horizon, levels, offset)
             if not np.isfinite(fc[["mean"]].to_numpy()).all():

@@ -34,7 +34,8 @@ def test_intermittent_series_are_routed_to_intermittent_models() -> None:
     idx = pd.date_range("2024-01-01", periods=240)
     y = pd.Series(np.where(rng.random(240) < 0.2, rng.integers(1, 4, 240), 0).astype(float), index=idx)
     cls, pool = candidate_pool(y)
-    assert cls in ("intermittent", "lumpy") and pool == list(INTERMITTENT_POOL)
+    # 240 days: no yearly season, so the yearly-only candidates (``harmonic``) are left out
+    assert cls in ("intermittent", "lumpy") and pool == [c for c in INTERMITTENT_POOL if c != "harmonic"]
     r = auto_forecast(y, horizon=14)
     assert r.extra["demand_class"] == cls
     assert set(r.extra["chosen_models"]) <= set(INTERMITTENT_POOL)
@@ -146,10 +147,10 @@ def test_a_combination_beats_each_member_on_planted_errors() -> None:
 
 
 def test_smooth_pool_has_no_changing_weekly_pattern_and_a_yearly_one_from_two_years() -> None:
-    """``mstl`` is out of the smooth pool; ``mstl_trend`` needs more than two years (730 days)."""
+    """``mstl`` is out of the smooth pool; ``mstl_trend`` and ``harmonic`` need more than two years (730 days)."""
     assert "mstl" not in SMOOTH_POOL and "croston" in INTERMITTENT_POOL
     assert candidate_pool(_smooth(240)) == ("smooth", ["mstl_stable", "ets", "adida", "tsb"])
-    assert candidate_pool(_smooth(800)) == ("smooth", ["mstl_stable", "mstl_trend", "ets", "adida", "tsb"])
+    assert candidate_pool(_smooth(800)) == ("smooth", ["mstl_stable", "mstl_trend", "ets", "adida", "tsb", "harmonic"])
 
 
 def test_conformal_rank_on_a_tiny_residual_set_by_hand() -> None:
@@ -243,3 +244,37 @@ def test_gated_candidates_are_off_by_default() -> None:
     r = auto_forecast(_smooth(), horizon=14)
     assert "level_ar" not in r.extra["backtest_mase"] and r.extra["gated_entered"] == []
     assert r.extra["combination"] in ("weighted", "median")
+
+
+def _volatile_season(n: int, seed: int = 3) -> pd.Series:
+    """Level 100, a weekday profile, noise sd 2 except on the 28 days a year (364 days) before the end, where
+    it is sd 15 (a season whose swings the weeks just before the origin do not show)."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2022-01-03", periods=n)
+    sd = np.full(n, 2.0)
+    sd[n - 364:n - 336] = 15.0
+    y = 100 + 5 * (idx.day_of_week == 4) + rng.normal(0, 1, n) * sd
+    return pd.Series(y, index=idx)
+
+
+def test_calibration_uses_the_same_weeks_a_year_earlier() -> None:
+    """With two years, the errors on the 28 days a year before the origin join the calibration: the planted
+    volatile weeks there widen the 80% band (the three inner origins alone are calm); without it they do not.
+    The origin a year back is reported in ``calibration_origins``."""
+    y = _volatile_season(800)
+    with_year = auto_forecast(y, horizon=28, closures=None)
+    without = auto_forecast(y, horizon=28, closures=None, year_back=False)
+    w1 = (with_year.forecast["hi_80"] - with_year.forecast["lo_80"]).mean()
+    w0 = (without.forecast["hi_80"] - without.forecast["lo_80"]).mean()
+    assert w1 > 1.2 * w0, (w1, w0)
+    assert y.index[800 - 364] in with_year.extra["calibration_origins"]
+    assert y.index[800 - 364] not in without.extra["calibration_origins"]
+    np.testing.assert_allclose(with_year.forecast["mean"], without.forecast["mean"])
+
+
+def test_no_year_earlier_calibration_without_a_year_before_it() -> None:
+    """600 days: the origin a year back (day 236) has less than a year before it, so only the inner origins
+    calibrate."""
+    y = _volatile_season(600)
+    r = auto_forecast(y, horizon=28, closures=None)
+    assert r.extra["calibration_origins"] == r.extra["origins"]
