@@ -113,8 +113,8 @@ def future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
         >>> future_index(pd.date_range("2024-01-01", periods=3), 2).strftime("%m-%d").tolist()
         ['01-04', '01-05']
     """
-    step = pd.Timedelta(days=7 if _freq_code(index) == "W" else 1)
-    return pd.DatetimeIndex(index[-1] + pd.to_timedelta(np.arange(1, horizon + 1), unit="D") * step.days)
+    days = 7 if _freq_code(index) == "W" else 1
+    return pd.DatetimeIndex(index[-1] + pd.to_timedelta(np.arange(1, horizon + 1) * days, unit="D"))
 
 
 def _z(level: int) -> float:
@@ -244,7 +244,7 @@ class _ETSFit:
     time; ``auto`` makes hundreds of fits per report).
 
     ``aicc = -2 llf + 2 k + 2 k (k + 1) / (n - k - 1)``, ``k`` = free parameters + 1 (the variance);
-    ``mse = sum(resid^2) / n``.
+    ``mse = sum(resid^2) / n``; additive errors: ``llf = -n/2 (log(2 pi mse) + 1)``.
 
     Example:
         >>> from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -262,7 +262,10 @@ class _ETSFit:
         yhat, states = model._smooth(self.params)
         self.states = np.asarray(states, float)
         self.resid = np.asarray(model._residuals(np.asarray(yhat, float)), float)
-        self.llf = float(model.loglike(self.params))
+        if model.error == "add":  # ETSModel.loglike's formula on these residuals, without smoothing once more
+            self.llf = float(-model.nobs / 2 * (np.log(2 * np.pi * np.mean(self.resid**2)) + 1))
+        else:
+            self.llf = float(model.loglike(self.params))
         n = int(model.nobs)
         self.mse = float(np.sum(self.resid**2) / n)
         fixed = len(model._fixed_params) if model._has_fixed_params else 0
@@ -1058,7 +1061,7 @@ def _fit_forecast(y: pd.Series, model: str, horizon: int, levels: Sequence[int],
                 offset = comp[len(comp) + h - 1 - p * ((h - 1) // p + 1)]
                 m.spec_ += "; yearly STL season taken out first"
             fc = m.predict(horizon, levels, offset)
-            if not np.isfinite(fc[["mean"]].to_numpy()).all():
+            if not np.isfinite(fc["mean"].to_numpy(float)).all():
                 raise ValueError("non-finite forecast")
             reason = "" if name == model else "; ".join(reasons) + f"; fell back to {name}"
             if name == "ets" and model != "ets":
