@@ -55,8 +55,11 @@ Example:
 from __future__ import annotations
 
 import cmath
+import copy
+import hashlib
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -113,8 +116,8 @@ def future_index(index: pd.DatetimeIndex, horizon: int) -> pd.DatetimeIndex:
         >>> future_index(pd.date_range("2024-01-01", periods=3), 2).strftime("%m-%d").tolist()
         ['01-04', '01-05']
     """
-    step = pd.Timedelta(days=7 if _freq_code(index) == "W" else 1)
-    return pd.DatetimeIndex(index[-1] + pd.to_timedelta(np.arange(1, horizon + 1), unit="D") * step.days)
+    days = 7 if _freq_code(index) == "W" else 1
+    return pd.DatetimeIndex(index[-1] + pd.to_timedelta(np.arange(1, horizon + 1) * days, unit="D"))
 
 
 def _z(level: int) -> float:
@@ -236,6 +239,42 @@ _ETS_LABELS = {(None, False, None): "ANN", ("add", False, None): "AAN", ("add", 
 _ETS_CONFIGS = {label: cfg for cfg, label in _ETS_LABELS.items()}
 
 
+class _ETSFit:
+    """What the models read of a statsmodels ``ETSResults`` - ``model``, ``params``, ``states``, ``resid``, ``llf``,
+    ``mse`` and ``aicc`` - computed from the fitted parameters as ``ETSResults`` computes them
+    (``ETSModel.fit(return_params=True)`` then ``ETSModel._smooth``): the same numbers without the results object,
+    whose set-up evaluates a numerical Hessian for standard errors no forecast here uses (a sixth of a fit's
+    time; ``auto`` makes hundreds of fits per report).
+
+    ``aicc = -2 llf + 2 k + 2 k (k + 1) / (n - k - 1)``, ``k`` = free parameters + 1 (the variance);
+    ``mse = sum(resid^2) / n``; additive errors: ``llf = -n/2 (log(2 pi mse) + 1)``.
+
+    Example:
+        >>> from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        >>> mod = ETSModel(pd.Series([10.0, 12, 11, 13, 12, 14, 13, 15]), error="add")
+        >>> ref, fit = mod.fit(disp=False), _ETSFit(mod, mod.fit(disp=False, return_params=True))
+        >>> bool(abs(ref.aicc - fit.aicc) < 1e-9 and abs(ref.mse - fit.mse) < 1e-12)
+        True
+    """
+
+    def __init__(self, model: Any, params: np.ndarray) -> None:
+        from statsmodels.tools.eval_measures import aicc
+
+        self.model = model
+        self.params = np.asarray(params, float)
+        yhat, states = model._smooth(self.params)
+        self.states = np.asarray(states, float)
+        self.resid = np.asarray(model._residuals(np.asarray(yhat, float)), float)
+        if model.error == "add":  # ETSModel.loglike's formula on these residuals, without smoothing once more
+            self.llf = float(-model.nobs / 2 * (np.log(2 * np.pi * np.mean(self.resid**2)) + 1))
+        else:
+            self.llf = float(model.loglike(self.params))
+        n = int(model.nobs)
+        self.mse = float(np.sum(self.resid**2) / n)
+        fixed = len(model._fixed_params) if model._has_fixed_params else 0
+        self.aicc = float(aicc(self.llf, n, model.k_params - fixed + 1))
+
+
 def _fit_ets(v: np.ndarray, configs: Sequence[tuple[str | None, bool, str | None]], m: int | None,
              start: np.ndarray | None = None) -> tuple[Any, str, float]:
     """The ETS configuration of ``configs`` with the lowest AICc on ``v``: ``(results, label, aicc)``; the
@@ -254,7 +293,8 @@ def _fit_ets(v: np.ndarray, configs: Sequence[tuple[str | None, bool, str | None
                 mod = ETSModel(endog, error="add", trend=trend, damped_trend=damped, seasonal=seas,
                                seasonal_periods=m if seas else None, initialization_method=init)
                 warm = start is not None and len(configs) == 1 and len(start) == len(mod.start_params)
-                res = mod.fit(disp=False, start_params=np.asarray(start, float) if warm else None)
+                res = _ETSFit(mod, mod.fit(disp=False, start_params=np.asarray(start, float) if warm else None,
+                                           return_params=True))
         except Exception:  # noqa: BLE001 - a configuration that does not fit is skipped
             continue
         crit = float(res.aicc)
@@ -1035,6 +1075,53 @@ def fit_forecast(
         hint = " (the backtest-weighted choice is opslib.forecasting.auto_forecast)" if model == "auto" else ""
         raise ValueError(f"unknown model {model!r}: choose one of {sorted(MODELS)}{hint}")
     y = pd.Series(y, dtype=float).dropna()
+    key = _fit_key(y, model, horizon, levels, series_id, closures, country, config, start)
+    if key is not None and key in _FIT_CACHE:
+        _FIT_CACHE.move_to_end(key)
+        return copy.deepcopy(_FIT_CACHE[key])
+    r = _fit_forecast(y, model, horizon, levels, series_id, closures, country, config, start)
+    if key is not None:
+        _FIT_CACHE[key] = copy.deepcopy(r)
+        while len(_FIT_CACHE) > _FIT_CACHE_SIZE:
+            _FIT_CACHE.popitem(last=False)
+    return r
+
+
+#: Fits kept by :func:`fit_forecast` (least recently used dropped first): a report fits the same history with
+#: the same model more than once - ``compare_models`` backtests ``ets`` and ``mstl`` at the origins where its
+#: ``auto`` fits them again as candidates. Only fits without a configuration or warm start are kept (those are
+#: the ones repeated); a hit returns a copy, so a caller that edits its result does not edit the kept one.
+_FIT_CACHE: OrderedDict[tuple, ForecastResult] = OrderedDict()
+_FIT_CACHE_SIZE = 512
+
+
+def _fit_key(y: pd.Series, model: str, horizon: int, levels: Sequence[int], series_id: str,
+             closures: Closures | str | None, country: str, config: str | None,
+             start: np.ndarray | None) -> tuple | None:
+    """The key of a fit in ``_FIT_CACHE`` (the history's values and dates, and every argument), or None for a fit
+    not kept (a configuration, a warm start or a :class:`Closures` given).
+
+    Example:
+        >>> y = pd.Series([1.0, 2.0], index=pd.date_range("2024-01-01", periods=2))
+        >>> _fit_key(y, "ets", 2, (80,), "", None, "CN", None, None) == _fit_key(y.copy(), "ets", 2, [80], "", None,
+        ...                                                                      "CN", None, None)
+        True
+    """
+    if config is not None or start is not None or not (closures is None or isinstance(closures, str)):
+        return None
+    idx = pd.DatetimeIndex(y.index)
+    if not (len(y) >= 2 and _freq_code(idx) == "D"):
+        closures = None  # closures apply to daily series only ("infer" and None fit a weekly one alike)
+    digest = hashlib.sha1(np.ascontiguousarray(y.to_numpy(float)).tobytes())
+    digest.update(np.ascontiguousarray(idx.asi8).tobytes())
+    return (digest.hexdigest(), str(idx.dtype), model, int(horizon), tuple(int(lv) for lv in levels), series_id,
+            closures, country, YEARLY_SMOOTH)
+
+
+def _fit_forecast(y: pd.Series, model: str, horizon: int, levels: Sequence[int], series_id: str,
+                  closures: Closures | str | None, country: str, config: str | None,
+                  start: np.ndarray | None) -> ForecastResult:
+    """:func:`fit_forecast` on a float history without NaN (not kept)."""
     daily = len(y) >= 2 and _freq_code(pd.DatetimeIndex(y.index)) == "D"
     if isinstance(closures, str):
         closures = infer_closures(y, country if country != "CN" else None) if daily and len(y) >= 14 else None
@@ -1069,7 +1156,7 @@ def fit_forecast(
                 offset = yearly[1]
                 m.spec_ += "; yearly STL season taken out first"
             fc = m.predict(horizon, levels, offset)
-            if not np.isfinite(fc[["mean"]].to_numpy()).all():
+            if not np.isfinite(fc["mean"].to_numpy(float)).all():
                 raise ValueError("non-finite forecast")
             reason = "" if name == model else "; ".join(reasons) + f"; fell back to {name}"
             if name == "ets" and model != "ets":
