@@ -105,6 +105,11 @@ TIMEOUT_HISTORY = 5
 TIMEOUT_MIN = 600.0
 #: ... and this when the report has never run well on this data.
 TIMEOUT_FIRST = 3600.0
+#: Seconds a report's kernel may take to start before the report fails (papermill's own default is 60 s, which a
+#: loaded machine - two kernels and a 100M-line report beside them on 2 cores - passes: reports failed with
+#: "Kernel didn't respond in 60 seconds"). The report's time limit still stops a kernel that never starts.
+#: ``OPSLIB_KERNEL_START_TIMEOUT`` (seconds) overrides it.
+KERNEL_START_TIMEOUT = 600.0
 #: Exit statuses.
 EXIT_OK, EXIT_FAILED, EXIT_BAD_REQUEST = 0, 1, 2
 
@@ -502,6 +507,25 @@ def report_engine() -> str:
     return ENGINE
 
 
+def kernel_start_timeout() -> float:
+    """Seconds a report's kernel may take to start: ``OPSLIB_KERNEL_START_TIMEOUT`` if set to a positive number,
+    else :data:`KERNEL_START_TIMEOUT`.
+
+    Example:
+        >>> import os
+        >>> os.environ.pop("OPSLIB_KERNEL_START_TIMEOUT", None) is None or True
+        True
+        >>> kernel_start_timeout()
+        600.0
+    """
+    raw = os.environ.get("OPSLIB_KERNEL_START_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else KERNEL_START_TIMEOUT
+    except ValueError:
+        value = KERNEL_START_TIMEOUT
+    return value if value > 0 else KERNEL_START_TIMEOUT
+
+
 def _execute_notebook(run: Run, tmp_nb: Path, kernel: str, progress: bool, watch: Watch,
                       parameters: dict[str, Any] | None = None) -> tuple[str, bool]:
     """papermill on ``run`` into ``tmp_nb`` (``parameters``: the run's, plus what the runner injects):
@@ -514,7 +538,7 @@ def _execute_notebook(run: Run, tmp_nb: Path, kernel: str, progress: bool, watch
         papermill.execute_notebook(
             str(run.notebook), str(tmp_nb), parameters=run.parameters if parameters is None else parameters,
             kernel_name=kernel, engine_name=report_engine(),
-            progress_bar=progress, execution_timeout=run.cell_timeout,
+            progress_bar=progress, execution_timeout=run.cell_timeout, start_timeout=kernel_start_timeout(),
             # No cwd= here: papermill would chdir the whole process, a race between worker threads.
             # The kernel gets the notebook's folder as its working directory through nbclient instead.
             resources={"metadata": {"path": str(run.notebook.parent)}},

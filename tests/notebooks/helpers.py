@@ -15,7 +15,7 @@ def run_notebook(notebook: str | Path, out: Path, **parameters: object) -> nbfor
 
     path = Path(notebook) if Path(notebook).is_absolute() else NOTEBOOKS / notebook
     pm.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3",
-                        cwd=str(path.parent), progress_bar=False)
+                        cwd=str(path.parent), progress_bar=False, start_timeout=600)
     return nbformat.read(out, as_version=4)
 
 

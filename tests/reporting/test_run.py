@@ -357,3 +357,28 @@ def test_temp_files_of_a_runner_killed_outright_are_cleaned(nb_dir: Path, tmp_pa
     live.write_text("{}", encoding="utf-8")
     assert _run(nb_dir, tmp_path / "reports", "01", "--period", "P") == 0
     assert not dead.exists() and live.exists()
+
+
+def test_kernels_get_a_start_timeout_a_loaded_machine_can_meet(nb_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    # papermill's default of 60 s failed six of eight reports at a load of 27 ("Kernel didn't respond in 60
+    # seconds"); the runner gives the kernel 600 s, or what OPSLIB_KERNEL_START_TIMEOUT says.
+    import papermill
+
+    from opslib.reporting import run as run_module
+
+    seen: list[float] = []
+    real = papermill.execute_notebook
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("start_timeout"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", recording)
+    monkeypatch.delenv("OPSLIB_KERNEL_START_TIMEOUT", raising=False)
+    assert run_module.kernel_start_timeout() == 600.0
+    for raw in ("abc", "-5", "0", ""):
+        monkeypatch.setenv("OPSLIB_KERNEL_START_TIMEOUT", raw)
+        assert run_module.kernel_start_timeout() == 600.0
+    monkeypatch.setenv("OPSLIB_KERNEL_START_TIMEOUT", "123")
+    assert _run(nb_dir, tmp_path / "reports", "00_good", "--period", "P1") == 0
+    assert seen == [123.0]
