@@ -285,12 +285,13 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
     tstart = tstart - pd.Timedelta(days=tstart.day_of_week)
     rows, trend, fails, groups = [], [], {}, {}
     first, stop = min(tstart, start), end + pd.Timedelta(days=1)
-    chunks = _pieces(data, first, start, stop)
-    spill = _Spill() if len(chunks) > 1 else None
+    scopes = _pieces(data, first, stop)
+    spill = _Spill() if len(scopes) > 1 else None
     weekly: dict[str, list[pd.DataFrame]] = {}
     acc: dict[str, _Acc | None] = {}
-    for a, b in chunks:
-        source = _shared_window(data, norms, [(a, b)])
+    a, b = first, stop
+    for scope in scopes:
+        source = _shared_window(data, norms, [(a, b)], scope)
         for n in norms.norms:
             units = metric_units(source, n.metric, n.params, ranges=[(a, b)])
             if units is None:
@@ -301,8 +302,7 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
             if len(t):
                 wk = (t["ref_ts"].dt.normalize() - pd.to_timedelta(t["ref_ts"].dt.day_of_week, unit="D"))
                 weekly.setdefault(n.id, []).append(t.groupby(wk)["value"].agg(["sum", "size"]))
-            if b > start:
-                acc.setdefault(n.id, _Acc(n, spill)).add(_in(units, start, end))
+            acc.setdefault(n.id, _Acc(n, spill)).add(_in(units, start, end))
             del units, t
         del source
     for n in norms.norms:
@@ -336,9 +336,12 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
                      units=_PeriodUnits(data, norms, start, end), fails=fails, groups=groups)
 
 
-#: Orders a scorecard reads into pandas at a time on the engine: the trend weeks and the period are read in
-#: pieces of whole days holding about this many orders (their reviews and contacts with them).
-WINDOW_ROWS = 400_000
+#: Orders a scorecard reads into pandas at a time on the engine (with their reviews and contacts): beyond it the
+#: orders are read in ranges of ``order_id``, each over the whole trend and period.
+WINDOW_ROWS = 1_000_000
+#: Days before the first trend day whose orders a window holds too (units due up to 14 days after the order or
+#: the promise: the settle and grace days).
+_LEAD_DAYS = 16
 
 
 def _rows_in(data: OpsData, start: pd.Timestamp, stop: pd.Timestamp) -> float:
@@ -352,22 +355,24 @@ def _per_day(data: OpsData) -> float:
     return float(s["orders"]) / span_days
 
 
-def _pieces(data: OpsData, first: pd.Timestamp, start: pd.Timestamp, stop: pd.Timestamp
-            ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """The ranges ``score_norms`` reads one at a time: ``[(first, stop)]`` in pandas or when the whole range
-    holds at most :data:`WINDOW_ROWS` orders; else the trend weeks before ``start`` and the period from ``start``,
-    each cut in pieces of whole days of at most about :data:`WINDOW_ROWS` orders (at least one day)."""
-    if not data.on_engine or _rows_in(data, first, stop) <= WINDOW_ROWS:
-        return [(first, stop)]
-    days = max(int(WINDOW_ROWS // max(_per_day(data), 1.0)), 1)
-    step = pd.Timedelta(days=days)
-    out = []
-    for a0, b0 in ((first, start), (start, stop)):
-        a = a0
-        while a < b0:
-            out.append((a, min(a + step, b0)))
-            a = a + step
-    return out
+def _pieces(data: OpsData, first: pd.Timestamp, stop: pd.Timestamp) -> list[str | None]:
+    """The ranges of orders ``score_norms`` reads one at a time, as ``order_id`` conditions
+    (:func:`opslib.operations.tables.order_ranges`): ``[None]`` (all at once) in pandas, on Spark, or when the
+    orders behind ``[first, stop)`` are at most :data:`WINDOW_ROWS`. Every unit (an order, a review, a contact)
+    belongs to exactly one range through its order id (those without one to the first), so the sums of the
+    pieces are those of the whole; on the cached parts of ``ops_orders`` a range reads only its own row groups."""
+    if not data.on_engine or not hasattr(data.tables.engine, "con"):
+        return [None]
+    rows = _rows_in(data, first - pd.Timedelta(days=_LEAD_DAYS), stop)
+    if rows <= WINDOW_ROWS:
+        return [None]
+    from opslib.operations.tables import order_ranges
+
+    k = -(-int(rows) // WINDOW_ROWS)
+    lines = data.tables.lines
+    n = int(lines.query("SELECT count(*) AS n FROM orders")["n"][0])
+    out = order_ranges(lines, n, part_lines=max(-(-n // k), 1))
+    return [None] if out == ["TRUE"] else list(out)
 
 
 class _Acc:
@@ -462,9 +467,11 @@ def _group_stats(u: pd.DataFrame, n: Norm, dimensions: tuple[str, ...]) -> dict[
     return {"units": len(u), "value": float(u["value"].mean()), "by": by}
 
 
-def _shared_window(data: OpsData, norms: Norms, ranges: list[tuple[pd.Timestamp, pd.Timestamp]]) -> OpsData:
+def _shared_window(data: OpsData, norms: Norms, ranges: list[tuple[pd.Timestamp, pd.Timestamp]],
+                   scope: str | None = None) -> OpsData:
     """On the engine: one :meth:`OpsData.window` holding the rows of every norm's units due in ``ranges`` (the
-    union of the norms' cuts, read once instead of once per norm); in pandas: ``data``."""
+    union of the norms' cuts, read once instead of once per norm) of the orders in ``scope`` (an ``order_id``
+    condition, None: all); in pandas: ``data``."""
     if not data.on_engine:
         return data
     from opslib.operations.metrics import _cut
@@ -475,11 +482,11 @@ def _shared_window(data: OpsData, norms: Norms, ranges: list[tuple[pd.Timestamp,
         m = METRICS[n.metric]
         if m.needs is not None and not data.has(m.needs):
             continue
-        for part, cond in _cut(data, n.metric, {**m.params, **n.params}, ranges).items():
+        for part, cond in _cut(data, n.metric, {**m.params, **n.params}, ranges, scope).items():
             parts.setdefault(part, [])
             if cond not in parts[part]:
                 parts[part].append(cond)
-    w = data.window(**{p: any_of(c) for p, c in parts.items()})
+    w = data.window(**{p: any_of(c) for p, c in parts.items()}, scope=scope)
     w.windowed = True
     return w
 
@@ -545,7 +552,7 @@ def export_packs(card: Scorecard, folder: str | Path, formats: tuple[str, ...] =
 
 #: Rows of a department's exceptions written to its xlsx when the scorecard's failing units are on disk (the
 #: worst first; the CSV holds them all).
-XLSX_ROWS = 100_000
+XLSX_ROWS = 20_000
 
 
 def _write_exceptions(card: Scorecard, did: str, pack: Path, formats: tuple[str, ...]) -> list[Path]:
