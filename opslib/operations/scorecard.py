@@ -336,9 +336,9 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
                      units=_PeriodUnits(data, norms, start, end), fails=fails, groups=groups)
 
 
-#: Orders a scorecard reads into pandas at a time on the engine (with their reviews and contacts): beyond it the
-#: orders are read in ranges of ``order_id``, each over the whole trend and period.
-WINDOW_ROWS = 1_000_000
+#: Orders a scorecard reads into pandas at a time on the engine (with their reviews and contacts, about 1.6 GB
+#: at 1.2M orders): beyond it the orders are read in ranges of ``order_id``, each over the whole trend and period.
+WINDOW_ROWS = 1_200_000
 #: Days before the first trend day whose orders a window holds too (units due up to 14 days after the order or
 #: the promise: the settle and grace days).
 _LEAD_DAYS = 16
@@ -356,23 +356,37 @@ def _per_day(data: OpsData) -> float:
 
 
 def _pieces(data: OpsData, first: pd.Timestamp, stop: pd.Timestamp) -> list[str | None]:
-    """The ranges of orders ``score_norms`` reads one at a time, as ``order_id`` conditions
-    (:func:`opslib.operations.tables.order_ranges`): ``[None]`` (all at once) in pandas, on Spark, or when the
+    """The ranges of orders ``score_norms`` reads one at a time, as ``order_id`` conditions (bounds: quantiles of
+    the ids of the orders of ``[first − 16 days, stop)``): ``[None]`` (all at once) in pandas, on Spark, or when the
     orders behind ``[first, stop)`` are at most :data:`WINDOW_ROWS`. Every unit (an order, a review, a contact)
     belongs to exactly one range through its order id (those without one to the first), so the sums of the
     pieces are those of the whole; on the cached parts of ``ops_orders`` a range reads only its own row groups."""
     if not data.on_engine or not hasattr(data.tables.engine, "con"):
         return [None]
-    rows = _rows_in(data, first - pd.Timedelta(days=_LEAD_DAYS), stop)
+    lead = first - pd.Timedelta(days=_LEAD_DAYS)
+    d = data.days
+    if len(d) and "orders" in d:  # the orders of those days (a growing shop has more than its average lately)
+        rows = float(d.loc[(d["day"] >= lead) & (d["day"] < stop), "orders"].sum())
+    else:
+        rows = _rows_in(data, lead, stop)
     if rows <= WINDOW_ROWS:
         return [None]
-    from opslib.operations.tables import order_ranges
+    from opslib.operations.tables import ORDER_TABLE, span
 
     k = -(-int(rows) // WINDOW_ROWS)
-    lines = data.tables.lines
-    n = int(lines.query("SELECT count(*) AS n FROM orders")["n"][0])
-    out = order_ranges(lines, n, part_lines=max(-(-n // k), 1))
-    return [None] if out == ["TRUE"] else list(out)
+    qs = ", ".join(f"{i / k:.6f}" for i in range(1, k))
+    # quantiles of the ids of the window's own orders (ids often grow with time: those of all orders would put
+    # the recent ones in a few ranges)
+    b = data.tables.engine.con.execute(f"SELECT quantile_disc(order_id, [{qs}]) FROM {ORDER_TABLE} WHERE "
+                                       f"{span('order_ts', lead, stop)}").fetchall()[0][0]
+    bounds = sorted({v for v in (b or []) if v is not None})
+    if not bounds:
+        return [None]
+    lit = ["'" + v.replace("'", "''") + "'" for v in bounds]
+    out = [f"(order_id < {lit[0]} OR order_id IS NULL)"]
+    out += [f"(order_id >= {a} AND order_id < {z})" for a, z in zip(lit, lit[1:], strict=False)]
+    out.append(f"order_id >= {lit[-1]}")
+    return out
 
 
 class _Acc:
