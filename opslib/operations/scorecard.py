@@ -377,8 +377,9 @@ def _pieces(data: OpsData, first: pd.Timestamp, stop: pd.Timestamp) -> list[str 
     qs = ", ".join(f"{i / k:.6f}" for i in range(1, k))
     # quantiles of the ids of the window's own orders (ids often grow with time: those of all orders would put
     # the recent ones in a few ranges)
-    b = data.tables.engine.con.execute(f"SELECT quantile_disc(order_id, [{qs}]) FROM {ORDER_TABLE} WHERE "
-                                       f"{span('order_ts', lead, stop)}").fetchall()[0][0]
+    b = data.tables.engine.con.execute(f"SELECT quantile_disc(order_id, [{qs}]) FROM (SELECT order_id FROM "
+                                       f"{ORDER_TABLE} WHERE {span('order_ts', lead, stop)}) USING SAMPLE "
+                                       f"reservoir({200 * k + 100_000} ROWS) REPEATABLE (7)").fetchall()[0][0]
     bounds = sorted({v for v in (b or []) if v is not None})
     if not bounds:
         return [None]
