@@ -336,9 +336,9 @@ def score_norms(data: OpsData, norms: Norms, period: Period | tuple, trend_start
                      units=_PeriodUnits(data, norms, start, end), fails=fails, groups=groups)
 
 
-#: Orders a scorecard reads into pandas at a time on the engine (with their reviews and contacts, about 1.6 GB
-#: at 1.2M orders): beyond it the orders are read in ranges of ``order_id``, each over the whole trend and period.
-WINDOW_ROWS = 1_200_000
+#: Orders a scorecard reads into pandas at a time on the engine (with their reviews and contacts, about 1.3 GB
+#: at 800k orders): beyond it the orders are read in ranges of ``order_id``, each over the whole trend and period.
+WINDOW_ROWS = 800_000
 #: Days before the first trend day whose orders a window holds too (units due up to 14 days after the order or
 #: the promise: the settle and grace days).
 _LEAD_DAYS = 16
