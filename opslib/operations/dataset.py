@@ -226,22 +226,22 @@ class OpsData:
         return derive_orders(o, self.days, self.as_of, self.grace_days, self.has_fulfilment,
                              promise_shift=t.promise_shift if t is not None else None)
 
-    def _review_rows(self, where: str | None) -> pd.DataFrame:
+    def _review_rows(self, where: str | None, scope: str | None = None) -> pd.DataFrame:
         t = self.tables
         r = t.table("reviews", where)
-        o = self._derive(t.orders(t.orders_of("reviews", where)))
+        o = self._derive(t.orders(_and(scope, t.orders_of("reviews", where))))
         r = r.merge(o, on="order_id", how="left")
         r["review_day"] = r["review_ts"].dt.normalize()
         return r
 
-    def _contact_rows(self, where: str | None) -> pd.DataFrame:
+    def _contact_rows(self, where: str | None, scope: str | None = None) -> pd.DataFrame:
         t = self.tables
         c = t.table("service", where)
-        o = self._derive(t.orders(t.orders_of("service", where)))
+        o = self._derive(t.orders(_and(scope, t.orders_of("service", where))))
         return _contact_columns(c, o, self.products, self.days)
 
-    def window(self, orders: str | None = None, reviews: str | None = None, contacts: str | None = None
-               ) -> OpsData:
+    def window(self, orders: str | None = None, reviews: str | None = None, contacts: str | None = None,
+               scope: str | None = None) -> OpsData:
         """The same data set with only the rows a computation needs in pandas.
 
         On the engine each argument is a SQL condition on the raw columns of that table (``orders``: the order
@@ -252,6 +252,8 @@ class OpsData:
 
         Parameters:
             orders, reviews, contacts: the conditions (None: that part is not needed).
+            scope: a condition on ``order_id`` AND-ed to each of them (and to the look-up of the orders of the
+                reviews and contacts): one range of orders, which on the cached parts reads only its row groups.
 
         Returns:
             An :class:`OpsData` holding those rows.
@@ -262,13 +264,13 @@ class OpsData:
                     grace_days=self.grace_days, notes=self.notes, skipped=self.skipped, source=self.source,
                     tables=self.tables, products=self.products)
         # a part not cut is the parent's frame when already read, else read whole if touched
-        w._orders = self._derive(self.tables.orders(orders)) if orders is not None else self._orders
+        w._orders = self._derive(self.tables.orders(_and(scope, orders))) if orders is not None else self._orders
         if reviews is not None and self.tables.has_reviews:
-            w._reviews = self._review_rows(reviews)
+            w._reviews = self._review_rows(_and(scope, reviews), scope)
         else:
             w._reviews = self._reviews
         if contacts is not None and self.tables.has_service:
-            w._contacts = self._contact_rows(contacts)
+            w._contacts = self._contact_rows(_and(scope, contacts), scope)
         else:
             w._contacts = self._contacts
         return w
@@ -325,6 +327,13 @@ class OpsData:
     def skip_reason(self, part: str) -> str | None:
         """Why ``part`` cannot be analysed, or None when it can."""
         return None if self.has(part) else self.skipped.get(part, f"no {part} data")
+
+
+def _and(a: str | None, b: str | None) -> str | None:
+    """SQL: ``a AND b`` (either may be None)."""
+    if a is None:
+        return b
+    return a if b is None else f"({a}) AND ({b})"
 
 
 def in_period(frame: pd.DataFrame, column: str, period: Period | tuple | None) -> pd.DataFrame:

@@ -229,10 +229,11 @@ PARAM_TYPES: dict[str, tuple[type, ...]] = {"hours": (int, float), "seconds": (i
 STAGES = ("all", "pre_sale", "after_sale")
 
 
-def _cut(data: OpsData, metric: str, p: dict[str, Any], ranges: list[tuple[pd.Timestamp, pd.Timestamp]]
-         ) -> dict[str, str]:
+def _cut(data: OpsData, metric: str, p: dict[str, Any], ranges: list[tuple[pd.Timestamp, pd.Timestamp]],
+         scope: str | None = None) -> dict[str, str]:
     """The :meth:`OpsData.window` conditions that bring every unit of ``metric`` due in ``ranges`` (and no other
-    rows than needed) into pandas: each metric's due time is a raw column plus a shift."""
+    rows than needed) into pandas: each metric's due time is a raw column plus a shift. ``scope`` (a condition
+    on ``order_id``, :meth:`OpsData.window`'s) is repeated inside the one sub-query, so it reads only its range."""
     from opslib.operations.tables import ORDER_TABLE, ZERO, any_of, span
 
     shift = data.tables.promise_shift
@@ -258,8 +259,9 @@ def _cut(data: OpsData, metric: str, p: dict[str, Any], ranges: list[tuple[pd.Ti
         return {"contacts": cond("contact_ts")}
     if metric == "after_sale_contacts_per_100":
         o = cond("order_ts", settle)
+        within = f"{scope} AND {o}" if scope else o
         return {"orders": o, "contacts": f"stage = 'after_sale' AND order_id IN (SELECT order_id FROM {ORDER_TABLE} "
-                                         f"WHERE {o})"}
+                                         f"WHERE {within})"}
     if metric in ("review_score", "bad_review_share"):
         return {"reviews": cond("review_ts")}
     if metric == "return_rate":

@@ -289,7 +289,7 @@ def order_ranges(lines: Any, n_lines: int, part_lines: int | None = None) -> lis
     qs = ", ".join(f"{i / k:.6f}" for i in range(1, k))
     b = lines.engine.con.execute(f"SELECT quantile_disc(order_id, [{qs}]) FROM (SELECT order_id FROM orders "
                                  f"USING SAMPLE reservoir({min(int(n_lines), 200 * k + 100_000)} ROWS) "
-                                 "REPEATABLE (7))").fetchone()[0]
+                                 "REPEATABLE (7))").fetchall()[0][0]
     bounds = sorted({v for v in b if v is not None})
     lit = ["'" + v.replace("'", "''") + "'" for v in bounds]
     if not lit:
