@@ -203,7 +203,11 @@ class CustomerTable:
                     **kwargs: Any) -> CustomerTable:
         """Write the result of ``sql`` on the DuckDB connection ``con`` to a Parquet file (streamed by DuckDB)."""
         path = spill_folder(folder) / "customers.parquet"
-        con.execute(f"COPY ({sql}) TO {_sql_str(str(path))} (FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        try:
+            con.execute(f"COPY ({sql}) TO {_sql_str(str(path))} (FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        except BaseException:  # a failed query (out of memory, interrupted) leaves no folder behind
+            shutil.rmtree(path.parent, ignore_errors=True)
+            raise
         rows, names = _parquet_shape(con, path)
         return cls(path, rows, columns or names, **kwargs)
 

@@ -81,6 +81,14 @@ def test_stale_folders_of_ended_processes_are_cleaned_and_nothing_else(tmp_path:
     t = CustomerTable.from_frame(pd.DataFrame({"customer_id": ["a"]}), folder=tmp_path)
     owner = json.loads((t.path.parent / tb.OWNER_FILE).read_text(encoding="utf-8"))
     assert owner["pid"] == os.getpid() and tb.clean_stale_tables(tmp_path) == [] and t.path.exists()
+    # a query that fails leaves no folder behind
+    import duckdb
+
+    before = set(tmp_path.iterdir())
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error):
+        CustomerTable.from_engine(con, "SELECT * FROM no_such_table", tmp_path)
+    assert set(tmp_path.iterdir()) == before
 
 
 def test_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
