@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.customers._sql import EngineConnection, Table, connect, day, frame, require
+from opslib.customers.cohorts import _quantile
 from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
@@ -459,10 +460,20 @@ def segment_summary(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
     """
     c = rfm.customers if isinstance(rfm, RFMResult) else rfm
     if isinstance(c, CustomerTable):
-        g = c.query("""SELECT CAST(segment AS VARCHAR) AS segment, count(*) AS customers, sum(monetary) AS monetary,
-                              median(CAST(recency_days AS DOUBLE)) AS recency_days,
-                              avg(CAST(frequency AS DOUBLE)) AS frequency, avg(monetary) AS monetary_mean
-                       FROM t GROUP BY 1""").set_index("segment")
+        # per (segment, recency day) first: a few thousand rows, and the median from their counts — DuckDB's
+        # median() holds every customer's value (39M at 100M lines: out of memory under the table's cap)
+        d = c.query("""SELECT CAST(segment AS VARCHAR) AS segment, recency_days AS d, count(*) AS k,
+                              sum(monetary) AS monetary, sum(CAST(frequency AS DOUBLE)) AS frequency
+                       FROM t GROUP BY 1, 2 ORDER BY 1, 2""")
+        rows = []
+        for seg, part in d.groupby("segment", sort=False):
+            k = part["k"].to_numpy(dtype="int64")
+            n, mon = int(k.sum()), float(part["monetary"].sum())
+            rows.append({"segment": seg, "customers": n, "monetary": mon,
+                         "recency_days": _quantile(part["d"].to_numpy(dtype=float), k, 0.5),
+                         "frequency": float(part["frequency"].sum()) / n, "monetary_mean": mon / n})
+        g = pd.DataFrame(rows, columns=["segment", "customers", "monetary", "recency_days", "frequency",
+                                        "monetary_mean"]).set_index("segment")
     else:
             g = c.groupby(c["segment"].astype(str)).agg(customers=("monetary", "size"), monetary=("monetary", "sum"),
                                                     recency_days=("recency_days", "median"),

@@ -51,6 +51,7 @@ from opslib.customers.clv import (
     holdout_evaluation,
     rfm_summary,
 )
+from opslib.customers.cohorts import _quantile
 from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
@@ -225,8 +226,10 @@ class LifetimeValue:
             return None
         c = self.customers
         if isinstance(c, CustomerTable):  # what the chart reads: the oldest customer and the 99th percentile
-            c = c.query('SELECT max("T") AS "T", quantile_cont(frequency, 0.99) AS q FROM t')
-            return self.purchases.plot(c.rename(columns={"q": "frequency"}))
+            # the 99th percentile from the counts of each frequency (quantile_cont would hold every customer's)
+            f = c.query('SELECT frequency, count(*) AS k, max("T") AS "T" FROM t GROUP BY 1 ORDER BY 1')
+            q = _quantile(f["frequency"].to_numpy(dtype=float), f["k"].to_numpy(dtype="int64"), 0.99)
+            return self.purchases.plot(pd.DataFrame({"T": [float(f["T"].max())], "frequency": [q]}))
         return self.purchases.plot(c)
 
 
