@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from opslib.customers._sql import EngineConnection, Table, connect, day, frame, require
+from opslib.customers.cohorts import _quantile
 from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
@@ -134,12 +135,13 @@ def _segment_values(enum: bool = True) -> str:
     return f"SELECT code, CAST(segment AS {kind}) AS segment FROM (VALUES {rows}) seg(code, segment)"
 
 
-def _summary_sql(as_of: pd.Timestamp, since: pd.Timestamp | None, statuses: str) -> str:
+def _summary_sql(as_of: pd.Timestamp, since: pd.Timestamp | None, statuses: str, n_all: bool = True) -> str:
     """The per-customer summary as SQL over the view ``orders`` (used by both functions below).
 
     Two stages (per order, then per customer: cheaper than ``count(DISTINCT order_id)`` per customer). Every
     customer with a line in the window comes out; ``orders`` counts their orders with a line of the chosen
-    statuses (0: not scored), and ``n_all`` is the number of customers in the window (one scan for both).
+    statuses (0: not scored), and ``n_all`` (unless ``n_all=False``) is the number of customers in the window
+    (one scan for both; a window over every customer, which DuckDB holds in memory: not for millions).
     """
     lo = f" AND o.order_ts >= TIMESTAMP '{since:%Y-%m-%d}'" if since is not None else ""
     keep = f"o.status IN {statuses}"
@@ -163,7 +165,7 @@ def _summary_sql(as_of: pd.Timestamp, since: pd.Timestamp | None, statuses: str)
                 CAST(date_diff('day', CAST(max(ts) AS DATE), {day(as_of)}) AS BIGINT) AS recency_days,
                 CAST(date_diff('day', CAST(min(ts) AS DATE), {day(as_of)}) AS BIGINT) AS tenure_days
             FROM per_order GROUP BY 1)
-        SELECT *, count(*) OVER () AS n_all FROM per_customer"""
+        SELECT *{", count(*) OVER () AS n_all" if n_all else ""} FROM per_customer"""
 
 
 def _as_of(con: Any, as_of: object | None) -> pd.Timestamp:
@@ -305,8 +307,18 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
         # Scores from the distinct values: rank() - 1 = customers strictly before the value, summed over a table
         # of (value, customers) instead of three sorts of every customer's whole row (same scores, ties shared).
         mat = " MATERIALIZED" if duck else ""  # DuckDB would otherwise recompute the summary for each use
+        spills = isinstance(con, EngineConnection) and con.spills()
+        source, n_all = f"({summary})", "sc.n_all"
+        if spills:
+            # Millions of customers (39M at 100M lines): the summary is first written to a file by the engine
+            # (its two aggregations spill), then scored over that file on the file's own capped connection. In
+            # one query the materialised summary, the count(*) OVER () beside it and the joins held every
+            # customer in DuckDB's memory at once: "failed to pin block" at its 800 MB cap on 105M lines.
+            summary_file = con.table(_summary_sql(ref, since, _statuses(status), n_all=False))
+            everyone = len(summary_file)
+            source, n_all, mat = "t", f"CAST({int(everyone)} AS BIGINT) AS n_all", ""
         sql = f"""
-            WITH s AS{mat} (SELECT * FROM ({summary}) WHERE orders > 0),
+            WITH s AS{mat} (SELECT * FROM {source} WHERE orders > 0),
             seg AS ({_segment_values(duck)}),
             nn AS (SELECT count(*) AS n FROM s),
             rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
@@ -324,14 +336,20 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
             SELECT sc.customer_id, sc.first_order, sc.last_order, sc.recency_days, sc.orders AS frequency,
                 sc.value AS monetary, sc.r, sc.f, sc.m,
                 CAST(CAST(100 * sc.r + 10 * sc.f + sc.m AS VARCHAR) AS {_CODE_ENUM if duck else "VARCHAR"}) AS rfm, seg.segment,
-                {_segment_names("seg.segment")}, sc.n_all
+                {_segment_names("seg.segment")}, {n_all}
             FROM sc JOIN seg ON seg.code = 100 * sc.r + 10 * sc.f + sc.m
             ORDER BY sc.customer_id"""
         table = None
-        if isinstance(con, EngineConnection) and con.spills():
-            # written by the engine (streamed), kept as a file beyond frame_max_customers() rows
-            table = con.table(sql, columns=_RFM_COLUMNS, fix=_fix_customers)
-            everyone = int(table.query("SELECT max(n_all) AS n FROM file")["n"].fillna(0).iloc[0])
+        if spills:
+            # written by DuckDB (streamed) from the summary's file, kept as a file beyond frame_max_customers() rows
+            fcon = summary_file.connect()
+            try:
+                sql = _scored_by_cuts(fcon, sql, duck)
+                table = CustomerTable.from_engine(fcon, sql, summary_file.folder, columns=_RFM_COLUMNS,
+                                                  fix=_fix_customers)
+            finally:
+                fcon.close()
+            del summary_file
             if len(table) <= frame_max_customers():
                 out, table = table.query("SELECT * FROM file"), None
         else:
@@ -349,6 +367,48 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
     notes = [] if n else [f"no customer with a {status} order line on or before {ref:%Y-%m-%d}"]
     return RFMResult(out if table is None else table, ref, lookback_days, status, not_scored=int(everyone) - n,
                      notes=notes)
+
+
+def _scored_by_cuts(con: Any, sql: str, duck: bool) -> str:
+    """``rfm_segments``' query over the summary file ``t`` with each score a sum of comparisons with four cut
+    values instead of joins to the (value, customers below) tables: the same scores, without a hash table of
+    every distinct spend (millions) held beside the customers.
+
+    ``score = 1 + floor(5·below/n) = 1 + #{k = 1..4 : 5·below >= k·n}`` and ``below`` is monotone in the value,
+    so ``5·below(v) >= k·n`` is ``v >= F_k`` with ``F_k`` the least value where it holds (recency, scored in
+    descending order: ``v <= R_k``, the largest); the cuts come from one pass over the small tables."""
+    cuts = con.execute("""
+        WITH s AS (SELECT * FROM t WHERE orders > 0),
+        nn AS (SELECT count(*) AS n FROM s),
+        rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
+        rs AS (SELECT v, sum(c) OVER (ORDER BY v DESC) - c AS below FROM rv),
+        fv AS (SELECT orders AS v, count(*) AS c FROM s GROUP BY 1),
+        fs AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM fv),
+        mv AS (SELECT round(value, 6) AS v, count(*) AS c FROM s GROUP BY 1),
+        ms AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM mv)
+        SELECT """ + ", ".join(
+        [f"(SELECT max(v) FROM rs, nn WHERE 5 * below >= {k} * n) AS r{k}" for k in range(1, 5)]
+        + [f"(SELECT min(v) FROM fs, nn WHERE 5 * below >= {k} * n) AS f{k}" for k in range(1, 5)]
+        + [f"(SELECT min(v) FROM ms, nn WHERE 5 * below >= {k} * n) AS m{k}" for k in range(1, 5)])).fetchone()
+
+    def score(expr: str, op: str, values: tuple, lit: Any) -> str:
+        terms = [f"(CASE WHEN {expr} {op} {lit(v)} THEN 1 ELSE 0 END)" for v in values if v is not None]
+        return "CAST(" + " + ".join(["1", *terms]) + " AS INTEGER)"
+
+    def num(v: Any) -> str:
+        return f"CAST('{float(v)!r}' AS DOUBLE)"
+
+    r = score("s.recency_days", "<=", cuts[0:4], lambda v: str(int(v)))
+    f = score("s.orders", ">=", cuts[4:8], lambda v: str(int(v)))
+    m = score("round(s.value, 6)", ">=", cuts[8:12], num)
+    head, tail = sql.split("            seg AS (", 1)
+    tail = tail.split("            sc AS (", 1)[1].split("FROM s CROSS JOIN nn", 1)[1]
+    tail = tail.split("\n", 2)[2]  # the rest of the joins to rs, fs and ms
+    return (f"""
+            WITH s AS (SELECT * FROM t WHERE orders > 0 AND round(value, 6) IS NOT NULL),
+            seg AS ({_segment_values(duck)}),
+            sc AS (SELECT s.*, {r} AS r, {f} AS f, {m} AS m FROM s)
+""" + tail)
 
 
 _RFM_COLUMNS = ["customer_id", "first_order", "last_order", "recency_days", "frequency", "monetary", "r", "f", "m",
@@ -400,10 +460,20 @@ def segment_summary(rfm: RFMResult | pd.DataFrame) -> pd.DataFrame:
     """
     c = rfm.customers if isinstance(rfm, RFMResult) else rfm
     if isinstance(c, CustomerTable):
-        g = c.query("""SELECT CAST(segment AS VARCHAR) AS segment, count(*) AS customers, sum(monetary) AS monetary,
-                              median(CAST(recency_days AS DOUBLE)) AS recency_days,
-                              avg(CAST(frequency AS DOUBLE)) AS frequency, avg(monetary) AS monetary_mean
-                       FROM t GROUP BY 1""").set_index("segment")
+        # per (segment, recency day) first: a few thousand rows, and the median from their counts — DuckDB's
+        # median() holds every customer's value (39M at 100M lines: out of memory under the table's cap)
+        d = c.query("""SELECT CAST(segment AS VARCHAR) AS segment, recency_days AS d, count(*) AS k,
+                              sum(monetary) AS monetary, sum(CAST(frequency AS DOUBLE)) AS frequency
+                       FROM t GROUP BY 1, 2 ORDER BY 1, 2""")
+        rows = []
+        for seg, part in d.groupby("segment", sort=False):
+            k = part["k"].to_numpy(dtype="int64")
+            n, mon = int(k.sum()), float(part["monetary"].sum())
+            rows.append({"segment": seg, "customers": n, "monetary": mon,
+                         "recency_days": _quantile(part["d"].to_numpy(dtype=float), k, 0.5),
+                         "frequency": float(part["frequency"].sum()) / n, "monetary_mean": mon / n})
+        g = pd.DataFrame(rows, columns=["segment", "customers", "monetary", "recency_days", "frequency",
+                                        "monetary_mean"]).set_index("segment")
     else:
             g = c.groupby(c["segment"].astype(str)).agg(customers=("monetary", "size"), monetary=("monetary", "sum"),
                                                     recency_days=("recency_days", "median"),

@@ -16,15 +16,19 @@ Example:
     >>> t = CustomerTable.from_frame(pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": [1.0, 3.0, 2.0]}))
     >>> len(t), list(t.columns), t.top_rows("clv", 2)["customer_id"].tolist()
     (3, ['customer_id', 'clv'], ['b', 'c'])
-    >>> t.query("SELECT sum(clv) AS s FROM t")["s"].tolist(), float(t["clv"].sum())
-    ([6.0], 6.0)
+    >>> t.query("SELECT sum(clv) AS s FROM t")["s"].tolist(), float(t["clv"].sum()), t.sum("clv")
+    ([6.0], 6.0, 6.0)
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +37,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-__all__ = ["FRAME_MAX_CUSTOMERS", "CustomerTable", "frame_max_customers"]
+__all__ = ["FRAME_MAX_CUSTOMERS", "CustomerTable", "clean_stale_tables", "frame_max_customers"]
 
 #: Rows a per-customer result keeps in pandas at most on a DuckDB shop (beyond: a :class:`CustomerTable`).
 #: At 3.8M customers (10M lines) the RFM and CLV frames were 0.3 GB each, with DuckDB's working memory beside
@@ -59,12 +63,115 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: Name prefix of the folders :func:`spill_folder` makes (one per table); only such folders are ever cleaned.
+FOLDER_PREFIX = "opslib-customers-"
+#: The owner file in each folder: the process (host, pid, start time) the table belongs to.
+OWNER_FILE = "owner.json"
+#: A folder without an owner file (made before there was one) is stale after this many seconds unchanged.
+STALE_AFTER_SECONDS = 24 * 3600
+_CLEANED: set[str] = set()
+
+
 def spill_folder(base: str | Path | None = None) -> Path:
     """A fresh folder for one table's file: under ``base`` (the engine's temp folder) when given, else the
-    system's temporary folder."""
+    system's temporary folder; with an :data:`OWNER_FILE` naming this process. The first call for a ``base``
+    in a process removes the stale folders left there by killed processes (:func:`clean_stale_tables`)."""
     root = Path(base) if base is not None else Path(tempfile.gettempdir())
     root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="opslib-customers-", dir=root))
+    if str(root) not in _CLEANED:
+        _CLEANED.add(str(root))
+        with contextlib.suppress(OSError):
+            clean_stale_tables(root)
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=root))
+    (folder / OWNER_FILE).write_text(json.dumps(_this_process()), encoding="utf-8")
+    return folder
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux ``/proc``), None where unknown."""
+    try:
+        text = Path(f"/proc/{int(pid)}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[-1].split()[19]  # field 22 counted after the (command) field
+
+
+def _this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+
+
+def _owner_gone(owner: dict[str, Any]) -> bool | None:
+    """True when the owning process has ended, False when it runs, None when this machine cannot tell
+    (another host, or a system without ``/proc`` and signal 0)."""
+    if owner.get("host") != socket.gethostname() or not isinstance(owner.get("pid"), int):
+        return None
+    pid = owner["pid"]
+    if Path("/proc").is_dir() and Path("/proc/self/stat").exists():
+        start = _start_time(pid)
+        return start is None or (owner.get("start") is not None and start != owner["start"])
+    if os.name != "posix":  # no signal 0 on Windows (os.kill would end the process)
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _ours(name: str) -> bool:
+    """A file this package (or DuckDB spilling for it) writes in a table's folder."""
+    return (name in (OWNER_FILE, "customers.parquet", "tmp_customers.parquet") or name.startswith("duckdb_temp"))
+
+
+def clean_stale_tables(root: str | Path, max_age_seconds: float = STALE_AFTER_SECONDS,
+                       now: float | None = None) -> list[Path]:
+    """Remove the table folders under ``root`` whose process is gone (a kernel killed before its tables were
+    garbage-collected); returns the folders removed.
+
+    A folder is removed only when all of these hold: its name starts with :data:`FOLDER_PREFIX`; it holds
+    nothing but files this package writes (the table's Parquet file, its owner file, DuckDB's spill files);
+    and its :data:`OWNER_FILE` names a process on this host that has ended — or, without an owner file (or
+    an owner this machine cannot check), it has not changed for ``max_age_seconds`` (a day). A folder of a
+    process still running is kept however old; any other file or folder is never touched.
+
+    Parameters:
+        root: the folder holding the tables' folders (``~/.cache/opsplaybook/customer_tables``).
+        max_age_seconds: the age at which an unowned folder counts as stale. now: the clock (tests).
+
+    Returns:
+        The removed folders.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> live = spill_folder(root)
+        >>> (root / "notes.txt").write_text("mine") and clean_stale_tables(root), live.exists()
+        ([], True)
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(Path(root).glob(FOLDER_PREFIX + "*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        entries = list(folder.iterdir())
+        if not all(e.is_file() and not e.is_symlink() and _ours(e.name) for e in entries):
+            continue
+        gone = None
+        if (folder / OWNER_FILE).exists():
+            try:
+                owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+                gone = _owner_gone(owner) if isinstance(owner, dict) else None
+            except (OSError, ValueError):
+                gone = None
+        if gone is None:
+            newest = max([folder.stat().st_mtime, *(e.stat().st_mtime for e in entries)])
+            gone = now - newest >= max_age_seconds
+        if gone:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 class CustomerTable:
@@ -96,7 +203,11 @@ class CustomerTable:
                     **kwargs: Any) -> CustomerTable:
         """Write the result of ``sql`` on the DuckDB connection ``con`` to a Parquet file (streamed by DuckDB)."""
         path = spill_folder(folder) / "customers.parquet"
-        con.execute(f"COPY ({sql}) TO {_sql_str(str(path))} (FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        try:
+            con.execute(f"COPY ({sql}) TO {_sql_str(str(path))} (FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        except BaseException:  # a failed query (out of memory, interrupted) leaves no folder behind
+            shutil.rmtree(path.parent, ignore_errors=True)
+            raise
         rows, names = _parquet_shape(con, path)
         return cls(path, rows, columns or names, **kwargs)
 
@@ -174,6 +285,14 @@ class CustomerTable:
         if column not in self._columns:
             raise KeyError(column)
         return self.to_pandas([column])[column]
+
+    def sum(self, column: str) -> float:
+        """The sum of one column over every row, by SQL (0 for an empty table), without reading the column
+        into pandas."""
+        if column not in self._columns:
+            raise KeyError(column)
+        col = '"' + column.replace('"', '""') + '"'
+        return float(self.query(f"SELECT coalesce(sum({col}), 0) AS s FROM t")["s"].iloc[0])
 
     def top_rows(self, column: str, n: int, then: str | None = None) -> pd.DataFrame:
         """The ``n`` rows with the largest ``column`` (missing values last; ties in the table's order, or by

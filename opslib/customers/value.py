@@ -25,6 +25,7 @@ Example (no repeat buyer: the check is skipped with a reason instead of failing)
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from opslib.customers.clv import (
     _per_customer_sql,
     _summary_frame,
     _unit_days,
+    correlation_table,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -49,6 +51,7 @@ from opslib.customers.clv import (
     holdout_evaluation,
     rfm_summary,
 )
+from opslib.customers.cohorts import _quantile
 from opslib.customers.table import CustomerTable, frame_max_customers
 from opslib.errors import CLVError
 
@@ -142,12 +145,18 @@ def holdout_check(orders: Table, end: object, holdout_days: int = 182, freq: str
     obs = pd.Timestamp(end).normalize()
     cal = obs - pd.Timedelta(days=int(holdout_days))
     try:
-        s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=cal, observation_end=obs,
-                        freq=freq, where=_WHERE, group=True)
+        stats = _stats_table(orders, cal, obs)
+        if stats is not None:  # a shop on DuckDB: the counts and the correlation in SQL over the file
+            s, corr = _holdout_tables(stats, cal, obs, freq)
+            del stats
+        else:
+            s = rfm_summary(orders, "customer_id", "order_ts", _VALUE, calibration_end=cal, observation_end=obs,
+                            freq=freq, where=_WHERE, group=True)
+            corr = None
         _repeaters(s, cal)
         model, notes = _fit(fit_bgnbd, s)
         ev = holdout_evaluation(model, s)
-        corr = frequency_spend_correlation(s)
+        corr = frequency_spend_correlation(s) if corr is None else corr()
     except CLVError as exc:
         return HoldoutCheck(calibration_end=cal, observation_end=obs, reason=f"BG/NBD holdout check skipped: {exc}")
     return HoldoutCheck(s, model, ev, corr, cal, obs, notes=notes)
@@ -217,8 +226,10 @@ class LifetimeValue:
             return None
         c = self.customers
         if isinstance(c, CustomerTable):  # what the chart reads: the oldest customer and the 99th percentile
-            c = c.query('SELECT max("T") AS "T", quantile_cont(frequency, 0.99) AS q FROM t')
-            return self.purchases.plot(c.rename(columns={"q": "frequency"}))
+            # the 99th percentile from the counts of each frequency (quantile_cont would hold every customer's)
+            f = c.query('SELECT frequency, count(*) AS k, max("T") AS "T" FROM t GROUP BY 1 ORDER BY 1')
+            q = _quantile(f["frequency"].to_numpy(dtype=float), f["k"].to_numpy(dtype="int64"), 0.99)
+            return self.purchases.plot(pd.DataFrame({"T": [float(f["T"].max())], "frequency": [q]}))
         return self.purchases.plot(c)
 
 
@@ -269,10 +280,10 @@ _LABEL = "the shop's orders"
 _STATS = ["c", "frequency", "recency_days", "t_days", "repeat_value", "n_null"]
 
 
-def _stats_table(orders: Table, day: pd.Timestamp) -> CustomerTable | None:
-    """Every customer's purchase statistics up to ``day`` (``rfm_summary``'s query, in days) written by the
-    shop's DuckDB engine to a file; None when ``orders`` is not a shop on DuckDB (or lacks the columns:
-    ``rfm_summary`` then says so)."""
+def _stats_table(orders: Table, day: pd.Timestamp, obs: pd.Timestamp | None = None) -> CustomerTable | None:
+    """Every customer's purchase statistics up to ``day`` (``rfm_summary``'s query, in days; with ``obs`` the
+    holdout's up to it too, without the customer column) written by the shop's DuckDB engine to a file; None
+    when ``orders`` is not a shop on DuckDB (or lacks the columns: ``rfm_summary`` then says so)."""
     if _sql._engine_data(orders) is None:
         return None
     con = connect(orders=orders)
@@ -281,8 +292,63 @@ def _stats_table(orders: Table, day: pd.Timestamp) -> CustomerTable | None:
     types = _sql.columns(con, "orders")
     if not {"customer_id", "order_ts", "quantity", "unit_price", "status"} <= set(types):
         return None
-    sql = _per_customer_sql("orders", types, "customer_id", "order_ts", _VALUE, day, None, _WHERE)
+    sql = _per_customer_sql("orders", types, "customer_id", "order_ts", _VALUE, day, obs, _WHERE)
+    if obs is not None:  # the holdout check needs no customer id nor order: the file's numbers only
+        return con.table(f"SELECT {', '.join(_HOLDOUT_STATS)} FROM ({sql})", columns=_HOLDOUT_STATS)
     return con.table(f"SELECT {', '.join(_STATS)} FROM ({sql}) ORDER BY c", columns=_STATS)
+
+
+_HOLDOUT_STATS = ["frequency", "recency_days", "t_days", "repeat_value", "frequency_holdout", "n_null"]
+
+
+def _holdout_tables(stats: CustomerTable, cal: pd.Timestamp, obs: pd.Timestamp, freq: str
+                    ) -> tuple[pd.DataFrame, Callable[[], pd.DataFrame]]:
+    """:func:`holdout_check`'s inputs from the per-customer file, in SQL: the calibration table grouped by
+    (x, t_x, T, holdout x) with :data:`WEIGHT` customers per row (all the fit and the evaluation read), and a
+    function computing the frequency-spend correlation of the repeat buyers over the file.
+
+    The correlation is :func:`~opslib.customers.clv.frequency_spend_correlation`'s: Pearson's ρ of (x, m) with
+    ``m = repeat value / x`` (DuckDB's ``corr``), and Spearman's as Pearson's ρ of the ranks, ties given their
+    mean rank (``rank = customers up to and including the value − (customers at the value − 1) / 2``)."""
+    if not len(stats):
+        raise CLVError(f"{_LABEL}: no customer with a purchase on or before calibration_end {cal.date()} "
+                       "(column 'customer_id', date column 'order_ts')")
+    g = stats.query("""SELECT frequency, recency_days, t_days, frequency_holdout, count(*) AS n,
+                              sum(n_null) AS n_null FROM t GROUP BY ALL ORDER BY ALL""")
+    nulls = int(g["n_null"].sum())
+    if nulls:
+        raise CLVError(f"{_LABEL}: {nulls:,} line(s) have an empty value ({_VALUE!r}) — "
+                       "fill them or filter them out with where=...")
+    ud = _unit_days(freq)
+    s = pd.DataFrame({"frequency": g["frequency"].astype("int64").to_numpy(),
+                      "recency": g["recency_days"].to_numpy(dtype=float) / ud,
+                      "T": g["t_days"].to_numpy(dtype=float) / ud,
+                      "frequency_holdout": g["frequency_holdout"].astype("int64").to_numpy()})
+    s["duration_holdout"] = float((obs - cal).days) / ud
+    s[WEIGHT] = g["n"].astype("int64").to_numpy()
+    s.attrs.update({"customer": "customer_id", "unit": freq, "unit_days": ud, "calibration_end": str(cal.date()),
+                    "observation_end": str(obs.date())})
+    sql = """WITH r AS (SELECT CAST(frequency AS DOUBLE) AS x, repeat_value / frequency AS m FROM t WHERE frequency > 0),
+                  gx AS (SELECT x, count(*) AS k FROM r GROUP BY x),
+                  rx AS (SELECT x, sum(k) OVER (ORDER BY x) - (k - 1) / 2.0 AS rk FROM gx),
+                  gm AS (SELECT m, count(*) AS k FROM r GROUP BY m),
+                  rm AS (SELECT m, sum(k) OVER (ORDER BY m) - (k - 1) / 2.0 AS rk FROM gm)
+             SELECT count(*) AS n, corr(r.x, r.m) AS pearson, corr(rx.rk, rm.rk) AS spearman
+             FROM r JOIN rx ON rx.x = r.x JOIN rm ON rm.m = r.m"""
+    keep = stats  # the file lives as long as the function that reads it
+
+    def correlation() -> pd.DataFrame:
+        row = keep.query(sql).iloc[0]
+        n = int(row["n"])
+        if n < 4:
+            raise CLVError(f"frequency_spend_correlation: {n} repeat buyer(s); at least 4 needed")
+        return correlation_table(n, _nan(row["pearson"]), _nan(row["spearman"]))
+
+    return s, correlation
+
+
+def _nan(v: object) -> float:
+    return float("nan") if v is None or pd.isna(v) else float(v)
 
 
 def _lifetime_value_table(stats: CustomerTable, day: pd.Timestamp, horizon_months: int, margin: float,

@@ -788,8 +788,10 @@ def summarise_customers(summary: Any, rfm: Any = None, repeat: Any = None, check
         summary.verdict(f"BG/NBD predicted the holdout's purchases {percent(err, signed=True)} off: "
                         + ("good enough to budget on CLV." if ok else "too far off to budget on CLV; use the RFM lists."))
     if win_back is not None and len(win_back):
+        # a list of millions of customers is a CustomerTable: its sum by SQL, not the column in pandas
+        spent = win_back.sum("monetary") if hasattr(win_back, "top_rows") else win_back["monetary"].sum()
         summary.action("客户运营 CRM", f"Win back {number(len(win_back))} at-risk customers who spent "
-                       f"{money(win_back['monetary'].sum())} (the win-back list, section 8).", key="customers:win_back")
+                       f"{money(spent)} (the win-back list, section 8).", key="customers:win_back")
     if nurture is not None and len(nurture):
         when = f" around day {median_gap_days:.0f}" if median_gap_days is not None and np.isfinite(median_gap_days) else ""
         summary.action("客户运营 CRM", f"Nudge {number(len(nurture))} new customers towards a second order{when} "

@@ -194,6 +194,7 @@ def test_everything_notebook_05_calls_runs_on_a_lineless_shop(small_shop_dir: Pa
     first = kept.groupby("customer_id")["order_ts"].min().dt.normalize()
     assert check.evaluation.customer_count == int((first <= check.calibration_end).sum()) > len(check.summary)
     same(check.parameters(), check_o.parameters())
+    same(check.independence(), check_o.independence())  # in SQL over the file on the shop, scipy on the frame
     assert cu.shop_margin_rate(shop, shop) == cu.shop_margin_rate(o, frames["products"])
     value = cu.lifetime_value(shop, end=end, margin=0.4)
     assert value.describe() == cu.lifetime_value(o, end=end, margin=0.4).describe()

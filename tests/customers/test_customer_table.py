@@ -28,13 +28,67 @@ def test_table_answers_like_a_frame_and_deletes_its_file() -> None:
     # largest first, ties by customer, missing last
     assert t.top_rows("clv", 4, then="customer_id")["customer_id"].tolist() == ["c", "e", "a", "d"]
     assert t.top_rows("clv", 5, then="customer_id")["customer_id"].tolist()[-1] == "b"
-    assert float(t["clv"].sum()) == 14.0
+    assert float(t["clv"].sum()) == 14.0 == t.sum("clv")  # missing values skipped, as pandas does
     assert t.query("SELECT count(*) AS n FROM t WHERE clv > 2")["n"].tolist() == [2]
     with pytest.raises(KeyError):
         t["nope"]
     del t
     gc.collect()
     assert not path.exists() and not path.parent.exists()
+
+
+def test_stale_folders_of_ended_processes_are_cleaned_and_nothing_else(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from opslib.customers import table as tb
+
+    ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                               text=True, check=True).stdout)
+    day = 24 * 3600
+
+    def folder(name: str, owner: dict | None, files: tuple[str, ...] = ("customers.parquet",), age: float = 0.0):
+        f = tmp_path / name
+        f.mkdir()
+        for n in files:
+            (f / n).write_bytes(b"x")
+        if owner is not None:
+            (f / tb.OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+        old = 1_000_000_000.0 - age
+        for e in [*f.iterdir(), f]:
+            os.utime(e, (old, old))
+        return f
+
+    me = tb._this_process()
+    dead = folder("opslib-customers-dead", {**me, "pid": ended},
+                  ("customers.parquet", "duckdb_temp_storage-0.tmp"))
+    mine_old = folder("opslib-customers-mine", me, age=30 * day)  # a running kernel's table: kept however old
+    legacy_old = folder("opslib-customers-legacy", None, age=2 * day)  # no owner file, unchanged for two days
+    legacy_new = folder("opslib-customers-recent", None, age=3600)
+    other_host = folder("opslib-customers-host", {**me, "host": me["host"] + "-other"}, age=3600)
+    users = folder("opslib-customers-users", {**me, "pid": ended}, ("customers.parquet", "notes.xlsx"), age=9 * day)
+    not_ours = folder("customers-export", None, age=9 * day)
+    (tmp_path / "opslib-customers-file.parquet").write_bytes(b"a user's file")
+    removed = tb.clean_stale_tables(tmp_path, now=1_000_000_000.0)
+    assert sorted(removed) == sorted([dead, legacy_old])
+    assert not dead.exists() and not legacy_old.exists()
+    for kept in (mine_old, legacy_new, other_host, users, not_ours):
+        assert kept.exists() and any(kept.iterdir())
+    assert (users / "notes.xlsx").read_bytes() == b"x" and (tmp_path / "opslib-customers-file.parquet").exists()
+    # a live table's own folder names this process and survives a cleaning
+    t = CustomerTable.from_frame(pd.DataFrame({"customer_id": ["a"]}), folder=tmp_path)
+    owner = json.loads((t.path.parent / tb.OWNER_FILE).read_text(encoding="utf-8"))
+    assert owner["pid"] == os.getpid() and tb.clean_stale_tables(tmp_path) == [] and t.path.exists()
+    # a query that fails leaves no folder behind
+    import duckdb
+
+    before = set(tmp_path.iterdir())
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error):
+        CustomerTable.from_engine(con, "SELECT * FROM no_such_table", tmp_path)
+    assert set(tmp_path.iterdir()) == before
 
 
 def test_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

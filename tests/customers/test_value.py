@@ -62,3 +62,27 @@ def test_sample_shop_holdout_split_and_valuation(small_shop_dir: Path, small_tru
     # margin scales CLV linearly
     half = lifetime_value(orders, end=end, horizon_months=12, margin=0.15).customers
     assert half["clv"].sum() == pytest.approx(c["clv"].sum() / 2)
+
+
+def test_holdout_counts_and_correlation_in_sql_by_hand() -> None:
+    from opslib.customers.clv import WEIGHT
+    from opslib.customers.table import CustomerTable
+    from opslib.customers.value import _holdout_tables
+
+    # five customers (days): one one-time buyer; repeat buyers x = 1, 1, 2, 3 with repeat value 10, 20, 20, 30,
+    # so m = 10, 20, 10, 10; the first two share (x, t_x, T, holdout x) = (1, 7, 14, 0)
+    stats = CustomerTable.from_frame(pd.DataFrame({
+        "frequency": [0, 1, 1, 2, 3], "recency_days": [0, 7, 7, 14, 14], "t_days": [14, 14, 14, 14, 14],
+        "repeat_value": [0.0, 10.0, 20.0, 20.0, 30.0], "frequency_holdout": [1, 0, 0, 2, 0], "n_null": 0}))
+    s, corr = _holdout_tables(stats, pd.Timestamp("2024-01-15"), pd.Timestamp("2024-01-29"), "W")
+    assert s[["frequency", "frequency_holdout", WEIGHT]].values.tolist() == [[0, 1, 1], [1, 0, 2], [2, 2, 1], [3, 0, 1]]
+    assert s["recency"].tolist() == [0.0, 1.0, 2.0, 2.0] and (s["T"] == 2.0).all() and (s["duration_holdout"] == 2.0).all()
+    c = corr().set_index("method")
+    # Pearson of x (1, 1, 2, 3) and m (10, 20, 10, 10): Σdx·dm = -7.5, Σdx² = 2.75, Σdm² = 75
+    assert c.loc["pearson", "estimate"] == pytest.approx(-7.5 / np.sqrt(2.75 * 75))
+    # Spearman: mean ranks x (1.5, 1.5, 3, 4), m (2, 4, 2, 2): Σ = -2, 4.5, 3
+    assert c.loc["spearman", "estimate"] == pytest.approx(-2 / np.sqrt(4.5 * 3))
+    assert c["n"].tolist() == [4, 4]
+    holdout_frame = pd.DataFrame({"frequency": [0, 1, 1, 2, 3], "monetary_value": [0.0, 10, 20, 10, 10]})
+    from opslib.customers.clv import frequency_spend_correlation
+    pd.testing.assert_frame_equal(corr(), frequency_spend_correlation(holdout_frame), rtol=1e-12)
