@@ -409,27 +409,30 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     # a per-line cost field (``COST_FIELDS``) replaces its rate on the lines where it is filled, so each rate is
     # applied to the sums over the lines where it is empty ("_r" measures). Report 07 at 100M lines held the
     # period's lines twice (a table of them, then with per-line costs: 2.23 GB).
-    def _rest(name: str | None, expr: str, kind: str = "sum") -> str:
-        """``expr`` summed over the lines where the cost field ``name`` is empty (all lines without the field)."""
-        filt = f" FILTER (WHERE f_{name} IS NULL)" if name in extra else ""
-        return f"{kind}({expr}){filt}"
-
     measures = [
         "count(*) AS lines", "sum(q) AS units", "sum(q * list_price) AS list_value", "sum(q * unit_price) AS gmv",
         "coalesce(sum(q * unit_price) FILTER (WHERE returned), 0) AS returns",
+        "CAST(count(*) FILTER (WHERE returned) AS BIGINT) AS ret_lines",
         f"sum(CASE WHEN returned THEN {wr} * q * unit_cost ELSE q * unit_cost END) AS cogs",
         "coalesce(sum(q * list_price) FILTER (WHERE costed AND NOT returned), 0) AS list_kept",
         "coalesce(sum(q * unit_cost) FILTER (WHERE costed AND NOT returned), 0) AS cogs_kept",
-        # freight: parcel share of the lines without a freight field, per GMV and per returned line
-        f"coalesce({_rest('freight_cost', 'q * unit_price')}, 0) AS fr_gmv_r",
-        f"coalesce({_rest('freight_cost', '1', 'count')}, 0) AS fr_lines_r",
-        f"coalesce({_rest('freight_cost', 'CASE WHEN returned THEN 1 ELSE 0 END')}, 0) AS fr_ret_r",
-        f"coalesce({_rest('freight_cost', 'CASE WHEN returned THEN q * unit_price ELSE 0 END')}, 0) AS fr_ret_gmv_r",
-        f"coalesce({_rest('commission', 'comm_rate * CASE WHEN returned THEN 0 ELSE q * unit_price END')}, 0)"
-        " AS comm_r",
-        f"coalesce({_rest('payment_fee', 'q * unit_price')}, 0) AS pay_gmv_r",
-        f"coalesce({_rest('marketing_cost', 'q * unit_price')}, 0) AS mkt_gmv_r",
+        "coalesce(sum(comm_rate * CASE WHEN returned THEN 0 ELSE q * unit_price END), 0) AS comm_all",
     ]
+    # the sums over the lines where a cost field is empty, only for the fields the orders carry (without the field
+    # they are the sums above: gmv, lines, ret_lines, returns, comm_all)
+    rest = {"freight_cost": [("fr_gmv_r", "sum", "q * unit_price"), ("fr_lines_r", "count", "1"),
+                             ("fr_ret_r", "sum", "CASE WHEN returned THEN 1 ELSE 0 END"),
+                             ("fr_ret_gmv_r", "sum", "CASE WHEN returned THEN q * unit_price ELSE 0 END")],
+            "commission": [("comm_r", "sum", "comm_rate * CASE WHEN returned THEN 0 ELSE q * unit_price END")],
+            "payment_fee": [("pay_gmv_r", "sum", "q * unit_price")],
+            "marketing_cost": [("mkt_gmv_r", "sum", "q * unit_price")]}
+    alias = {"fr_gmv_r": "gmv", "fr_lines_r": "lines", "fr_ret_r": "ret_lines", "fr_ret_gmv_r": "returns",
+             "comm_r": "comm_all", "pay_gmv_r": "gmv", "mkt_gmv_r": "gmv"}
+    for name, parts in rest.items():
+        for col, kind, expr in parts:
+            if name in extra:
+                measures.append(f"coalesce({kind}({expr}) FILTER (WHERE f_{name} IS NULL), 0) AS {col}")
+    r = {col: (col if name in extra else alias[col]) for name, parts in rest.items() for col, _, _ in parts}
     measures += [f"coalesce(sum(f_{c}), 0) AS f_{c}" for c in extra]
     measures += [f"count(f_{c}) AS n_{c}" for c in extra]
     con.execute(f"""
@@ -462,19 +465,19 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
         ), b AS (
             SELECT a.*,
                    CASE WHEN order_gmv > 0 THEN gmv / order_gmv ELSE lines / order_lines END AS parcel,
-                   CASE WHEN order_gmv > 0 THEN fr_gmv_r / order_gmv ELSE fr_lines_r / order_lines END AS parcel_r,
+                   CASE WHEN order_gmv > 0 THEN {r['fr_gmv_r']} / order_gmv ELSE {r['fr_lines_r']} / order_lines END AS parcel_r,
                    cs.spend / nullif(sum(CASE WHEN cs.spend IS NOT NULL THEN gmv END)
                                      OVER (PARTITION BY a.campaign_id), 0) AS spend_per_gmv
             FROM a LEFT JOIN cs ON a.campaign_id = cs.campaign_id
         )
         SELECT order_id, grp, costed, lines, units AS q, list_value, gmv, returns, gmv - returns AS net_sales, parcel,
                CASE WHEN costed THEN cogs END AS cogs, list_kept, cogs_kept,
-               {_field("freight_cost", f"{fr_order} * parcel_r + {fr_rate} * fr_gmv_r + {rf_line} * fr_ret_r + "
-                                       f"{rf_rate} * fr_ret_gmv_r")} AS freight,
-               {_field("commission", "comm_r")} AS commission,
-               {_field("payment_fee", f"{float(rates.payment_fee_rate)} * pay_gmv_r")} AS payment_fees,
-               {_field("marketing_cost", f"{float(rates.marketing_rate)} * mkt_gmv_r + "
-                                         "coalesce(spend_per_gmv * mkt_gmv_r, 0)")} AS marketing
+               {_field("freight_cost", f"{fr_order} * parcel_r + {fr_rate} * {r['fr_gmv_r']} + {rf_line} * {r['fr_ret_r']} + "
+                                       f"{rf_rate} * {r['fr_ret_gmv_r']}")} AS freight,
+               {_field("commission", r["comm_r"])} AS commission,
+               {_field("payment_fee", f"{float(rates.payment_fee_rate)} * {r['pay_gmv_r']}")} AS payment_fees,
+               {_field("marketing_cost", f"{float(rates.marketing_rate)} * {r['mkt_gmv_r']} + "
+                                         f"coalesce(spend_per_gmv * {r['mkt_gmv_r']}, 0)")} AS marketing
         FROM b
     """)
     sums = ("sum(list_value) AS list_value, sum(gmv) AS gmv, sum(returns) AS returns, sum(net_sales) AS net_sales, "

@@ -51,42 +51,48 @@ _NC = "o.status <> 'cancelled'"  # a line of the cubes (opslib.data.aggregates)
 
 
 def _fine_measures(camp: str, cube: bool) -> str:
-    """The measures of one (day, SKU, unit price) group; ``camp``: the SQL of the line's campaign id."""
-    on_camp = f"nullif({camp}, '') IS NOT NULL"
+    """The measures of one (day, SKU, unit price) group; ``camp``: the SQL of the line's campaign id.
+
+    ``cube``: a validated shop (quantity >= 1, prices >= 0, a status on every line), where a panel line is a
+    line not cancelled: the panel's sums are the cube's (``p_lines`` = ``orders``, ``p_revenue`` = ``gmv``,
+    ``p_list_value`` = ``list_value``), so the group carries each sum once (daily_sku's nine measures)."""
     q = "CAST(o.quantity AS DOUBLE)"
+    pl = _NC if cube else _PL
+    on_camp = f"nullif({camp}, '') IS NOT NULL"
     parts = [
-        f"count(*) FILTER (WHERE {_PL}) AS p_lines",
-        f"sum({q}) FILTER (WHERE {_PL}) AS p_units",
-        f"sum({q} * CAST(o.unit_price AS DOUBLE)) FILTER (WHERE {_PL}) AS p_revenue",
-        f"sum({q} * CAST(o.list_price AS DOUBLE)) FILTER (WHERE {_PL}) AS p_list_value",
-        f"sum({q}) FILTER (WHERE {_PL} AND {on_camp}) AS p_campaign_units",
-        f"count(*) FILTER (WHERE {_PL} AND {on_camp}) AS p_campaign_lines",
-        f"count(*) FILTER (WHERE {_PL} AND (o.unit_price IS NULL OR o.unit_price < 0 OR o.list_price IS NULL "
-        "OR o.list_price < 0)) AS p_bad",
+        f"count(*) FILTER (WHERE {pl}) AS p_lines",
+        f"sum({q} * CAST(o.unit_price AS DOUBLE)) FILTER (WHERE {pl}) AS p_revenue",
+        f"sum({q} * CAST(o.list_price AS DOUBLE)) FILTER (WHERE {pl}) AS p_list_value",
+        f"sum({q}) FILTER (WHERE {pl} AND {on_camp}) AS p_campaign_units",
+        f"count(*) FILTER (WHERE {pl} AND {on_camp}) AS p_campaign_lines",
     ]
     if cube:
         parts += [
-            f"count(*) FILTER (WHERE {_NC}) AS c_orders",
             f"sum(o.quantity) FILTER (WHERE {_NC}) AS c_units",
             "sum(o.quantity) FILTER (WHERE o.status = 'completed') AS c_units_net",
             "sum(o.quantity) FILTER (WHERE o.status = 'returned') AS c_units_returned",
-            f"sum(o.quantity * o.unit_price) FILTER (WHERE {_NC}) AS c_gmv",
             "sum(o.quantity * o.unit_price) FILTER (WHERE o.status = 'completed') AS c_net_sales",
-            f"sum(o.quantity * o.list_price) FILTER (WHERE {_NC}) AS c_list_value",
+            "0 AS p_bad",
+        ]
+    else:
+        parts += [
+            f"sum({q}) FILTER (WHERE {pl}) AS p_units",
+            f"count(*) FILTER (WHERE {pl} AND (o.unit_price IS NULL OR o.unit_price < 0 OR o.list_price IS NULL "
+            "OR o.list_price < 0)) AS p_bad",
         ]
     return ",\n            ".join(parts)
 
 
 def _day_sql(source: str, camp: str, cube: bool, products: bool) -> str:
     """One scan of ``source`` (lines as ``o``): one row per (day, SKU) with the price-day (and cube) measures."""
+    units = "coalesce(sum(p_units), 0) AS units"
     cube_cols = ""
     if cube:
-        cube_cols = (", CAST(sum(c_orders) AS BIGINT) AS orders, CAST(coalesce(sum(c_units), 0) AS BIGINT) AS units_c, "
+        units = "coalesce(sum(CAST(c_units AS DOUBLE)), 0) AS units"
+        cube_cols = (", CAST(coalesce(sum(c_units), 0) AS BIGINT) AS units_c, "
                      "CAST(coalesce(sum(c_units_net), 0) AS BIGINT) AS units_net, "
                      "CAST(coalesce(sum(c_units_returned), 0) AS BIGINT) AS units_returned, "
-                     "CAST(coalesce(sum(c_gmv), 0) AS DOUBLE) AS gmv, "
-                     "CAST(coalesce(sum(c_net_sales), 0) AS DOUBLE) AS net_sales, "
-                     "CAST(coalesce(sum(c_list_value), 0) AS DOUBLE) AS list_value_c")
+                     "CAST(coalesce(sum(c_net_sales), 0) AS DOUBLE) AS net_sales")
     prod_cols, prod_join = "", ""
     if products:
         prod_cols = (", p.category, p.subcategory, "
@@ -108,7 +114,7 @@ def _day_sql(source: str, camp: str, cube: bool, products: bool) -> str:
                    AS price
             FROM r GROUP BY 1, 2
         ), d AS (
-            SELECT day, sku, CAST(sum(p_lines) AS BIGINT) AS lines, coalesce(sum(p_units), 0) AS units,
+            SELECT day, sku, CAST(sum(p_lines) AS BIGINT) AS lines, {units},
                    coalesce(sum(p_revenue), 0) AS revenue, coalesce(sum(p_list_value), 0) AS list_value,
                    coalesce(sum(p_campaign_units), 0) AS campaign_units,
                    CAST(sum(p_campaign_lines) AS BIGINT) AS campaign_lines, CAST(sum(p_bad) AS BIGINT) AS bad
@@ -211,16 +217,18 @@ def review_cubes(shop: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | 
     daily = pd.DataFrame({"date": pd.to_datetime(out["day"]).astype("datetime64[ns]"), "sku": out["sku"]})
     if products:
         daily["category"], daily["subcategory"] = out["category"], out["subcategory"]
-    daily["orders"] = out["orders"]
+    # on a validated shop the non-cancelled lines of a (day, SKU) are its orders (one line per order and SKU)
+    daily["orders"] = out["lines"]
     daily["units"] = out["units_c"]
-    for c in ("units_net", "units_returned", "gmv", "net_sales"):
-        daily[c] = out[c]
-    daily["list_value"] = out["list_value_c"]
+    daily["units_net"], daily["units_returned"] = out["units_net"], out["units_returned"]
+    daily["gmv"], daily["net_sales"] = out["revenue"].astype("float64"), out["net_sales"]
+    daily["list_value"] = out["list_value"].astype("float64")
     if products:
         daily["cost"] = out["cost"]
     daily["discount"] = daily["list_value"] - daily["gmv"]
     del out
-    sold = daily[daily["orders"] > 0]  # a (week, SKU) of weekly_sku has a line that was not cancelled
+    keep = ["date", "sku", *(["category", "subcategory"] if products else []), "units", "gmv"]
+    sold = daily.loc[daily["orders"] > 0, keep]  # a (week, SKU) of weekly_sku has a line that was not cancelled
     week = sold["date"] - pd.to_timedelta(sold["date"].dt.day_of_week, unit="D")
     keys = [week.rename("week"), sold["sku"]]
     agg: dict[str, Any] = {"units": ("units", "sum"), "gmv": ("gmv", "sum")}
