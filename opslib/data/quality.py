@@ -298,8 +298,8 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
 
 def _order_days(orders: Any) -> pd.DatetimeIndex:
     """The days with at least one order line (any status), from one DuckDB query (or an :class:`OrderCalendar`)."""
-    if isinstance(orders, OrderCalendar):
-        return orders.order_days()
+    if isinstance(orders, OrderCalendar):  # in the unit the query below returns (DuckDB's TIMESTAMP: microseconds)
+        return orders.order_days().as_unit("us")
     d = _lines_query(orders, "SELECT DISTINCT CAST(date_trunc('day', order_ts) AS TIMESTAMP) AS d FROM orders "
                              "WHERE order_ts IS NOT NULL ORDER BY 1")
     return pd.DatetimeIndex(pd.to_datetime(d["d"]))

@@ -47,6 +47,7 @@ By hand: the order's GMV is 80 + 20 = 100, so 美妆 carries 80% of the ¥6 parc
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -351,12 +352,19 @@ def _campaign_spend(campaigns: pd.DataFrame | None, start: pd.Timestamp, end: pd
     return out[out["spend"] > 0].reset_index(drop=True)
 
 
+#: DuckDB's memory for :func:`cost_structure` on a shop's engine (lowered from the shop's ``memory_limit``, never
+#: raised): its tables of the period's lines spill to the cache folder beyond it. Report 07 at 100M lines peaked at
+#: 2.23 GB in this step, the engine's 1.2 GB beside the ~1 GB of cubes the report holds in pandas by then.
+COST_MEMORY_LIMIT = "700MB"
+
+
 def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *, rates: CostRates | None = None,
                    campaigns: pd.DataFrame | None = None, by: str = "category", bands: int = 5,
                    category: str | None = None) -> CostStructure:
     """The contribution-margin waterfall per ``by`` group and per order, for the lines of ``period``.
 
-    Formulas: the module docstring (steps, allocation of the parcel and of campaign spend, contribution).
+    Formulas: the module docstring (steps, allocation of the parcel and of campaign spend, contribution). On a
+    shop's DuckDB engine the query runs under :data:`COST_MEMORY_LIMIT` (spilling beyond it).
 
     Parameters:
         orders, products: contract frames or Parquet paths (``orders`` may carry the optional cost fields of
@@ -371,6 +379,19 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     Returns:
         :class:`CostStructure`.
     """
+    from opslib.pricing.panel import _is_shop
+
+    shop = next((s for s in (orders, products) if _is_shop(s)), None)
+    engine = getattr(getattr(shop, "lines", None), "engine", None)
+    cap = engine.capped_memory(COST_MEMORY_LIMIT) if hasattr(engine, "capped_memory") else contextlib.nullcontext()
+    with cap:
+        return _cost_structure(orders, products, period, rates=rates, campaigns=campaigns, by=by, bands=bands,
+                               category=category)
+
+
+def _cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *, rates: CostRates | None,
+                    campaigns: pd.DataFrame | None, by: str, bands: int, category: str | None) -> CostStructure:
+    """:func:`cost_structure`'s work (one DuckDB connection; the caller sets the memory cap)."""
     rates = rates or default_costs()
     start, end = period_bounds(period)
     from opslib.pricing.panel import capped_connection
@@ -392,6 +413,15 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     params: dict[str, Any] = {"start": start, "end": end + pd.Timedelta(days=1)}
     if category is not None:
         params["cat"] = str(category)
+    con.execute(f"""
+        CREATE TEMP TABLE l AS
+        SELECT CAST(o.order_id AS VARCHAR) AS order_id, coalesce(p.grp, '(unknown)') AS grp,
+               coalesce(p.category, '(unknown)') AS category, o.quantity AS q, o.unit_price, o.list_price,
+               o.status = 'returned' AS returned, p.unit_cost, {camp} AS campaign_id {fields_sql}
+        FROM o LEFT JOIN p ON CAST(o.sku AS VARCHAR) = p.sku
+        WHERE o.status <> 'cancelled' AND o.order_ts >= $start AND o.order_ts < $end {where_cat}
+    """, params)
+    n_lines = con.execute("SELECT count(*) FROM l").fetchall()[0][0]
     spend = _campaign_spend(campaigns, start, end)
     con.register("cs", spend)
     comm = pd.DataFrame({"category": list(rates.commission_by_category),
@@ -402,93 +432,43 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
     fr_rate = rates.freight_rate if rates.freight_rate is not None else 0.0
     rf_line = rates.return_freight_per_line if rates.return_freight_per_line is not None else 0.0
     rf_rate = rates.return_freight_rate if rates.return_freight_rate is not None else 0.0
-    wr = float(rates.return_writeoff_rate)
-
-    # One scan of the period's lines into an aggregate, one row per (order, group, campaign, costed or not): every
-    # step is a sum over lines, except the parcel g_i / G_o, whose sum over a row's lines is the row's GMV / G_o;
-    # a per-line cost field (``COST_FIELDS``) replaces its rate on the lines where it is filled, so each rate is
-    # applied to the sums over the lines where it is empty ("_r" measures). Report 07 at 100M lines held the
-    # period's lines twice (a table of them, then with per-line costs: 2.23 GB).
-    measures = [
-        "count(*) AS lines", "sum(q) AS units", "sum(q * list_price) AS list_value", "sum(q * unit_price) AS gmv",
-        "coalesce(sum(q * unit_price) FILTER (WHERE returned), 0) AS returns",
-        "CAST(count(*) FILTER (WHERE returned) AS BIGINT) AS ret_lines",
-        f"sum(CASE WHEN returned THEN {wr} * q * unit_cost ELSE q * unit_cost END) AS cogs",
-        "coalesce(sum(q * list_price) FILTER (WHERE costed AND NOT returned), 0) AS list_kept",
-        "coalesce(sum(q * unit_cost) FILTER (WHERE costed AND NOT returned), 0) AS cogs_kept",
-        "coalesce(sum(comm_rate * CASE WHEN returned THEN 0 ELSE q * unit_price END), 0) AS comm_all",
-    ]
-    # the sums over the lines where a cost field is empty, only for the fields the orders carry (without the field
-    # they are the sums above: gmv, lines, ret_lines, returns, comm_all)
-    rest = {"freight_cost": [("fr_gmv_r", "sum", "q * unit_price"), ("fr_lines_r", "count", "1"),
-                             ("fr_ret_r", "sum", "CASE WHEN returned THEN 1 ELSE 0 END"),
-                             ("fr_ret_gmv_r", "sum", "CASE WHEN returned THEN q * unit_price ELSE 0 END")],
-            "commission": [("comm_r", "sum", "comm_rate * CASE WHEN returned THEN 0 ELSE q * unit_price END")],
-            "payment_fee": [("pay_gmv_r", "sum", "q * unit_price")],
-            "marketing_cost": [("mkt_gmv_r", "sum", "q * unit_price")]}
-    alias = {"fr_gmv_r": "gmv", "fr_lines_r": "lines", "fr_ret_r": "ret_lines", "fr_ret_gmv_r": "returns",
-             "comm_r": "comm_all", "pay_gmv_r": "gmv", "mkt_gmv_r": "gmv"}
-    for name, parts in rest.items():
-        for col, kind, expr in parts:
-            if name in extra:
-                measures.append(f"coalesce({kind}({expr}) FILTER (WHERE f_{name} IS NULL), 0) AS {col}")
-    r = {col: (col if name in extra else alias[col]) for name, parts in rest.items() for col, _, _ in parts}
-    measures += [f"coalesce(sum(f_{c}), 0) AS f_{c}" for c in extra]
-    measures += [f"count(f_{c}) AS n_{c}" for c in extra]
-    con.execute(f"""
-        CREATE TEMP TABLE og AS
-        WITH l AS (
-            SELECT CAST(o.order_id AS VARCHAR) AS order_id, coalesce(p.grp, '(unknown)') AS grp,
-                   o.quantity AS q, o.unit_price, o.list_price, o.status = 'returned' AS returned, p.unit_cost,
-                   p.unit_cost IS NOT NULL AS costed, {camp} AS campaign_id,
-                   coalesce(comm.rate, {float(rates.commission_rate)}) AS comm_rate {fields_sql}
-            FROM o LEFT JOIN p ON CAST(o.sku AS VARCHAR) = p.sku
-                   LEFT JOIN comm ON coalesce(p.category, '(unknown)') = comm.category
-            WHERE o.status <> 'cancelled' AND o.order_ts >= $start AND o.order_ts < $end {where_cat}
-        )
-        SELECT order_id, grp, campaign_id, costed, {", ".join(measures)}
-        FROM l GROUP BY 1, 2, 3, 4
-    """, params)
-    n_lines = int(con.execute("SELECT coalesce(sum(lines), 0) FROM og").fetchall()[0][0])
 
     def _field(name: str, rate_expr: str) -> str:
-        return f"f_{name} + {rate_expr}" if name in extra else rate_expr
+        return f"coalesce(f_{name}, {rate_expr})" if name in extra else rate_expr
 
-    # Per row: the parcel (its GMV / the order's GMV, or its lines / the order's lines for an order of GMV 0), the
-    # campaign's spend by GMV over the rows carrying its id; an uncosted row has no COGS (NULL, as its lines had).
     con.execute(f"""
-        CREATE TEMP VIEW x AS
+        CREATE TEMP TABLE x AS
         WITH a AS (
-            SELECT *, sum(gmv) OVER (PARTITION BY order_id) AS order_gmv,
-                   sum(lines) OVER (PARTITION BY order_id) AS order_lines
-            FROM og
+            SELECT *, q * list_price AS list_value, q * unit_price AS gmv,
+                   sum(q * unit_price) OVER (PARTITION BY order_id) AS order_gmv,
+                   count(*) OVER (PARTITION BY order_id) AS order_lines
+            FROM l
         ), b AS (
-            SELECT a.*,
-                   CASE WHEN order_gmv > 0 THEN gmv / order_gmv ELSE lines / order_lines END AS parcel,
-                   CASE WHEN order_gmv > 0 THEN {r['fr_gmv_r']} / order_gmv ELSE {r['fr_lines_r']} / order_lines END AS parcel_r,
-                   cs.spend / nullif(sum(CASE WHEN cs.spend IS NOT NULL THEN gmv END)
-                                     OVER (PARTITION BY a.campaign_id), 0) AS spend_per_gmv
-            FROM a LEFT JOIN cs ON a.campaign_id = cs.campaign_id
+            SELECT a.*, CASE WHEN order_gmv > 0 THEN gmv / order_gmv ELSE 1.0 / order_lines END AS parcel,
+                   CASE WHEN returned THEN gmv ELSE 0 END AS returns,
+                   coalesce(comm.rate, {float(rates.commission_rate)}) AS comm_rate,
+                   cs.spend * gmv / nullif(sum(CASE WHEN cs.spend IS NOT NULL THEN gmv END)
+                                           OVER (PARTITION BY a.campaign_id), 0) AS camp_spend
+            FROM a LEFT JOIN comm ON a.category = comm.category LEFT JOIN cs ON a.campaign_id = cs.campaign_id
         )
-        SELECT order_id, grp, costed, lines, units AS q, list_value, gmv, returns, gmv - returns AS net_sales, parcel,
-               CASE WHEN costed THEN cogs END AS cogs, list_kept, cogs_kept,
-               {_field("freight_cost", f"{fr_order} * parcel_r + {fr_rate} * {r['fr_gmv_r']} + {rf_line} * {r['fr_ret_r']} + "
-                                       f"{rf_rate} * {r['fr_ret_gmv_r']}")} AS freight,
-               {_field("commission", r["comm_r"])} AS commission,
-               {_field("payment_fee", f"{float(rates.payment_fee_rate)} * {r['pay_gmv_r']}")} AS payment_fees,
-               {_field("marketing_cost", f"{float(rates.marketing_rate)} * {r['mkt_gmv_r']} + "
-                                         f"coalesce(spend_per_gmv * {r['mkt_gmv_r']}, 0)")} AS marketing
+        SELECT order_id, grp, q, returned, unit_cost IS NOT NULL AS costed, list_value, gmv, returns,
+               gmv - returns AS net_sales, parcel,
+               CASE WHEN returned THEN {float(rates.return_writeoff_rate)} * q * unit_cost ELSE q * unit_cost END AS cogs,
+               {_field("freight_cost", f"{fr_order} * parcel + {fr_rate} * gmv + CASE WHEN returned THEN "
+                                       f"{rf_line} + {rf_rate} * gmv ELSE 0 END")} AS freight,
+               {_field("commission", "comm_rate * (gmv - returns)")} AS commission,
+               {_field("payment_fee", f"{float(rates.payment_fee_rate)} * gmv")} AS payment_fees,
+               {_field("marketing_cost", f"{float(rates.marketing_rate)} * gmv + coalesce(camp_spend, 0)")} AS marketing
         FROM b
     """)
     sums = ("sum(list_value) AS list_value, sum(gmv) AS gmv, sum(returns) AS returns, sum(net_sales) AS net_sales, "
             "coalesce(sum(cogs), 0) AS cogs, sum(freight) AS freight, sum(commission) AS commission, "
             "sum(payment_fees) AS payment_fees, sum(marketing) AS marketing, sum(parcel) AS orders, "
-            "sum(CASE WHEN costed THEN gmv ELSE 0 END) AS gmv_costed, CAST(sum(lines) AS BIGINT) AS lines, "
-            "sum(q) AS units, sum(CASE WHEN costed THEN list_kept ELSE 0 END) AS list_kept, "
-            "sum(CASE WHEN costed THEN cogs_kept ELSE 0 END) AS cogs_kept")
+            "sum(CASE WHEN costed THEN gmv ELSE 0 END) AS gmv_costed, count(*) AS lines, sum(q) AS units, "
+            "sum(CASE WHEN costed AND NOT returned THEN list_value ELSE 0 END) AS list_kept, "
+            "sum(CASE WHEN costed AND NOT returned THEN cogs ELSE 0 END) AS cogs_kept")
     table = con.execute(f"SELECT grp AS {by}, {sums} FROM x GROUP BY 1 ORDER BY gmv DESC, 1").df()
     shop = con.execute(f"SELECT {sums} FROM x").df()
-    # an order's contribution: its costed rows (an uncosted line's contribution is NULL and left out, as before)
     order_rows = con.execute(f"""
         WITH per AS (
             SELECT order_id, sum(gmv) AS gmv, sum(net_sales - cogs - freight - commission - payment_fees - marketing)
@@ -512,16 +492,12 @@ def cost_structure(orders: _cube.Source, products: _cube.Source, period: Any, *,
         "gmv_per_order": order_rows["gmv"] / order_rows["orders"].where(order_rows["orders"] > 0),
         "contribution_per_order": order_rows["contribution"] / order_rows["orders"].where(order_rows["orders"] > 0),
         "loss_share": order_rows["loss_share"].astype(float)})
-    filled = {}
-    for col in extra:
-        n_f = con.execute(f"SELECT coalesce(sum(n_{col}), 0), coalesce(sum(lines), 0) FROM og").fetchall()[0]
-        filled[col] = float(n_f[0]) / float(n_f[1]) if n_f[1] else 0.0
-    sources, notes = _sources(rates, extra, filled, con)
+    sources, notes = _sources(rates, extra, con, products)
     if n_lines == 0:
         notes.append(f"no non-cancelled order lines in {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
     if campaigns is not None and len(spend):
         untagged = con.execute("SELECT count(*) FROM cs WHERE campaign_id NOT IN "
-                               "(SELECT DISTINCT campaign_id FROM og WHERE campaign_id IS NOT NULL)").fetchall()[0][0]
+                               "(SELECT DISTINCT campaign_id FROM l WHERE campaign_id IS NOT NULL)").fetchall()[0][0]
         if untagged:
             notes.append(f"{untagged} campaign(s) with spend in the period have no order lines carrying their "
                          "campaign_id: their spend is not allocated")
@@ -541,10 +517,8 @@ def _finish(t: pd.DataFrame) -> pd.DataFrame:
     return t.drop(columns=["gmv_costed", "list_kept", "cogs_kept"])
 
 
-def _sources(rates: CostRates, extra: list[str], filled_share: dict[str, float],
-             con: Any) -> tuple[dict[str, str], list[str]]:
-    """Where each step's numbers come from, and the notes that go with it (``filled_share``: per cost field, the
-    share of the period's lines where it is filled)."""
+def _sources(rates: CostRates, extra: list[str], con: Any, products: _cube.Source) -> tuple[dict[str, str], list[str]]:
+    """Where each step's numbers come from, and the notes that go with it."""
     def rate_source(*keys: str) -> str:
         return "assumed (default)" if any(k in rates.assumed for k in keys) else rates.source
 
@@ -556,7 +530,8 @@ def _sources(rates: CostRates, extra: list[str], filled_share: dict[str, float],
     notes: list[str] = []
     for col in extra:
         step = COST_FIELDS[col]
-        filled = float(filled_share.get(col, 0.0))
+        filled = con.execute(f"SELECT avg(CASE WHEN f_{col} IS NOT NULL THEN 1.0 ELSE 0.0 END) FROM l").fetchall()[0][0]
+        filled = float(filled or 0.0)
         src[step] = f"orders.{col}" if filled >= 0.999 else f"orders.{col} ({filled:.0%} of lines) + {src[step]}"
     pcols = {r[0] for r in con.execute("DESCRIBE p0").fetchall()}
     if "cost_source" in pcols:
