@@ -295,6 +295,11 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
                        units, revenue, list_value, campaign_units, campaign_lines, price, bad FROM dl_frame""")
     n_lines, d_start, d_end, bad = con.execute(
         "SELECT sum(lines), min(day), max(day), sum(bad) FROM dl").fetchall()[0]
+    if not n_lines:
+        raise PricingError("orders: no non-cancelled lines with quantity > 0 — nothing to build a price panel from")
+    if bad:
+        raise PricingError(f"orders: {bad:,} non-cancelled line(s) with an empty or negative unit_price/list_price "
+                           "— expected prices >= 0 (run `python -m opslib validate` on the shop)")
     if inventory is not None:
         _register(con, "i0", inventory, "inventory")
         con.execute("""CREATE TEMP TABLE inv AS SELECT CAST(sku AS VARCHAR) AS sku, CAST(date AS DATE) AS day,
