@@ -1,5 +1,7 @@
 """Data-quality checks for a new export (``notebooks/04_data_quality.ipynb``: run it first).
 
+* ``order_calendar(orders)`` — lines and orders per day in one scan of the orders, which ``coverage``,
+  ``calendar_gaps``, ``weekday_profile`` and ``daily_orders`` take instead of scanning the lines each;
 * ``coverage(shop)`` — rows per month per table (where the data is thin or missing);
 * ``cost_note(products)`` — a warning when unit costs are missing or were assumed at import;
 * ``outliers(orders)`` — quantity and price beyond an IQR fence on the log scale, with counts;
@@ -15,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +47,84 @@ def _lines_query(orders: Any, sql: str) -> pd.DataFrame:
     return query_lines(orders, sql)
 
 
-def coverage(shop: Shop) -> pd.DataFrame:
+@dataclass
+class OrderCalendar:
+    """Order lines and orders per day, from one scan of the orders (:func:`order_calendar`).
+
+    Attributes:
+        daily: one row per day with at least one order line, sorted: ``date`` (midnight, datetime64), ``lines``
+            (lines of any status), ``orders`` (distinct ``order_id`` with a line that was not cancelled).
+        undated_lines: lines without an ``order_ts`` (0 on a validated shop).
+    """
+
+    daily: pd.DataFrame
+    undated_lines: int = 0
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp, int]:
+        """``(first day, last day, lines)`` as ``opslib.data.order_span``; ``(NaT, NaT, 0)`` without lines."""
+        n = int(self.daily["lines"].sum()) + int(self.undated_lines)
+        if n == 0:
+            return pd.NaT, pd.NaT, 0
+        if self.daily.empty:
+            return pd.NaT, pd.NaT, n
+        return pd.Timestamp(self.daily["date"].min()), pd.Timestamp(self.daily["date"].max()), n
+
+    def order_days(self) -> pd.DatetimeIndex:
+        """The days with at least one order line (any status)."""
+        return pd.DatetimeIndex(self.daily.loc[self.daily["lines"] > 0, "date"])
+
+    def monthly_lines(self) -> pd.Series:
+        """Dated lines per calendar month (index ``YYYY-MM``), as :func:`coverage` counts them."""
+        d = self.daily[self.daily["lines"] > 0]
+        return d.groupby(d["date"].dt.strftime("%Y-%m"))["lines"].sum().astype("int64").rename("n")
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``first_day``, ``last_day``, ``days`` (first to last, inclusive), ``days_with_lines``,
+        ``lines``, ``orders``."""
+        first, last, n = self.span()
+        days = int((last - first).days) + 1 if pd.notna(first) else 0
+        return pd.DataFrame([{"first_day": first, "last_day": last, "days": days,
+                              "days_with_lines": int((self.daily["lines"] > 0).sum()), "lines": n,
+                              "orders": int(self.daily["orders"].sum())}])
+
+
+def order_calendar(orders: Any) -> OrderCalendar:
+    """Lines and orders per day in **one** scan of the order lines (notebook 04: the span, coverage, gaps, weekdays).
+
+    Per day ``d`` (``date_trunc('day', order_ts)``): ``lines_d`` = the lines of any status, ``orders_d`` = the
+    distinct ``order_id`` with a line not cancelled, counted as groups of (day, order_id) summed per day — a
+    plain ``GROUP BY`` the engine spills beyond its memory cap (``count(DISTINCT ..)`` per day holds every id of
+    the shop in hash sets: at 100M lines, 80M of them). An order of the contract has one order time, so it is
+    counted on one day.
+
+    Parameters:
+        orders: order lines: a shop (on its engine), a frame or a Parquet path.
+
+    Returns:
+        :class:`OrderCalendar`.
+
+    Example (order a: two lines, b: one cancelled line; 2 January has no line):
+        >>> o = pd.DataFrame({"order_id": ["a", "a", "b", "c"], "status": ["completed", "returned", "cancelled",
+        ...     "completed"], "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 09:00", "2024-01-01 10:00",
+        ...     "2024-01-03 08:00"])})
+        >>> order_calendar(o).daily.astype({"date": str}).values.tolist()
+        [['2024-01-01', 3, 1], ['2024-01-03', 1, 1]]
+    """
+    d = _lines_query(orders, """
+        SELECT day, CAST(sum(n) AS BIGINT) AS lines, CAST(sum(placed) AS BIGINT) AS orders
+        FROM (SELECT CAST(date_trunc('day', order_ts) AS TIMESTAMP) AS day, order_id, count(*) AS n,
+                     max(CASE WHEN status <> 'cancelled' AND order_id IS NOT NULL THEN 1 ELSE 0 END) AS placed
+              FROM orders GROUP BY 1, 2) t
+        GROUP BY 1 ORDER BY 1""")
+    undated = int(d.loc[d["day"].isna(), "lines"].sum())
+    d = d[d["day"].notna()]
+    daily = pd.DataFrame({"date": pd.to_datetime(d["day"]).astype("datetime64[ns]").to_numpy(),
+                          "lines": d["lines"].astype("int64").to_numpy(),
+                          "orders": d["orders"].astype("int64").to_numpy()})
+    return OrderCalendar(daily, undated)
+
+
+def coverage(shop: Shop, calendar: OrderCalendar | None = None) -> pd.DataFrame:
     """Rows per calendar month (rows) per table (columns); tables without a time column are left out.
 
     A month with far fewer rows than its neighbours is a partial export or an outage, not a slump. Counted on the
@@ -52,6 +132,7 @@ def coverage(shop: Shop) -> pd.DataFrame:
 
     Parameters:
         shop: the loaded shop.
+        calendar: the shop's :func:`order_calendar`: the orders column is summed from it (no scan of the lines).
 
     Returns:
         Rows per month (index ``month``, ``YYYY-MM``), one column per table with a time column.
@@ -64,7 +145,12 @@ def coverage(shop: Shop) -> pd.DataFrame:
     for name, col in TIME_COLUMN.items():
         sql = (f"SELECT strftime(date_trunc('month', \"{col}\"), '%Y-%m') AS month, count(*) AS n "
                f"FROM {{}} WHERE \"{col}\" IS NOT NULL GROUP BY 1 ORDER BY 1")
-        if data is not None:  # on the shop's engine: its views over the files, no typed copy written
+        if name == "orders" and calendar is not None:
+            if shop.has("orders"):
+                counts = calendar.monthly_lines().rename_axis("month").reset_index()
+            else:
+                continue
+        elif data is not None:  # on the shop's engine: its views over the files, no typed copy written
             if not data.has(name):
                 continue
             counts = data.query(sql.format(name))
@@ -189,7 +275,7 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
     aggregate where the lines are, distinct counts in blocks of days that fit the engine's memory).
 
     Parameters:
-        orders: order lines: a shop (on its engine), a frame or a Parquet path.
+        orders: order lines: a shop (on its engine), a frame or a Parquet path; or their :func:`order_calendar`.
 
     Returns:
         Orders per day (a Series indexed by day, named ``orders``).
@@ -203,7 +289,7 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
     """
     from opslib.data.buckets import bucket_totals
 
-    d = bucket_totals(orders, "D")
+    d = orders.daily if isinstance(orders, OrderCalendar) else bucket_totals(orders, "D")
     if d.empty:
         return pd.Series(dtype="int64", name="orders")
     full = pd.date_range(d["date"].min(), d["date"].max(), freq="D")
@@ -211,7 +297,9 @@ def daily_orders(orders: pd.DataFrame) -> pd.Series:
 
 
 def _order_days(orders: Any) -> pd.DatetimeIndex:
-    """The days with at least one order line (any status), from one DuckDB query."""
+    """The days with at least one order line (any status), from one DuckDB query (or an :class:`OrderCalendar`)."""
+    if isinstance(orders, OrderCalendar):  # in the unit the query below returns (DuckDB's TIMESTAMP: microseconds)
+        return orders.order_days().as_unit("us")
     d = _lines_query(orders, "SELECT DISTINCT CAST(date_trunc('day', order_ts) AS TIMESTAMP) AS d FROM orders "
                              "WHERE order_ts IS NOT NULL ORDER BY 1")
     return pd.DatetimeIndex(pd.to_datetime(d["d"]))
@@ -224,7 +312,8 @@ def calendar_gaps(orders: pd.DataFrame, min_days: int = 1) -> pd.DataFrame:
     Saturdays). Sorted by start.
 
     Parameters:
-        orders: order lines. min_days: the shortest run listed.
+        orders: order lines (a shop, frame or path) or their :func:`order_calendar`. min_days: the shortest run
+            listed.
 
     Returns:
         One row per run of empty days (columns above).
@@ -251,7 +340,7 @@ def weekday_profile(orders: pd.DataFrame) -> pd.DataFrame:
     """Per weekday: days in the span, days with orders, share of days empty (a closed weekday shows 100%).
 
     Parameters:
-        orders: order lines.
+        orders: order lines (a shop, frame or path) or their :func:`order_calendar`.
 
     Returns:
         One row per weekday: ``weekday``, ``days``, ``with_orders``, ``empty_share``.
@@ -391,14 +480,14 @@ def _no_customer_ids(orders: Any) -> bool:
     return bool(n) and with_id == 0
 
 
-def notebook_readiness(shop: Shop) -> pd.DataFrame:
+def notebook_readiness(shop: Shop, calendar: OrderCalendar | None = None) -> pd.DataFrame:
     """Which notebooks the shop can feed and what each would skip, from the tables it has.
 
     Also flags thin history (``HISTORY_NEEDS``, :func:`history_notes`: the same lines the notebooks print),
     and missing or assumed costs, which make every margin figure an assumption.
 
     Parameters:
-        shop: the loaded shop.
+        shop: the loaded shop. calendar: its :func:`order_calendar` (the span of days without a scan).
 
     Returns:
         One row per notebook: ``notebook``, ``can_run``, ``missing_tables``, ``skips``.
@@ -410,7 +499,11 @@ def notebook_readiness(shop: Shop) -> pd.DataFrame:
     [False, False, False, False, False, False, False]
     """
     has = {n: shop.has(n) for n in TABLES}
-    span_days = order_days(shop)
+    if calendar is not None and shop.has("orders"):
+        first, last, n = calendar.span()
+        span_days = 0 if n == 0 else int((last - first).days) + 1
+    else:
+        span_days = order_days(shop)
     assumed_cost = False
     if shop.has("products"):
         p = shop.products

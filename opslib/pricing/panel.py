@@ -188,7 +188,7 @@ def _campaign_days_sql(has_campaigns: bool, post_days: int) -> str:
         # Without the campaigns table: the days a SKU sold at least one line carrying a campaign_id.
         return """
             CREATE TEMP VIEW cdays AS
-            SELECT DISTINCT sku, day, FALSE AS festival, FALSE AS post FROM l WHERE campaign_id IS NOT NULL
+            SELECT DISTINCT sku, day, FALSE AS festival, FALSE AS post FROM dl WHERE campaign_lines > 0
         """
     return f"""
         CREATE TEMP VIEW cscope AS
@@ -213,7 +213,7 @@ def _campaign_days_sql(has_campaigns: bool, post_days: int) -> str:
 
 def weekly_price_panel(orders: Source | Any, products: Source | Any | None = None, inventory: Source | Any | None = None,
                        campaigns: Source | None = None, *, post_days: int = 7, max_gap_days: int = 7,
-                       country: str = "CN") -> pd.DataFrame:
+                       country: str = "CN", price_days: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (ISO week, SKU): units, the average paid price, list price, discount depth and controls.
 
     Formulas (per week ``w`` and SKU ``s``, over non-cancelled lines ``i``)::
@@ -242,6 +242,9 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
         post_days: length of the post-campaign window counted in ``post_campaign_days``.
         max_gap_days: a day takes the price of a sale at most this many days away (else no price).
         country: the shop's country (``shop.yml``; ISO 3166) for holidays and festivals (``opslib.calendar``).
+        price_days: the per (day, SKU) aggregate of these orders (``PricingScope.price_days``, from the scan of
+            ``pricing_scope``; ``opslib.pricing.cubes.price_days``): given, the lines are not read again. Left
+            out, they are read once into that aggregate.
 
     Returns:
         DataFrame with ``PANEL_COLUMNS``, sorted by sku and week.
@@ -271,19 +274,27 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
     launch = "CAST(launch_date AS DATE)" if "launch_date" in pcols else "CAST(NULL AS DATE)"
     con.execute(f"""CREATE TEMP VIEW p AS SELECT CAST(sku AS VARCHAR) AS sku, CAST(category AS VARCHAR) AS category,
                     CAST(subcategory AS VARCHAR) AS subcategory, {cost} AS unit_cost, {launch} AS launch FROM p0""")
-    camp = "CAST(campaign_id AS VARCHAR)" if "campaign_id" in ocols else "CAST(NULL AS VARCHAR)"
-    # A view, not a table: every query below reads the lines from the file and keeps only its groups (SKU x day,
-    # SKU x week), so DuckDB never holds the lines (report 07 at 10M lines filled the 1.2 GB cap with them).
-    con.execute(f"""
-        CREATE TEMP VIEW l AS
-        SELECT CAST(sku AS VARCHAR) AS sku, CAST(date_trunc('day', order_ts) AS DATE) AS day,
-               CAST(quantity AS DOUBLE) AS q, CAST(unit_price AS DOUBLE) AS up, CAST(list_price AS DOUBLE) AS lp,
-               nullif({camp}, '') AS campaign_id
-        FROM o WHERE status IS DISTINCT FROM 'cancelled' AND quantity > 0
-    """)
-    n_lines, d_start, d_end, bad = con.execute("""
-        SELECT count(*), min(day), max(day), count(*) FILTER (WHERE up IS NULL OR up < 0 OR lp IS NULL OR lp < 0)
-        FROM l""").fetchall()[0]
+    # The lines are read once, into one row per SKU and day with a panel line (``opslib.pricing.cubes``: units,
+    # revenue, list value, campaign units, the day's median line price), or not at all when ``price_days`` came
+    # from the scan of ``pricing_scope``: every query below works on those days, never on the lines (report 07
+    # at 100M lines scanned the 2 GB typed orders file three times here).
+    if price_days is None:
+        from opslib.pricing.cubes import _day_sql
+
+        camp = "CAST(o.campaign_id AS VARCHAR)" if "campaign_id" in ocols else "CAST(NULL AS VARCHAR)"
+        con.execute(f"CREATE TEMP TABLE dl0 AS {_day_sql('o', camp, cube=False, products=False)}")
+        con.execute("CREATE TEMP VIEW dl AS SELECT * FROM dl0 WHERE lines > 0")
+    else:
+        missing = [c for c in ("day", "sku", "lines", "units", "revenue", "list_value", "campaign_units",
+                               "campaign_lines", "price", "bad") if c not in price_days.columns]
+        if missing:
+            raise PricingError(f"price_days: missing column(s) {', '.join(missing)} — expected the frame of "
+                               "opslib.pricing.cubes.price_days (or PricingScope.price_days)")
+        con.register("dl_frame", price_days)
+        con.execute("""CREATE TEMP VIEW dl AS SELECT CAST(day AS DATE) AS day, CAST(sku AS VARCHAR) AS sku, lines,
+                       units, revenue, list_value, campaign_units, campaign_lines, price, bad FROM dl_frame""")
+    n_lines, d_start, d_end, bad = con.execute(
+        "SELECT sum(lines), min(day), max(day), sum(bad) FROM dl").fetchall()[0]
     if not n_lines:
         raise PricingError("orders: no non-cancelled lines with quantity > 0 — nothing to build a price panel from")
     if bad:
@@ -304,14 +315,14 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
     con.execute("""
         CREATE TEMP TABLE agg AS
         WITH lw AS (
-            SELECT l.*, CAST(date_trunc('week', l.day) AS DATE) AS week,
+            SELECT dl.*, CAST(date_trunc('week', dl.day) AS DATE) AS week,
                    coalesce(inv.on_hand > 0, TRUE) AS in_stock
-            FROM l LEFT JOIN inv USING (sku, day)
+            FROM dl LEFT JOIN inv USING (sku, day)
         )
-        SELECT sku, week, sum(q) AS units, count(*) AS lines, sum(q * up) AS revenue, sum(q * lp) AS list_value,
-               sum(CASE WHEN campaign_id IS NOT NULL THEN q ELSE 0 END) AS campaign_units,
-               sum(CASE WHEN in_stock THEN q ELSE 0 END) AS units_in_stock,
-               sum(CASE WHEN in_stock THEN q * up ELSE 0 END) AS revenue_in_stock
+        SELECT sku, week, sum(units) AS units, sum(lines) AS lines, sum(revenue) AS revenue,
+               sum(list_value) AS list_value, sum(campaign_units) AS campaign_units,
+               sum(CASE WHEN in_stock THEN units ELSE 0 END) AS units_in_stock,
+               sum(CASE WHEN in_stock THEN revenue ELSE 0 END) AS revenue_in_stock
         FROM lw GROUP BY 1, 2
     """)
     # Every day on sale of every SKU between its first and last week with a sale, with its stock flag.
@@ -326,24 +337,10 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
         FROM days d LEFT JOIN p USING (sku) LEFT JOIN inv USING (sku, day)
         WHERE d.day BETWEEN DATE '{d_start}' AND DATE '{d_end}' AND (p.launch IS NULL OR d.day >= p.launch)
     """)
-    # The price path: a day's price is the median unit_price of its lines (robust to quantity-tier
-    # prices), a day without a sale takes the price of the nearest day with one (the earlier on a tie);
-    # ``gap`` = days to that sale. The median is taken from the count of lines per distinct price (a day's
-    # lines repeat a few prices), not with ``median(up)``, which holds every line's price in memory: of n
-    # lines sorted by price, the (n - 1) // 2-th and the n // 2-th (from 0), averaged.
-    con.execute("""
-        CREATE TEMP TABLE dp AS
-        WITH c AS (SELECT sku, day, up, count(*) AS n FROM l GROUP BY 1, 2, 3),
-        r AS (
-            SELECT sku, day, up,
-                   sum(n) OVER (PARTITION BY sku, day ORDER BY up ROWS UNBOUNDED PRECEDING) AS cum,
-                   sum(n) OVER (PARTITION BY sku, day) AS tot
-            FROM c
-        )
-        SELECT sku, day, (min(up) FILTER (WHERE cum > (tot - 1) // 2) + min(up) FILTER (WHERE cum > tot // 2)) / 2
-               AS p
-        FROM r GROUP BY 1, 2
-    """)
+    # The price path: a day's price is the median unit_price of its lines (robust to quantity-tier prices; taken
+    # from the count of lines per distinct price, ``opslib.pricing.cubes``), a day without a sale takes the price of
+    # the nearest day with one (the earlier on a tie); ``gap`` = days to that sale.
+    con.execute("CREATE TEMP TABLE dp AS SELECT sku, day, price AS p FROM dl")
     con.execute("""
         CREATE TEMP TABLE path AS
         WITH j AS (

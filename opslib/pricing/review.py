@@ -185,12 +185,16 @@ class PricingScope:
         review: the assortment :class:`~opslib.assortment.ReviewScope` (periods, trend window, scoped frames,
             ``skus`` of the period). baseline_skus: SKU summary of the baseline period. cube: the daily x SKU
             cube of the **whole** shop (market share needs the shop's categories). category: the scope.
+        price_days: the price panel's (day, SKU) aggregate (``opslib.pricing.cubes.price_days``: units, revenue,
+            the median line price) when it came from the same scan as the cube, else None; pass it to
+            ``weekly_price_panel(shop, price_days=scope.price_days)`` so the panel reads no line again.
     """
 
     review: Any
     baseline_skus: pd.DataFrame
     cube: pd.DataFrame
     category: str | None
+    price_days: pd.DataFrame | None = None
 
     @property
     def periods(self) -> Any:
@@ -246,8 +250,9 @@ def pricing_scope(shop: Any, *, period_end: Any = None, period_days: int = 91, p
     """The review's periods and scope, with the SKU summaries of the period and its baseline.
 
     Formula: ``opslib.assortment.review_scope`` on the shop's daily and weekly cubes, computed by the shop's
-    engine over its files (``opslib.data.aggregates``: DuckDB, or Spark with ``engine: spark`` in shop.yml; a
-    shop built from frames uses ``opslib.data.daily_sku`` / ``weekly_sku`` on them); baseline SKUs =
+    engine over its files (a validated DuckDB shop: the cubes and the price panel's price days from one scan,
+    ``opslib.pricing.cubes.review_cubes``; Spark with ``engine: spark`` in shop.yml: ``opslib.data.aggregates``;
+    a shop built from frames uses ``opslib.data.daily_sku`` / ``weekly_sku`` on them); baseline SKUs =
     ``opslib.assortment.sku_summary`` over the baseline period; trends use the classification window (at least ``lookback_weeks`` weeks).
 
     Parameters:
@@ -260,10 +265,13 @@ def pricing_scope(shop: Any, *, period_end: Any = None, period_days: int = 91, p
     """
     from opslib.assortment import review_scope, sku_summary
     from opslib.data import daily_sku, weekly_sku
+    from opslib.pricing.cubes import review_cubes
 
+    days = None
     if getattr(shop, "lines", None) is not None and shop.lines.has("orders") and "orders" not in shop._frames:
-        # the shop's engine (DuckDB or Spark) aggregates its files: the lines never come into pandas
-        cube, weekly = daily_sku(shop), weekly_sku(shop)
+        # the shop's engine (DuckDB or Spark) aggregates its files: the lines never come into pandas; on a validated
+        # DuckDB shop one scan gives both cubes and the price panel's days (at 100M lines each scan is minutes)
+        cube, weekly, days = review_cubes(shop)
     else:  # a shop built from frames (Shop(path, orders=df, products=df))
         cube, weekly = daily_sku(shop.orders, shop.products), weekly_sku(shop.orders, shop.products)
     if cube.empty:
@@ -272,4 +280,4 @@ def pricing_scope(shop: Any, *, period_end: Any = None, period_days: int = 91, p
     review = review_scope(cube, weekly, shop.products, inventory, period_start=period_start, period_end=period_end,
                           period_days=period_days, compare=compare, category=category, lookback_weeks=lookback_weeks)
     base = sku_summary(review.cube, review.periods.baseline)
-    return PricingScope(review, base, cube, category)
+    return PricingScope(review, base, cube, category, days)
