@@ -279,7 +279,7 @@ def weekly_price_panel(orders: Source | Any, products: Source | Any | None = Non
     # from the scan of ``pricing_scope``: every query below works on those days, never on the lines (report 07
     # at 100M lines scanned the 2 GB typed orders file three times here).
     if price_days is None:
-        from opslib.pricing.cubes import _day_sql
+        from opslib.pricing.day_sql import _day_sql
 
         camp = "CAST(o.campaign_id AS VARCHAR)" if "campaign_id" in ocols else "CAST(NULL AS VARCHAR)"
         con.execute(f"CREATE TEMP TABLE dl0 AS {_day_sql('o', camp, cube=False, products=False)}")
