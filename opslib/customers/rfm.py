@@ -320,13 +320,7 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
         sql = f"""
             WITH s AS{mat} (SELECT * FROM {source} WHERE orders > 0),
             seg AS ({_segment_values(duck)}),
-            nn AS (SELECT count(*) AS n FROM s),
-            rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
-            rs AS (SELECT v, sum(c) OVER (ORDER BY v DESC) - c AS below FROM rv),
-            fv AS (SELECT orders AS v, count(*) AS c FROM s GROUP BY 1),
-            fs AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM fv),
-            mv AS (SELECT round(value, 6) AS v, count(*) AS c FROM s GROUP BY 1),
-            ms AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM mv),
+            {_BELOW_SQL},
             sc AS (
                 SELECT s.*, CAST(1 + floor(5 * rs.below / nn.n) AS INTEGER) AS r,
                     CAST(1 + floor(5 * fs.below / nn.n) AS INTEGER) AS f,
@@ -369,6 +363,18 @@ def rfm_segments(orders: Table, as_of: object | None = None, lookback_days: int 
                      notes=notes)
 
 
+#: The customer count ``nn`` of ``s`` (the scored customers) and, per recency, frequency and spend value, the
+#: customers strictly before it in score order (``rs``/``fs``/``ms``: ``below``; recency in descending order,
+#: spend rounded to 1e-6): the CTEs both of ``rfm_segments``' scorings use.
+_BELOW_SQL = """nn AS (SELECT count(*) AS n FROM s),
+            rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
+            rs AS (SELECT v, sum(c) OVER (ORDER BY v DESC) - c AS below FROM rv),
+            fv AS (SELECT orders AS v, count(*) AS c FROM s GROUP BY 1),
+            fs AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM fv),
+            mv AS (SELECT round(value, 6) AS v, count(*) AS c FROM s GROUP BY 1),
+            ms AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM mv)"""
+
+
 def _scored_by_cuts(con: Any, sql: str, duck: bool) -> str:
     """``rfm_segments``' query over the summary file ``t`` with each score a sum of comparisons with four cut
     values instead of joins to the (value, customers below) tables: the same scores, without a hash table of
@@ -377,16 +383,7 @@ def _scored_by_cuts(con: Any, sql: str, duck: bool) -> str:
     ``score = 1 + floor(5·below/n) = 1 + #{k = 1..4 : 5·below >= k·n}`` and ``below`` is monotone in the value,
     so ``5·below(v) >= k·n`` is ``v >= F_k`` with ``F_k`` the least value where it holds (recency, scored in
     descending order: ``v <= R_k``, the largest); the cuts come from one pass over the small tables."""
-    cuts = con.execute("""
-        WITH s AS (SELECT * FROM t WHERE orders > 0),
-        nn AS (SELECT count(*) AS n FROM s),
-        rv AS (SELECT recency_days AS v, count(*) AS c FROM s GROUP BY 1),
-        rs AS (SELECT v, sum(c) OVER (ORDER BY v DESC) - c AS below FROM rv),
-        fv AS (SELECT orders AS v, count(*) AS c FROM s GROUP BY 1),
-        fs AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM fv),
-        mv AS (SELECT round(value, 6) AS v, count(*) AS c FROM s GROUP BY 1),
-        ms AS (SELECT v, sum(c) OVER (ORDER BY v) - c AS below FROM mv)
-        SELECT """ + ", ".join(
+    cuts = con.execute(f"WITH s AS (SELECT * FROM t WHERE orders > 0), {_BELOW_SQL} SELECT " + ", ".join(
         [f"(SELECT max(v) FROM rs, nn WHERE 5 * below >= {k} * n) AS r{k}" for k in range(1, 5)]
         + [f"(SELECT min(v) FROM fs, nn WHERE 5 * below >= {k} * n) AS f{k}" for k in range(1, 5)]
         + [f"(SELECT min(v) FROM ms, nn WHERE 5 * below >= {k} * n) AS m{k}" for k in range(1, 5)])).fetchone()

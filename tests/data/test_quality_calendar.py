@@ -12,12 +12,7 @@ import pytest
 from opslib.data import load_shop, order_span
 from opslib.data import quality as dq
 
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(path))
-    return path
+pytestmark = pytest.mark.usefixtures("stamp_cache")  # a fresh cache folder per test (tests/conftest.py)
 
 
 def gap_shop(folder: Path) -> Path:

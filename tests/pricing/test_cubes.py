@@ -17,12 +17,7 @@ from opslib.data import daily_sku, load_shop, weekly_sku
 from opslib.errors import PricingError
 from opslib.pricing.cubes import PRICE_DAY_COLUMNS, price_days, review_cubes
 
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("OPSLIB_CACHE_DIR", str(path))
-    return path
+pytestmark = pytest.mark.usefixtures("stamp_cache")  # a fresh cache folder per test (tests/conftest.py)
 
 
 def six_lines(folder: Path) -> Path:
