@@ -1082,7 +1082,10 @@ def frequency_spend_correlation(summary: pd.DataFrame, level: float = 0.95) -> p
     if n < 4:
         raise CLVError(f"frequency_spend_correlation: {n} repeat buyer(s); at least 4 needed")
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = {"pearson": float(stats.pearsonr(x, m).statistic), "spearman": float(stats.spearmanr(x, m).statistic)}
+        # ranks of the spend rounded to 1e-6: spends equal but for the order their lines were summed in (a parallel
+        # engine's sums differ in the last bits from run to run) tie, as they do in the SQL version
+        est = {"pearson": float(stats.pearsonr(x, m).statistic),
+               "spearman": float(stats.spearmanr(x, np.round(m, 6)).statistic)}
     return correlation_table(n, est["pearson"], est["spearman"], level)
 
 

@@ -309,7 +309,9 @@ def _holdout_tables(stats: CustomerTable, cal: pd.Timestamp, obs: pd.Timestamp, 
 
     The correlation is :func:`~opslib.customers.clv.frequency_spend_correlation`'s: Pearson's ρ of (x, m) with
     ``m = repeat value / x`` (DuckDB's ``corr``), and Spearman's as Pearson's ρ of the ranks, ties given their
-    mean rank (``rank = customers up to and including the value − (customers at the value − 1) / 2``)."""
+    mean rank (``rank = customers up to and including the value − (customers at the value − 1) / 2``), the spend
+    rounded to 1e-6 for the ranks (as the frame version: DuckDB's parallel sums move a spend's last bits from run to
+    run, which split ties)."""
     if not len(stats):
         raise CLVError(f"{_LABEL}: no customer with a purchase on or before calibration_end {cal.date()} "
                        "(column 'customer_id', date column 'order_ts')")
@@ -331,10 +333,10 @@ def _holdout_tables(stats: CustomerTable, cal: pd.Timestamp, obs: pd.Timestamp, 
     sql = """WITH r AS (SELECT CAST(frequency AS DOUBLE) AS x, repeat_value / frequency AS m FROM t WHERE frequency > 0),
                   gx AS (SELECT x, count(*) AS k FROM r GROUP BY x),
                   rx AS (SELECT x, sum(k) OVER (ORDER BY x) - (k - 1) / 2.0 AS rk FROM gx),
-                  gm AS (SELECT m, count(*) AS k FROM r GROUP BY m),
+                  gm AS (SELECT round(m, 6) AS m, count(*) AS k FROM r GROUP BY 1),
                   rm AS (SELECT m, sum(k) OVER (ORDER BY m) - (k - 1) / 2.0 AS rk FROM gm)
              SELECT count(*) AS n, corr(r.x, r.m) AS pearson, corr(rx.rk, rm.rk) AS spearman
-             FROM r JOIN rx ON rx.x = r.x JOIN rm ON rm.m = r.m"""
+             FROM r JOIN rx ON rx.x = r.x JOIN rm ON rm.m = round(r.m, 6)"""
     keep = stats  # the file lives as long as the function that reads it
 
     def correlation() -> pd.DataFrame:
